@@ -1,0 +1,1 @@
+"""Estate desk bot: a Telegram customer-service desk for a residential estate."""

@@ -1,0 +1,113 @@
+"""Run the desk: `python -m bot` (polling or webhook), `migrate`, or `load-estate FILE`.
+
+Configuration problems end the process with one readable line and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import Update
+
+from bot import migrate
+from bot.config import ConfigError, RunMode, Settings, load_settings
+
+EXIT_CONFIG, EXIT_DATABASE = 2, 3
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is reported as given, minus nothing
+        return "(unparsable DATABASE_URL)"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _run(settings: Settings) -> None:
+    from bot.app import build_application
+
+    application = build_application(settings)
+    if settings.mode is RunMode.WEBHOOK:
+        assert settings.webhook_url and settings.webhook_secret
+        url_path = settings.webhook_url.rstrip("/").rsplit("/", 1)[-1]
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=url_path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+async def _load_estate(settings: Settings, path: Path) -> int:
+    from bot.domain.estate import load_estate
+    from storage.db import create_engine, create_sessionmaker
+    from storage.uow import UnitOfWork
+
+    plan = load_estate(path)
+    engine = create_engine(settings.database_url)
+    try:
+        async with UnitOfWork(create_sessionmaker(engine)) as uow:
+            await uow.estate.sync(plan)
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    return sum(len(b.units) for b in plan.buildings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="migrate the database and run the bot (the default)")
+    sub.add_parser("migrate", help="only bring the database schema up to date")
+    loader = sub.add_parser("load-estate", help="load buildings and units from a TOML file")
+    loader.add_argument("file", type=Path)
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"estate-desk-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        migrate.upgrade(settings.database_url)
+        if args.command == "migrate":
+            return 0
+        if args.command == "load-estate":
+            count = asyncio.run(_load_estate(settings, args.file))
+            print(f"estate loaded: {count} units")
+            return 0
+        _run(settings)
+    except ConfigError as exc:
+        print(f"estate-desk-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except (SQLAlchemyError, OSError) as exc:
+        print(
+            f"estate-desk-bot: cannot use the database {_safe_url(settings.database_url)}: "
+            f"{_first_line(exc)}",
+            file=sys.stderr,
+        )
+        return EXIT_DATABASE
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""The composition root: settings, policy, texts, database and handlers become one Application."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.request import BaseRequest
+
+import handlers
+from bot.config import SAMPLE_ESTATE, ConfigError, Settings
+from bot.desk import Desk
+from bot.domain.estate import EstatePlan, load_estate
+from bot.i18n import load_catalogues
+from bot.policy import load_policy
+from scheduler.outbox import OutboxSender
+from scheduler.setup import schedule
+from storage.db import create_engine, create_sessionmaker
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+COMMAND_LANGUAGES = {"zh_Hans": "zh", "en": "en"}
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """Assemble everything that can fail on bad configuration before any network call."""
+    policy = load_policy(settings.policy_file)
+    texts = load_catalogues(default=settings.default_language)
+    engine = create_engine(settings.database_url)
+    desk = Desk(
+        settings=settings,
+        policy=policy,
+        estate=EstatePlan(code="", name="", buildings=()),
+        texts=texts,
+        engine=engine,
+        sessions=create_sessionmaker(engine),
+    )
+    builder = (
+        ApplicationBuilder()
+        .token(settings.bot_token.get_secret_value())
+        .defaults(Defaults(tzinfo=settings.tz))
+        .post_init(startup)
+        .post_shutdown(shutdown)
+    )
+    if settings.telegram_api_base_url:
+        builder = builder.base_url(settings.telegram_api_base_url)
+        base_file_url = settings.telegram_api_base_file_url or _file_url(
+            settings.telegram_api_base_url
+        )
+        builder = builder.base_file_url(base_file_url)
+    if request is not None:
+        builder = builder.request(request)
+    if updates_request is not None:
+        builder = builder.get_updates_request(updates_request)
+    application = builder.build()
+    application.bot_data["desk"] = desk
+    handlers.register(application)
+    return application
+
+
+def _file_url(base_url: str) -> str:
+    """Telegram serves files from /file/bot<token>; a self-hosted server mirrors that."""
+    head, _, tail = base_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{tail}" if tail.startswith("bot") else f"{base_url}/file"
+
+
+async def load_estate_plan(desk: Desk) -> EstatePlan:
+    """Sync ESTATE_FILE if given (or the sample on an empty database), then read it back."""
+    async with UnitOfWork(desk.sessions) as uow:
+        source = desk.settings.estate_file
+        if source is None and await uow.estate.plan() is None:
+            source = SAMPLE_ESTATE
+            log.warning("no estate loaded yet: using the sample estate from %s", source)
+        if source is not None:
+            await uow.estate.sync(load_estate(source))
+        plan = await uow.estate.plan()
+        await uow.commit()
+    if plan is None or not plan.buildings:
+        raise ConfigError("the estate has no buildings with units; load an estate file")
+    return plan
+
+
+async def startup(application: Application) -> None:  # type: ignore[type-arg]
+    """post_init: load the estate, start the outbox sender and jobs, publish the commands."""
+    desk: Desk = application.bot_data["desk"]
+    desk.estate = await load_estate_plan(desk)
+    desk.outbox = OutboxSender(desk.sessions, application.bot)
+    if application.job_queue is not None:
+        schedule(application)
+    for language, code in COMMAND_LANGUAGES.items():
+        commands = [
+            BotCommand(name, desk.t(language, f"command.{name}")) for name in handlers.BOT_COMMANDS
+        ]
+        await application.bot.set_my_commands(
+            commands, scope=BotCommandScopeAllPrivateChats(), language_code=code
+        )
+    default_commands = [
+        BotCommand(name, desk.t(desk.settings.default_language, f"command.{name}"))
+        for name in handlers.BOT_COMMANDS
+    ]
+    await application.bot.set_my_commands(default_commands)
+
+
+async def shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    desk: Desk = application.bot_data["desk"]
+    await desk.engine.dispose()

@@ -1,0 +1,154 @@
+"""Tickets (complaints, suggestions, later repairs and concierge orders) and their lifecycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+
+class TicketKind(StrEnum):
+    COMPLAINT = "complaint"
+    SUGGESTION = "suggestion"
+    REPAIR = "repair"
+    CONCIERGE = "concierge"
+
+
+class TicketStatus(StrEnum):
+    NEW = "new"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+OPEN_STATUSES = frozenset(
+    {
+        TicketStatus.NEW,
+        TicketStatus.ACCEPTED,
+        TicketStatus.IN_PROGRESS,
+        TicketStatus.WAITING,
+        TicketStatus.REOPENED,
+    }
+)
+
+
+class Severity(StrEnum):
+    GENERAL = "general"
+    IMPORTANT = "important"
+    MAJOR = "major"
+
+
+class Nature(StrEnum):
+    VALID = "valid"
+    INVALID = "invalid"
+    COMMUNICATION = "communication"
+
+
+class Channel(StrEnum):
+    BOT = "bot"
+    PHONE = "phone"
+    VISIT = "visit"
+    LETTER = "letter"
+    ONLINE = "online"
+
+
+class LocationKind(StrEnum):
+    OWN_UNIT = "own_unit"
+    COMMON_AREA = "common_area"
+
+
+class EventKind(StrEnum):
+    CREATED = "created"
+    STATUS_CHANGED = "status_changed"
+    NOTE = "note"
+    MESSAGE = "message"
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What a resident has entered so far; validated as a whole before filing."""
+
+    kind: TicketKind
+    description: str = ""
+    category: str | None = None
+    photos: tuple[str, ...] = ()
+    location_kind: LocationKind | None = None
+    location_text: str | None = None
+    requested_by: date | None = None
+
+
+class DraftIncomplete(ValueError):
+    """Raised when a draft lacks a field the kind of item requires."""
+
+    def __init__(self, missing: str) -> None:
+        super().__init__(missing)
+        self.missing = missing
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    """A ticket ready to be stored, with its promised first-answer time."""
+
+    kind: TicketKind
+    category: str | None
+    description: str
+    photos: tuple[str, ...]
+    location_kind: LocationKind | None
+    location_text: str | None
+    requested_by: date | None
+    channel: Channel
+    status: TicketStatus
+    created_at: datetime
+    first_answer_due_at: datetime
+    resolve_due_at: datetime | None
+    events: list[EventKind] = field(default_factory=lambda: [EventKind.CREATED])
+
+
+def check_draft(draft: Draft, categories: list[str]) -> None:
+    """Refuse a draft that cannot become a ticket; the dialogue should never get here."""
+    if not draft.description.strip():
+        raise DraftIncomplete("description")
+    if draft.kind is TicketKind.COMPLAINT:
+        if draft.category not in categories:
+            raise DraftIncomplete("category")
+        if draft.location_kind is None:
+            raise DraftIncomplete("location")
+        if draft.location_kind is LocationKind.COMMON_AREA and not draft.location_text:
+            raise DraftIncomplete("location")
+
+
+def open_ticket(
+    draft: Draft,
+    *,
+    categories: list[str],
+    now: datetime,
+    first_answer: timedelta,
+    resolve: timedelta,
+    channel: Channel = Channel.BOT,
+) -> NewTicket:
+    """Turn a checked draft into a new ticket with its clocks started.
+
+    Until staff classify it, an item carries the *general* promise; a resident's own
+    earlier deadline wins over the policy's resolution time.
+    """
+    check_draft(draft, categories)
+    resolve_due: datetime | None = None
+    if draft.kind is not TicketKind.SUGGESTION:
+        resolve_due = now + resolve
+    return NewTicket(
+        kind=draft.kind,
+        category=draft.category,
+        description=draft.description.strip(),
+        photos=draft.photos,
+        location_kind=draft.location_kind,
+        location_text=draft.location_text,
+        requested_by=draft.requested_by,
+        channel=channel,
+        status=TicketStatus.NEW,
+        created_at=now,
+        first_answer_due_at=now + first_answer,
+        resolve_due_at=resolve_due,
+    )

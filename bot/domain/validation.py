@@ -1,0 +1,85 @@
+"""Checks on what people type, returning a reason key the dialogue can explain."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import phonenumbers
+
+NAME_MAX = 40
+DATE_FORMATS = (
+    re.compile(r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?$"),
+    re.compile(r"^(?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?$"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """Why an input was refused: a catalogue key plus values for its placeholders."""
+
+    reason: str
+    values: dict[str, object] | None = None
+
+
+def clean_text(text: str | None, *, max_chars: int) -> str | Invalid:
+    """Accept free text that is not empty, not a command and not overlong."""
+    value = (text or "").strip()
+    if not value:
+        return Invalid("invalid.empty_text")
+    if value.startswith("/"):
+        return Invalid("invalid.command_in_text")
+    if len(value) > max_chars:
+        return Invalid("invalid.too_long", {"max": max_chars, "length": len(value)})
+    return value
+
+
+def clean_name(text: str | None) -> str | Invalid:
+    """Accept a person's name as people write it, in any script."""
+    value = clean_text(text, max_chars=NAME_MAX)
+    if isinstance(value, Invalid):
+        if value.reason == "invalid.too_long":
+            return Invalid("invalid.name_too_long", {"max": NAME_MAX})
+        return value
+    value = " ".join(value.split())
+    if not any(ch.isalpha() for ch in value):
+        return Invalid("invalid.name_letters")
+    return value
+
+
+def clean_phone(text: str | None, *, region: str = "CN") -> str | Invalid:
+    """Normalise a phone number to E.164, accepting local and international forms."""
+    raw = (text or "").strip()
+    if not raw:
+        return Invalid("invalid.phone")
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return Invalid("invalid.phone")
+    if not phonenumbers.is_valid_number(number):
+        return Invalid("invalid.phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_requested_date(text: str | None, *, today: date, max_days: int) -> date | Invalid:
+    """Read a wished-for date (2026-12-01, 12/1, 12月1日) that lies ahead, within reach."""
+    raw = (text or "").strip().replace(" ", "")
+    for pattern in DATE_FORMATS:
+        match = pattern.match(raw)
+        if not match:
+            continue
+        parts = match.groupdict()
+        year = int(parts["y"]) if parts.get("y") else today.year
+        try:
+            value = date(year, int(parts["m"]), int(parts["d"]))
+        except ValueError:
+            return Invalid("invalid.date")
+        if not parts.get("y") and value < today:
+            value = value.replace(year=today.year + 1)
+        if value < today:
+            return Invalid("invalid.date_past")
+        if value > today + timedelta(days=max_days):
+            return Invalid("invalid.date_far", {"days": max_days})
+        return value
+    return Invalid("invalid.date")

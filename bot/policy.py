@@ -1,0 +1,101 @@
+"""The policy file: house rules that differ between companies, validated at start."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bot.config import ConfigError
+from bot.domain.tickets import Severity, TicketKind
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DialoguePolicy(_Strict):
+    idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    max_photos: int = Field(default=5, ge=0, le=10)
+    max_text_chars: int = Field(default=2000, ge=50, le=3500)
+    max_requested_days: int = Field(default=365, ge=1)
+
+    @property
+    def idle(self) -> timedelta:
+        return timedelta(minutes=self.idle_minutes)
+
+
+class SeverityPromise(_Strict):
+    notify: list[str]
+    first_answer_hours: float = Field(gt=0)
+    resolve_hours: float = Field(gt=0)
+    extension_approved_by: str
+    escalate_open_after_days: int | None = Field(default=None, ge=1)
+
+    @property
+    def first_answer(self) -> timedelta:
+        return timedelta(hours=self.first_answer_hours)
+
+    @property
+    def resolve(self) -> timedelta:
+        return timedelta(hours=self.resolve_hours)
+
+    @model_validator(mode="after")
+    def _answer_before_resolution(self) -> SeverityPromise:
+        if self.first_answer_hours > self.resolve_hours:
+            raise ValueError("first_answer_hours is later than resolve_hours")
+        return self
+
+
+class Categories(_Strict):
+    complaint: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Categories:
+        if len(set(self.complaint)) != len(self.complaint):
+            raise ValueError("complaint categories repeat")
+        return self
+
+
+class Policy(_Strict):
+    dialogue: DialoguePolicy = DialoguePolicy()
+    references: dict[TicketKind, str]
+    categories: Categories
+    severity: dict[Severity, SeverityPromise]
+
+    @model_validator(mode="after")
+    def _complete(self) -> Policy:
+        missing = [s.value for s in Severity if s not in self.severity]
+        if missing:
+            raise ValueError(f"severity promises missing for {', '.join(missing)}")
+        prefixes = [p for p in self.references.values()]
+        if any(not p.isalnum() or not 1 <= len(p) <= 6 for p in prefixes):
+            raise ValueError("reference prefixes must be 1-6 letters or digits")
+        if len(set(prefixes)) != len(prefixes):
+            raise ValueError("reference prefixes must differ per kind")
+        missing_kinds = [k.value for k in TicketKind if k not in self.references]
+        if missing_kinds:
+            raise ValueError(f"reference prefix missing for {', '.join(missing_kinds)}")
+        return self
+
+    def promise(self, severity: Severity) -> SeverityPromise:
+        return self.severity[severity]
+
+
+def load_policy(path: Path) -> Policy:
+    """Read and validate the policy file, failing with one readable line."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"policy file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"policy file {path} is not valid TOML: {exc}") from None
+    try:
+        return Policy.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "top level"
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"policy file {path}: {where}: {message}") from None

@@ -1,0 +1,57 @@
+"""Registering residents and changing their profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.models import Resident
+from storage.uow import UnitOfWork
+
+
+class UnknownUnit(LookupError):
+    """The unit is not (or no longer) part of the estate."""
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    building: str
+    unit: str
+    phone: str
+    language: str
+
+
+async def save_profile(
+    uow: UnitOfWork,
+    *,
+    estate_code: str,
+    telegram_user_id: int,
+    chat_id: int,
+    profile: Profile,
+    now: datetime,
+) -> Resident:
+    """Create the resident on first contact, or overwrite their profile afterwards."""
+    unit = await uow.estate.unit(estate_code, profile.building, profile.unit)
+    if unit is None:
+        raise UnknownUnit(f"{profile.building}-{profile.unit}")
+    resident = await uow.residents.by_telegram_id(telegram_user_id)
+    if resident is None:
+        resident = Resident(telegram_user_id=telegram_user_id, created_at=now, confidential=False)
+        uow.residents.add(resident)
+    resident.chat_id = chat_id
+    resident.name, resident.phone, resident.language = profile.name, profile.phone, profile.language
+    resident.unit_id, resident.unit = unit.id, unit
+    resident.updated_at = now
+    return resident
+
+
+def profile_of(resident: Resident) -> Profile:
+    unit = resident.unit
+    return Profile(
+        name=resident.name,
+        building=unit.building.code if unit else "",
+        unit=unit.code if unit else "",
+        phone=resident.phone,
+        language=resident.language,
+    )

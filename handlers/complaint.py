@@ -1,0 +1,385 @@
+"""Filing a complaint (category, what happened, photos, where, by when) or a suggestion."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from telegram import InlineKeyboardMarkup
+
+from bot.domain.tickets import Draft, LocationKind, Severity, TicketKind
+from bot.domain.validation import Invalid, clean_text, parse_requested_date
+from bot.services.tickets import file_ticket
+from handlers import dialogue
+from handlers.dialogue import Flow, Step, button, goto, reprompt, tapped
+from handlers.keyboards import grid, main_menu
+from handlers.runtime import Input, InputKind, Turn
+from storage.models import Ticket
+
+COMPLAINT, SUGGESTION = "cp", "sg"
+KINDS = {COMPLAINT: TicketKind.COMPLAINT, SUGGESTION: TicketKind.SUGGESTION}
+EDITABLE = {
+    COMPLAINT: ("category", "description", "photos", "location", "deadline"),
+    SUGGESTION: ("description", "photos"),
+}
+NEXT = {
+    COMPLAINT: {"category": "description", "description": "photos", "photos": "location",
+                "location": "deadline", "location_text": "deadline", "deadline": "summary"},
+    SUGGESTION: {"description": "photos", "photos": "summary"},
+}
+DEADLINE_CHOICES = {"d1": 1, "d3": 3, "d7": 7}
+
+
+def _data(turn: Turn) -> dict[str, object]:
+    assert turn.dialogue is not None
+    return turn.dialogue.data
+
+
+def _photos(turn: Turn) -> list[str]:
+    photos = _data(turn).setdefault("photos", [])
+    assert isinstance(photos, list)
+    return photos
+
+
+async def _next(turn: Turn) -> None:
+    """Go to the following step, or straight back to the summary when editing one field."""
+    assert turn.dialogue is not None
+    if _data(turn).get("editing"):
+        await goto(turn, "summary")
+        return
+    await goto(turn, NEXT[turn.dialogue.flow][turn.dialogue.step])
+
+
+async def start_complaint(turn: Turn) -> None:
+    await dialogue.begin(turn, COMPLAINT, "category", photos=[])
+
+
+async def start_suggestion(turn: Turn) -> None:
+    await dialogue.begin(turn, SUGGESTION, "description", photos=[])
+
+
+# --- category -------------------------------------------------------------------------------
+async def ask_category(turn: Turn) -> None:
+    categories = turn.desk.policy.categories.complaint
+    buttons = [button(turn, turn.t(f"category.{c}"), c) for c in categories]
+    turn.reply(turn.t("complaint.ask_category"), grid(buttons, 2))
+
+
+async def on_category(turn: Turn, inp: Input) -> None:
+    choice = tapped(turn, inp)
+    categories = turn.desk.policy.categories.complaint
+    if choice is None and inp.kind is InputKind.TEXT:
+        typed = (inp.text or "").strip()
+        choice = next((c for c in categories if turn.t(f"category.{c}") == typed), None)
+    if choice not in categories:
+        await reprompt(turn, "invalid.use_buttons")
+        return
+    _data(turn)["category"] = choice
+    turn.edit(turn.t("complaint.category_chosen", category=turn.t(f"category.{choice}")))
+    await _next(turn)
+
+
+# --- description and photos --------------------------------------------------------------------
+async def ask_description(turn: Turn) -> None:
+    assert turn.dialogue is not None
+    key = "suggestion.ask_text" if turn.dialogue.flow == SUGGESTION else "complaint.ask_text"
+    turn.reply(turn.t(key, max=turn.desk.policy.dialogue.max_text_chars))
+
+
+def _keep_photo(turn: Turn, file_id: str | None) -> bool:
+    photos = _photos(turn)
+    if not file_id or len(photos) >= turn.desk.policy.dialogue.max_photos:
+        return False
+    if file_id not in photos:
+        photos.append(file_id)
+        turn.touch()
+    return True
+
+
+async def on_description(turn: Turn, inp: Input) -> None:
+    limit = turn.desk.policy.dialogue.max_text_chars
+    if inp.kind is InputKind.PHOTO:
+        _keep_photo(turn, inp.photo_file_id)
+        if not (inp.text or "").strip():
+            turn.reply(turn.t("complaint.photo_kept_need_text"))
+            return
+    elif inp.kind is not InputKind.TEXT:
+        await reprompt(turn, "invalid.need_text")
+        return
+    text = clean_text(inp.text, max_chars=limit)
+    if isinstance(text, Invalid):
+        await reprompt(turn, text)
+        return
+    _data(turn)["description"] = text
+    await _next(turn)
+
+
+async def ask_photos(turn: Turn) -> None:
+    count, limit = len(_photos(turn)), turn.desk.policy.dialogue.max_photos
+    if limit == 0:
+        await _next(turn)
+        return
+    label = turn.t("button.photos_done") if count else turn.t("button.skip")
+    markup = InlineKeyboardMarkup([[button(turn, label, "done")]])
+    turn.reply(turn.t("complaint.ask_photos", count=count, max=limit), markup)
+
+
+async def on_photos(turn: Turn, inp: Input) -> None:
+    limit = turn.desk.policy.dialogue.max_photos
+    if tapped(turn, inp) == "done":
+        turn.edit(turn.t("complaint.photos_saved", count=len(_photos(turn))))
+        await _next(turn)
+        return
+    if inp.kind is not InputKind.PHOTO:
+        await reprompt(turn, Invalid("invalid.need_photo", {"max": limit}))
+        return
+    if not _keep_photo(turn, inp.photo_file_id):
+        turn.reply(turn.t("invalid.too_many_photos", max=limit))
+        await _next(turn)
+        return
+    count = len(_photos(turn))
+    if count >= limit:
+        turn.reply(turn.t("complaint.photos_full", max=limit))
+        await _next(turn)
+        return
+    markup = InlineKeyboardMarkup([[button(turn, turn.t("button.photos_done"), "done")]])
+    turn.reply(turn.t("complaint.photo_received", count=count, max=limit), markup)
+
+
+# --- location -----------------------------------------------------------------------------------
+def _own_unit(turn: Turn) -> str:
+    unit = turn.resident.unit if turn.resident else None
+    if unit is None:
+        return ""
+    return f"{unit.building.name} {unit.code}"
+
+
+async def ask_location(turn: Turn) -> None:
+    markup = grid(
+        [
+            button(turn, turn.t("complaint.location_own", unit=_own_unit(turn)), "own"),
+            button(turn, turn.t("complaint.location_common"), "common"),
+        ],
+        1,
+    )
+    turn.reply(turn.t("complaint.ask_location"), markup)
+
+
+async def on_location(turn: Turn, inp: Input) -> None:
+    choice = tapped(turn, inp)
+    if choice == "own":
+        _data(turn).update(location_kind=LocationKind.OWN_UNIT.value, location_text=None)
+        turn.edit(turn.t("complaint.location_chosen", location=turn.esc(_own_unit(turn))))
+        await _next(turn)
+    elif choice == "common":
+        turn.edit(turn.t("complaint.location_chosen", location=turn.t("complaint.location_common")))
+        await goto(turn, "location_text")
+    elif inp.kind is InputKind.TEXT and not (inp.text or "").startswith("/"):
+        # Typing a place straight away is the obvious shortcut for a common area.
+        await on_location_text(turn, inp)
+    else:
+        await reprompt(turn, "invalid.use_buttons")
+
+
+async def ask_location_text(turn: Turn) -> None:
+    turn.reply(turn.t("complaint.ask_location_text"))
+
+
+async def on_location_text(turn: Turn, inp: Input) -> None:
+    if inp.kind is not InputKind.TEXT:
+        await reprompt(turn, "invalid.need_text")
+        return
+    text = clean_text(inp.text, max_chars=200)
+    if isinstance(text, Invalid):
+        await reprompt(turn, text)
+        return
+    _data(turn).update(location_kind=LocationKind.COMMON_AREA.value, location_text=text)
+    assert turn.dialogue is not None
+    turn.dialogue.step = "location_text"
+    await _next(turn)
+
+
+# --- wished-for date ----------------------------------------------------------------------------
+def _today(turn: Turn) -> date:
+    return turn.now.astimezone(turn.desk.settings.tz).date()
+
+
+async def ask_deadline(turn: Turn) -> None:
+    buttons = [button(turn, turn.t("complaint.deadline_none"), "none")] + [
+        button(turn, turn.t(f"complaint.deadline_{key}"), key) for key in DEADLINE_CHOICES
+    ]
+    turn.reply(turn.t("complaint.ask_deadline", example=_today(turn) + timedelta(days=3)),
+               grid(buttons, 2))
+
+
+async def on_deadline(turn: Turn, inp: Input) -> None:
+    choice = tapped(turn, inp)
+    value: date | None
+    if choice == "none":
+        value = None
+    elif choice in DEADLINE_CHOICES:
+        value = _today(turn) + timedelta(days=DEADLINE_CHOICES[choice])
+    elif inp.kind is InputKind.TEXT:
+        parsed = parse_requested_date(
+            inp.text, today=_today(turn), max_days=turn.desk.policy.dialogue.max_requested_days
+        )
+        if isinstance(parsed, Invalid):
+            await reprompt(turn, parsed)
+            return
+        value = parsed
+    else:
+        await reprompt(turn, "invalid.date")
+        return
+    _data(turn)["requested_by"] = value.isoformat() if value else None
+    if choice is not None:
+        turn.edit(turn.t("complaint.deadline_chosen", date=_date_label(turn, value)))
+    await _next(turn)
+
+
+def _date_label(turn: Turn, value: date | None) -> str:
+    return value.isoformat() if value else turn.t("complaint.deadline_none")
+
+
+# --- summary and filing ---------------------------------------------------------------------
+def _draft(turn: Turn) -> Draft:
+    assert turn.dialogue is not None
+    data = _data(turn)
+    requested = data.get("requested_by")
+    location = data.get("location_kind")
+    return Draft(
+        kind=KINDS[turn.dialogue.flow],
+        description=str(data.get("description", "")),
+        category=str(data["category"]) if data.get("category") else None,
+        photos=tuple(_photos(turn)),
+        location_kind=LocationKind(str(location)) if location else None,
+        location_text=str(data["location_text"]) if data.get("location_text") else None,
+        requested_by=date.fromisoformat(str(requested)) if requested else None,
+    )
+
+
+def _summary(turn: Turn) -> str:
+    draft = _draft(turn)
+    lines = [turn.t(f"summary.title_{draft.kind.value}")]
+    if draft.category:
+        lines.append(turn.t("summary.category", category=turn.t(f"category.{draft.category}")))
+    lines.append(turn.t("summary.description", description=turn.esc(draft.description)))
+    lines.append(turn.t("summary.photos", count=len(draft.photos)))
+    if draft.location_kind is LocationKind.OWN_UNIT:
+        lines.append(turn.t("summary.location", location=turn.esc(_own_unit(turn))))
+    elif draft.location_kind is LocationKind.COMMON_AREA:
+        lines.append(turn.t("summary.location", location=turn.esc(draft.location_text or "")))
+    if draft.kind is TicketKind.COMPLAINT:
+        lines.append(turn.t("summary.deadline", date=_date_label(turn, draft.requested_by)))
+    return "\n".join(lines)
+
+
+async def ask_summary(turn: Turn) -> None:
+    _data(turn).pop("editing", None)
+    turn.touch()
+    markup = grid(
+        [
+            button(turn, turn.t("button.confirm"), "confirm"),
+            button(turn, turn.t("button.edit"), "edit"),
+            button(turn, turn.t("button.cancel"), "cancel"),
+        ],
+        3,
+    )
+    turn.reply(_summary(turn) + "\n\n" + turn.t("summary.question"), markup)
+
+
+async def on_summary(turn: Turn, inp: Input) -> None:
+    choice = tapped(turn, inp)
+    if choice == "edit":
+        turn.edit(_summary(turn))
+        await goto(turn, "edit")
+    elif choice == "cancel":
+        turn.edit(_summary(turn))
+        turn.end()
+        turn.reply(turn.t("common.cancelled"), main_menu(turn))
+    elif choice == "confirm":
+        await _file(turn)
+    else:
+        await reprompt(turn, "invalid.use_buttons")
+
+
+async def _file(turn: Turn) -> None:
+    assert turn.resident is not None
+    policy, tz = turn.desk.policy, turn.desk.settings.tz
+    promise = policy.promise(Severity.GENERAL)
+    language = turn.language
+
+    def render_ack(ticket: Ticket) -> str:
+        key = "ticket.ack_suggestion" if ticket.kind == TicketKind.SUGGESTION else "ticket.ack"
+        due = ticket.first_answer_due_at or turn.now
+        return turn.desk.t(
+            language,
+            key,
+            name=turn.esc(turn.resident.name if turn.resident else ""),
+            reference=ticket.reference,
+            due=turn.local(due),
+            hours=f"{promise.first_answer_hours:g}",
+        )
+
+    filed = await file_ticket(
+        turn.uow,
+        resident=turn.resident,
+        draft=_draft(turn),
+        policy=policy,
+        tz=tz,
+        now=turn.now,
+        render_ack=render_ack,
+    )
+    turn.edit(_summary(turn) + "\n\n" + turn.t("summary.submitted", reference=filed.reference))
+    turn.end()
+
+
+# --- choosing a field to change -----------------------------------------------------------------
+async def ask_edit(turn: Turn) -> None:
+    assert turn.dialogue is not None
+    fields = EDITABLE[turn.dialogue.flow]
+    buttons = [button(turn, turn.t(f"edit.{field}"), field) for field in fields]
+    buttons.append(button(turn, turn.t("button.back"), "back"))
+    turn.reply(turn.t("edit.which"), grid(buttons, 2))
+
+
+async def on_edit(turn: Turn, inp: Input) -> None:
+    assert turn.dialogue is not None
+    choice = tapped(turn, inp)
+    if choice == "back":
+        turn.edit(turn.t("edit.which"))
+        await goto(turn, "summary")
+        return
+    if choice not in EDITABLE[turn.dialogue.flow]:
+        await reprompt(turn, "invalid.use_buttons")
+        return
+    _data(turn)["editing"] = True
+    if choice == "photos":
+        _data(turn)["photos"] = []
+    turn.edit(turn.t("edit.chosen", field=turn.t(f"edit.{choice}")))
+    await goto(turn, choice)
+
+
+def _steps(*names: str) -> dict[str, Step]:
+    table = {
+        "category": Step(ask_category, on_category),
+        "description": Step(ask_description, on_description),
+        "photos": Step(ask_photos, on_photos),
+        "location": Step(ask_location, on_location),
+        "location_text": Step(ask_location_text, on_location_text),
+        "deadline": Step(ask_deadline, on_deadline),
+        "summary": Step(ask_summary, on_summary),
+        "edit": Step(ask_edit, on_edit),
+    }
+    return {name: table[name] for name in names}
+
+
+dialogue.register_flow(
+    Flow(
+        COMPLAINT,
+        "flow.complaint",
+        _steps("category", "description", "photos", "location", "location_text", "deadline",
+               "summary", "edit"),
+    )
+)
+dialogue.register_flow(
+    Flow(SUGGESTION, "flow.suggestion", _steps("description", "photos", "summary", "edit"))
+)

@@ -1,0 +1,309 @@
+"""First contact and profile edits: language, name, building and unit, phone, confirmation."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
+
+from bot.domain.estate import BuildingPlan, parse_unit_input
+from bot.domain.validation import Invalid, clean_name, clean_phone
+from bot.i18n import LANGUAGES
+from bot.services.residents import Profile, UnknownUnit, profile_of, save_profile
+from handlers import dialogue
+from handlers.dialogue import Flow, Step, button, goto, reprompt, tapped
+from handlers.keyboards import contact_keyboard, grid, main_menu
+from handlers.runtime import Input, InputKind, Turn
+
+FLOW = "ob"
+PROFILE_MODE = "profile"
+SMALL_BUILDING = 12
+
+
+def _data(turn: Turn) -> dict[str, object]:
+    assert turn.dialogue is not None
+    return turn.dialogue.data
+
+
+def _building(turn: Turn) -> BuildingPlan | None:
+    return turn.desk.estate.building(str(_data(turn).get("building", "")))
+
+
+async def _advance(turn: Turn, next_step: str) -> None:
+    """Move on; when editing one profile field, save as soon as that field is complete."""
+    if _data(turn).get("mode") == PROFILE_MODE and next_step in ("building", "phone", "confirm"):
+        await _save(turn, welcome=False)
+        return
+    await goto(turn, next_step)
+
+
+# --- language ----------------------------------------------------------------------------
+async def ask_language(turn: Turn) -> None:
+    buttons = [button(turn, turn.t(f"language.{code}"), code) for code in LANGUAGES]
+    turn.reply(turn.t("onboarding.ask_language"), grid(buttons, 2))
+
+
+async def on_language(turn: Turn, inp: Input) -> None:
+    choice = tapped(turn, inp)
+    if choice is None and inp.kind is InputKind.TEXT:
+        typed = (inp.text or "").strip()
+        choice = next((c for c in LANGUAGES if typed == turn.t(f"language.{c}")), None)
+    if choice not in LANGUAGES:
+        await reprompt(turn, "invalid.use_buttons")
+        return
+    turn.language = choice
+    _data(turn)["language"] = choice
+    turn.edit(turn.t("onboarding.language_set"))
+    await _advance(turn, "confirm" if _data(turn).get("mode") == PROFILE_MODE else "name")
+
+
+# --- name ----------------------------------------------------------------------------------
+async def ask_name(turn: Turn) -> None:
+    turn.reply(turn.t("onboarding.ask_name"))
+
+
+async def on_name(turn: Turn, inp: Input) -> None:
+    if inp.kind is not InputKind.TEXT:
+        await reprompt(turn, "invalid.need_text")
+        return
+    name = clean_name(inp.text)
+    if isinstance(name, Invalid):
+        await reprompt(turn, name)
+        return
+    _data(turn)["name"] = name
+    await _advance(turn, "building")
+
+
+# --- building, floor, unit -----------------------------------------------------------------
+async def ask_building(turn: Turn) -> None:
+    buttons = [button(turn, b.name, b.code) for b in turn.desk.estate.buildings]
+    turn.reply(turn.t("onboarding.ask_building"), grid(buttons, 3))
+
+
+async def on_building(turn: Turn, inp: Input) -> None:
+    estate = turn.desk.estate
+    code = tapped(turn, inp)
+    if code is None and inp.kind is InputKind.TEXT:
+        typed = (inp.text or "").strip()
+        address = parse_unit_input(typed, estate)
+        if address is not None:
+            _data(turn).update(building=address[0].code, unit=address[1])
+            await _advance(turn, "phone")
+            return
+        match = estate.building(typed) or next(
+            (b for b in estate.buildings if b.name == typed), None
+        )
+        code = match.code if match else None
+    building = estate.building(code or "")
+    if building is None:
+        await reprompt(turn, "invalid.building")
+        return
+    _data(turn).update(building=building.code, floor=None)
+    turn.edit(turn.t("onboarding.building_chosen", building=turn.esc(building.name)))
+    await goto(turn, "unit" if len(building.units) <= SMALL_BUILDING else "floor")
+
+
+async def ask_floor(turn: Turn) -> None:
+    building = _building(turn)
+    assert building is not None
+    buttons = [button(turn, floor, floor) for floor in building.floors()]
+    turn.reply(turn.t("onboarding.ask_floor", building=turn.esc(building.name)), grid(buttons, 6))
+
+
+async def _typed_unit(turn: Turn, inp: Input, building: BuildingPlan) -> bool:
+    unit = (inp.text or "").strip().upper() if inp.kind is InputKind.TEXT else ""
+    if unit in building.units:
+        _data(turn)["unit"] = unit
+        await _advance(turn, "phone")
+        return True
+    return False
+
+
+async def on_floor(turn: Turn, inp: Input) -> None:
+    building = _building(turn)
+    assert building is not None
+    floor = tapped(turn, inp)
+    if floor is None and await _typed_unit(turn, inp, building):
+        return
+    if floor is None and inp.kind is InputKind.TEXT and (inp.text or "").strip() in building.floors():
+        floor = (inp.text or "").strip()
+    if floor not in building.floors():
+        await reprompt(turn, Invalid("invalid.unit", {"building": building.name}))
+        return
+    _data(turn)["floor"] = floor
+    turn.edit(turn.t("onboarding.floor_chosen", floor=turn.esc(floor)))
+    await goto(turn, "unit")
+
+
+async def ask_unit(turn: Turn) -> None:
+    building = _building(turn)
+    assert building is not None
+    floor = _data(turn).get("floor")
+    units = building.units_on(str(floor)) if floor else list(building.units)
+    buttons = [button(turn, unit, unit) for unit in units]
+    turn.reply(turn.t("onboarding.ask_unit", building=turn.esc(building.name)), grid(buttons, 4))
+
+
+async def on_unit(turn: Turn, inp: Input) -> None:
+    building = _building(turn)
+    assert building is not None
+    unit = tapped(turn, inp)
+    if unit is None:
+        if not await _typed_unit(turn, inp, building):
+            await reprompt(turn, Invalid("invalid.unit", {"building": building.name}))
+        return
+    if unit not in building.units:
+        await reprompt(turn, Invalid("invalid.unit", {"building": building.name}))
+        return
+    _data(turn)["unit"] = unit
+    turn.edit(turn.t("onboarding.unit_chosen", building=turn.esc(building.name), unit=unit))
+    await _advance(turn, "phone")
+
+
+# --- phone -----------------------------------------------------------------------------------
+async def ask_phone(turn: Turn) -> None:
+    turn.reply(turn.t("onboarding.ask_phone"), contact_keyboard(turn))
+
+
+async def on_phone(turn: Turn, inp: Input) -> None:
+    if inp.kind is InputKind.CONTACT:
+        if not inp.contact_is_own:
+            await reprompt(turn, "invalid.contact_not_own")
+            return
+        raw = inp.phone or ""
+        phone = clean_phone(raw if raw.startswith("+") else f"+{raw}")
+    elif inp.kind is InputKind.TEXT:
+        phone = clean_phone(inp.text)
+    else:
+        await reprompt(turn, "invalid.phone_input")
+        return
+    if isinstance(phone, Invalid):
+        await reprompt(turn, phone)
+        return
+    _data(turn)["phone"] = phone
+    turn.reply(turn.t("onboarding.phone_saved", phone=phone), ReplyKeyboardRemove())
+    await _advance(turn, "confirm")
+
+
+# --- confirmation ---------------------------------------------------------------------------
+def _summary(turn: Turn) -> str:
+    data = _data(turn)
+    building = _building(turn)
+    return turn.t(
+        "onboarding.summary",
+        name=turn.esc(data.get("name", "")),
+        building=turn.esc(building.name if building else ""),
+        unit=turn.esc(data.get("unit", "")),
+        phone=turn.esc(data.get("phone", "")),
+        language=turn.t(f"language.{turn.language}"),
+    )
+
+
+async def ask_confirm(turn: Turn) -> None:
+    markup = InlineKeyboardMarkup(
+        [[button(turn, turn.t("button.confirm"), "yes"), button(turn, turn.t("button.redo"), "redo")]]
+    )
+    turn.reply(_summary(turn), markup)
+
+
+async def on_confirm(turn: Turn, inp: Input) -> None:
+    choice = tapped(turn, inp)
+    if choice == "redo":
+        turn.edit(_summary(turn))
+        await goto(turn, "name")
+        return
+    if choice != "yes":
+        await reprompt(turn, "invalid.use_buttons")
+        return
+    turn.edit(_summary(turn))
+    await _save(turn, welcome=True)
+
+
+async def _save(turn: Turn, *, welcome: bool) -> None:
+    data = _data(turn)
+    profile = Profile(
+        name=str(data["name"]),
+        building=str(data["building"]),
+        unit=str(data["unit"]),
+        phone=str(data["phone"]),
+        language=turn.language,
+    )
+    try:
+        turn.resident = await save_profile(
+            turn.uow,
+            estate_code=turn.desk.estate.code,
+            telegram_user_id=turn.user_id,
+            chat_id=turn.chat_id,
+            profile=profile,
+            now=turn.now,
+        )
+    except UnknownUnit:
+        data.pop("unit", None)
+        turn.reply(turn.t("invalid.unit_gone"))
+        await goto(turn, "building")
+        return
+    turn.end()
+    if welcome:
+        turn.reply(turn.t("onboarding.done", name=turn.esc(profile.name)), main_menu(turn))
+    else:
+        turn.reply(turn.t("profile.saved"), main_menu(turn))
+        show_profile(turn)
+
+
+# --- /profile ---------------------------------------------------------------------------------
+PROFILE_FIELDS = {"name": "name", "unit": "building", "phone": "phone", "lang": "language"}
+
+
+def show_profile(turn: Turn) -> None:
+    assert turn.resident is not None
+    profile = profile_of(turn.resident)
+    building = turn.desk.estate.building(profile.building)
+    text = turn.t(
+        "profile.show",
+        name=turn.esc(profile.name),
+        building=turn.esc(building.name if building else profile.building),
+        unit=turn.esc(profile.unit),
+        phone=turn.esc(profile.phone),
+        language=turn.t(f"language.{profile.language}"),
+    )
+    buttons = [
+        InlineKeyboardButton(turn.t(f"profile.edit_{field}"), callback_data=f"pf:{field}")
+        for field in PROFILE_FIELDS
+    ]
+    turn.reply(text, grid(buttons, 2))
+
+
+async def edit_profile_field(turn: Turn, field: str) -> None:
+    """Start a one-field dialogue prefilled with the current profile."""
+    assert turn.resident is not None
+    profile = profile_of(turn.resident)
+    await dialogue.begin(
+        turn,
+        FLOW,
+        PROFILE_FIELDS[field],
+        mode=PROFILE_MODE,
+        name=profile.name,
+        building=profile.building,
+        unit=profile.unit,
+        phone=profile.phone,
+        language=profile.language,
+    )
+
+
+async def start_onboarding(turn: Turn) -> None:
+    await dialogue.begin(turn, FLOW, "language")
+
+
+FLOW_DEF = dialogue.register_flow(
+    Flow(
+        code=FLOW,
+        title_key="flow.onboarding",
+        steps={
+            "language": Step(ask_language, on_language),
+            "name": Step(ask_name, on_name),
+            "building": Step(ask_building, on_building),
+            "floor": Step(ask_floor, on_floor),
+            "unit": Step(ask_unit, on_unit),
+            "phone": Step(ask_phone, on_phone),
+            "confirm": Step(ask_confirm, on_confirm),
+        },
+    )
+)

@@ -1,0 +1,242 @@
+"""The edge every handler shares: one unit of work per update, replies sent after commit."""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from telegram import (
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ContextTypes
+
+from bot.clock import utcnow
+from bot.desk import Desk
+from bot.i18n import language_from_telegram
+from storage.models import Resident
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+class InputKind(StrEnum):
+    TEXT = "text"
+    COMMAND = "command"
+    BUTTON = "button"
+    CONTACT = "contact"
+    PHOTO = "photo"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """What the person did, stripped of Telegram's shapes."""
+
+    kind: InputKind
+    text: str | None = None
+    data: str | None = None
+    phone: str | None = None
+    contact_is_own: bool = False
+    photo_file_id: str | None = None
+
+
+def read_input(update: Update) -> Input:
+    if update.callback_query is not None:
+        return Input(InputKind.BUTTON, data=update.callback_query.data or "")
+    message = update.effective_message
+    if message is None:
+        return Input(InputKind.OTHER)
+    if message.contact is not None:
+        own = message.contact.user_id is not None and message.contact.user_id == (
+            update.effective_user.id if update.effective_user else None
+        )
+        return Input(InputKind.CONTACT, phone=message.contact.phone_number, contact_is_own=own)
+    if message.photo:
+        return Input(
+            InputKind.PHOTO, text=message.caption, photo_file_id=message.photo[-1].file_id
+        )
+    if message.text is not None:
+        kind = InputKind.COMMAND if message.text.startswith("/") else InputKind.TEXT
+        return Input(kind, text=message.text)
+    return Input(InputKind.OTHER)
+
+
+@dataclass(slots=True)
+class DialogueState:
+    flow: str
+    step: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Send:
+    text: str
+    markup: Markup | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Edit:
+    text: str
+    markup: InlineKeyboardMarkup | None
+
+
+class Turn:
+    """One update being handled: who, in which language, at which step, and what to say."""
+
+    def __init__(self, update: Update, desk: Desk, uow: UnitOfWork, now: datetime) -> None:
+        assert update.effective_user is not None and update.effective_chat is not None
+        self.update = update
+        self.desk = desk
+        self.uow = uow
+        self.now = now
+        self.user_id = update.effective_user.id
+        self.chat_id = update.effective_chat.id
+        self.resident: Resident | None = None
+        self.dialogue: DialogueState | None = None
+        self.expired: DialogueState | None = None
+        self.language = language_from_telegram(
+            update.effective_user.language_code, desk.settings.default_language
+        )
+        self._out: list[_Send | _Edit] = []
+        self._answer: tuple[str | None, bool] | None = None
+        self._dialogue_touched = False
+
+    async def load(self) -> None:
+        self.resident = await self.uow.residents.by_telegram_id(self.user_id)
+        row = await self.uow.dialogues.get(self.user_id)
+        if row is not None:
+            state = DialogueState(row.flow, row.step, dict(row.data))
+            if row.expires_at <= self.now:
+                self.expired = state
+                await self.uow.dialogues.drop(self.user_id)
+            else:
+                self.dialogue = state
+                self.language = row.language
+        if self.resident is not None and self.dialogue is None:
+            self.language = self.resident.language
+
+    # --- texts -------------------------------------------------------------------------
+    def t(self, key: str, **values: object) -> str:
+        return self.desk.t(self.language, key, **values)
+
+    @staticmethod
+    def esc(value: object) -> str:
+        return html.escape(str(value), quote=False)
+
+    def local(self, moment: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return moment.astimezone(self.desk.settings.tz).strftime(fmt)
+
+    # --- dialogue state ----------------------------------------------------------------
+    def start(self, flow: str, step: str, data: dict[str, Any] | None = None) -> DialogueState:
+        self.dialogue = DialogueState(flow, step, dict(data or {}))
+        self._dialogue_touched = True
+        return self.dialogue
+
+    def touch(self) -> None:
+        self._dialogue_touched = True
+
+    def end(self) -> None:
+        self.dialogue = None
+        self._dialogue_touched = True
+
+    async def save(self) -> None:
+        if not self._dialogue_touched:
+            return
+        if self.dialogue is None:
+            await self.uow.dialogues.drop(self.user_id)
+            return
+        await self.uow.dialogues.save(
+            user_id=self.user_id,
+            chat_id=self.chat_id,
+            flow=self.dialogue.flow,
+            step=self.dialogue.step,
+            data=self.dialogue.data,
+            language=self.language,
+            now=self.now,
+            idle=self.desk.policy.dialogue.idle,
+        )
+
+    # --- output ------------------------------------------------------------------------
+    def reply(self, text: str, markup: Markup | None = None) -> None:
+        self._out.append(_Send(text, markup))
+
+    def edit(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        """Rewrite the message whose button was tapped (falls back to a new message)."""
+        if self.update.callback_query is None:
+            self.reply(text, markup)
+        else:
+            self._out.append(_Edit(text, markup))
+
+    def answer(self, text: str | None = None, *, alert: bool = False) -> None:
+        self._answer = (text, alert)
+
+    async def flush(self) -> None:
+        """Deliver what the turn said; runs after commit so nothing is promised unsaved."""
+        query = self.update.callback_query
+        if query is not None:
+            text, alert = self._answer or (None, False)
+            await query.answer(text=text, show_alert=alert)
+        bot = self.update.get_bot()
+        for item in self._out:
+            text = _fit(item.text)
+            try:
+                if isinstance(item, _Edit) and isinstance(query.message if query else None, Message):
+                    assert query is not None and isinstance(query.message, Message)
+                    await query.message.edit_text(
+                        text, parse_mode=ParseMode.HTML, reply_markup=item.markup
+                    )
+                    continue
+                await bot.send_message(
+                    self.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=item.markup
+                )
+            except BadRequest as exc:
+                if "not modified" not in exc.message:
+                    raise
+            except Forbidden:
+                log.info("chat %s blocked the bot; reply dropped", self.chat_id)
+                return
+
+
+def _fit(text: str) -> str:
+    """Stay inside Telegram's limit even if a template and user text together overflow."""
+    limit = MessageLimit.MAX_TEXT_LENGTH
+    return text if len(text) <= limit - 100 else text[: limit - 200] + "…"
+
+
+TurnHandler = Callable[[Turn], Awaitable[None]]
+PTBCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def entry(handler: TurnHandler) -> PTBCallback:
+    """Wrap a turn handler: open the unit of work, load the person, commit once, then reply."""
+
+    @functools.wraps(handler)
+    async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_user is None or update.effective_chat is None:
+            return
+        desk: Desk = context.bot_data["desk"]
+        async with UnitOfWork(desk.sessions) as uow:
+            turn = Turn(update, desk, uow, utcnow())
+            await turn.load()
+            await handler(turn)
+            await turn.save()
+            await uow.commit()
+        await turn.flush()
+        if uow.wrote_outbox and desk.outbox is not None:
+            desk.outbox.kick(context.application)
+
+    return callback

@@ -1,0 +1,35 @@
+"""Register the periodic jobs. They only sweep the database, so a restart loses nothing."""
+
+from __future__ import annotations
+
+from telegram.ext import Application, ContextTypes
+
+from bot.desk import Desk
+from scheduler.sweep import expire_idle_dialogues
+
+OUTBOX_EVERY_SECONDS = 2.0
+EXPIRY_EVERY_SECONDS = 30.0
+# APScheduler drops a run that starts over 1 s late by default; a sweep late is still useful.
+JOB_KWARGS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+
+
+async def _outbox_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    desk: Desk = context.bot_data["desk"]
+    if desk.outbox is not None:
+        await desk.outbox.deliver_due()
+
+
+async def _expiry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    desk: Desk = context.bot_data["desk"]
+    if await expire_idle_dialogues(desk) and desk.outbox is not None:
+        await desk.outbox.deliver_due()
+
+
+def schedule(application: Application) -> None:  # type: ignore[type-arg]
+    jobs = application.job_queue
+    if jobs is None:
+        raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
+    jobs.run_repeating(_outbox_job, OUTBOX_EVERY_SECONDS, first=1, name="outbox",
+                       job_kwargs=JOB_KWARGS)
+    jobs.run_repeating(_expiry_job, EXPIRY_EVERY_SECONDS, first=5, name="dialogue-expiry",
+                       job_kwargs=JOB_KWARGS)

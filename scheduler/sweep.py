@@ -1,0 +1,31 @@
+"""Sweeps over due rows. Each claims its rows atomically, so two processes never both fire."""
+
+from __future__ import annotations
+
+from bot.clock import utcnow
+from bot.desk import Desk
+from storage.uow import UnitOfWork
+
+FLOW_TITLES = {"ob": "flow.onboarding", "cp": "flow.complaint", "sg": "flow.suggestion"}
+
+
+async def expire_idle_dialogues(desk: Desk) -> int:
+    """Close dialogues idle past the policy's limit and tell each person, kindly, once."""
+    now = utcnow()
+    async with UnitOfWork(desk.sessions) as uow:
+        expired = await uow.dialogues.claim_expired(now)
+        for row in expired:
+            title = desk.t(row.language, FLOW_TITLES.get(row.flow, "flow.complaint"))
+            uow.outbox.add(
+                chat_id=row.chat_id,
+                text=desk.t(
+                    row.language,
+                    "common.expired",
+                    flow=title,
+                    minutes=desk.policy.dialogue.idle_minutes,
+                ),
+                purpose="dialogue_expired",
+                now=now,
+            )
+        await uow.commit()
+    return len(expired)

@@ -1,0 +1,295 @@
+"""Repositories: the only place that builds SQL. They never commit; the unit of work does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.estate import BuildingPlan, EstatePlan
+from storage.models import (
+    Building,
+    Dialogue,
+    Estate,
+    OutboxMessage,
+    ReferenceCounter,
+    Resident,
+    Ticket,
+    TicketEvent,
+    Unit,
+)
+
+
+def _is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+class EstateRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def sync(self, plan: EstatePlan) -> None:
+        """Make the database hold the plan's buildings and units; never delete what is used."""
+        estate = await self.session.scalar(select(Estate).where(Estate.code == plan.code))
+        if estate is None:
+            estate = Estate(code=plan.code, name=plan.name)
+            self.session.add(estate)
+            await self.session.flush()
+        estate.name = plan.name
+        existing = {
+            b.code: b
+            for b in await self.session.scalars(
+                select(Building).where(Building.estate_id == estate.id)
+            )
+        }
+        for position, item in enumerate(plan.buildings):
+            building = existing.get(item.code)
+            if building is None:
+                building = Building(estate_id=estate.id, code=item.code)
+                self.session.add(building)
+            building.name, building.zone, building.position = item.name, item.zone, position
+            await self.session.flush()
+            known = set(
+                await self.session.scalars(select(Unit.code).where(Unit.building_id == building.id))
+            )
+            wanted = set(item.units)
+            self.session.add_all(
+                Unit(building_id=building.id, code=code, active=True)
+                for code in item.units
+                if code not in known
+            )
+            if known - wanted:
+                await self.session.execute(
+                    update(Unit)
+                    .where(Unit.building_id == building.id, Unit.code.in_(known - wanted))
+                    .values(active=False)
+                )
+        await self.session.flush()
+
+    async def plan(self) -> EstatePlan | None:
+        """The estate as stored (the first one: a process serves one estate)."""
+        estate = await self.session.scalar(select(Estate).order_by(Estate.id).limit(1))
+        if estate is None:
+            return None
+        buildings = list(
+            await self.session.scalars(
+                select(Building).where(Building.estate_id == estate.id).order_by(
+                    Building.position, Building.id
+                )
+            )
+        )
+        units: dict[int, list[str]] = {b.id: [] for b in buildings}
+        rows = await self.session.execute(
+            select(Unit.building_id, Unit.code)
+            .where(Unit.building_id.in_(units), Unit.active.is_(True))
+            .order_by(Unit.id)
+        )
+        for building_id, code in rows:
+            units[building_id].append(code)
+        return EstatePlan(
+            code=estate.code,
+            name=estate.name,
+            buildings=tuple(
+                BuildingPlan(b.code, b.name, b.zone, tuple(units[b.id]))
+                for b in buildings
+                if units[b.id]
+            ),
+        )
+
+    async def unit(self, estate_code: str, building_code: str, unit_code: str) -> Unit | None:
+        return await self.session.scalar(
+            select(Unit)
+            .join(Building, Unit.building_id == Building.id)
+            .join(Estate, Building.estate_id == Estate.id)
+            .where(
+                Estate.code == estate_code,
+                Building.code == building_code,
+                Unit.code == unit_code,
+                Unit.active.is_(True),
+            )
+        )
+
+
+class ResidentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_telegram_id(self, telegram_user_id: int) -> Resident | None:
+        return await self.session.scalar(
+            select(Resident).where(Resident.telegram_user_id == telegram_user_id)
+        )
+
+    def add(self, resident: Resident) -> None:
+        self.session.add(resident)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketPage:
+    items: list[Ticket]
+    total: int
+
+
+class TicketRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def next_sequence(self, prefix: str, day: str) -> int:
+        """Hand out the next daily number atomically, even with several processes."""
+        dialect = postgresql if _is_postgres(self.session) else sqlite
+        insert = dialect.insert(ReferenceCounter).values(prefix=prefix, day=day, last=1)
+        statement = insert.on_conflict_do_update(
+            index_elements=[ReferenceCounter.prefix, ReferenceCounter.day],
+            set_={"last": ReferenceCounter.last + 1},
+        ).returning(ReferenceCounter.last)
+        return int((await self.session.execute(statement)).scalar_one())
+
+    async def add(self, ticket: Ticket, events: list[TicketEvent]) -> None:
+        self.session.add(ticket)
+        await self.session.flush()
+        for event in events:
+            event.ticket_id = ticket.id
+        self.session.add_all(events)
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        return await self.session.get(Ticket, ticket_id)
+
+    async def for_resident(self, resident_id: int, *, limit: int, offset: int = 0) -> TicketPage:
+        query: Select[tuple[Ticket]] = (
+            select(Ticket)
+            .where(Ticket.resident_id == resident_id)
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        total = await self.session.scalar(
+            select(func.count()).select_from(Ticket).where(Ticket.resident_id == resident_id)
+        )
+        return TicketPage(items=list(await self.session.scalars(query)), total=int(total or 0))
+
+    async def events(self, ticket_id: int) -> list[TicketEvent]:
+        return list(
+            await self.session.scalars(
+                select(TicketEvent)
+                .where(TicketEvent.ticket_id == ticket_id)
+                .order_by(TicketEvent.created_at, TicketEvent.id)
+            )
+        )
+
+
+class DialogueRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, user_id: int) -> Dialogue | None:
+        return await self.session.get(Dialogue, user_id)
+
+    async def save(
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        flow: str,
+        step: str,
+        data: dict[str, Any],
+        language: str,
+        now: datetime,
+        idle: timedelta,
+    ) -> None:
+        row = await self.session.get(Dialogue, user_id)
+        if row is None:
+            row = Dialogue(user_id=user_id)
+            self.session.add(row)
+        row.chat_id, row.flow, row.step, row.language = chat_id, flow, step, language
+        row.data = dict(data)
+        row.updated_at, row.expires_at = now, now + idle
+
+    async def drop(self, user_id: int) -> None:
+        await self.session.execute(delete(Dialogue).where(Dialogue.user_id == user_id))
+
+    async def claim_expired(self, now: datetime, limit: int = 100) -> list[Dialogue]:
+        """Remove and return idle dialogues; one statement, so two processes never share one."""
+        due = select(Dialogue.user_id).where(Dialogue.expires_at <= now).limit(limit)
+        if _is_postgres(self.session):
+            due = due.with_for_update(skip_locked=True)
+        result = await self.session.scalars(
+            delete(Dialogue).where(Dialogue.user_id.in_(due.scalar_subquery())).returning(Dialogue),
+            execution_options={"synchronize_session": False},
+        )
+        return list(result)
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.added = False
+
+    def add(
+        self,
+        *,
+        chat_id: int,
+        text: str,
+        purpose: str,
+        now: datetime,
+        reply_markup: dict[str, Any] | None = None,
+        ticket_id: int | None = None,
+    ) -> OutboxMessage:
+        row = OutboxMessage(
+            chat_id=chat_id,
+            text=text,
+            reply_markup=reply_markup,
+            purpose=purpose,
+            ticket_id=ticket_id,
+            status="pending",
+            attempts=0,
+            not_before=now,
+            created_at=now,
+        )
+        self.session.add(row)
+        self.added = True
+        return row
+
+    async def claim(self, now: datetime, *, limit: int, lease: timedelta) -> list[OutboxMessage]:
+        """Take due rows (and rows whose sender died mid-lease) for this sender alone."""
+        due = (
+            select(OutboxMessage.id)
+            .where(
+                or_(
+                    (OutboxMessage.status == "pending") & (OutboxMessage.not_before <= now),
+                    (OutboxMessage.status == "sending") & (OutboxMessage.lease_until <= now),
+                )
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        if _is_postgres(self.session):
+            due = due.with_for_update(skip_locked=True)
+        result = await self.session.scalars(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due.scalar_subquery()))
+            .values(
+                status="sending",
+                lease_until=now + lease,
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .returning(OutboxMessage),
+            execution_options={"synchronize_session": False},
+        )
+        return sorted(result, key=lambda row: row.id)
+
+    async def finish(self, row_id: int, **values: Any) -> None:
+        await self.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
+        )
+
+    async def by_status(self, status: str) -> list[OutboxMessage]:
+        return list(
+            await self.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.status == status).order_by(
+                    OutboxMessage.id
+                )
+            )
+        )

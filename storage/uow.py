@@ -1,0 +1,45 @@
+"""Unit of work: one session per update, rolled back unless the use case commits once."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.repositories import (
+    DialogueRepository,
+    EstateRepository,
+    OutboxRepository,
+    ResidentRepository,
+    TicketRepository,
+)
+
+
+class UnitOfWork:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self.wrote_outbox = False
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        self.estate = EstateRepository(self.session)
+        self.residents = ResidentRepository(self.session)
+        self.tickets = TicketRepository(self.session)
+        self.dialogues = DialogueRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        self.wrote_outbox = self.wrote_outbox or self.outbox.added

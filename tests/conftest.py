@@ -1,0 +1,152 @@
+"""Shared fixtures: a migrated database, the real Application on the simulated Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot import migrate
+from bot.app import build_application, shutdown, startup
+from bot.config import Settings
+from bot.desk import Desk
+from storage.db import normalise_url
+from tests.sim import FakeBotAPI, SimRequest, TelegramSim
+
+TEST_TOKEN = "123456789:TEST-token-for-the-offline-simulation"
+LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+
+
+def postgres_admin_url() -> str | None:
+    """The PostgreSQL to test against: TEST_DATABASE_URL, else the local trust-auth server."""
+    url = os.environ.get("TEST_DATABASE_URL", LOCAL_POSTGRES)
+    try:
+        import asyncpg
+    except ImportError:
+        return None
+    parsed = normalise_url(url)
+
+    async def probe() -> bool:
+        try:
+            conn = await asyncpg.connect(
+                host=parsed.host, port=parsed.port or 5432, user=parsed.username,
+                password=parsed.password, database=parsed.database, timeout=3,
+            )
+        except Exception:  # noqa: BLE001 - unreachable means "skip", whatever the reason
+            return False
+        await conn.close()
+        return True
+
+    return parsed.render_as_string(hide_password=False) if asyncio.run(probe()) else None
+
+
+_PG_URL: str | None | bool = False
+
+
+def pg_url() -> str | None:
+    global _PG_URL
+    if _PG_URL is False:
+        _PG_URL = postgres_admin_url()
+    return _PG_URL  # type: ignore[return-value]
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    admin = pg_url()
+    if admin is None:
+        pytest.skip("PostgreSQL is not reachable (set TEST_DATABASE_URL)")
+    import asyncpg
+
+    parsed = make_url(admin)
+    name = f"desk_test_{uuid.uuid4().hex[:12]}"
+
+    async def run(sql: str) -> None:
+        conn = await asyncpg.connect(
+            host=parsed.host, port=parsed.port or 5432, user=parsed.username,
+            password=parsed.password, database=parsed.database,
+        )
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    try:
+        yield parsed.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Every storage test runs on SQLite, and on PostgreSQL where one is reachable."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(name))
+
+
+def make_settings(url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {"bot_token": TEST_TOKEN, "database_url": url}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
+
+
+@pytest.fixture
+def settings(sqlite_url: str) -> Settings:
+    return make_settings(sqlite_url)
+
+
+class DeskHarness:
+    """The running bot as a test sees it: the fake Telegram, the app, and its desk."""
+
+    def __init__(self, api: FakeBotAPI, settings: Settings) -> None:
+        self.api = api
+        self.settings = settings
+        self.application = build_application(
+            settings, request=SimRequest(api), updates_request=SimRequest(api)
+        )
+        self.desk: Desk = self.application.bot_data["desk"]
+        self.sim = TelegramSim(api, self.application, after_update=self.deliver)
+
+    async def deliver(self) -> int:
+        assert self.desk.outbox is not None
+        return await self.desk.outbox.deliver_due()
+
+    async def __aenter__(self) -> DeskHarness:
+        await self.application.initialize()
+        await startup(self.application)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.application.shutdown()
+        await shutdown(self.application)
+
+    async def scalar(self, sql: str, **params: object) -> object:
+        """Read the database directly, the way an operator would check it."""
+        async with self.desk.engine.connect() as conn:
+            return (await conn.execute(text(sql), params)).scalar()
+
+
+@pytest.fixture
+def migrated(settings: Settings) -> Settings:
+    """Migrate outside the event loop: Alembic's environment runs its own."""
+    migrate.upgrade(settings.database_url)
+    return settings
+
+
+@pytest.fixture
+async def harness(migrated: Settings) -> AsyncIterator[DeskHarness]:
+    settings = migrated
+    async with DeskHarness(FakeBotAPI(), settings) as running:
+        yield running

@@ -1,0 +1,151 @@
+"""Start-up configuration: settings, policy file, estate file and catalogues."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULTS_DIR, ConfigError, load_settings
+from bot.domain.estate import load_estate
+from bot.domain.tickets import Severity, TicketKind, TicketStatus
+from bot.i18n import LANGUAGES, load_catalogues
+from bot.policy import load_policy
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "123456789:TEST-token-for-the-offline-simulation"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # no stray .env file
+    for name in ("BOT_TOKEN", "DATABASE_URL", "MODE", "TIMEZONE", "ADMIN_IDS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_missing_token_is_one_clear_line() -> None:
+    with pytest.raises(ConfigError, match="^BOT_TOKEN is not set$"):
+        load_settings()
+
+
+@pytest.mark.parametrize("token", ["abc", "123:short", "not a token at all:xxxxxxxxxxxxxxxxxxxxxxxxx"])
+def test_malformed_token_is_refused(monkeypatch: pytest.MonkeyPatch, token: str) -> None:
+    monkeypatch.setenv("BOT_TOKEN", token)
+    with pytest.raises(ConfigError, match="BOT_TOKEN does not look like a token"):
+        load_settings()
+
+
+def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("ADMIN_IDS", "1, 2")
+    settings = load_settings()
+    assert settings.admin_ids == [1, 2]
+    assert settings.timezone == "Asia/Shanghai"
+    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    assert TOKEN not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TIMEZONE", "Mars/Olympus", "TIMEZONE unknown time zone"),
+        ("MODE", "carrier-pigeon", "MODE"),
+        ("WEBHOOK_PORT", "99999", "WEBHOOK_PORT"),
+    ],
+)
+def test_invalid_settings(monkeypatch: pytest.MonkeyPatch, name: str, value: str,
+                          message: str) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        load_settings()
+
+
+def test_webhook_needs_url_and_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("MODE", "webhook")
+    with pytest.raises(ConfigError, match="WEBHOOK_URL"):
+        load_settings()
+
+
+def test_default_policy_matches_the_house_rules() -> None:
+    policy = load_policy(DEFAULTS_DIR / "policy.toml")
+    assert policy.promise(Severity.GENERAL).first_answer_hours == 1
+    assert policy.promise(Severity.IMPORTANT).first_answer_hours == 3
+    assert policy.promise(Severity.MAJOR).resolve_hours == 168
+    assert policy.references[TicketKind.COMPLAINT] == "TS"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not = [toml", "not valid TOML"),
+        ("[references]\ncomplaint='TS'\n", "categories"),
+        (
+            (DEFAULTS_DIR / "policy.toml").read_text().replace(
+                "first_answer_hours = 1\n", "first_answer_hours = -1\n"
+            ),
+            "severity.general.first_answer_hours",
+        ),
+        (
+            (DEFAULTS_DIR / "policy.toml").read_text().replace('suggestion = "JY"', 'suggestion = "TS"'),
+            "differ per kind",
+        ),
+    ],
+)
+def test_broken_policy_is_a_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=message):
+        load_policy(path)
+
+
+def test_missing_estate_file_and_bad_estate(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_estate(tmp_path / "nope.toml")
+    bad = tmp_path / "estate.toml"
+    bad.write_text('[estate]\ncode="x"\n[[buildings]]\ncode="1"\n')
+    with pytest.raises(ConfigError, match="building 1 needs units"):
+        load_estate(bad)
+
+
+def _keys_used_in_code() -> set[str]:
+    """Literal text keys passed to t(...), reprompt(...), Invalid(...) anywhere in the code."""
+    keys: set[str] = set()
+    for folder in ("bot", "handlers", "scheduler"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+                if name not in {"t", "reprompt", "Invalid"}:
+                    continue
+                for arg in node.args:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        if re.fullmatch(r"[a-z_]+\.[a-z_0-9]+", arg.value):
+                            keys.add(arg.value)
+    return keys
+
+
+def test_every_text_key_is_in_every_catalogue() -> None:
+    catalogues = load_catalogues()
+    policy = load_policy(DEFAULTS_DIR / "policy.toml")
+    needed = _keys_used_in_code()
+    assert len(needed) > 80
+    needed |= {f"category.{c}" for c in policy.categories.complaint}
+    needed |= {f"status.{s.value}" for s in TicketStatus}
+    needed |= {f"kind.{k.value}" for k in TicketKind}
+    needed |= {f"language.{code}" for code in LANGUAGES}
+    for language in LANGUAGES:
+        missing = needed - catalogues.keys(language)
+        assert not missing, f"{language} lacks {sorted(missing)}"
+    assert catalogues.keys("en") == catalogues.keys("zh_Hans")
+
+
+def test_catalogue_placeholders_agree_between_languages() -> None:
+    catalogues = load_catalogues()
+    for key in catalogues.keys("en"):
+        fields = [set(re.findall(r"{(\w+)}", catalogues.messages[lang][key])) for lang in LANGUAGES]
+        assert fields[0] == fields[1], key
