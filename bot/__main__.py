@@ -24,7 +24,7 @@ EXIT_CONFIG, EXIT_DATABASE = 2, 3
 def _safe_url(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparsable URL is reported as given, minus nothing
+    except Exception:
         return "(unparsable DATABASE_URL)"
 
 
@@ -38,7 +38,8 @@ def _run(settings: Settings) -> None:
 
     application = build_application(settings)
     if settings.mode is RunMode.WEBHOOK:
-        assert settings.webhook_url and settings.webhook_secret
+        assert settings.webhook_url
+        assert settings.webhook_secret
         url_path = settings.webhook_url.rstrip("/").rsplit("/", 1)[-1]
         application.run_webhook(
             listen=settings.webhook_listen,

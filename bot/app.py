@@ -29,7 +29,7 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
-) -> Application:  # type: ignore[type-arg]
+) -> Application:
     """Assemble everything that can fail on bad configuration before any network call."""
     policy = load_policy(settings.policy_file)
     texts = load_catalogues(default=settings.default_language)
@@ -87,7 +87,7 @@ async def load_estate_plan(desk: Desk) -> EstatePlan:
     return plan
 
 
-async def startup(application: Application) -> None:  # type: ignore[type-arg]
+async def startup(application: Application) -> None:
     """post_init: load the estate, start the outbox sender and jobs, publish the commands."""
     desk: Desk = application.bot_data["desk"]
     desk.estate = await load_estate_plan(desk)
@@ -108,6 +108,6 @@ async def startup(application: Application) -> None:  # type: ignore[type-arg]
     await application.bot.set_my_commands(default_commands)
 
 
-async def shutdown(application: Application) -> None:  # type: ignore[type-arg]
+async def shutdown(application: Application) -> None:
     desk: Desk = application.bot_data["desk"]
     await desk.engine.dispose()

@@ -28,7 +28,9 @@ class ConfigError(Exception):
 class Settings(BaseSettings):
     """Every knob of the process; policy numbers live in the policy file instead."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     bot_token: SecretStr
     database_url: str = "sqlite+aiosqlite:///data/estate-desk.db"

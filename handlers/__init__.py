@@ -10,7 +10,7 @@ from handlers.errors import on_error
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     application.add_handlers(
         [
             CommandHandler("start", common.start, filters=PRIVATE),

@@ -36,15 +36,17 @@ async def start(turn: Turn) -> None:
     elif turn.resident is None:
         await start_onboarding(turn)
     else:
-        turn.reply(turn.t("common.welcome_back", name=turn.esc(turn.resident.name)),
-                   main_menu(turn))
+        turn.reply(
+            turn.t("common.welcome_back", name=turn.esc(turn.resident.name)), main_menu(turn)
+        )
 
 
 @entry
 async def help_command(turn: Turn) -> None:
     """Explain what the bot does, without losing the step a dialogue is at."""
-    turn.reply(turn.t("common.help"), main_menu(turn) if turn.resident and not turn.dialogue
-               else None)
+    turn.reply(
+        turn.t("common.help"), main_menu(turn) if turn.resident and not turn.dialogue else None
+    )
     if turn.dialogue is not None:
         await dialogue.prompt_again(turn)
 

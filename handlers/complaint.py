@@ -22,8 +22,14 @@ EDITABLE = {
     SUGGESTION: ("description", "photos"),
 }
 NEXT = {
-    COMPLAINT: {"category": "description", "description": "photos", "photos": "location",
-                "location": "deadline", "location_text": "deadline", "deadline": "summary"},
+    COMPLAINT: {
+        "category": "description",
+        "description": "photos",
+        "photos": "location",
+        "location": "deadline",
+        "location_text": "deadline",
+        "deadline": "summary",
+    },
     SUGGESTION: {"description": "photos", "photos": "summary"},
 }
 DEADLINE_CHOICES = {"d1": 1, "d3": 3, "d7": 7}
@@ -171,7 +177,9 @@ async def on_location(turn: Turn, inp: Input) -> None:
         turn.edit(turn.t("complaint.location_chosen", location=turn.esc(_own_unit(turn))))
         await _next(turn)
     elif choice == "common":
-        turn.edit(turn.t("complaint.location_chosen", location=turn.t("complaint.location_common")))
+        turn.edit(
+            turn.t("complaint.location_chosen", location=turn.t("complaint.location_common"))
+        )
         await goto(turn, "location_text")
     elif inp.kind is InputKind.TEXT and not (inp.text or "").startswith("/"):
         # Typing a place straight away is the obvious shortcut for a common area.
@@ -207,8 +215,10 @@ async def ask_deadline(turn: Turn) -> None:
     buttons = [button(turn, turn.t("complaint.deadline_none"), "none")] + [
         button(turn, turn.t(f"complaint.deadline_{key}"), key) for key in DEADLINE_CHOICES
     ]
-    turn.reply(turn.t("complaint.ask_deadline", example=_today(turn) + timedelta(days=3)),
-               grid(buttons, 2))
+    turn.reply(
+        turn.t("complaint.ask_deadline", example=_today(turn) + timedelta(days=3)),
+        grid(buttons, 2),
+    )
 
 
 async def on_deadline(turn: Turn, inp: Input) -> None:
@@ -376,8 +386,16 @@ dialogue.register_flow(
     Flow(
         COMPLAINT,
         "flow.complaint",
-        _steps("category", "description", "photos", "location", "location_text", "deadline",
-               "summary", "edit"),
+        _steps(
+            "category",
+            "description",
+            "photos",
+            "location",
+            "location_text",
+            "deadline",
+            "summary",
+            "edit",
+        ),
     )
 )
 dialogue.register_flow(

@@ -18,9 +18,7 @@ MENU_KEYS = ("menu.complaint", "menu.suggestion", "menu.my_requests", "menu.help
 
 def main_menu(turn: Turn) -> ReplyKeyboardMarkup:
     labels = [turn.t(key) for key in MENU_KEYS]
-    return ReplyKeyboardMarkup(
-        [labels[:2], labels[2:]], resize_keyboard=True, is_persistent=True
-    )
+    return ReplyKeyboardMarkup([labels[:2], labels[2:]], resize_keyboard=True, is_persistent=True)
 
 
 def menu_choice(turn: Turn, text: str | None) -> str | None:

@@ -24,11 +24,7 @@ async def show_list(turn: Turn, page: int = 0) -> None:
         turn.edit(turn.t("requests.empty"))
         return
     rows = [
-        [
-            InlineKeyboardButton(
-                f"{t.reference} · {_status(turn, t)}", callback_data=f"tk:{t.id}"
-            )
-        ]
+        [InlineKeyboardButton(f"{t.reference} · {_status(turn, t)}", callback_data=f"tk:{t.id}")]
         for t in result.items
     ]
     nav = []
@@ -60,7 +56,8 @@ async def show_ticket(turn: Turn, ticket_id: int) -> None:
         return
     ticket, events = found
     location = (
-        turn.t("requests.location_own") if ticket.location_kind == "own_unit"
+        turn.t("requests.location_own")
+        if ticket.location_kind == "own_unit"
         else turn.esc(ticket.location_text or "—")
     )
     lines = [

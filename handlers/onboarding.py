@@ -123,7 +123,11 @@ async def on_floor(turn: Turn, inp: Input) -> None:
     floor = tapped(turn, inp)
     if floor is None and await _typed_unit(turn, inp, building):
         return
-    if floor is None and inp.kind is InputKind.TEXT and (inp.text or "").strip() in building.floors():
+    if (
+        floor is None
+        and inp.kind is InputKind.TEXT
+        and (inp.text or "").strip() in building.floors()
+    ):
         floor = (inp.text or "").strip()
     if floor not in building.floors():
         await reprompt(turn, Invalid("invalid.unit", {"building": building.name}))
@@ -199,7 +203,12 @@ def _summary(turn: Turn) -> str:
 
 async def ask_confirm(turn: Turn) -> None:
     markup = InlineKeyboardMarkup(
-        [[button(turn, turn.t("button.confirm"), "yes"), button(turn, turn.t("button.redo"), "redo")]]
+        [
+            [
+                button(turn, turn.t("button.confirm"), "yes"),
+                button(turn, turn.t("button.redo"), "redo"),
+            ]
+        ]
     )
     turn.reply(_summary(turn), markup)
 

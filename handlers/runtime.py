@@ -98,7 +98,8 @@ class Turn:
     """One update being handled: who, in which language, at which step, and what to say."""
 
     def __init__(self, update: Update, desk: Desk, uow: UnitOfWork, now: datetime) -> None:
-        assert update.effective_user is not None and update.effective_chat is not None
+        assert update.effective_user is not None
+        assert update.effective_chat is not None
         self.update = update
         self.desk = desk
         self.uow = uow
@@ -194,8 +195,11 @@ class Turn:
         for item in self._out:
             text = _fit(item.text)
             try:
-                if isinstance(item, _Edit) and isinstance(query.message if query else None, Message):
-                    assert query is not None and isinstance(query.message, Message)
+                if isinstance(item, _Edit) and isinstance(
+                    query.message if query else None, Message
+                ):
+                    assert query is not None
+                    assert isinstance(query.message, Message)
                     await query.message.edit_text(
                         text, parse_mode=ParseMode.HTML, reply_markup=item.markup
                     )

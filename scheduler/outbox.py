@@ -50,7 +50,7 @@ class OutboxSender:
         self.retry = retry or RetryPolicy()
         self._lock = asyncio.Lock()
 
-    def kick(self, application: Application) -> None:  # type: ignore[type-arg]
+    def kick(self, application: Application) -> None:
         """Deliver right after a commit instead of waiting for the next periodic run."""
         if application.running:
             application.create_task(self.deliver_due(), name="outbox-kick")
@@ -73,7 +73,9 @@ class OutboxSender:
 
     async def _send(self, row: OutboxMessage) -> dict[str, Any]:
         now = utcnow()
-        markup = InlineKeyboardMarkup.de_json(row.reply_markup, self.bot) if row.reply_markup else None
+        markup = (
+            InlineKeyboardMarkup.de_json(row.reply_markup, self.bot) if row.reply_markup else None
+        )
         try:
             message = await self.bot.send_message(
                 row.chat_id, row.text, parse_mode=ParseMode.HTML, reply_markup=markup
@@ -107,4 +109,9 @@ class OutboxSender:
     @staticmethod
     def _later(row: OutboxMessage, when: Any, exc: Exception) -> dict[str, Any]:
         log.info("outbox %s deferred: %s", row.id, exc)
-        return {"status": "pending", "not_before": when, "lease_until": None, "last_error": str(exc)}
+        return {
+            "status": "pending",
+            "not_before": when,
+            "lease_until": None,
+            "last_error": str(exc),
+        }

@@ -25,11 +25,13 @@ async def _expiry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         await desk.outbox.deliver_due()
 
 
-def schedule(application: Application) -> None:  # type: ignore[type-arg]
+def schedule(application: Application) -> None:
     jobs = application.job_queue
     if jobs is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
-    jobs.run_repeating(_outbox_job, OUTBOX_EVERY_SECONDS, first=1, name="outbox",
-                       job_kwargs=JOB_KWARGS)
-    jobs.run_repeating(_expiry_job, EXPIRY_EVERY_SECONDS, first=5, name="dialogue-expiry",
-                       job_kwargs=JOB_KWARGS)
+    jobs.run_repeating(
+        _outbox_job, OUTBOX_EVERY_SECONDS, first=1, name="outbox", job_kwargs=JOB_KWARGS
+    )
+    jobs.run_repeating(
+        _expiry_job, EXPIRY_EVERY_SECONDS, first=5, name="dialogue-expiry", job_kwargs=JOB_KWARGS
+    )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,7 +54,9 @@ class EstateRepository:
             building.name, building.zone, building.position = item.name, item.zone, position
             await self.session.flush()
             known = set(
-                await self.session.scalars(select(Unit.code).where(Unit.building_id == building.id))
+                await self.session.scalars(
+                    select(Unit.code).where(Unit.building_id == building.id)
+                )
             )
             wanted = set(item.units)
             self.session.add_all(
@@ -77,9 +79,9 @@ class EstateRepository:
             return None
         buildings = list(
             await self.session.scalars(
-                select(Building).where(Building.estate_id == estate.id).order_by(
-                    Building.position, Building.id
-                )
+                select(Building)
+                .where(Building.estate_id == estate.id)
+                .order_by(Building.position, Building.id)
             )
         )
         units: dict[int, list[str]] = {b.id: [] for b in buildings}
@@ -158,7 +160,7 @@ class TicketRepository:
         return await self.session.get(Ticket, ticket_id)
 
     async def for_resident(self, resident_id: int, *, limit: int, offset: int = 0) -> TicketPage:
-        query: Select[tuple[Ticket]] = (
+        query = (
             select(Ticket)
             .where(Ticket.resident_id == resident_id)
             .order_by(Ticket.created_at.desc(), Ticket.id.desc())
@@ -216,7 +218,9 @@ class DialogueRepository:
         if _is_postgres(self.session):
             due = due.with_for_update(skip_locked=True)
         result = await self.session.scalars(
-            delete(Dialogue).where(Dialogue.user_id.in_(due.scalar_subquery())).returning(Dialogue),
+            delete(Dialogue)
+            .where(Dialogue.user_id.in_(due.scalar_subquery()))
+            .returning(Dialogue),
             execution_options={"synchronize_session": False},
         )
         return list(result)
@@ -288,8 +292,8 @@ class OutboxRepository:
     async def by_status(self, status: str) -> list[OutboxMessage]:
         return list(
             await self.session.scalars(
-                select(OutboxMessage).where(OutboxMessage.status == status).order_by(
-                    OutboxMessage.id
-                )
+                select(OutboxMessage)
+                .where(OutboxMessage.status == status)
+                .order_by(OutboxMessage.id)
             )
         )

@@ -35,10 +35,14 @@ def postgres_admin_url() -> str | None:
     async def probe() -> bool:
         try:
             conn = await asyncpg.connect(
-                host=parsed.host, port=parsed.port or 5432, user=parsed.username,
-                password=parsed.password, database=parsed.database, timeout=3,
+                host=parsed.host,
+                port=parsed.port or 5432,
+                user=parsed.username,
+                password=parsed.password,
+                database=parsed.database,
+                timeout=3,
             )
-        except Exception:  # noqa: BLE001 - unreachable means "skip", whatever the reason
+        except Exception:
             return False
         await conn.close()
         return True
@@ -46,7 +50,7 @@ def postgres_admin_url() -> str | None:
     return parsed.render_as_string(hide_password=False) if asyncio.run(probe()) else None
 
 
-_PG_URL: str | None | bool = False
+_PG_URL: str | bool | None = False
 
 
 def pg_url() -> str | None:
@@ -74,8 +78,11 @@ def postgres_url() -> Iterator[str]:
 
     async def run(sql: str) -> None:
         conn = await asyncpg.connect(
-            host=parsed.host, port=parsed.port or 5432, user=parsed.username,
-            password=parsed.password, database=parsed.database,
+            host=parsed.host,
+            port=parsed.port or 5432,
+            user=parsed.username,
+            password=parsed.password,
+            database=parsed.database,
         )
         try:
             await conn.execute(sql)

@@ -54,7 +54,8 @@ def parse_estate(raw: dict[str, object], source: str = "estate") -> EstatePlan:
         head = raw["estate"]
         assert isinstance(head, dict)
         buildings_raw = raw["buildings"]
-        assert isinstance(buildings_raw, list) and buildings_raw
+        assert isinstance(buildings_raw, list)
+        assert buildings_raw
     except (KeyError, AssertionError):
         raise ConfigError(f"{source}: needs an [estate] table and [[buildings]]") from None
     buildings: list[BuildingPlan] = []
@@ -87,7 +88,8 @@ def parse_estate(raw: dict[str, object], source: str = "estate") -> EstatePlan:
     if len(set(codes)) != len(codes):
         raise ConfigError(f"{source}: building codes repeat")
     return EstatePlan(
-        code=str(head.get("code", "estate")), name=str(head.get("name", "")),
+        code=str(head.get("code", "estate")),
+        name=str(head.get("name", "")),
         buildings=tuple(buildings),
     )
 
@@ -102,7 +104,9 @@ def load_estate(path: Path) -> EstatePlan:
     return parse_estate(raw, source=f"estate file {path}")
 
 
-UNIT_INPUT = re.compile(r"^\s*([A-Za-z0-9]+)\s*(?:栋|幢|号楼|#|-|/|\s)\s*([A-Za-z0-9]+)\s*(?:室|号)?\s*$")
+UNIT_INPUT = re.compile(
+    r"^\s*([A-Za-z0-9]+)\s*(?:栋|幢|号楼|#|-|/|\s)\s*([A-Za-z0-9]+)\s*(?:室|号)?\s*$"
+)
 
 
 def parse_unit_input(text: str, estate: EstatePlan) -> tuple[BuildingPlan, str] | None:

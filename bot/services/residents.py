@@ -40,7 +40,11 @@ async def save_profile(
         resident = Resident(telegram_user_id=telegram_user_id, created_at=now, confidential=False)
         uow.residents.add(resident)
     resident.chat_id = chat_id
-    resident.name, resident.phone, resident.language = profile.name, profile.phone, profile.language
+    resident.name, resident.phone, resident.language = (
+        profile.name,
+        profile.phone,
+        profile.language,
+    )
     resident.unit_id, resident.unit = unit.id, unit
     resident.updated_at = now
     return resident

@@ -26,11 +26,13 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def test_missing_token_is_one_clear_line() -> None:
-    with pytest.raises(ConfigError, match="^BOT_TOKEN is not set$"):
+    with pytest.raises(ConfigError, match=r"^BOT_TOKEN is not set$"):
         load_settings()
 
 
-@pytest.mark.parametrize("token", ["abc", "123:short", "not a token at all:xxxxxxxxxxxxxxxxxxxxxxxxx"])
+@pytest.mark.parametrize(
+    "token", ["abc", "123:short", "not a token at all:xxxxxxxxxxxxxxxxxxxxxxxxx"]
+)
 def test_malformed_token_is_refused(monkeypatch: pytest.MonkeyPatch, token: str) -> None:
     monkeypatch.setenv("BOT_TOKEN", token)
     with pytest.raises(ConfigError, match="BOT_TOKEN does not look like a token"):
@@ -55,8 +57,9 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         ("WEBHOOK_PORT", "99999", "WEBHOOK_PORT"),
     ],
 )
-def test_invalid_settings(monkeypatch: pytest.MonkeyPatch, name: str, value: str,
-                          message: str) -> None:
+def test_invalid_settings(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
     monkeypatch.setenv("BOT_TOKEN", TOKEN)
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=message):
@@ -84,13 +87,15 @@ def test_default_policy_matches_the_house_rules() -> None:
         ("not = [toml", "not valid TOML"),
         ("[references]\ncomplaint='TS'\n", "categories"),
         (
-            (DEFAULTS_DIR / "policy.toml").read_text().replace(
-                "first_answer_hours = 1\n", "first_answer_hours = -1\n"
-            ),
+            (DEFAULTS_DIR / "policy.toml")
+            .read_text()
+            .replace("first_answer_hours = 1\n", "first_answer_hours = -1\n"),
             "severity.general.first_answer_hours",
         ),
         (
-            (DEFAULTS_DIR / "policy.toml").read_text().replace('suggestion = "JY"', 'suggestion = "TS"'),
+            (DEFAULTS_DIR / "policy.toml")
+            .read_text()
+            .replace('suggestion = "JY"', 'suggestion = "TS"'),
             "differ per kind",
         ),
     ],
@@ -123,9 +128,12 @@ def _keys_used_in_code() -> set[str]:
                 if name not in {"t", "reprompt", "Invalid"}:
                     continue
                 for arg in node.args:
-                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                        if re.fullmatch(r"[a-z_]+\.[a-z_0-9]+", arg.value):
-                            keys.add(arg.value)
+                    if (
+                        isinstance(arg, ast.Constant)
+                        and isinstance(arg.value, str)
+                        and re.fullmatch(r"[a-z_]+\.[a-z_0-9]+", arg.value)
+                    ):
+                        keys.add(arg.value)
     return keys
 
 
@@ -147,5 +155,7 @@ def test_every_text_key_is_in_every_catalogue() -> None:
 def test_catalogue_placeholders_agree_between_languages() -> None:
     catalogues = load_catalogues()
     for key in catalogues.keys("en"):
-        fields = [set(re.findall(r"{(\w+)}", catalogues.messages[lang][key])) for lang in LANGUAGES]
+        fields = [
+            set(re.findall(r"{(\w+)}", catalogues.messages[lang][key])) for lang in LANGUAGES
+        ]
         assert fields[0] == fields[1], key

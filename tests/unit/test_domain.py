@@ -47,8 +47,11 @@ def test_complaint_draft_becomes_ticket_with_general_promise() -> None:
         location_text="Lobby lift",
     )
     ticket = open_ticket(
-        draft, categories=CATEGORIES, now=NOW,
-        first_answer=timedelta(hours=1), resolve=timedelta(hours=48),
+        draft,
+        categories=CATEGORIES,
+        now=NOW,
+        first_answer=timedelta(hours=1),
+        resolve=timedelta(hours=48),
     )
     assert ticket.status is TicketStatus.NEW
     assert ticket.description == "Lift stuck"
@@ -68,14 +71,24 @@ def test_complaint_draft_becomes_ticket_with_general_promise() -> None:
 )
 def test_incomplete_drafts_are_refused(draft: Draft, missing: str) -> None:
     with pytest.raises(DraftIncomplete) as caught:
-        open_ticket(draft, categories=CATEGORIES, now=NOW,
-                    first_answer=timedelta(hours=1), resolve=timedelta(hours=2))
+        open_ticket(
+            draft,
+            categories=CATEGORIES,
+            now=NOW,
+            first_answer=timedelta(hours=1),
+            resolve=timedelta(hours=2),
+        )
     assert caught.value.missing == missing
 
 
 def test_suggestion_has_no_resolution_clock() -> None:
-    ticket = open_ticket(Draft(TicketKind.SUGGESTION, "More benches"), categories=CATEGORIES,
-                         now=NOW, first_answer=timedelta(hours=1), resolve=timedelta(hours=2))
+    ticket = open_ticket(
+        Draft(TicketKind.SUGGESTION, "More benches"),
+        categories=CATEGORIES,
+        now=NOW,
+        first_answer=timedelta(hours=1),
+        resolve=timedelta(hours=2),
+    )
     assert ticket.resolve_due_at is None
 
 
@@ -99,7 +112,8 @@ def test_text_and_name_rules() -> None:
     assert clean_text("", max_chars=10) == Invalid("invalid.empty_text")
     assert clean_text("/start", max_chars=10) == Invalid("invalid.command_in_text")
     too_long = clean_text("x" * 11, max_chars=10)
-    assert isinstance(too_long, Invalid) and too_long.reason == "invalid.too_long"
+    assert isinstance(too_long, Invalid)
+    assert too_long.reason == "invalid.too_long"
     assert clean_name("  王   小明 ") == "王 小明"
     assert clean_name("1234") == Invalid("invalid.name_letters")
 
@@ -120,7 +134,8 @@ def test_text_and_name_rules() -> None:
 def test_requested_dates(raw: str, expected: object) -> None:
     result = parse_requested_date(raw, today=date(2026, 11, 24), max_days=365)
     if isinstance(expected, str):
-        assert isinstance(result, Invalid) and result.reason == expected
+        assert isinstance(result, Invalid)
+        assert result.reason == expected
     else:
         assert result == expected
 
@@ -136,11 +151,15 @@ def test_estate_plan_generates_units_and_understands_typed_addresses() -> None:
         }
     )
     b3 = plan.building("3")
-    assert b3 is not None and b3.units[0] == "101" and b3.units[-1] == "1202"
-    assert b3.floors()[-1] == "12" and b3.units_on("12") == ["1201", "1202"]
+    assert b3 is not None
+    assert b3.units[0] == "101"
+    assert b3.units[-1] == "1202"
+    assert b3.floors()[-1] == "12"
+    assert b3.units_on("12") == ["1201", "1202"]
     assert floor_of("V01") == "V"
     found = parse_unit_input("3栋1202", plan)
-    assert found is not None and found[1] == "1202"
+    assert found is not None
+    assert found[1] == "1202"
     assert parse_unit_input("3-9999", plan) is None
     assert parse_unit_input("v v02", plan) is not None
 

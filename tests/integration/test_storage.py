@@ -1,0 +1,217 @@
+"""Storage on a real database: SQLite always, PostgreSQL when one is reachable."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import migrate
+from bot.config import DEFAULTS_DIR, SAMPLE_ESTATE
+from bot.domain.estate import load_estate
+from bot.domain.tickets import Draft, LocationKind, TicketKind
+from bot.policy import load_policy
+from bot.services.residents import Profile, save_profile
+from bot.services.tickets import file_ticket
+from storage.db import create_engine, create_sessionmaker
+from storage.uow import UnitOfWork
+
+NOW = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
+TABLES = {
+    "estates",
+    "buildings",
+    "units",
+    "residents",
+    "staff",
+    "tickets",
+    "ticket_attachments",
+    "ticket_events",
+    "reference_counters",
+    "dialogues",
+    "outbox",
+}
+
+
+@pytest.fixture
+def migrated_url(database_url: str) -> str:
+    migrate.upgrade(database_url)
+    return database_url
+
+
+@pytest.fixture
+async def sessions(migrated_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(migrated_url)
+    try:
+        yield create_sessionmaker(engine)
+    finally:
+        await engine.dispose()
+
+
+def test_migrations_upgrade_from_empty_and_downgrade_back(database_url: str) -> None:
+    migrate.upgrade(database_url)
+
+    async def tables() -> set[str]:
+        engine = create_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(tables()) >= TABLES
+    migrate.downgrade(database_url, "base")
+    assert asyncio.run(tables()) <= {"alembic_version"}
+    migrate.upgrade(database_url)
+    assert asyncio.run(tables()) >= TABLES
+
+
+async def _resident(uow: UnitOfWork, user_id: int) -> int:
+    await uow.estate.sync(load_estate(SAMPLE_ESTATE))
+    resident = await save_profile(
+        uow,
+        estate_code="sample-garden",
+        telegram_user_id=user_id,
+        chat_id=user_id,
+        profile=Profile("Li", "3", "1202", "+8613800138000", "en"),
+        now=NOW,
+    )
+    await uow.session.flush()
+    return resident.id
+
+
+async def test_filing_stores_ticket_events_photos_and_outbox_atomically(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    policy = load_policy(DEFAULTS_DIR / "policy.toml")
+    async with UnitOfWork(sessions) as uow:
+        await _resident(uow, 11)
+        await uow.commit()
+    async with UnitOfWork(sessions) as uow:
+        resident = await uow.residents.by_telegram_id(11)
+        assert resident is not None
+        assert resident.unit is not None
+        assert resident.unit.building.code == "3"
+        draft = Draft(
+            TicketKind.COMPLAINT, "Leak", "facilities", ("p1", "p2"), LocationKind.OWN_UNIT
+        )
+        filed = await file_ticket(
+            uow,
+            resident=resident,
+            draft=draft,
+            policy=policy,
+            tz=ZoneInfo("Asia/Shanghai"),
+            now=NOW,
+            render_ack=lambda t: f"ack {t.reference}",
+        )
+        # Not committed: rolling back must leave nothing behind.
+    async with UnitOfWork(sessions) as uow:
+        assert (await uow.tickets.for_resident(resident.id, limit=10)).total == 0
+        resident = await uow.residents.by_telegram_id(11)
+        assert resident is not None
+        filed = await file_ticket(
+            uow,
+            resident=resident,
+            draft=draft,
+            policy=policy,
+            tz=ZoneInfo("Asia/Shanghai"),
+            now=NOW,
+            render_ack=lambda t: f"ack {t.reference}",
+        )
+        await uow.commit()
+    # Local date in Shanghai is already the 25th.
+    assert filed.reference == "TS-20261125-0001"
+    async with UnitOfWork(sessions) as uow:
+        ticket = await uow.tickets.get(filed.ticket_id)
+        assert ticket is not None
+        assert [a.file_id for a in ticket.attachments] == ["p1", "p2"]
+        assert ticket.created_at == NOW
+        assert ticket.first_answer_due_at == NOW + timedelta(hours=1)
+        assert len(await uow.tickets.events(ticket.id)) == 1
+        pending = await uow.outbox.by_status("pending")
+        assert [row.text for row in pending] == [f"ack {filed.reference}"]
+
+
+async def test_reference_sequence_is_unique_under_concurrency(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async def take() -> int:
+        async with UnitOfWork(sessions) as uow:
+            value = await uow.tickets.next_sequence("TS", "20261124")
+            await uow.commit()
+            return value
+
+    values = await asyncio.gather(*(take() for _ in range(20)))
+    assert sorted(values) == list(range(1, 21))
+
+
+async def test_outbox_claim_is_exclusive_and_leases_expire(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with UnitOfWork(sessions) as uow:
+        for n in range(5):
+            uow.outbox.add(chat_id=1, text=f"m{n}", purpose="test", now=NOW)
+        await uow.commit()
+
+    async def claim(at: datetime) -> list[str]:
+        async with UnitOfWork(sessions) as uow:
+            rows = await uow.outbox.claim(at, limit=3, lease=timedelta(minutes=2))
+            await uow.commit()
+            return [row.text for row in rows]
+
+    first, second = await asyncio.gather(claim(NOW), claim(NOW))
+    assert sorted(first + second) == ["m0", "m1", "m2", "m3", "m4"]
+    assert await claim(NOW + timedelta(minutes=1)) == []
+    assert sorted(await claim(NOW + timedelta(minutes=3))) == ["m0", "m1", "m2"]
+
+
+async def test_idle_dialogues_are_claimed_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with UnitOfWork(sessions) as uow:
+        for user in (1, 2):
+            await uow.dialogues.save(
+                user_id=user,
+                chat_id=user,
+                flow="cp",
+                step="category",
+                data={"photos": []},
+                language="en",
+                now=NOW,
+                idle=timedelta(minutes=30 * user),
+            )
+        await uow.commit()
+
+    async def sweep(at: datetime) -> list[int]:
+        async with UnitOfWork(sessions) as uow:
+            rows = await uow.dialogues.claim_expired(at)
+            await uow.commit()
+            return [row.user_id for row in rows]
+
+    later = NOW + timedelta(minutes=45)
+    results = await asyncio.gather(sweep(later), sweep(later))
+    assert sorted(results[0] + results[1]) == [1]
+    async with UnitOfWork(sessions) as uow:
+        kept = await uow.dialogues.get(2)
+        assert kept is not None
+        assert kept.data == {"photos": []}
+        assert kept.expires_at == NOW + timedelta(minutes=60)
+
+
+async def test_estate_sync_is_idempotent_and_keeps_used_units(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    plan = load_estate(SAMPLE_ESTATE)
+    async with UnitOfWork(sessions) as uow:
+        await uow.estate.sync(plan)
+        await uow.estate.sync(plan)
+        await uow.commit()
+    async with UnitOfWork(sessions) as uow:
+        stored = await uow.estate.plan()
+        assert stored is not None
+        assert [b.code for b in stored.buildings] == [b.code for b in plan.buildings]
+        assert stored.buildings[0].units == plan.buildings[0].units
