@@ -26,5 +26,5 @@ class Desk:
     sessions: async_sessionmaker[AsyncSession]
     outbox: OutboxSender | None = None
 
-    def t(self, language: str, key: str, **values: object) -> str:
+    def t(self, language: str, key: str, /, **values: object) -> str:
         return self.texts.t(language, key, **values)

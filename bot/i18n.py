@@ -33,7 +33,7 @@ class Catalogues:
     messages: dict[str, dict[str, str]]
     default: str = "zh_Hans"
 
-    def t(self, language: str, key: str, **values: object) -> str:
+    def t(self, language: str, key: str, /, **values: object) -> str:
         catalogue = self.messages.get(language) or self.messages[self.default]
         template = catalogue.get(key) or self.messages[self.default].get(key)
         if template is None:

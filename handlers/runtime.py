@@ -131,7 +131,7 @@ class Turn:
             self.language = self.resident.language
 
     # --- texts -------------------------------------------------------------------------
-    def t(self, key: str, **values: object) -> str:
+    def t(self, key: str, /, **values: object) -> str:
         return self.desk.t(self.language, key, **values)
 
     @staticmethod

@@ -21,7 +21,7 @@ from bot.services.tickets import file_ticket
 from storage.db import create_engine, create_sessionmaker
 from storage.uow import UnitOfWork
 
-NOW = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
+NOW = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)  # 00:30 on the 25th in Shanghai
 TABLES = {
     "estates",
     "buildings",
@@ -96,6 +96,7 @@ async def test_filing_stores_ticket_events_photos_and_outbox_atomically(
         assert resident is not None
         assert resident.unit is not None
         assert resident.unit.building.code == "3"
+        resident_id = resident.id
         draft = Draft(
             TicketKind.COMPLAINT, "Leak", "facilities", ("p1", "p2"), LocationKind.OWN_UNIT
         )
@@ -110,7 +111,7 @@ async def test_filing_stores_ticket_events_photos_and_outbox_atomically(
         )
         # Not committed: rolling back must leave nothing behind.
     async with UnitOfWork(sessions) as uow:
-        assert (await uow.tickets.for_resident(resident.id, limit=10)).total == 0
+        assert (await uow.tickets.for_resident(resident_id, limit=10)).total == 0
         resident = await uow.residents.by_telegram_id(11)
         assert resident is not None
         filed = await file_ticket(
