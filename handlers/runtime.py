@@ -19,7 +19,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.clock import utcnow
@@ -130,7 +130,7 @@ class Turn:
         if self.resident is not None and self.dialogue is None:
             self.language = self.resident.language
 
-    # --- texts -------------------------------------------------------------------------
+    # --- texts ---
     def t(self, key: str, /, **values: object) -> str:
         return self.desk.t(self.language, key, **values)
 
@@ -141,7 +141,7 @@ class Turn:
     def local(self, moment: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return moment.astimezone(self.desk.settings.tz).strftime(fmt)
 
-    # --- dialogue state ----------------------------------------------------------------
+    # --- dialogue state ---
     def start(self, flow: str, step: str, data: dict[str, Any] | None = None) -> DialogueState:
         self.dialogue = DialogueState(flow, step, dict(data or {}))
         self._dialogue_touched = True
@@ -171,7 +171,7 @@ class Turn:
             idle=self.desk.policy.dialogue.idle,
         )
 
-    # --- output ------------------------------------------------------------------------
+    # --- output ---
     def reply(self, text: str, markup: Markup | None = None) -> None:
         self._out.append(_Send(text, markup))
 
@@ -186,33 +186,57 @@ class Turn:
         self._answer = (text, alert)
 
     async def flush(self) -> None:
-        """Deliver what the turn said; runs after commit so nothing is promised unsaved."""
+        """Deliver what the turn said; runs after commit so nothing is promised unsaved.
+
+        If Telegram refuses for now (429, 5xx, network), the unsent replies go to the outbox,
+        so a reply is delayed, never lost.
+        """
         query = self.update.callback_query
         if query is not None:
             text, alert = self._answer or (None, False)
-            await query.answer(text=text, show_alert=alert)
+            try:
+                await query.answer(text=text, show_alert=alert)
+            except (RetryAfter, NetworkError):
+                log.warning("could not answer callback query %s", query.id)
         bot = self.update.get_bot()
-        for item in self._out:
+        message = query.message if query is not None else None
+        for index, item in enumerate(self._out):
             text = _fit(item.text)
             try:
-                if isinstance(item, _Edit) and isinstance(
-                    query.message if query else None, Message
-                ):
-                    assert query is not None
-                    assert isinstance(query.message, Message)
-                    await query.message.edit_text(
+                if isinstance(item, _Edit) and isinstance(message, Message):
+                    await message.edit_text(
                         text, parse_mode=ParseMode.HTML, reply_markup=item.markup
                     )
-                    continue
-                await bot.send_message(
-                    self.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=item.markup
-                )
+                else:
+                    await bot.send_message(
+                        self.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=item.markup
+                    )
             except BadRequest as exc:
                 if "not modified" not in exc.message:
                     raise
             except Forbidden:
                 log.info("chat %s blocked the bot; reply dropped", self.chat_id)
                 return
+            except TimedOut:
+                # Possibly delivered: resending could duplicate it, so carry on with the rest.
+                log.warning("reply to chat %s timed out; outcome unknown", self.chat_id)
+            except (RetryAfter, NetworkError):
+                await self._defer(self._out[index:])
+                return
+
+    async def _defer(self, items: list[_Send | _Edit]) -> None:
+        """Queue replies Telegram would not take now; edits only mark choices, so they go."""
+        async with UnitOfWork(self.desk.sessions) as uow:
+            for item in items:
+                if isinstance(item, _Send):
+                    uow.outbox.add(
+                        chat_id=self.chat_id,
+                        text=_fit(item.text),
+                        reply_markup=item.markup.to_dict() if item.markup else None,
+                        purpose="deferred_reply",
+                        now=utcnow(),
+                    )
+            await uow.commit()
 
 
 def _fit(text: str) -> str:

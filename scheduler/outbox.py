@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
@@ -20,6 +20,8 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
@@ -29,6 +31,19 @@ class RetryPolicy:
 
     def delay(self, attempts: int) -> timedelta:
         return min(self.base * (2 ** max(attempts - 1, 0)), self.ceiling)
+
+
+def markup_from_dict(data: dict[str, Any] | None) -> ReplyMarkup | None:
+    """Rebuild whichever keyboard was queued (inline, reply, or a keyboard removal)."""
+    if not data:
+        return None
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup.de_json(data, None)
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.de_json(data, None)
+    if data.get("remove_keyboard"):
+        return ReplyKeyboardRemove()
+    return None
 
 
 class OutboxSender:

@@ -27,6 +27,12 @@ async def register(
 
 
 async def file_complaint(person: Persona, text: str = "The lobby lift is stuck again") -> None:
+    await fill_complaint(person, text)
+    await person.taps("Confirm")
+
+
+async def fill_complaint(person: Persona, text: str = "The lobby lift is stuck again") -> None:
+    """Everything up to the summary, so a test can change the world before confirming."""
     await person.taps("📝 Complaint")
     await person.taps("Facilities (lifts, lights, water, power, A/C)")
     await person.says(text)
@@ -34,4 +40,3 @@ async def file_complaint(person: Persona, text: str = "The lobby lift is stuck a
     await person.taps("A common area")
     await person.says("Lobby of building 3")
     await person.taps("No particular date")
-    await person.taps("Confirm")

@@ -31,17 +31,49 @@ BOT_USER = {
 }
 MAX_TEXT, MAX_CAPTION, MAX_CALLBACK_DATA, MAX_ANSWER_TEXT = 4096, 1024, 64, 200
 HTML_TAGS = {
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-    "span", "tg-spoiler", "tg-emoji", "blockquote",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "span",
+    "tg-spoiler",
+    "tg-emoji",
+    "blockquote",
 }
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
 )
-JSON_FIELDS = ("reply_markup", "entities", "caption_entities", "commands", "media", "scope",
-               "allowed_updates", "link_preview_options", "reply_parameters", "menu_button")
-INT_FIELDS = ("chat_id", "message_id", "offset", "limit", "timeout", "cache_time",
-              "reply_to_message_id", "max_connections")
+JSON_FIELDS = (
+    "reply_markup",
+    "entities",
+    "caption_entities",
+    "commands",
+    "media",
+    "scope",
+    "allowed_updates",
+    "link_preview_options",
+    "reply_parameters",
+    "menu_button",
+)
+INT_FIELDS = (
+    "chat_id",
+    "message_id",
+    "offset",
+    "limit",
+    "timeout",
+    "cache_time",
+    "reply_to_message_id",
+    "max_connections",
+)
 
 
 # --- faults a test can inject ----------------------------------------------------------------
@@ -116,12 +148,12 @@ class _HTMLText(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in HTML_TAGS:
-            raise _Error(400, f"Bad Request: can't parse entities: Unsupported start tag \"{tag}\"")
+            raise _Error(400, f'Bad Request: can\'t parse entities: Unsupported start tag "{tag}"')
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack[-1] != tag:
-            raise _Error(400, f"Bad Request: can't parse entities: Unmatched end tag \"{tag}\"")
+            raise _Error(400, f'Bad Request: can\'t parse entities: Unmatched end tag "{tag}"')
         self.stack.pop()
 
     def handle_data(self, data: str) -> None:
@@ -170,7 +202,7 @@ class FakeBotAPI:
             self.webhook: dict[str, Any] | None = None
             self.fast_poll = False
 
-    # --- test-side controls ------------------------------------------------------------------
+    # --- test-side controls ---
     def known_chat(self, chat_id: int) -> None:
         with self._lock:
             self._known.add(chat_id)
@@ -184,11 +216,17 @@ class FakeBotAPI:
             self._blocked.discard(chat_id)
 
     def inject(
-        self, fault: Fault, *, method: str | None = None, chat_id: int | None = None,
+        self,
+        fault: Fault,
+        *,
+        method: str | None = None,
+        chat_id: int | None = None,
         times: int = 1,
     ) -> None:
         with self._lock:
-            self._faults.append(_Injected(fault, method.lower() if method else None, chat_id, times))
+            self._faults.append(
+                _Injected(fault, method.lower() if method else None, chat_id, times)
+            )
 
     def next_update_id(self) -> int:
         with self._lock:
@@ -215,7 +253,7 @@ class FakeBotAPI:
             self._updates.append(update)
             self._changed.notify_all()
 
-    # --- inspection ----------------------------------------------------------------------------
+    # --- inspection ---
     def messages(self, chat_id: int) -> list[SentMessage]:
         with self._lock:
             return list(self._messages.get(chat_id, []))
@@ -251,7 +289,7 @@ class FakeBotAPI:
                 self._changed.wait(min(remaining, 0.2))
             return True
 
-    # --- the server ------------------------------------------------------------------------------
+    # --- the server ---
     def take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
         chat = params.get("chat_id")
         with self._lock:
@@ -279,7 +317,9 @@ class FakeBotAPI:
                 result = handler(params)
             except _Error as exc:
                 body: dict[str, Any] = {
-                    "ok": False, "error_code": exc.status, "description": exc.description,
+                    "ok": False,
+                    "error_code": exc.status,
+                    "description": exc.description,
                 }
                 if exc.retry_after is not None:
                     body["parameters"] = {"retry_after": exc.retry_after}
@@ -294,13 +334,16 @@ class FakeBotAPI:
         """The HTTP answer for server-side faults (network-level ones are the adapter's)."""
         if isinstance(fault, RetryAfter):
             return 429, {
-                "ok": False, "error_code": 429,
+                "ok": False,
+                "error_code": 429,
                 "description": f"Too Many Requests: retry after {fault.seconds}",
                 "parameters": {"retry_after": fault.seconds},
             }
         if isinstance(fault, ServerError):
             return fault.status, {
-                "ok": False, "error_code": fault.status, "description": "Internal Server Error",
+                "ok": False,
+                "error_code": fault.status,
+                "description": "Internal Server Error",
             }
         return None
 
@@ -339,7 +382,7 @@ class FakeBotAPI:
         limit = int(params.get("limit") or 100)
         return copy.deepcopy(self._updates[:limit])
 
-    # --- checks ------------------------------------------------------------------------------------
+    # --- checks ---
     def _chat(self, params: dict[str, Any]) -> int:
         chat_id = params.get("chat_id")
         if not isinstance(chat_id, int) or chat_id not in self._known:
@@ -355,8 +398,12 @@ class FakeBotAPI:
         if not isinstance(text, str) or not visible_text(text, parse_mode).strip():
             raise _Error(400, "Bad Request: message text is empty")
         if len(visible_text(text, parse_mode)) > limit:
-            raise _Error(400, "Bad Request: message caption is too long" if caption
-                         else "Bad Request: message is too long")
+            raise _Error(
+                400,
+                "Bad Request: message caption is too long"
+                if caption
+                else "Bad Request: message is too long",
+            )
         return text
 
     @staticmethod
@@ -374,7 +421,9 @@ class FakeBotAPI:
             for button in (b for row in rows for b in row):
                 label = button if isinstance(button, str) else button.get("text")
                 if not label:
-                    raise _Error(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+                    raise _Error(
+                        400, "Bad Request: text buttons are unallowed in the inline keyboard"
+                    )
                 if key == "inline_keyboard":
                     data = button.get("callback_data")
                     if data is not None and not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
@@ -394,9 +443,14 @@ class FakeBotAPI:
         if markup and "inline_keyboard" in markup:
             raw["reply_markup"] = markup
         message = SentMessage(
-            message_id=raw["message_id"], chat_id=chat_id, text=raw.get("text"),
-            caption=raw.get("caption"), photo_file_id=(raw.get("photo") or [{}])[-1].get("file_id"),
-            reply_markup=markup, parse_mode=params.get("parse_mode"), raw=raw,
+            message_id=raw["message_id"],
+            chat_id=chat_id,
+            text=raw.get("text"),
+            caption=raw.get("caption"),
+            photo_file_id=(raw.get("photo") or [{}])[-1].get("file_id"),
+            reply_markup=markup,
+            parse_mode=params.get("parse_mode"),
+            raw=raw,
         )
         self._messages.setdefault(chat_id, []).append(message)
         self._events.append((chat_id, message))
@@ -412,12 +466,17 @@ class FakeBotAPI:
     def _photo_sizes(self, photo: Any) -> list[dict[str, Any]]:
         file_id = photo if isinstance(photo, str) else self.new_file_id()[0]
         return [
-            {"file_id": f"{file_id}", "file_unique_id": f"u-{file_id}-{w}", "width": w,
-             "height": w, "file_size": w * 100}
+            {
+                "file_id": f"{file_id}",
+                "file_unique_id": f"u-{file_id}-{w}",
+                "width": w,
+                "height": w,
+                "file_size": w * 100,
+            }
             for w in (90, 320, 1280)
         ]
 
-    # --- methods -------------------------------------------------------------------------------------
+    # --- methods ---
     def _m_getme(self, params: dict[str, Any]) -> dict[str, Any]:
         return dict(BOT_USER)
 
@@ -429,8 +488,9 @@ class FakeBotAPI:
 
     def _m_sendphoto(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._chat(params)
-        caption = self._check_text(params.get("caption"), params.get("parse_mode"), MAX_CAPTION,
-                                   True)
+        caption = self._check_text(
+            params.get("caption"), params.get("parse_mode"), MAX_CAPTION, True
+        )
         self._check_markup(params.get("reply_markup"))
         raw: dict[str, Any] = {"photo": self._photo_sizes(params.get("photo"))}
         if caption:
@@ -439,11 +499,17 @@ class FakeBotAPI:
 
     def _m_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._chat(params)
-        caption = self._check_text(params.get("caption"), params.get("parse_mode"), MAX_CAPTION,
-                                   True)
+        caption = self._check_text(
+            params.get("caption"), params.get("parse_mode"), MAX_CAPTION, True
+        )
         file_id, unique = self.new_file_id("document")
-        raw: dict[str, Any] = {"document": {"file_id": file_id, "file_unique_id": unique,
-                                            "file_name": params.get("document_name", "file")}}
+        raw: dict[str, Any] = {
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": unique,
+                "file_name": params.get("document_name", "file"),
+            }
+        }
         if caption:
             raw["caption"] = caption
         return self._store(chat_id, raw, params)
@@ -464,18 +530,25 @@ class FakeBotAPI:
         new_text = message.text if text_key != "text" else None
         new_caption = message.caption if text_key != "caption" else None
         if text_key == "text":
-            new_text = self._check_text(params.get("text"), params.get("parse_mode"), MAX_TEXT,
-                                        False)
+            new_text = self._check_text(
+                params.get("text"), params.get("parse_mode"), MAX_TEXT, False
+            )
         elif text_key == "caption":
-            new_caption = self._check_text(params.get("caption"), params.get("parse_mode"),
-                                           MAX_CAPTION, True)
+            new_caption = self._check_text(
+                params.get("caption"), params.get("parse_mode"), MAX_CAPTION, True
+            )
         old_rendered = (visible_text(message.body, message.parse_mode), message.reply_markup)
         new_mode = params.get("parse_mode") if text_key else message.parse_mode
         new_body = new_text if new_text is not None else (new_caption or "")
         if (visible_text(new_body, new_mode), markup) == old_rendered:
             raise _Error(400, NOT_MODIFIED)
-        message.edits.append({"text": message.text, "caption": message.caption,
-                              "reply_markup": message.reply_markup})
+        message.edits.append(
+            {
+                "text": message.text,
+                "caption": message.caption,
+                "reply_markup": message.reply_markup,
+            }
+        )
         message.text, message.caption, message.reply_markup = new_text, new_caption, markup
         message.parse_mode = new_mode
         message.raw["text" if new_text is not None else "caption"] = new_body
@@ -502,8 +575,11 @@ class FakeBotAPI:
     def _m_answercallbackquery(self, params: dict[str, Any]) -> bool:
         query_id = str(params.get("callback_query_id"))
         if query_id not in self._issued_queries or query_id in self.callback_answers:
-            raise _Error(400, "Bad Request: query is too old and response timeout expired or "
-                              "query ID is invalid")
+            raise _Error(
+                400,
+                "Bad Request: query is too old and response timeout expired or "
+                "query ID is invalid",
+            )
         if len(str(params.get("text") or "")) > MAX_ANSWER_TEXT:
             raise _Error(400, "Bad Request: MESSAGE_TOO_LONG")
         self.callback_answers[query_id] = params
@@ -549,8 +625,11 @@ class FakeBotAPI:
         return True
 
     def _m_getwebhookinfo(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
-                "pending_update_count": len(self._updates)}
+        return {
+            "url": (self.webhook or {}).get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
 
     def _m_close(self, params: dict[str, Any]) -> bool:
         return True
@@ -560,5 +639,9 @@ class FakeBotAPI:
 
     def _m_getfile(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = str(params.get("file_id"))
-        return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": 1000,
-                "file_path": f"photos/{file_id}.jpg"}
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_size": 1000,
+            "file_path": f"photos/{file_id}.jpg",
+        }

@@ -26,7 +26,7 @@ class TelegramSim:
     def __init__(
         self,
         api: FakeBotAPI,
-        application: Application | None,  # type: ignore[type-arg]
+        application: Application | None,
         after_update: AfterUpdate | None = None,
     ) -> None:
         self.api = api
@@ -74,7 +74,7 @@ class Persona:
         self._mark = self.api.mark()
         self._photos = itertools.count(1)
 
-    # --- what the bot said ----------------------------------------------------------------
+    # --- what the bot said ---
     @property
     def transcript(self) -> list[SentMessage]:
         return self.api.messages(self.user_id)
@@ -113,7 +113,7 @@ class Persona:
         inline = [b["text"] for b in message.inline_buttons()] if message else []
         return inline + [b["text"] for b in self._reply_keyboard()]
 
-    # --- what the person does -----------------------------------------------------------------
+    # --- what the person does ---
     def _message(self, **content: Any) -> dict[str, Any]:
         return {
             "message_id": self.api.next_message_id(self.user_id),
@@ -150,12 +150,24 @@ class Persona:
     async def sends_photo(self, caption: str | None = None) -> str:
         file_id, unique = self.api.new_file_id("photo")
         sizes = [
-            {"file_id": f"{file_id}-{w}", "file_unique_id": f"{unique}-{w}", "width": w,
-             "height": w, "file_size": w * 50}
+            {
+                "file_id": f"{file_id}-{w}",
+                "file_unique_id": f"{unique}-{w}",
+                "width": w,
+                "height": w,
+                "file_size": w * 50,
+            }
             for w in (90, 320)
         ]
-        sizes.append({"file_id": file_id, "file_unique_id": unique, "width": 1280,
-                      "height": 960, "file_size": 120_000})
+        sizes.append(
+            {
+                "file_id": file_id,
+                "file_unique_id": unique,
+                "width": 1280,
+                "height": 960,
+                "file_size": 120_000,
+            }
+        )
         content: dict[str, Any] = {"photo": sizes}
         if caption:
             content["caption"] = caption
@@ -164,17 +176,26 @@ class Persona:
 
     async def sends_sticker(self) -> None:
         file_id, unique = self.api.new_file_id("sticker")
-        await self._send(sticker={"file_id": file_id, "file_unique_id": unique, "type": "regular",
-                                  "width": 512, "height": 512, "is_animated": False,
-                                  "is_video": False})
+        await self._send(
+            sticker={
+                "file_id": file_id,
+                "file_unique_id": unique,
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+            }
+        )
 
     async def sends_location(self) -> None:
         await self._send(location={"latitude": 31.23, "longitude": 121.47})
 
     async def sends_document(self) -> None:
         file_id, unique = self.api.new_file_id("document")
-        await self._send(document={"file_id": file_id, "file_unique_id": unique,
-                                   "file_name": "notes.pdf"})
+        await self._send(
+            document={"file_id": file_id, "file_unique_id": unique, "file_name": "notes.pdf"}
+        )
 
     async def taps(self, label: str) -> None:
         """Press a button as a person would: on the newest inline keyboard, else the reply
@@ -199,8 +220,10 @@ class Persona:
 
     async def taps_data(self, data: str, message: SentMessage | None = None) -> None:
         """A callback query with any data (forged or stale ones included)."""
-        message = message or self._keyboard_message() or (self.transcript or [None])[-1]
-        assert message is not None, "the bot has sent nothing to tap on"
+        message = message or self._keyboard_message()
+        if message is None:
+            assert self.transcript, "the bot has sent nothing to tap on"
+            message = self.transcript[-1]
         self._mark = self.api.mark()
         await self.sim.feed(
             {

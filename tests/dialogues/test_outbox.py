@@ -1,0 +1,107 @@
+"""The acknowledgement goes through the outbox: Telegram errors delay it, never lose it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import time_machine
+
+from bot.clock import utcnow
+from bot.config import Settings
+from tests.conftest import DeskHarness
+from tests.dialogues.helpers import fill_complaint, register
+from tests.sim import FakeBotAPI, NetworkDown, RetryAfter, ServerError, TimeoutAfterDelivery
+
+
+def acks(harness: DeskHarness, chat: int) -> list[str]:
+    return [m.body for m in harness.api.messages(chat) if "registered as" in m.body]
+
+
+async def test_429_waits_retry_after_then_delivers_once(harness: DeskHarness) -> None:
+    li = harness.sim.user(4001, language_code="en")
+    await register(li)
+    await fill_complaint(li)
+    harness.api.inject(RetryAfter(30), method="sendMessage", chat_id=4001)
+    await li.taps("Confirm")
+    assert acks(harness, 4001) == []
+    assert await harness.scalar("select status from outbox") == "pending"
+    await harness.deliver()
+    assert acks(harness, 4001) == []  # still inside retry_after
+    with time_machine.travel(utcnow() + timedelta(seconds=31), tick=False):
+        await harness.deliver()
+        await harness.deliver()
+    assert len(acks(harness, 4001)) == 1
+    assert await harness.scalar("select attempts from outbox") == 2
+    assert await harness.scalar("select telegram_message_id from outbox") is not None
+
+
+async def test_server_errors_and_network_failures_back_off(harness: DeskHarness) -> None:
+    li = harness.sim.user(4002, language_code="en")
+    await register(li)
+    await fill_complaint(li)
+    harness.api.inject(ServerError(500), method="sendMessage", chat_id=4002)
+    harness.api.inject(NetworkDown(), method="sendMessage", chat_id=4002)
+    await li.taps("Confirm")
+    assert acks(harness, 4002) == []
+    with time_machine.travel(utcnow() + timedelta(seconds=6), tick=False):
+        await harness.deliver()
+        assert acks(harness, 4002) == []  # the network is down this time
+    with time_machine.travel(utcnow() + timedelta(seconds=30), tick=False):
+        await harness.deliver()
+    assert len(acks(harness, 4002)) == 1
+    assert await harness.scalar("select status from outbox") == "sent"
+
+
+async def test_blocked_resident_is_marked_undeliverable(harness: DeskHarness) -> None:
+    li = harness.sim.user(4003, language_code="en")
+    await register(li)
+    await li.taps("💡 Suggestion")
+    await li.says("Idea")
+    await li.taps("Skip")
+    harness.api.block(4003)
+    await li.taps("Confirm")
+    assert await harness.scalar("select count(*) from tickets") == 1
+    assert await harness.scalar("select status from outbox") == "undeliverable"
+
+
+async def test_timeout_with_unknown_outcome_is_not_resent(harness: DeskHarness) -> None:
+    li = harness.sim.user(4004, language_code="en")
+    await register(li)
+    await fill_complaint(li)
+    harness.api.inject(TimeoutAfterDelivery(), method="sendMessage", chat_id=4004)
+    await li.taps("Confirm")
+    with time_machine.travel(utcnow() + timedelta(hours=2), tick=False):
+        await harness.deliver()
+    assert len(acks(harness, 4004)) == 1
+    assert await harness.scalar("select status from outbox") == "unknown"
+
+
+async def test_crash_between_commit_and_send_still_delivers(migrated: Settings) -> None:
+    api = FakeBotAPI()
+    async with DeskHarness(api, migrated) as first:
+        li = first.sim.user(4005, language_code="en")
+        await register(li)
+        await fill_complaint(li)
+        first.sim.after_update = None  # the process dies before its sender runs
+        await li.taps("Confirm")
+        assert acks(first, 4005) == []
+        assert await first.scalar("select status from outbox") == "pending"
+    async with DeskHarness(api, migrated) as second:
+        await second.deliver()
+        await second.deliver()
+        assert len(acks(second, 4005)) == 1
+
+
+async def test_a_refused_dialogue_reply_is_queued_not_lost(harness: DeskHarness) -> None:
+    li = harness.sim.user(4006, language_code="en")
+    await register(li)
+    harness.api.inject(RetryAfter(5), method="sendMessage", chat_id=4006)
+    harness.sim.after_update = None
+    await li.taps("📝 Complaint")
+    assert "What is it about?" not in li.last_text
+    assert await harness.scalar("select purpose from outbox") == "deferred_reply"
+    with time_machine.travel(utcnow() + timedelta(seconds=6), tick=False):
+        await harness.deliver()
+    assert "What is it about?" in li.last_text
+    await li.taps("Fees")
+    assert "describe what happened" in li.last_text
