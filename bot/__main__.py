@@ -14,11 +14,14 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
+from telegram.ext import Application
 
 from bot import migrate
+from bot.app import build_application
 from bot.config import ConfigError, RunMode, Settings, load_settings
 
-EXIT_CONFIG, EXIT_DATABASE = 2, 3
+EXIT_CONFIG, EXIT_DATABASE, EXIT_NETWORK = 2, 3, 4
 
 
 def _safe_url(url: str) -> str:
@@ -33,10 +36,7 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _run(settings: Settings) -> None:
-    from bot.app import build_application
-
-    application = build_application(settings)
+def _run(settings: Settings, application: Application) -> None:
     if settings.mode is RunMode.WEBHOOK:
         assert settings.webhook_url
         assert settings.webhook_secret
@@ -89,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
+        # Policy, texts and settings are checked before anything touches the database.
+        application = build_application(settings) if args.command in (None, "run") else None
         migrate.upgrade(settings.database_url)
         if args.command == "migrate":
             return 0
@@ -96,10 +98,20 @@ def main(argv: list[str] | None = None) -> int:
             count = asyncio.run(_load_estate(settings, args.file))
             print(f"estate loaded: {count} units")
             return 0
-        _run(settings)
+        assert application is not None
+        _run(settings, application)
     except ConfigError as exc:
         print(f"estate-desk-bot: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except InvalidToken:
+        print(
+            "estate-desk-bot: Telegram rejected BOT_TOKEN; check it with @BotFather",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    except NetworkError as exc:
+        print(f"estate-desk-bot: cannot reach the Telegram Bot API: {exc}", file=sys.stderr)
+        return EXIT_NETWORK
     except (SQLAlchemyError, OSError) as exc:
         print(
             f"estate-desk-bot: cannot use the database {_safe_url(settings.database_url)}: "

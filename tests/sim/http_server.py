@@ -42,13 +42,18 @@ def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
     return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client killed with -9 is part of the tests, not an error worth a traceback."""
+
+
 class LoopbackBotAPIServer:
     """`with LoopbackBotAPIServer(api) as server:` then point PTB at `server.base_url`."""
 
     def __init__(self, api: FakeBotAPI, host: str = "127.0.0.1") -> None:
         self.api = api
         handler = self._handler_class(api)
-        self._server = ThreadingHTTPServer((host, 0), handler)
+        self._server = _QuietServer((host, 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -109,10 +114,13 @@ class LoopbackBotAPIServer:
 
             def _reply(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the bot process was killed mid-request
 
         return Handler
