@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         # Policy, texts and settings are checked before anything touches the database.
         application = build_application(settings) if args.command in (None, "run") else None

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -40,10 +44,10 @@ class BotProcess:
 
 
 @pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
+def api() -> FakeBotAPI:
     fake = FakeBotAPI()
     fake.fast_poll = True
-    yield fake
+    return fake
 
 
 def wait_for(api: FakeBotAPI, person: Persona, text: str) -> None:
@@ -52,14 +56,22 @@ def wait_for(api: FakeBotAPI, person: Persona, text: str) -> None:
         raise AssertionError(f"bot never said {text!r}; last: {person.last_text!r}")
 
 
-def start_bot(tmp_path: Path, server: LoopbackBotAPIServer, api: FakeBotAPI) -> BotProcess:
-    calls = api.count("getUpdates")
+def start_bot(
+    tmp_path: Path,
+    server: LoopbackBotAPIServer,
+    api: FakeBotAPI,
+    ready_call: str = "getUpdates",
+    **extra: str,
+) -> BotProcess:
+    calls = api.count(ready_call)
     bot = BotProcess(
         tmp_path,
-        clean_env(BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=server.base_url, LOG_LEVEL="INFO"),
+        clean_env(
+            BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=server.base_url, LOG_LEVEL="INFO", **extra
+        ),
     )
     started = api.wait_until(
-        lambda: api.count("getUpdates") > calls or bot.proc.poll() is not None, timeout=60
+        lambda: api.count(ready_call) > calls or bot.proc.poll() is not None, timeout=60
     )
     if not started or bot.proc.poll() is not None:
         bot.stop(signal.SIGKILL)
@@ -120,6 +132,74 @@ async def test_complaint_filed_through_the_real_process(tmp_path: Path, api: Fak
     )
     assert photos == 1
     assert api.commands["en"][0]["command"] == "start"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def post_update(port: int, update: dict[str, object], secret: str | None) -> int:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/tg-hook", json.dumps(update).encode(), headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except urllib.error.URLError:
+        return 0  # not listening yet
+
+
+async def test_webhook_mode_requires_the_secret_token(tmp_path: Path, api: FakeBotAPI) -> None:
+    port, secret = free_port(), "s3cret-token-of-the-webhook"
+    with LoopbackBotAPIServer(api) as server:
+        bot = start_bot(
+            tmp_path,
+            server,
+            api,
+            ready_call="setWebhook",
+            MODE="webhook",
+            WEBHOOK_URL="https://desk.example.org/tg-hook",
+            WEBHOOK_SECRET=secret,
+            WEBHOOK_PORT=str(port),
+        )
+        try:
+            hook = api.webhook or {}
+            assert hook["url"] == "https://desk.example.org/tg-hook"
+            assert hook["secret_token"] == secret
+            api.known_chat(5002)
+            update = {
+                "update_id": api.next_update_id(),
+                "message": {
+                    "message_id": 1,
+                    "date": 0,
+                    "chat": {"id": 5002, "type": "private"},
+                    "from": {
+                        "id": 5002,
+                        "is_bot": False,
+                        "first_name": "R",
+                        "language_code": "en",
+                    },
+                    "text": "/start",
+                    "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+                },
+            }
+            deadline = time.monotonic() + 30
+            while post_update(port, update, secret) != 200:  # the listener may still be binding
+                assert time.monotonic() < deadline, (tmp_path / "bot.log").read_text()
+                time.sleep(0.2)
+            assert api.wait_until(lambda: bool(api.messages(5002)), timeout=30)
+            assert "choose a language" in api.messages(5002)[-1].body
+            assert post_update(port, update, None) == 403
+            assert post_update(port, update, "wrong-secret-wrong-secret") == 403
+        finally:
+            assert bot.stop() == 0
 
 
 def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
