@@ -153,10 +153,7 @@ async def on_photos(turn: Turn, inp: Input) -> None:
 
 # --- location -----------------------------------------------------------------------------------
 def _own_unit(turn: Turn) -> str:
-    unit = turn.resident.unit if turn.resident else None
-    if unit is None:
-        return ""
-    return f"{unit.building.name} {unit.code}"
+    return turn.resident.home if turn.resident else ""
 
 
 async def ask_location(turn: Turn) -> None:

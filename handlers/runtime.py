@@ -24,8 +24,8 @@ from telegram.ext import ContextTypes
 
 from bot.clock import utcnow
 from bot.desk import Desk
+from bot.domain.residents import ResidentCard
 from bot.i18n import language_from_telegram
-from storage.models import Resident
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class Turn:
         self.now = now
         self.user_id = update.effective_user.id
         self.chat_id = update.effective_chat.id
-        self.resident: Resident | None = None
+        self.resident: ResidentCard | None = None
         self.dialogue: DialogueState | None = None
         self.expired: DialogueState | None = None
         self.language = language_from_telegram(
@@ -117,8 +117,7 @@ class Turn:
         self._dialogue_touched = False
 
     async def load(self) -> None:
-        self.resident = await self.uow.residents.by_telegram_id(self.user_id)
-        row = await self.uow.dialogues.get(self.user_id)
+        self.resident, row = await self.uow.residents.snapshot(self.user_id)
         if row is not None:
             state = DialogueState(row.flow, row.step, dict(row.data))
             if row.expires_at <= self.now:

@@ -64,14 +64,21 @@ class OutboxSender:
         self.lease = lease
         self.retry = retry or RetryPolicy()
         self._lock = asyncio.Lock()
+        self._kicked = False
 
     def kick(self, application: Application) -> None:
         """Deliver right after a commit instead of waiting for the next periodic run."""
+        self._kicked = True
         if application.running:
             application.create_task(self.deliver_due(), name="outbox-kick")
 
+    async def deliver_kicked(self) -> int:
+        """Deliver only if this process queued something since the last delivery."""
+        return await self.deliver_due() if self._kicked else 0
+
     async def deliver_due(self) -> int:
         async with self._lock:
+            self._kicked = False
             delivered = 0
             while True:
                 async with UnitOfWork(self.sessions) as uow:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+from storage.sqlite_inline import inline_creator
 
 
 def normalise_url(url: str) -> URL:
@@ -35,10 +35,15 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Build the engine; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE transactions."""
     parsed = normalise_url(url)
     if is_sqlite(parsed):
-        database = parsed.database
-        if database and database != ":memory:":
+        database = parsed.database or ":memory:"
+        if database != ":memory:":
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(parsed, **kwargs)
+        engine = create_async_engine(
+            parsed,
+            async_creator=inline_creator(database),
+            pool_reset_on_return=None,  # the session already ends every transaction itself
+            **kwargs,
+        )
         _tune_sqlite(engine)
         return engine
     return create_async_engine(parsed, pool_pre_ping=True, **kwargs)
@@ -52,7 +57,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # 0: lock waits are retried without blocking the loop (see storage.sqlite_inline).
+        cursor.execute("PRAGMA busy_timeout=0")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import BigInteger, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.estate import BuildingPlan, EstatePlan
+from bot.domain.residents import ResidentCard
 from storage.models import (
     Building,
     Dialogue,
@@ -26,6 +27,47 @@ from storage.models import (
 
 def _is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+# Statements run on every update are built once: building and keying a statement costs
+# several times what SQLite needs to run it.
+_ANCHOR = select(bindparam("uid", type_=BigInteger).label("uid")).subquery()
+SNAPSHOT = (
+    select(
+        Resident.id,
+        Resident.name,
+        Resident.phone,
+        Resident.language,
+        Resident.chat_id,
+        Resident.unit_id,
+        Building.code,
+        Building.name,
+        Unit.code,
+        Dialogue.flow,
+        Dialogue.step,
+        Dialogue.data,
+        Dialogue.language,
+        Dialogue.expires_at,
+    )
+    .select_from(_ANCHOR)
+    .outerjoin(Resident, Resident.telegram_user_id == _ANCHOR.c.uid)
+    .outerjoin(Unit, Unit.id == Resident.unit_id)
+    .outerjoin(Building, Building.id == Unit.building_id)
+    .outerjoin(Dialogue, Dialogue.user_id == _ANCHOR.c.uid)
+)
+DROP_DIALOGUE = delete(Dialogue).where(Dialogue.user_id == bindparam("uid", type_=BigInteger))
+_DIALOGUE_FIELDS = ("chat_id", "flow", "step", "data", "language", "updated_at", "expires_at")
+
+
+def _upsert_dialogue(dialect: Any) -> Any:
+    insert = dialect.insert(Dialogue)
+    return insert.on_conflict_do_update(
+        index_elements=[Dialogue.user_id],
+        set_={name: insert.excluded[name] for name in _DIALOGUE_FIELDS},
+    )
+
+
+SAVE_DIALOGUE = {"sqlite": _upsert_dialogue(sqlite), "postgresql": _upsert_dialogue(postgresql)}
 
 
 class EstateRepository:
@@ -128,6 +170,63 @@ class ResidentRepository:
     def add(self, resident: Resident) -> None:
         self.session.add(resident)
 
+    async def snapshot(
+        self, telegram_user_id: int
+    ) -> tuple[ResidentCard | None, StoredDialogue | None]:
+        """Who is writing and where they are in a dialogue: one Core statement per update.
+
+        This is the hottest query of the bot, so it skips ORM object loading entirely.
+        """
+        connection = await self.session.connection()
+        row = (await connection.execute(SNAPSHOT, {"uid": telegram_user_id})).one()
+        card = None
+        if row[0] is not None:
+            card = ResidentCard(
+                id=row[0],
+                name=row[1],
+                phone=row[2],
+                language=row[3],
+                chat_id=row[4],
+                unit_id=row[5],
+                building_code=row[6] or "",
+                building_name=row[7] or "",
+                unit_code=row[8] or "",
+            )
+        dialogue = None
+        if row[9] is not None:
+            dialogue = StoredDialogue(
+                flow=row[9],
+                step=row[10],
+                data=dict(row[11] or {}),
+                language=row[12],
+                expires_at=row[13],
+            )
+        return card, dialogue
+
+
+def card_of(resident: Resident) -> ResidentCard:
+    unit = resident.unit
+    return ResidentCard(
+        id=resident.id,
+        name=resident.name,
+        phone=resident.phone,
+        language=resident.language,
+        chat_id=resident.chat_id,
+        unit_id=resident.unit_id,
+        building_code=unit.building.code if unit else "",
+        building_name=unit.building.name if unit else "",
+        unit_code=unit.code if unit else "",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDialogue:
+    flow: str
+    step: str
+    data: dict[str, Any]
+    language: str
+    expires_at: datetime
+
 
 @dataclass(frozen=True, slots=True)
 class TicketPage:
@@ -201,16 +300,24 @@ class DialogueRepository:
         now: datetime,
         idle: timedelta,
     ) -> None:
-        row = await self.session.get(Dialogue, user_id)
-        if row is None:
-            row = Dialogue(user_id=user_id)
-            self.session.add(row)
-        row.chat_id, row.flow, row.step, row.language = chat_id, flow, step, language
-        row.data = dict(data)
-        row.updated_at, row.expires_at = now, now + idle
+        """One upsert statement: this runs on every dialogue step, so it skips the ORM flush."""
+        values = {
+            "chat_id": chat_id,
+            "flow": flow,
+            "step": step,
+            "data": dict(data),
+            "language": language,
+            "updated_at": now,
+            "expires_at": now + idle,
+        }
+        connection = await self.session.connection()
+        await connection.execute(
+            SAVE_DIALOGUE[connection.dialect.name], {"user_id": user_id, **values}
+        )
 
     async def drop(self, user_id: int) -> None:
-        await self.session.execute(delete(Dialogue).where(Dialogue.user_id == user_id))
+        connection = await self.session.connection()
+        await connection.execute(DROP_DIALOGUE, {"uid": user_id})
 
     async def claim_expired(self, now: datetime, limit: int = 100) -> list[Dialogue]:
         """Remove and return idle dialogues; one statement, so two processes never share one."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.residents import ResidentCard
 from storage.models import Resident
+from storage.repositories import card_of
 from storage.uow import UnitOfWork
 
 
@@ -30,7 +32,7 @@ async def save_profile(
     chat_id: int,
     profile: Profile,
     now: datetime,
-) -> Resident:
+) -> ResidentCard:
     """Create the resident on first contact, or overwrite their profile afterwards."""
     unit = await uow.estate.unit(estate_code, profile.building, profile.unit)
     if unit is None:
@@ -47,15 +49,15 @@ async def save_profile(
     )
     resident.unit_id, resident.unit = unit.id, unit
     resident.updated_at = now
-    return resident
+    await uow.session.flush()
+    return card_of(resident)
 
 
-def profile_of(resident: Resident) -> Profile:
-    unit = resident.unit
+def profile_of(resident: ResidentCard) -> Profile:
     return Profile(
         name=resident.name,
-        building=unit.building.code if unit else "",
-        unit=unit.code if unit else "",
+        building=resident.building_code,
+        unit=resident.unit_code,
         phone=resident.phone,
         language=resident.language,
     )

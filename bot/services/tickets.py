@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.permissions import TicketScope, Viewer, ViewerKind, can_view
 from bot.domain.references import day_key, format_reference
+from bot.domain.residents import ResidentCard
 from bot.domain.tickets import Draft, Severity, open_ticket
 from bot.policy import Policy
-from storage.models import Attachment, Resident, Ticket, TicketEvent
+from storage.models import Attachment, Ticket, TicketEvent
 from storage.repositories import TicketPage
 from storage.uow import UnitOfWork
 
@@ -29,7 +30,7 @@ AckRenderer = Callable[[Ticket], str]
 async def file_ticket(
     uow: UnitOfWork,
     *,
-    resident: Resident,
+    resident: ResidentCard,
     draft: Draft,
     policy: Policy,
     tz: ZoneInfo,
@@ -89,7 +90,7 @@ async def file_ticket(
 
 
 async def resident_tickets(
-    uow: UnitOfWork, resident: Resident, *, page: int, per_page: int
+    uow: UnitOfWork, resident: ResidentCard, *, page: int, per_page: int
 ) -> TicketPage:
     return await uow.tickets.for_resident(
         resident.id, limit=per_page, offset=max(page, 0) * per_page

@@ -156,7 +156,7 @@ def post_update(port: int, update: dict[str, object], secret: str | None) -> int
         return 0  # not listening yet
 
 
-async def test_webhook_mode_requires_the_secret_token(tmp_path: Path, api: FakeBotAPI) -> None:
+def test_webhook_mode_requires_the_secret_token(tmp_path: Path, api: FakeBotAPI) -> None:
     port, secret = free_port(), "s3cret-token-of-the-webhook"
     with LoopbackBotAPIServer(api) as server:
         bot = start_bot(

@@ -92,10 +92,10 @@ async def test_filing_stores_ticket_events_photos_and_outbox_atomically(
         await _resident(uow, 11)
         await uow.commit()
     async with UnitOfWork(sessions) as uow:
-        resident = await uow.residents.by_telegram_id(11)
+        resident, dialogue = await uow.residents.snapshot(11)
         assert resident is not None
-        assert resident.unit is not None
-        assert resident.unit.building.code == "3"
+        assert dialogue is None
+        assert resident.home == "Building 3 1202"
         resident_id = resident.id
         draft = Draft(
             TicketKind.COMPLAINT, "Leak", "facilities", ("p1", "p2"), LocationKind.OWN_UNIT
@@ -112,7 +112,7 @@ async def test_filing_stores_ticket_events_photos_and_outbox_atomically(
         # Not committed: rolling back must leave nothing behind.
     async with UnitOfWork(sessions) as uow:
         assert (await uow.tickets.for_resident(resident_id, limit=10)).total == 0
-        resident = await uow.residents.by_telegram_id(11)
+        resident, _ = await uow.residents.snapshot(11)
         assert resident is not None
         filed = await file_ticket(
             uow,

@@ -7,7 +7,6 @@ answers with Telegram's own error texts when a limit is broken, so such bugs fai
 
 from __future__ import annotations
 
-import copy
 import html
 import itertools
 import json
@@ -380,7 +379,7 @@ class FakeBotAPI:
         if offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         limit = int(params.get("limit") or 100)
-        return copy.deepcopy(self._updates[:limit])
+        return self._updates[:limit]
 
     # --- checks ---
     def _chat(self, params: dict[str, Any]) -> int:
@@ -454,7 +453,7 @@ class FakeBotAPI:
         )
         self._messages.setdefault(chat_id, []).append(message)
         self._events.append((chat_id, message))
-        return copy.deepcopy(raw)
+        return raw  # serialised by the caller, so the stored copy cannot be mutated
 
     def _find(self, params: dict[str, Any]) -> SentMessage:
         chat_id = self._chat(params)
@@ -557,7 +556,7 @@ class FakeBotAPI:
             message.raw["reply_markup"] = markup
         message.raw["edit_date"] = int(time.time())
         self._events.append((message.chat_id, message))
-        return copy.deepcopy(message.raw)
+        return message.raw
 
     def _m_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._edit(params, text_key="text")

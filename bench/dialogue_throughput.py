@@ -1,0 +1,166 @@
+"""Dialogue steps per second through the real PTB stack and SQLite, against a PTB echo bot.
+
+    python -m bench.dialogue_throughput [--residents 50] [--rounds 20]
+
+Both bots run in this process on the same Telegram simulation. A "step" is one update
+(a typed message or a tapped button) processed to the end, replies and outbox included.
+Residents are interleaved: each round, every resident takes one step of their complaint.
+The process pins itself to one core, so the figures mean "per core".
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+
+from bot import migrate
+from bot.app import build_application, shutdown, startup
+from bot.config import Settings
+from bot.desk import Desk
+from tests.sim import FakeBotAPI, Persona, SimRequest, TelegramSim
+from tests.sim.echo import make_echo_application
+
+TOKEN = "123456789:BENCH-token-for-the-offline-simulation"
+TARGET_RATE, TARGET_OVERHEAD_MS, TARGET_P99_MS = 400.0, 3.0, 20.0
+
+
+class TimedSim(TelegramSim):
+    """Times only the bot's work on each update, not building it or reading transcripts."""
+
+    latencies: list[float]
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        assert self.application is not None
+        parsed = Update.de_json(update, self.application.bot)
+        started = time.perf_counter()
+        await self.application.process_update(parsed)
+        if self.after_update is not None:
+            await self.after_update()
+        self.latencies.append(time.perf_counter() - started)
+
+
+COMPLAINT = [
+    ("tap", "📝 Complaint"),
+    ("tap", "Facilities (lifts, lights, water, power, A/C)"),
+    ("say", "The corridor light on my floor has been flickering for two days."),
+    ("tap", "Skip"),
+    ("tap", "🏠 My home"),
+    ("tap", "No particular date"),
+    ("tap", "Confirm"),
+]
+
+
+async def _register(person: Persona, index: int) -> None:
+    await person.says("/start")
+    await person.taps("English")
+    await person.says(f"Resident {index}")
+    await person.says(f"1-{1 + index % 18}{1 + index % 4:02d}")
+    await person.says("13800138000")
+    await person.taps("Confirm")
+
+
+def _step(person: Persona, action: str, value: str) -> Callable[[], Awaitable[None]]:
+    return (lambda: person.taps(value)) if action == "tap" else (lambda: person.says(value))
+
+
+async def bench_desk(residents: int, rounds: int, workdir: Path) -> list[float]:
+    url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    await asyncio.to_thread(migrate.upgrade, url)
+    settings = Settings(_env_file=None, bot_token=TOKEN, database_url=url)  # type: ignore[call-arg]
+    api = FakeBotAPI()
+    app = build_application(settings, request=SimRequest(api), updates_request=SimRequest(api))
+    desk: Desk = app.bot_data["desk"]
+    await app.initialize()
+    await startup(app)
+    assert desk.outbox is not None
+    sim = TimedSim(api, app, after_update=desk.outbox.deliver_kicked)
+    sim.latencies = []
+    people = [sim.user(10_000 + i, language_code="en") for i in range(residents)]
+    for index, person in enumerate(people):
+        await _register(person, index)
+    sim.latencies = []
+    for _ in range(rounds):
+        for action, value in COMPLAINT:
+            for person in people:
+                await _step(person, action, value)()
+    filed = await _count(desk)
+    await app.shutdown()
+    await shutdown(app)
+    expected = residents * rounds
+    if filed != expected:
+        raise SystemExit(f"benchmark broken: {filed} tickets filed, expected {expected}")
+    return sim.latencies
+
+
+async def _count(desk: Desk) -> int:
+    from sqlalchemy import func, select
+
+    from storage.models import Ticket
+
+    async with desk.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(Ticket)) or 0)
+
+
+async def bench_echo(residents: int, steps: int) -> list[float]:
+    api = FakeBotAPI()
+    app = make_echo_application(api)
+    await app.initialize()
+    sim = TimedSim(api, app)
+    sim.latencies = []
+    people = [sim.user(20_000 + i) for i in range(residents)]
+    for n in range(steps // residents):
+        for person in people:
+            await person.says(f"echo {n}")
+    await app.shutdown()
+    return sim.latencies
+
+
+def report(desk: list[float], echo: list[float]) -> bool:
+    desk_rate, echo_rate = len(desk) / sum(desk), len(echo) / sum(echo)
+    overhead_ms = (1 / desk_rate - 1 / echo_rate) * 1000
+    p99_ms = statistics.quantiles(desk, n=100)[98] * 1000
+    echo_p99_ms = statistics.quantiles(echo, n=100)[98] * 1000
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"desk steps measured      {len(desk):>10}")
+    print(f"desk steps/s             {desk_rate:>10.1f}   target >= {TARGET_RATE:.0f}")
+    print(f"echo steps/s             {echo_rate:>10.1f}")
+    print(f"ratio desk/echo          {desk_rate / echo_rate:>10.3f}")
+    print(f"overhead per step (ms)   {overhead_ms:>10.2f}   target < {TARGET_OVERHEAD_MS:.0f}")
+    print(f"desk p50 step (ms)       {statistics.median(desk) * 1000:>10.2f}")
+    print(f"desk p99 step (ms)       {p99_ms:>10.2f}   target < {TARGET_P99_MS:.0f}")
+    print(f"echo p99 step (ms)       {echo_p99_ms:>10.2f}")
+    print(f"peak memory (MiB)        {peak_mib:>10.1f}")
+    met = desk_rate >= TARGET_RATE and overhead_ms < TARGET_OVERHEAD_MS and p99_ms < TARGET_P99_MS
+    print("targets met" if met else "TARGETS MISSED")
+    return met
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--residents", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    with tempfile.TemporaryDirectory() as workdir:
+        desk = asyncio.run(bench_desk(args.residents, args.rounds, Path(workdir)))
+    echo = asyncio.run(bench_echo(args.residents, len(desk)))
+    print(
+        f"residents {args.residents}, complaints each {args.rounds}, python {sys.version.split()[0]}"
+    )
+    return 0 if report(desk, echo) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
