@@ -92,6 +92,8 @@ class OutboxSender:
                         await uow.outbox.finish(row.id, **outcome)
                         await uow.commit()
                     delivered += outcome.get("status") == "sent"
+                if len(rows) < self.batch:
+                    return delivered  # the queue is drained; no need to ask again
 
     async def _send(self, row: OutboxMessage) -> dict[str, Any]:
         now = utcnow()
