@@ -156,9 +156,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as workdir:
         desk = asyncio.run(bench_desk(args.residents, args.rounds, Path(workdir)))
     echo = asyncio.run(bench_echo(args.residents, len(desk)))
-    print(
-        f"residents {args.residents}, complaints each {args.rounds}, python {sys.version.split()[0]}"
-    )
+    version = sys.version.split()[0]
+    print(f"residents {args.residents}, complaints each {args.rounds}, python {version}")
     return 0 if report(desk, echo) else 1
 
 
