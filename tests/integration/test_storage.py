@@ -17,7 +17,7 @@ from bot.domain.estate import load_estate
 from bot.domain.tickets import Draft, LocationKind, TicketKind
 from bot.policy import load_policy
 from bot.services.residents import Profile, save_profile
-from bot.services.tickets import file_ticket
+from bot.services.tickets import Filed, file_ticket
 from storage.db import create_engine, create_sessionmaker
 from storage.uow import UnitOfWork
 
@@ -84,10 +84,24 @@ async def _resident(uow: UnitOfWork, user_id: int) -> int:
     return resident.id
 
 
+async def file_leak(uow: UnitOfWork, user_id: int) -> Filed:
+    resident, _ = await uow.residents.snapshot(user_id)
+    assert resident is not None
+    draft = Draft(TicketKind.COMPLAINT, "Leak", "facilities", ("p1", "p2"), LocationKind.OWN_UNIT)
+    return await file_ticket(
+        uow,
+        resident=resident,
+        draft=draft,
+        policy=load_policy(DEFAULTS_DIR / "policy.toml"),
+        tz=ZoneInfo("Asia/Shanghai"),
+        now=NOW,
+        render_ack=lambda t: f"ack {t.reference}",
+    )
+
+
 async def test_filing_stores_ticket_events_photos_and_outbox_atomically(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    policy = load_policy(DEFAULTS_DIR / "policy.toml")
     async with UnitOfWork(sessions) as uow:
         await _resident(uow, 11)
         await uow.commit()
@@ -97,32 +111,11 @@ async def test_filing_stores_ticket_events_photos_and_outbox_atomically(
         assert dialogue is None
         assert resident.home == "Building 3 1202"
         resident_id = resident.id
-        draft = Draft(
-            TicketKind.COMPLAINT, "Leak", "facilities", ("p1", "p2"), LocationKind.OWN_UNIT
-        )
-        filed = await file_ticket(
-            uow,
-            resident=resident,
-            draft=draft,
-            policy=policy,
-            tz=ZoneInfo("Asia/Shanghai"),
-            now=NOW,
-            render_ack=lambda t: f"ack {t.reference}",
-        )
+        filed = await file_leak(uow, 11)
         # Not committed: rolling back must leave nothing behind.
     async with UnitOfWork(sessions) as uow:
         assert (await uow.tickets.for_resident(resident_id, limit=10)).total == 0
-        resident, _ = await uow.residents.snapshot(11)
-        assert resident is not None
-        filed = await file_ticket(
-            uow,
-            resident=resident,
-            draft=draft,
-            policy=policy,
-            tz=ZoneInfo("Asia/Shanghai"),
-            now=NOW,
-            render_ack=lambda t: f"ack {t.reference}",
-        )
+        filed = await file_leak(uow, 11)
         await uow.commit()
     # Local date in Shanghai is already the 25th.
     assert filed.reference == "TS-20261125-0001"
