@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.config import ConfigError
+from bot.domain.staff import Department
 from bot.domain.tickets import Severity, TicketKind
 
 
@@ -59,11 +60,22 @@ class Categories(_Strict):
         return self
 
 
+class StaffPolicy(_Strict):
+    invite_hours: int = Field(default=72, ge=1, le=24 * 30)
+    sign_with_name: bool = False
+
+
 class Policy(_Strict):
     dialogue: DialoguePolicy = DialoguePolicy()
     references: dict[TicketKind, str]
     categories: Categories
     severity: dict[Severity, SeverityPromise]
+    routing: dict[str, Department] = Field(default_factory=dict)
+    staff: StaffPolicy = StaffPolicy()
+
+    def department_for(self, category: str | None) -> Department:
+        """Unrouted categories go to the customer-service desk: nobody refuses an item."""
+        return self.routing.get(category or "", Department.CUSTOMER_SERVICE)
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:
@@ -75,6 +87,9 @@ class Policy(_Strict):
             raise ValueError("reference prefixes must be 1-6 letters or digits")
         if len(set(prefixes)) != len(prefixes):
             raise ValueError("reference prefixes must differ per kind")
+        unknown = sorted(set(self.routing) - set(self.categories.complaint))
+        if unknown:
+            raise ValueError(f"routing names unknown categories: {', '.join(unknown)}")
         missing_kinds = [k.value for k in TicketKind if k not in self.references]
         if missing_kinds:
             raise ValueError(f"reference prefix missing for {', '.join(missing_kinds)}")

@@ -150,6 +150,12 @@ class Ticket(Base):
     description: Mapped[str] = mapped_column(Text)
     requested_by: Mapped[date | None] = mapped_column(Date)
     department: Mapped[str | None] = mapped_column(String(32))
+    estate_id: Mapped[int | None] = mapped_column(ForeignKey("estates.id"))
+    zone: Mapped[str | None] = mapped_column(String(64))
+    waiting_reason: Mapped[str | None] = mapped_column(String(32))
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    registered_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     owner_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     assignee_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime]
@@ -187,6 +193,7 @@ class TicketEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))
     actor_kind: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_role: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
 
@@ -236,3 +243,34 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Invite(Base):
+    """A single-use enrollment link; only the token's hash is kept."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    department: Mapped[str] = mapped_column(String(32))
+    zone: Mapped[str | None] = mapped_column(String(64))
+    created_by_user_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class SensitiveView(Base):
+    """Every time staff saw a resident's personal data: who, whose, what, when."""
+
+    __tablename__ = "sensitive_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    what: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]

@@ -19,6 +19,7 @@ class TicketStatus(StrEnum):
     ACCEPTED = "accepted"
     IN_PROGRESS = "in_progress"
     WAITING = "waiting"
+    REVIEW = "review"  # a department reported a result; the desk has not checked it yet
     RESOLVED = "resolved"
     CLOSED = "closed"
     REOPENED = "reopened"
@@ -30,6 +31,7 @@ OPEN_STATUSES = frozenset(
         TicketStatus.ACCEPTED,
         TicketStatus.IN_PROGRESS,
         TicketStatus.WAITING,
+        TicketStatus.REVIEW,
         TicketStatus.REOPENED,
     }
 )
@@ -65,6 +67,15 @@ class EventKind(StrEnum):
     STATUS_CHANGED = "status_changed"
     NOTE = "note"
     MESSAGE = "message"
+    ACCEPTED = "accepted"
+    REPLIED = "replied"
+    CLASSIFIED = "classified"
+    TRANSFERRED = "transferred"
+    WAITING = "waiting"
+    RESOLVED = "resolved"
+    RESULT_ACCEPTED = "result_accepted"
+    SENT_BACK = "sent_back"
+    UNDELIVERABLE = "undeliverable"
 
 
 @dataclass(frozen=True, slots=True)
