@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from handlers import dialogue
+from bot.domain.invites import START_PREFIX, looks_like_invite
+from handlers import dialogue, staff
 from handlers.complaint import start_complaint, start_suggestion
 from handlers.keyboards import main_menu, menu_choice
-from handlers.my_requests import show_list, show_ticket
+from handlers.my_requests import reply_about_item, show_list, show_ticket, start_resident_message
 from handlers.onboarding import PROFILE_FIELDS, edit_profile_field, show_profile, start_onboarding
 from handlers.runtime import Input, InputKind, Turn, entry, read_input
 
@@ -31,6 +32,14 @@ def _note_expired(turn: Turn) -> None:
 async def start(turn: Turn) -> None:
     """Greet: register a newcomer, welcome back a resident, or resume an open dialogue."""
     _note_expired(turn)
+    text = turn.update.effective_message.text if turn.update.effective_message else ""
+    payload = (text or "").split(maxsplit=1)[1:] or [""]
+    if payload[0].startswith(START_PREFIX):
+        if looks_like_invite(payload[0]):
+            await staff.enroll(turn, payload[0])
+        else:
+            turn.reply(turn.t("invite.refused_invalid"))
+        return
     if turn.dialogue is not None:
         await _remind_dialogue(turn)
     elif turn.resident is None:
@@ -88,6 +97,27 @@ async def menu(turn: Turn) -> None:
 
 
 @entry
+async def invite(turn: Turn) -> None:
+    """Create an enrollment link for a new staff member (administrators, senior managers)."""
+    if turn.dialogue is not None:
+        await _remind_dialogue(turn)
+        return
+    await staff.invite_command(turn)
+
+
+@entry
+async def staff_list(turn: Turn) -> None:
+    """List staff, with buttons to change a role or zone or to withdraw access."""
+    await staff.staff_command(turn)
+
+
+@entry
+async def ticket(turn: Turn) -> None:
+    """Open an item's card by reference: /ticket TS-20261124-0001."""
+    await staff.ticket_command(turn)
+
+
+@entry
 async def unknown_command(turn: Turn) -> None:
     """Answer a command the bot does not know, then carry on where the person was."""
     turn.reply(turn.t("common.unknown_command"))
@@ -107,8 +137,13 @@ async def on_message(turn: Turn) -> None:
         await dialogue.dispatch(turn, inp)
         return
     if turn.resident is None:
+        if await staff.current_staff(turn) is not None:
+            turn.reply(turn.t("staff.help"))
+            return
         turn.reply(turn.t("common.register_first"))
         await start_onboarding(turn)
+        return
+    if await reply_about_item(turn, inp):
         return
     await _menu_action(turn, inp)
 
@@ -140,10 +175,18 @@ async def on_button(turn: Turn) -> None:
         await dialogue.dispatch(turn, read_input(turn.update))
         return
     kind, _, value = data.partition(":")
-    if turn.resident is None or kind not in ("tk", "rq", "pf"):
+    if kind == "t":
+        await staff.card_action(turn, value)
+        return
+    if kind in ("sf", "sr", "sz", "sd"):
+        await staff.staff_member(turn, kind, value)
+        return
+    if turn.resident is None or kind not in ("tk", "rq", "pf", "rm"):
         turn.answer(turn.t("common.stale_button"))
         return
-    if kind == "tk" and value.isdigit():
+    if kind == "rm" and value.isdigit():
+        await start_resident_message(turn, int(value))
+    elif kind == "tk" and value.isdigit():
         await show_ticket(turn, int(value))
     elif kind == "rq" and value.isdigit():
         await show_list(turn, int(value))

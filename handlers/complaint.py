@@ -12,6 +12,7 @@ from bot.services.tickets import file_ticket
 from handlers import dialogue
 from handlers.dialogue import Flow, Step, button, goto, reprompt, tapped
 from handlers.keyboards import grid, main_menu
+from handlers.notices import queue
 from handlers.runtime import Input, InputKind, Turn
 from storage.models import Ticket
 
@@ -335,6 +336,7 @@ async def _file(turn: Turn) -> None:
         now=turn.now,
         render_ack=render_ack,
     )
+    await queue(turn.desk, turn.uow, filed.notices, turn)
     turn.edit(_summary(turn) + "\n\n" + turn.t("summary.submitted", reference=filed.reference))
     turn.end()
 

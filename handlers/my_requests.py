@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.permissions import Viewer, ViewerKind
+from bot.domain.tickets import OPEN_STATUSES
+from bot.domain.validation import Invalid, clean_text
 from bot.services.tickets import resident_tickets, visible_ticket
-from handlers.runtime import Turn
+from bot.services.workflow import Refused, resident_message
+from handlers import dialogue
+from handlers.dialogue import Flow, Step
+from handlers.notices import queue
+from handlers.runtime import Input, InputKind, Turn
 from storage.models import Ticket, TicketEvent
 
 PER_PAGE = 8
+MESSAGE_FLOW = "rm"
+REFERENCE_IN_TEXT = re.compile(r"[A-Z0-9]{1,6}-\d{8}-\d{4,}")
 
 
 def _status(turn: Turn, ticket: Ticket) -> str:
@@ -76,5 +86,68 @@ async def show_ticket(turn: Turn, ticket_id: int) -> None:
         turn.t("requests.timeline"),
         *(_event_line(turn, e) for e in events[-20:]),
     ]
-    back = InlineKeyboardButton(turn.t("button.back"), callback_data="rq:0")
-    turn.edit("\n".join(lines), InlineKeyboardMarkup([[back]]))
+    buttons = [InlineKeyboardButton(turn.t("button.back"), callback_data="rq:0")]
+    if ticket.status in {s.value for s in OPEN_STATUSES}:
+        buttons.insert(
+            0,
+            InlineKeyboardButton(turn.t("requests.add_message"), callback_data=f"rm:{ticket.id}"),
+        )
+    turn.edit("\n".join(lines), InlineKeyboardMarkup([buttons]))
+
+
+async def start_resident_message(turn: Turn, ticket_id: int) -> None:
+    """*Add message* on an open item: ask for the text, then pass it on."""
+    if turn.dialogue is not None:
+        turn.answer(turn.t("common.finish_first"))
+        return
+    await dialogue.begin(turn, MESSAGE_FLOW, "text", ticket=ticket_id)
+
+
+async def ask_message(turn: Turn) -> None:
+    turn.reply(turn.t("requests.ask_message"))
+
+
+async def on_message_text(turn: Turn, inp: Input) -> None:
+    if inp.kind is not InputKind.TEXT:
+        await dialogue.reprompt(turn, "invalid.need_text")
+        return
+    text = clean_text(inp.text, max_chars=turn.desk.policy.dialogue.max_text_chars)
+    if isinstance(text, Invalid):
+        await dialogue.reprompt(turn, text)
+        return
+    assert turn.dialogue is not None
+    await _pass_on(turn, int(str(turn.dialogue.data["ticket"])), text)
+    turn.end()
+
+
+async def _pass_on(turn: Turn, ticket_id: int, text: str) -> None:
+    assert turn.resident is not None
+    try:
+        notices = await resident_message(turn.uow, turn.resident, ticket_id, text, turn.now)
+    except Refused:
+        turn.reply(turn.t("requests.not_open"))
+        return
+    await queue(turn.desk, turn.uow, notices, turn)
+    turn.reply(turn.t("requests.message_sent"))
+
+
+async def reply_about_item(turn: Turn, inp: Input) -> bool:
+    """A reply to one of the bot's messages that names an item goes to that item's staff."""
+    message = turn.update.effective_message
+    quoted = message.reply_to_message if message else None
+    if inp.kind is not InputKind.TEXT or quoted is None or turn.resident is None:
+        return False
+    found = REFERENCE_IN_TEXT.search(quoted.text or quoted.caption or "")
+    if found is None:
+        return False
+    ticket = await turn.uow.tickets.by_reference(found.group(0))
+    text = clean_text(inp.text, max_chars=turn.desk.policy.dialogue.max_text_chars)
+    if ticket is None or isinstance(text, Invalid):
+        return False
+    await _pass_on(turn, ticket.id, text)
+    return True
+
+
+dialogue.register_flow(
+    Flow(MESSAGE_FLOW, "flow.message", {"text": Step(ask_message, on_message_text)})
+)

@@ -92,6 +92,8 @@ class _Send:
 class _Edit:
     text: str
     markup: InlineKeyboardMarkup | None
+    chat_id: int | None = None  # None: the message whose button was tapped
+    message_id: int | None = None
 
 
 class Turn:
@@ -181,6 +183,12 @@ class Turn:
         else:
             self._out.append(_Edit(text, markup))
 
+    def edit_message(
+        self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        """Rewrite an earlier message (a staff card after a typed reply, say)."""
+        self._out.append(_Edit(text, markup, chat_id, message_id))
+
     def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         self._answer = (text, alert)
 
@@ -202,7 +210,15 @@ class Turn:
         for index, item in enumerate(self._out):
             text = _fit(item.text)
             try:
-                if isinstance(item, _Edit) and isinstance(message, Message):
+                if isinstance(item, _Edit) and item.message_id is not None:
+                    await bot.edit_message_text(
+                        text,
+                        item.chat_id,
+                        item.message_id,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=item.markup,
+                    )
+                elif isinstance(item, _Edit) and isinstance(message, Message):
                     await message.edit_text(
                         text, parse_mode=ParseMode.HTML, reply_markup=item.markup
                     )
@@ -211,7 +227,7 @@ class Turn:
                         self.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=item.markup
                     )
             except BadRequest as exc:
-                if "not modified" not in exc.message:
+                if "not modified" not in exc.message and "to edit not found" not in exc.message:
                     raise
             except Forbidden:
                 log.info("chat %s blocked the bot; reply dropped", self.chat_id)

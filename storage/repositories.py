@@ -16,9 +16,12 @@ from storage.models import (
     Building,
     Dialogue,
     Estate,
+    Invite,
     OutboxMessage,
     ReferenceCounter,
     Resident,
+    SensitiveView,
+    Staff,
     Ticket,
     TicketEvent,
     Unit,
@@ -48,6 +51,8 @@ SNAPSHOT = (
         Dialogue.data,
         Dialogue.language,
         Dialogue.expires_at,
+        Building.zone,
+        Building.estate_id,
     )
     .select_from(_ANCHOR)
     .outerjoin(Resident, Resident.telegram_user_id == _ANCHOR.c.uid)
@@ -135,6 +140,7 @@ class EstateRepository:
         for building_id, code in rows:
             units[building_id].append(code)
         return EstatePlan(
+            id=estate.id,
             code=estate.code,
             name=estate.name,
             buildings=tuple(
@@ -191,6 +197,8 @@ class ResidentRepository:
                 building_code=row[6] or "",
                 building_name=row[7] or "",
                 unit_code=row[8] or "",
+                zone=row[14] or "",
+                estate_id=row[15],
             )
         dialogue = None
         if row[9] is not None:
@@ -216,6 +224,8 @@ def card_of(resident: Resident) -> ResidentCard:
         building_code=unit.building.code if unit else "",
         building_name=unit.building.name if unit else "",
         unit_code=unit.code if unit else "",
+        zone=unit.building.zone if unit else "",
+        estate_id=unit.building.estate_id if unit else None,
     )
 
 
@@ -255,8 +265,17 @@ class TicketRepository:
             event.ticket_id = ticket.id
         self.session.add_all(events)
 
-    async def get(self, ticket_id: int) -> Ticket | None:
+    async def get(self, ticket_id: int, *, for_update: bool = False) -> Ticket | None:
+        """With for_update, concurrent actions on one item queue up instead of racing."""
+        if for_update and _is_postgres(self.session):
+            return await self.session.get(Ticket, ticket_id, with_for_update=True)
         return await self.session.get(Ticket, ticket_id)
+
+    async def by_reference(self, reference: str) -> Ticket | None:
+        return await self.session.scalar(select(Ticket).where(Ticket.reference == reference))
+
+    def add_event(self, event: TicketEvent) -> None:
+        self.session.add(event)
 
     async def for_resident(self, resident_id: int, *, limit: int, offset: int = 0) -> TicketPage:
         query = (
@@ -402,5 +421,90 @@ class OutboxRepository:
                 select(OutboxMessage)
                 .where(OutboxMessage.status == status)
                 .order_by(OutboxMessage.id)
+            )
+        )
+
+
+class StaffRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_telegram_id(self, telegram_user_id: int) -> Staff | None:
+        return await self.session.scalar(
+            select(Staff).where(Staff.telegram_user_id == telegram_user_id)
+        )
+
+    async def get(self, staff_id: int) -> Staff | None:
+        return await self.session.get(Staff, staff_id)
+
+    def add(self, staff: Staff) -> None:
+        self.session.add(staff)
+
+    async def all(self, estate_id: int) -> list[Staff]:
+        return list(
+            await self.session.scalars(
+                select(Staff).where(Staff.estate_id == estate_id).order_by(Staff.id)
+            )
+        )
+
+    async def active(
+        self,
+        estate_id: int,
+        *,
+        roles: list[str] | None = None,
+        department: str | None = None,
+        zone: str | None = None,
+    ) -> list[Staff]:
+        query = select(Staff).where(Staff.estate_id == estate_id, Staff.active.is_(True))
+        if roles is not None:
+            query = query.where(Staff.role.in_(roles))
+        if department is not None:
+            query = query.where(Staff.department == department)
+        if zone is not None:
+            query = query.where(Staff.zone == zone)
+        return list(await self.session.scalars(query.order_by(Staff.id)))
+
+
+class InviteRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, invite: Invite) -> None:
+        self.session.add(invite)
+
+    async def by_hash(self, token_hash: str) -> Invite | None:
+        return await self.session.scalar(select(Invite).where(Invite.token_hash == token_hash))
+
+    async def use(self, invite_id: int, staff_id: int, now: datetime) -> bool:
+        """Mark used only if still unused: one statement, so a link can't be used twice."""
+        result = await self.session.execute(
+            update(Invite)
+            .where(Invite.id == invite_id, Invite.used_at.is_(None))
+            .values(used_at=now, used_by_staff_id=staff_id)
+            .returning(Invite.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+
+class AccessLogRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def record(
+        self,
+        *,
+        staff_id: int,
+        resident_id: int | None,
+        ticket_id: int | None,
+        what: str,
+        now: datetime,
+    ) -> None:
+        self.session.add(
+            SensitiveView(
+                staff_id=staff_id,
+                resident_id=resident_id,
+                ticket_id=ticket_id,
+                what=what,
+                created_at=now,
             )
         )

@@ -7,10 +7,13 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories import (
+    AccessLogRepository,
     DialogueRepository,
     EstateRepository,
+    InviteRepository,
     OutboxRepository,
     ResidentRepository,
+    StaffRepository,
     TicketRepository,
 )
 
@@ -27,6 +30,9 @@ class UnitOfWork:
         self.tickets = TicketRepository(self.session)
         self.dialogues = DialogueRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.staff = StaffRepository(self.session)
+        self.invites = InviteRepository(self.session)
+        self.access_log = AccessLogRepository(self.session)
         return self
 
     async def __aexit__(

@@ -35,6 +35,10 @@ class EstatePlan:
     code: str
     name: str
     buildings: tuple[BuildingPlan, ...]
+    id: int | None = None  # set once stored
+
+    def zones(self) -> list[str]:
+        return sorted({b.zone for b in self.buildings if b.zone})
 
     def building(self, code: str) -> BuildingPlan | None:
         wanted = code.strip().upper()

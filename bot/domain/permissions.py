@@ -88,5 +88,6 @@ def can(viewer: Viewer, action: Action, ticket: TicketScope) -> bool:
 
 def can_manage_staff(viewer: Viewer, *, is_admin: bool) -> bool:
     """Inviting, re-roling and deactivating staff: administrators and senior managers."""
-    return is_admin or (viewer.kind is ViewerKind.STAFF and viewer.active
-                        and viewer.role in STAFF_ADMINS)
+    return is_admin or (
+        viewer.kind is ViewerKind.STAFF and viewer.active and viewer.role in STAFF_ADMINS
+    )

@@ -16,6 +16,8 @@ class ResidentCard:
     building_code: str
     building_name: str
     unit_code: str
+    zone: str = ""
+    estate_id: int | None = None
 
     @property
     def home(self) -> str:

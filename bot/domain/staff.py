@@ -23,9 +23,7 @@ class Department(StrEnum):
     CONCIERGE = "concierge"
 
 
-MANAGERS = frozenset(
-    {Role.SUPERVISOR, Role.SENIOR_BUTLER, Role.CHIEF_BUTLER, Role.PROJECT_HEAD}
-)
+MANAGERS = frozenset({Role.SUPERVISOR, Role.SENIOR_BUTLER, Role.CHIEF_BUTLER, Role.PROJECT_HEAD})
 # Who may invite staff and change or deactivate them.
 STAFF_ADMINS = frozenset({Role.SENIOR_BUTLER, Role.CHIEF_BUTLER, Role.PROJECT_HEAD})
 # The desk: who checks a department's result before the resident hears of it.

@@ -30,9 +30,7 @@ class Clocks:
     resolve_due_at: datetime
 
 
-def clocks_for(
-    created_at: datetime, first_answer: timedelta, resolve: timedelta
-) -> Clocks:
+def clocks_for(created_at: datetime, first_answer: timedelta, resolve: timedelta) -> Clocks:
     """Promises run from when the resident asked, not from when staff classified it."""
     return Clocks(created_at + first_answer, created_at + resolve)
 

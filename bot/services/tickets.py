@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,8 @@ from bot.domain.references import day_key, format_reference
 from bot.domain.residents import ResidentCard
 from bot.domain.tickets import Draft, Severity, open_ticket
 from bot.policy import Policy
+from bot.services.notices import Notice
+from bot.services.workflow import route_new
 from storage.models import Attachment, Ticket, TicketEvent
 from storage.repositories import TicketPage
 from storage.uow import UnitOfWork
@@ -22,6 +24,7 @@ class Filed:
     ticket_id: int
     reference: str
     first_answer_due_at: datetime
+    notices: list[Notice] = field(default_factory=list)
 
 
 AckRenderer = Callable[[Ticket], str]
@@ -57,6 +60,8 @@ async def file_ticket(
         channel=new.channel.value,
         resident_id=resident.id,
         unit_id=resident.unit_id,
+        estate_id=resident.estate_id,
+        zone=resident.zone or None,
         location_kind=new.location_kind.value if new.location_kind else None,
         location_text=new.location_text,
         description=new.description,
@@ -77,6 +82,7 @@ async def file_ticket(
         )
         for kind in new.events
     ]
+    notices = await route_new(uow, ticket, policy)
     await uow.tickets.add(ticket, events)
     if resident.chat_id is not None:
         uow.outbox.add(
@@ -86,7 +92,8 @@ async def file_ticket(
             ticket_id=ticket.id,
             now=now,
         )
-    return Filed(ticket.id, ticket.reference, new.first_answer_due_at)
+    notices = [replace(n, ticket_id=ticket.id) for n in notices]
+    return Filed(ticket.id, ticket.reference, new.first_answer_due_at, notices)
 
 
 async def resident_tickets(

@@ -10,9 +10,12 @@ import pytest
 
 from bot.config import DEFAULTS_DIR, ConfigError, load_settings
 from bot.domain.estate import load_estate
-from bot.domain.tickets import Severity, TicketKind, TicketStatus
+from bot.domain.staff import Department, Role
+from bot.domain.tickets import EventKind, Nature, Severity, TicketKind, TicketStatus
+from bot.domain.workflow import WaitingReason
 from bot.i18n import LANGUAGES, load_catalogues
 from bot.policy import load_policy
+from handlers.notices import CARD_ACTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:TEST-token-for-the-offline-simulation"
@@ -125,7 +128,16 @@ def _keys_used_in_code() -> set[str]:
                 if not isinstance(node, ast.Call):
                     continue
                 name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
-                if name not in {"t", "reprompt", "Invalid"}:
+                if name not in {
+                    "t",
+                    "_t",
+                    "reprompt",
+                    "Invalid",
+                    "staff_card",
+                    "to_resident",
+                    "_refuse",
+                    "_after",
+                }:
                     continue
                 for arg in node.args:
                     if (
@@ -146,6 +158,12 @@ def test_every_text_key_is_in_every_catalogue() -> None:
     needed |= {f"status.{s.value}" for s in TicketStatus}
     needed |= {f"kind.{k.value}" for k in TicketKind}
     needed |= {f"language.{code}" for code in LANGUAGES}
+    needed |= {f"role.{r.value}" for r in Role} | {f"department.{d.value}" for d in Department}
+    needed |= {f"nature.{n.value}" for n in Nature} | {f"severity.{s.value}" for s in Severity}
+    needed |= {f"event.{e.value}" for e in EventKind} | {"severity.unset"}
+    needed |= {f"waiting.{w}" for w in WaitingReason.ALL}
+    needed |= {f"resident.waiting_{w}" for w in WaitingReason.ALL}
+    needed |= {key for _, key in CARD_ACTIONS}
     for language in LANGUAGES:
         missing = needed - catalogues.keys(language)
         assert not missing, f"{language} lacks {sorted(missing)}"
