@@ -322,10 +322,13 @@ async def _after(
     if turn.update.callback_query is not None and not card:
         turn.answer(turn.t(done_key))
         turn.edit(text, markup)
+        return
+    if turn.update.callback_query is not None:
+        turn.edit(turn.t(done_key))  # the question's buttons go; the card carries on
     else:
         turn.reply(turn.t(done_key))
-        if isinstance(card, list) and len(card) == 2:
-            turn.edit_message(int(card[0]), int(card[1]), text, markup)
+    if isinstance(card, list) and len(card) == 2:
+        turn.edit_message(int(card[0]), int(card[1]), text, markup)
 
 
 async def _show_phone(turn: Turn, staff: Staff, ticket_id: int) -> None:

@@ -1,0 +1,219 @@
+"""The staff side through Telegram: invites, routing, one-tap actions, the full loop."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from bot import migrate
+from bot.clock import utcnow
+from bot.config import Settings
+from tests.conftest import DeskHarness, make_settings
+from tests.dialogues.helpers import fill_complaint, register
+from tests.sim import FakeBotAPI, Persona
+
+ADMIN = 9000
+
+
+@pytest.fixture
+def staff_settings(sqlite_url: str) -> Settings:
+    settings = make_settings(sqlite_url, admin_ids=[ADMIN])
+    migrate.upgrade(settings.database_url)
+    return settings
+
+
+@pytest.fixture
+async def desk(staff_settings: Settings) -> AsyncIterator[DeskHarness]:
+    settings = staff_settings
+    async with DeskHarness(FakeBotAPI(), settings) as running:
+        yield running
+
+
+async def make_invite(admin: Persona, role: str, department: str, zone: str) -> str:
+    await admin.says("/invite")
+    await admin.taps(role)
+    await admin.taps(department)
+    await admin.taps(zone)
+    found = re.search(r"start=(inv_[A-Za-z0-9_-]+)", admin.last_text)
+    assert found, admin.last_text
+    return found.group(1)
+
+
+async def enroll(
+    desk: DeskHarness, user_id: int, name: str, role: str, department: str, zone: str
+) -> Persona:
+    admin = desk.sim.user(ADMIN, first_name="Admin", language_code="en")
+    token = await make_invite(admin, role, department, zone)
+    person = desk.sim.user(user_id, first_name=name, language_code="en")
+    await person.says(f"/start {token}")
+    assert "Welcome aboard" in person.last_text
+    return person
+
+
+def card_of(person: Persona, reference: str) -> str:
+    return next(m.body for m in reversed(person.transcript) if reference in m.body)
+
+
+async def test_full_loop_from_resident_to_department_and_back(desk: DeskHarness) -> None:
+    butler = await enroll(desk, 8001, "Zhao", "Butler", "Customer service", "B")
+    engineer = await enroll(desk, 8002, "Qian", "Department staff", "Engineering", "No zone")
+    li = desk.sim.user(8100, language_code="en")
+    await register(li)  # Building 3 is in zone B
+    await fill_complaint(li, "Corridor light broken")
+    await li.taps("Confirm")
+    reference = re.search(r"TS-\d{8}-\d{4}", li.last_text)
+    assert reference is not None
+    ref = reference.group(0)
+
+    assert "New item for you" in butler.last_text
+    assert ref in butler.last_text
+    assert "Corridor light broken" in butler.last_text
+    assert "+86" not in butler.last_text  # the phone is behind a logged button
+    await butler.taps("✅ Accept")
+    assert "Accepted" in butler.last_text  # the card itself, edited
+    assert "has taken up your item" in li.last_text
+
+    await butler.taps("↪️ Transfer")
+    await butler.taps("Engineering")
+    assert "Transferred to you" in engineer.last_text
+    await engineer.taps("✅ Accept")
+    assert "Accepted by the Department staff" in butler.last_text
+
+    await engineer.taps("✔️ Resolve")
+    await engineer.says("Replaced the ballast")
+    assert "please check it: Replaced the ballast" in butler.last_text
+    assert "dealt with" not in li.last_text  # not reported before the desk accepts it
+    await butler.taps("↩️ Send back")
+    await butler.says("Still flickering")
+    assert "Sent back for rework: Still flickering" in engineer.last_text
+    await engineer.taps("✔️ Resolve")
+    await engineer.says("Replaced the whole fitting")
+    await butler.taps("👍 Accept result")
+    assert "dealt with: Replaced the whole fitting" in li.last_text
+
+    kinds = await desk.scalar(
+        "select group_concat(kind, ',') from (select kind from ticket_events order by id)"
+    )
+    assert kinds == (
+        "created,accepted,transferred,accepted,resolved,sent_back,resolved,result_accepted"
+    )
+    assert await desk.scalar("select status from tickets") == "resolved"
+    owner = await desk.scalar("select owner_staff_id from tickets")
+    assert owner == await desk.scalar("select id from staff where telegram_user_id = 8001")
+    assert await desk.scalar("select count(*) from outbox where status != 'sent'") == 0
+
+
+async def test_reply_note_classify_waiting_and_phone(desk: DeskHarness) -> None:
+    butler = await enroll(desk, 8011, "Sun", "Butler", "Customer service", "B")
+    senior = await enroll(desk, 8012, "Li", "Senior butler", "Customer service", "No zone")
+    li = desk.sim.user(8110, language_code="en")
+    await register(li)
+    await fill_complaint(li, "Guard was rude")
+    await li.taps("Confirm")
+    await butler.taps("💬 Reply")
+    await butler.says("We are sorry; the duty lead will call you today.")
+    assert "Reply from the Butler: We are sorry" in li.last_text
+    await butler.taps("📝 Note")
+    await butler.says("Guard on night shift")
+    assert "Guard on night shift" not in li.last_text
+    await butler.taps("🏷 Classify")
+    await butler.taps("Valid")
+    await butler.taps("Important")
+    assert "Important complaint" in senior.last_text
+    await butler.taps("⏸ Waiting")
+    await butler.taps("Waiting for access")
+    assert "agree a time to come in" in li.last_text
+    await butler.taps("📞 Phone")
+    answer = list(desk.api.callback_answers.values())[-1]
+    assert "+8613800138000" in str(answer["text"])
+    assert await desk.scalar("select count(*) from sensitive_views") == 1
+    assert await desk.scalar("select severity from tickets") == "important"
+
+
+async def test_out_of_scope_needs_an_explanation_sent_to_the_resident(desk: DeskHarness) -> None:
+    butler = await enroll(desk, 8021, "Zhou", "Butler", "Customer service", "B")
+    li = desk.sim.user(8120, language_code="en")
+    await register(li)
+    await fill_complaint(li, "No water in the whole district")
+    await li.taps("Confirm")
+    await butler.taps("🏷 Classify")
+    await butler.taps("Out of scope (not ours)")
+    await butler.taps("General")
+    assert "explanation for the resident" in butler.last_text
+    await butler.says("City water works on Main St; call 96116. We will post updates.")
+    assert "outside the management office's responsibility" in li.last_text
+    assert "96116" in li.last_text
+    assert await desk.scalar("select nature from tickets") == "invalid"
+
+
+async def test_resident_messages_reach_the_handler(desk: DeskHarness) -> None:
+    butler = await enroll(desk, 8031, "Wu", "Butler", "Customer service", "B")
+    li = desk.sim.user(8130, language_code="en")
+    await register(li)
+    await fill_complaint(li)
+    await li.taps("Confirm")
+    await li.taps("📋 My requests")
+    await li.taps("TS-")
+    await li.taps("✉️ Add message")
+    await li.says("It is getting worse")
+    assert "The resident writes: It is getting worse" in butler.last_text
+    ack = next(m for m in reversed(li.transcript) if "registered as" in m.body)
+    await li.replies_to(ack, "Also the stairs light")
+    assert "Also the stairs light" in butler.last_text
+
+
+async def test_invites_valid_reused_expired_forged(desk: DeskHarness) -> None:
+    admin = desk.sim.user(ADMIN, language_code="en")
+    token = await make_invite(admin, "Customer-service agent", "Customer service", "A")
+    first = desk.sim.user(8041, language_code="en")
+    await first.says(f"/start {token}")
+    assert "Welcome aboard" in first.last_text
+    second = desk.sim.user(8042, language_code="en")
+    await second.says(f"/start {token}")
+    assert "already been used" in second.last_text
+    late = await make_invite(admin, "Customer-service agent", "Customer service", "A")
+    with time_machine.travel(utcnow() + timedelta(hours=73), tick=False):
+        await second.says(f"/start {late}")
+    assert "expired" in second.last_text
+    await second.says("/start inv_forgedforgedforgedforged")
+    assert "not valid" in second.last_text
+    await second.says("/start inv_x")
+    assert "not valid" in second.last_text
+    assert await desk.scalar("select count(*) from staff") == 1
+    stranger = desk.sim.user(8043, language_code="en")
+    await stranger.says("/invite")
+    assert "isn't available to you" in stranger.last_text
+
+
+async def test_deactivated_staff_and_forged_buttons_change_nothing(desk: DeskHarness) -> None:
+    butler = await enroll(desk, 8051, "Zheng", "Butler", "Customer service", "B")
+    other = await enroll(desk, 8052, "Feng", "Butler", "Customer service", "A")
+    li = desk.sim.user(8150, language_code="en")
+    await register(li)
+    await fill_complaint(li)
+    await li.taps("Confirm")
+    ticket_id = await desk.scalar("select id from tickets")
+    for person in (other, li):  # another zone's butler; a resident forging staff data
+        await person.taps_data(f"t:acc:{ticket_id}")
+        answer = list(desk.api.callback_answers.values())[-1]
+        assert "isn't available" in str(answer["text"])
+    await butler.taps_data("t:acc:999999")
+    assert "isn't available" in str(list(desk.api.callback_answers.values())[-1]["text"])
+    await butler.taps_data(f"t:explode:{ticket_id}")
+    assert "isn't available" in str(list(desk.api.callback_answers.values())[-1]["text"])
+    assert await desk.scalar("select status from tickets") == "new"
+
+    admin = desk.sim.user(ADMIN, language_code="en")
+    await admin.says("/staff")
+    await admin.taps("Zheng")
+    await admin.taps("Deactivate")
+    assert "deactivated" in admin.last_text
+    await butler.taps("✅ Accept")
+    assert "isn't available" in str(list(desk.api.callback_answers.values())[-1]["text"])
+    assert await desk.scalar("select status from tickets") == "new"
+    await butler.says("/ticket " + str(await desk.scalar("select reference from tickets")))
+    assert "isn't available" in butler.last_text
