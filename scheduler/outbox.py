@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,7 +16,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application
 
 from bot.clock import utcnow
-from storage.models import OutboxMessage
+from bot.domain.tickets import EventKind
+from storage.models import OutboxMessage, TicketEvent
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,48 @@ def markup_from_dict(data: dict[str, Any] | None) -> ReplyMarkup | None:
     return None
 
 
+@dataclass
+class Pacing:
+    """Telegram's limits: about one message a second per chat and ~25 a second overall.
+
+    Times are wall-clock (utcnow), so tests move them with the clock instead of sleeping.
+    """
+
+    per_chat: timedelta = timedelta(seconds=1)
+    per_second: int = 25
+    _last: dict[int, datetime] = field(default_factory=dict)
+    _recent: deque[datetime] = field(default_factory=deque)
+
+    def wait_for(self, chat_id: int, now: datetime) -> datetime | None:
+        while self._recent and now - self._recent[0] >= timedelta(seconds=1):
+            self._recent.popleft()
+        if len(self._recent) >= self.per_second:
+            return self._recent[0] + timedelta(seconds=1)
+        last = self._last.get(chat_id)
+        if last is not None and now - last < self.per_chat:
+            return last + self.per_chat
+        return None
+
+    def sent(self, chat_id: int, now: datetime) -> None:
+        self._last[chat_id] = now
+        self._recent.append(now)
+        if len(self._last) > 10_000:  # forget chats idle for long; keeps memory bounded
+            cutoff = now - self.per_chat
+            self._last = {c: t for c, t in self._last.items() if t > cutoff}
+
+
+def _undeliverable(row: OutboxMessage, outcome: dict[str, Any]) -> TicketEvent:
+    """The desk sees in the item's timeline that someone could not be told."""
+    return TicketEvent(
+        ticket_id=row.ticket_id,
+        created_at=utcnow(),
+        kind=EventKind.UNDELIVERABLE.value,
+        actor_kind="system",
+        actor_id=None,
+        note=f"{row.purpose}: {outcome.get('last_error')}",
+    )
+
+
 class OutboxSender:
     """One per process; several processes may run one each, claims keep them apart."""
 
@@ -57,12 +101,14 @@ class OutboxSender:
         batch: int = 50,
         lease: timedelta = timedelta(minutes=2),
         retry: RetryPolicy | None = None,
+        pacing: Pacing | None = None,
     ) -> None:
         self.sessions = sessions
         self.bot = bot
         self.batch = batch
         self.lease = lease
         self.retry = retry or RetryPolicy()
+        self.pacing = pacing or Pacing()
         self._lock = asyncio.Lock()
         self._kicked = False
 
@@ -87,9 +133,23 @@ class OutboxSender:
                 if not rows:
                     return delivered
                 for row in rows:
-                    outcome = await self._send(row)
+                    wait = self.pacing.wait_for(row.chat_id, utcnow())
+                    if wait is not None:
+                        # Over Telegram's rate: try again shortly, without using up a retry.
+                        outcome = {
+                            "status": "pending",
+                            "not_before": wait,
+                            "lease_until": None,
+                            "attempts": row.attempts - 1,
+                        }
+                    else:
+                        outcome = await self._send(row)
+                        if outcome["status"] == "sent":
+                            self.pacing.sent(row.chat_id, utcnow())
                     async with UnitOfWork(self.sessions) as uow:
                         await uow.outbox.finish(row.id, **outcome)
+                        if outcome["status"] == "undeliverable" and row.ticket_id is not None:
+                            uow.tickets.add_event(_undeliverable(row, outcome))
                         await uow.commit()
                     delivered += outcome.get("status") == "sent"
                 if len(rows) < self.batch:

@@ -6,6 +6,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from bot import migrate
 from bot.app import build_application, shutdown, startup
 from bot.config import Settings
 from bot.desk import Desk
+from scheduler.outbox import Pacing
 from storage.db import normalise_url
 from tests.sim import FakeBotAPI, SimRequest, TelegramSim
 
@@ -133,6 +135,9 @@ class DeskHarness:
     async def __aenter__(self) -> DeskHarness:
         await self.application.initialize()
         await startup(self.application)
+        assert self.desk.outbox is not None
+        # Conversations in tests run faster than a person types; pacing has its own test.
+        self.desk.outbox.pacing = Pacing(per_chat=timedelta(0))
         return self
 
     async def __aexit__(self, *exc: object) -> None:

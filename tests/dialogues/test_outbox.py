@@ -8,6 +8,8 @@ import time_machine
 
 from bot.clock import utcnow
 from bot.config import Settings
+from scheduler.outbox import Pacing
+from storage.uow import UnitOfWork
 from tests.conftest import DeskHarness
 from tests.dialogues.helpers import fill_complaint, register
 from tests.sim import FakeBotAPI, NetworkDown, RetryAfter, ServerError, TimeoutAfterDelivery
@@ -105,3 +107,53 @@ async def test_a_refused_dialogue_reply_is_queued_not_lost(harness: DeskHarness)
     assert "What is it about?" in li.last_text
     await li.taps("Fees")
     assert "describe what happened" in li.last_text
+
+
+async def test_messages_to_one_chat_are_paced_one_per_second(harness: DeskHarness) -> None:
+    assert harness.desk.outbox is not None
+    harness.desk.outbox.pacing = Pacing()
+    li = harness.sim.user(4007, language_code="en")
+    await register(li)
+    harness.sim.after_update = None
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        async with UnitOfWork(harness.desk.sessions) as uow:
+            for n in range(3):
+                uow.outbox.add(chat_id=4007, text=f"notice {n}", purpose="test", now=utcnow())
+            await uow.commit()
+        await harness.deliver()
+        assert [m.body for m in li.transcript if m.body.startswith("notice")] == ["notice 0"]
+    for second in (1, 2):
+        with time_machine.travel(start + timedelta(seconds=second), tick=False):
+            await harness.deliver()
+    assert [m.body for m in li.transcript if m.body.startswith("notice")] == [
+        "notice 0",
+        "notice 1",
+        "notice 2",
+    ]
+    assert await harness.scalar("select max(attempts) from outbox where purpose='test'") == 1
+
+
+def test_overall_rate_is_capped() -> None:
+    pacing = Pacing(per_second=25)
+    now = utcnow()
+    for chat in range(25):
+        assert pacing.wait_for(chat, now) is None
+        pacing.sent(chat, now)
+    assert pacing.wait_for(999, now) == now + timedelta(seconds=1)
+    assert pacing.wait_for(999, now + timedelta(seconds=1)) is None
+
+
+async def test_undeliverable_notice_is_written_to_the_items_timeline(
+    harness: DeskHarness,
+) -> None:
+    li = harness.sim.user(4008, language_code="en")
+    await register(li)
+    await fill_complaint(li)
+    harness.api.block(4008)
+    await li.taps("Confirm")
+    assert await harness.scalar("select status from outbox") == "undeliverable"
+    assert (
+        await harness.scalar("select count(*) from ticket_events where kind = 'undeliverable'")
+        == 1
+    )
