@@ -20,6 +20,7 @@ def register(application: Application) -> None:
             CommandHandler("menu", common.menu, filters=PRIVATE),
             CommandHandler("invite", common.invite, filters=PRIVATE),
             CommandHandler("staff", common.staff_list, filters=PRIVATE),
+            CommandHandler("new", common.new_item, filters=PRIVATE),
             CommandHandler("ticket", common.ticket, filters=PRIVATE),
             CallbackQueryHandler(common.on_button),
             MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.invites import START_PREFIX, looks_like_invite
-from handlers import dialogue, staff
+from handlers import dialogue, intake, staff
 from handlers.complaint import start_complaint, start_suggestion
 from handlers.keyboards import main_menu, menu_choice
 from handlers.my_requests import reply_about_item, show_list, show_ticket, start_resident_message
@@ -103,6 +103,15 @@ async def invite(turn: Turn) -> None:
         await _remind_dialogue(turn)
         return
     await staff.invite_command(turn)
+
+
+@entry
+async def new_item(turn: Turn) -> None:
+    """Register an item received by phone, visit, letter or online (staff)."""
+    if turn.dialogue is not None:
+        await _remind_dialogue(turn)
+        return
+    await intake.new_command(turn)
 
 
 @entry

@@ -11,6 +11,7 @@ from bot.domain.validation import Invalid, clean_text, parse_requested_date
 from bot.services.tickets import file_ticket
 from handlers import dialogue
 from handlers.dialogue import Flow, Step, button, goto, reprompt, tapped
+from handlers.intake import on_behalf_of, resident_for, show_card
 from handlers.keyboards import grid, main_menu
 from handlers.notices import queue
 from handlers.runtime import Input, InputKind, Turn
@@ -153,24 +154,30 @@ async def on_photos(turn: Turn, inp: Input) -> None:
 
 
 # --- location -----------------------------------------------------------------------------------
+def _subject(turn: Turn) -> dict[str, object] | None:
+    """Set when staff register an item on someone's behalf (see handlers/intake.py)."""
+    subject = _data(turn).get("for")
+    return subject if isinstance(subject, dict) else None
+
+
 def _own_unit(turn: Turn) -> str:
+    subject = _subject(turn)
+    if subject is not None:
+        return str(subject.get("home") or "")
     return turn.resident.home if turn.resident else ""
 
 
 async def ask_location(turn: Turn) -> None:
-    markup = grid(
-        [
-            button(turn, turn.t("complaint.location_own", unit=_own_unit(turn)), "own"),
-            button(turn, turn.t("complaint.location_common"), "common"),
-        ],
-        1,
-    )
-    turn.reply(turn.t("complaint.ask_location"), markup)
+    buttons = [button(turn, turn.t("complaint.location_common"), "common")]
+    if _own_unit(turn):
+        home = button(turn, turn.t("complaint.location_own", unit=_own_unit(turn)), "own")
+        buttons.insert(0, home)
+    turn.reply(turn.t("complaint.ask_location"), grid(buttons, 1))
 
 
 async def on_location(turn: Turn, inp: Input) -> None:
     choice = tapped(turn, inp)
-    if choice == "own":
+    if choice == "own" and _own_unit(turn):
         _data(turn).update(location_kind=LocationKind.OWN_UNIT.value, location_text=None)
         turn.edit(turn.t("complaint.location_chosen", location=turn.esc(_own_unit(turn))))
         await _next(turn)
@@ -310,10 +317,16 @@ async def on_summary(turn: Turn, inp: Input) -> None:
 
 
 async def _file(turn: Turn) -> None:
-    assert turn.resident is not None
     policy, tz = turn.desk.policy, turn.desk.settings.tz
     promise = policy.promise(Severity.GENERAL)
-    language = turn.language
+    subject = _subject(turn)
+    on_behalf = await on_behalf_of(turn, subject) if subject is not None else None
+    resident = await resident_for(turn, subject) if subject is not None else turn.resident
+    if subject is not None and on_behalf is None:
+        turn.end()
+        turn.reply(turn.t("staff.not_allowed"))
+        return
+    language = resident.language if resident else turn.language
 
     def render_ack(ticket: Ticket) -> str:
         key = "ticket.ack_suggestion" if ticket.kind == TicketKind.SUGGESTION else "ticket.ack"
@@ -321,7 +334,7 @@ async def _file(turn: Turn) -> None:
         return turn.desk.t(
             language,
             key,
-            name=turn.esc(turn.resident.name if turn.resident else ""),
+            name=turn.esc(resident.name if resident else ""),
             reference=ticket.reference,
             due=turn.local(due),
             hours=f"{promise.first_answer_hours:g}",
@@ -329,16 +342,19 @@ async def _file(turn: Turn) -> None:
 
     filed = await file_ticket(
         turn.uow,
-        resident=turn.resident,
+        resident=resident,
         draft=_draft(turn),
         policy=policy,
         tz=tz,
         now=turn.now,
         render_ack=render_ack,
+        on_behalf=on_behalf,
     )
     await queue(turn.desk, turn.uow, filed.notices, turn)
     turn.edit(_summary(turn) + "\n\n" + turn.t("summary.submitted", reference=filed.reference))
     turn.end()
+    if on_behalf is not None:
+        await show_card(turn, filed.ticket_id)
 
 
 # --- choosing a field to change -----------------------------------------------------------------

@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.permissions import Viewer, ViewerKind
 from bot.domain.tickets import OPEN_STATUSES
+from bot.domain.timeline import Shown, for_resident
 from bot.domain.validation import Invalid, clean_text
 from bot.services.tickets import resident_tickets, visible_ticket
 from bot.services.workflow import Refused, resident_message
@@ -49,10 +50,13 @@ async def show_list(turn: Turn, page: int = 0) -> None:
     turn.edit(text, InlineKeyboardMarkup(rows))
 
 
-def _event_line(turn: Turn, event: TicketEvent) -> str:
+def _event_line(turn: Turn, event: TicketEvent) -> str | None:
+    shown = for_resident(event.kind, event.status)
+    if shown is Shown.HIDDEN:
+        return None
     text = turn.t(f"event.{event.kind}", status=turn.t(f"status.{event.status or 'new'}"))
-    if event.note:
-        text += f": {turn.esc(event.note)}"
+    if shown is Shown.WITH_NOTE and event.note:
+        text += f": {turn.esc(event.note[:300])}"
     return f"{turn.local(event.created_at)} · {text}"
 
 
@@ -84,7 +88,7 @@ async def show_ticket(turn: Turn, ticket_id: int) -> None:
         ),
         "",
         turn.t("requests.timeline"),
-        *(_event_line(turn, e) for e in events[-20:]),
+        *[line for line in map(lambda e: _event_line(turn, e), events) if line][-20:],
     ]
     buttons = [InlineKeyboardButton(turn.t("button.back"), callback_data="rq:0")]
     if ticket.status in {s.value for s in OPEN_STATUSES}:

@@ -176,6 +176,27 @@ class ResidentRepository:
     def add(self, resident: Resident) -> None:
         self.session.add(resident)
 
+    async def card_by_id(self, resident_id: int) -> ResidentCard | None:
+        resident = await self.session.get(Resident, resident_id)
+        return card_of(resident) if resident is not None else None
+
+    async def card_at(
+        self, estate_code: str, building_code: str, unit_code: str
+    ) -> ResidentCard | None:
+        """The resident registered at a unit (the earliest, if several share it)."""
+        resident = await self.session.scalar(
+            select(Resident)
+            .join(Unit, Unit.id == Resident.unit_id)
+            .join(Building, Building.id == Unit.building_id)
+            .join(Estate, Estate.id == Building.estate_id)
+            .where(
+                Estate.code == estate_code, Building.code == building_code, Unit.code == unit_code
+            )
+            .order_by(Resident.id)
+            .limit(1)
+        )
+        return card_of(resident) if resident is not None else None
+
     async def snapshot(
         self, telegram_user_id: int
     ) -> tuple[ResidentCard | None, StoredDialogue | None]:

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 from bot.domain.permissions import TicketScope, Viewer, ViewerKind, can_view
 from bot.domain.references import day_key, format_reference
 from bot.domain.residents import ResidentCard
-from bot.domain.tickets import Draft, Severity, open_ticket
+from bot.domain.tickets import Channel, Draft, Severity, open_ticket
 from bot.policy import Policy
 from bot.services.notices import Notice
 from bot.services.workflow import route_new
-from storage.models import Attachment, Ticket, TicketEvent
+from storage.models import Attachment, Staff, Ticket, TicketEvent
 from storage.repositories import TicketPage
 from storage.uow import UnitOfWork
 
@@ -30,15 +30,28 @@ class Filed:
 AckRenderer = Callable[[Ticket], str]
 
 
+@dataclass(frozen=True, slots=True)
+class OnBehalf:
+    """An item staff register for someone who phoned, came to the desk, or wrote.
+
+    The registering staff member is its first-ask owner (首问责任制)."""
+
+    staff: Staff
+    channel: Channel
+    caller_name: str | None = None
+    caller_phone: str | None = None
+
+
 async def file_ticket(
     uow: UnitOfWork,
     *,
-    resident: ResidentCard,
+    resident: ResidentCard | None,
     draft: Draft,
     policy: Policy,
     tz: ZoneInfo,
     now: datetime,
     render_ack: AckRenderer,
+    on_behalf: OnBehalf | None = None,
 ) -> Filed:
     """Store the item, its photos and first timeline entry, and queue the acknowledgement."""
     promise = policy.promise(Severity.GENERAL)
@@ -48,6 +61,7 @@ async def file_ticket(
         now=now,
         first_answer=promise.first_answer,
         resolve=promise.resolve,
+        channel=on_behalf.channel if on_behalf else Channel.BOT,
     )
     local_day = now.astimezone(tz).date()
     prefix = policy.references[new.kind]
@@ -58,10 +72,16 @@ async def file_ticket(
         category=new.category,
         status=new.status.value,
         channel=new.channel.value,
-        resident_id=resident.id,
-        unit_id=resident.unit_id,
-        estate_id=resident.estate_id,
-        zone=resident.zone or None,
+        resident_id=resident.id if resident else None,
+        unit_id=resident.unit_id if resident else None,
+        estate_id=resident.estate_id
+        if resident
+        else on_behalf.staff.estate_id
+        if on_behalf
+        else None,
+        zone=(resident.zone or None) if resident else None,
+        contact_name=on_behalf.caller_name if on_behalf else None,
+        contact_phone=on_behalf.caller_phone if on_behalf else None,
         location_kind=new.location_kind.value if new.location_kind else None,
         location_text=new.location_text,
         description=new.description,
@@ -76,15 +96,22 @@ async def file_ticket(
         TicketEvent(
             created_at=now,
             kind=kind.value,
-            actor_kind=ViewerKind.RESIDENT.value,
-            actor_id=resident.id,
+            actor_kind=ViewerKind.STAFF.value if on_behalf else ViewerKind.RESIDENT.value,
+            actor_id=on_behalf.staff.id if on_behalf else resident.id if resident else None,
+            actor_role=on_behalf.staff.role if on_behalf else None,
             status=new.status.value,
         )
         for kind in new.events
     ]
-    notices = await route_new(uow, ticket, policy)
+    if on_behalf is not None:
+        ticket.department = policy.department_for(ticket.category).value
+        ticket.registered_by_staff_id = on_behalf.staff.id
+        ticket.owner_staff_id = ticket.assignee_staff_id = on_behalf.staff.id
+        notices: list[Notice] = []
+    else:
+        notices = await route_new(uow, ticket, policy)
     await uow.tickets.add(ticket, events)
-    if resident.chat_id is not None:
+    if resident is not None and resident.chat_id is not None:
         uow.outbox.add(
             chat_id=resident.chat_id,
             text=render_ack(ticket),

@@ -217,3 +217,64 @@ async def test_deactivated_staff_and_forged_buttons_change_nothing(desk: DeskHar
     assert await desk.scalar("select status from tickets") == "new"
     await butler.says("/ticket " + str(await desk.scalar("select reference from tickets")))
     assert "isn't available" in butler.last_text
+
+
+async def test_staff_register_a_phone_complaint_for_a_resident(desk: DeskHarness) -> None:
+    agent = await enroll(desk, 8061, "Chen", "Customer-service agent", "Customer service", "A")
+    li = desk.sim.user(8160, language_code="en")
+    await register(li)
+    await agent.says("/new")
+    await agent.taps("Phone call")
+    await agent.says("3-1202")
+    assert "Resident: Li Lei (Building 3 1202)" in agent.transcript[-2].body
+    await agent.taps("Security")
+    await agent.says("Car parked in the fire lane every night")
+    await agent.taps("Skip")
+    await agent.taps("🏠 My home (Building 3 1202)")
+    await agent.taps("No particular date")
+    await agent.taps("Confirm")
+    assert "Submitted as TS-" in agent.transcript[-2].body
+    assert "✅ Accept" in agent.buttons()  # the new item's card, ready to work on
+    assert "registered as" in li.last_text  # the resident hears of it too
+    assert await desk.scalar("select channel from tickets") == "phone"
+    agent_id = await desk.scalar("select id from staff where telegram_user_id = 8061")
+    assert await desk.scalar("select owner_staff_id from tickets") == agent_id
+    assert await desk.scalar("select registered_by_staff_id from tickets") == agent_id
+    assert await desk.scalar("select department from tickets") == "security"
+
+
+async def test_staff_register_a_caller_who_is_not_registered(desk: DeskHarness) -> None:
+    agent = await enroll(desk, 8071, "Lin", "Customer-service agent", "Customer service", "A")
+    await agent.says("/new")
+    await agent.taps("Desk visit")
+    await agent.taps("Caller is not registered")
+    await agent.says("Mr Huang")
+    await agent.says("13912345678")
+    await agent.taps("Cleaning and environment")
+    await agent.says("Rubbish piling up by the east gate")
+    await agent.taps("Skip")
+    assert agent.buttons()[0] == "🏢 A common area"  # no home to offer
+    await agent.taps("🏢 A common area")
+    await agent.says("East gate")
+    await agent.taps("No particular date")
+    await agent.taps("Confirm")
+    assert await desk.scalar("select contact_name from tickets") == "Mr Huang"
+    assert await desk.scalar("select contact_phone from tickets") == "+8613912345678"
+    assert await desk.scalar("select resident_id from tickets") is None
+    assert await desk.scalar("select channel from tickets") == "visit"
+    await agent.taps("📞 Phone")
+    assert "+8613912345678" in str(list(desk.api.callback_answers.values())[-1]["text"])
+
+
+async def test_manager_changes_role_and_zone(desk: DeskHarness) -> None:
+    await enroll(desk, 8081, "Gao", "Butler", "Customer service", "A")
+    admin = desk.sim.user(ADMIN, language_code="en")
+    await admin.says("/staff")
+    await admin.taps("Gao")
+    await admin.taps("Change role")
+    await admin.taps("Duty supervisor")
+    assert "Role: Duty supervisor" in admin.last_text
+    await admin.taps("Change zone")
+    await admin.taps("B")
+    assert "Zone: B" in admin.last_text
+    assert await desk.scalar("select role || '/' || zone from staff") == "supervisor/B"

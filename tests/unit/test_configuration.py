@@ -11,7 +11,7 @@ import pytest
 from bot.config import DEFAULTS_DIR, ConfigError, load_settings
 from bot.domain.estate import load_estate
 from bot.domain.staff import Department, Role
-from bot.domain.tickets import EventKind, Nature, Severity, TicketKind, TicketStatus
+from bot.domain.tickets import Channel, EventKind, Nature, Severity, TicketKind, TicketStatus
 from bot.domain.workflow import WaitingReason
 from bot.i18n import LANGUAGES, load_catalogues
 from bot.policy import load_policy
@@ -164,6 +164,7 @@ def test_every_text_key_is_in_every_catalogue() -> None:
     needed |= {f"waiting.{w}" for w in WaitingReason.ALL}
     needed |= {f"resident.waiting_{w}" for w in WaitingReason.ALL}
     needed |= {key for _, key in CARD_ACTIONS}
+    needed |= {f"channel.{c.value}" for c in Channel}
     for language in LANGUAGES:
         missing = needed - catalogues.keys(language)
         assert not missing, f"{language} lacks {sorted(missing)}"

@@ -1,0 +1,31 @@
+"""What of an item's timeline a resident may read: internal work stays internal."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from bot.domain.tickets import EventKind, TicketStatus
+
+
+class Shown(Enum):
+    HIDDEN = "hidden"
+    LINE = "line"  # the event, without its note
+    WITH_NOTE = "with_note"  # the event and its text (a reply, a result, their own message)
+
+
+def for_resident(kind: str, status: str | None) -> Shown:
+    if kind in (EventKind.REPLIED, EventKind.MESSAGE):
+        return Shown.WITH_NOTE
+    if kind == EventKind.RESOLVED:
+        # A department's result is shown only once the desk has accepted it.
+        return Shown.WITH_NOTE if status == TicketStatus.RESOLVED else Shown.HIDDEN
+    if kind in (
+        EventKind.CREATED,
+        EventKind.ACCEPTED,
+        EventKind.TRANSFERRED,
+        EventKind.WAITING,
+        EventKind.RESULT_ACCEPTED,
+        EventKind.STATUS_CHANGED,
+    ):
+        return Shown.LINE
+    return Shown.HIDDEN  # internal notes, classification, send-backs, delivery problems
