@@ -86,6 +86,8 @@ def headline(desk: Desk, language: str, notice: Notice) -> str:
     values = {k: Turn.esc(v) for k, v in notice.values.items()}
     if "role" in values:
         values["role"] = _t(desk, language, f"role.{notice.values['role']}")
+        if "name" in values:  # only when the policy lets staff sign with their name
+            values["role"] += f" {values['name']}"
     return _t(desk, language, notice.key, **values)
 
 

@@ -128,7 +128,9 @@ async def reply(ctx: ActionContext, ticket_id: int, text: str) -> list[Notice]:
     ticket = await load(ctx.uow, viewer_of(ctx.actor), ticket_id, Action.REPLY)
     _answered(ticket, ctx.now)
     ctx.record(ticket, EventKind.REPLIED, note=text)
-    return [to_resident(ticket.id, "resident.staff_reply", role=ctx.role(), text=text)]
+    signature = {"name": ctx.actor.name} if ctx.policy.staff.sign_with_name else {}
+    return [to_resident(ticket.id, "resident.staff_reply", role=ctx.role(), text=text,
+                        **signature)]
 
 
 async def note(ctx: ActionContext, ticket_id: int, text: str) -> list[Notice]:

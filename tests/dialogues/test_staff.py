@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
 
 from bot import migrate
 from bot.clock import utcnow
-from bot.config import Settings
+from bot.config import DEFAULTS_DIR, Settings
 from tests.conftest import DeskHarness, make_settings
 from tests.dialogues.helpers import fill_complaint, register
 from tests.sim import FakeBotAPI, Persona
@@ -124,6 +125,11 @@ async def test_reply_note_classify_waiting_and_phone(desk: DeskHarness) -> None:
     await butler.taps("Valid")
     await butler.taps("Important")
     assert "Important complaint" in senior.last_text
+    await li.taps("📋 My requests")
+    await li.taps("TS-")
+    assert "Replied to the resident: We are sorry" in li.last_text
+    assert "night shift" not in li.last_text  # internal notes stay internal
+    assert "Classified" not in li.last_text
     await butler.taps("⏸ Waiting")
     await butler.taps("Waiting for access")
     assert "agree a time to come in" in li.last_text
@@ -278,3 +284,24 @@ async def test_manager_changes_role_and_zone(desk: DeskHarness) -> None:
     await admin.taps("B")
     assert "Zone: B" in admin.last_text
     assert await desk.scalar("select role || '/' || zone from staff") == "supervisor/B"
+
+
+async def test_policy_may_let_staff_sign_with_their_name(
+    staff_settings: Settings, tmp_path: Path
+) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(
+        (DEFAULTS_DIR / "policy.toml")
+        .read_text()
+        .replace("sign_with_name = false", "sign_with_name = true")
+    )
+    settings = staff_settings.model_copy(update={"policy_file": policy})
+    async with DeskHarness(FakeBotAPI(), settings) as desk:
+        butler = await enroll(desk, 8091, "Zhao Min", "Butler", "Customer service", "B")
+        li = desk.sim.user(8190, language_code="en")
+        await register(li)
+        await fill_complaint(li)
+        await li.taps("Confirm")
+        await butler.taps("💬 Reply")
+        await butler.says("On my way.")
+        assert "Reply from the Butler Zhao Min: On my way." in li.last_text
