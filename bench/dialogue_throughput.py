@@ -84,16 +84,21 @@ async def bench_desk(residents: int, rounds: int, workdir: Path) -> list[float]:
     await app.initialize()
     await startup(app)
     assert desk.outbox is not None
-    sim = TimedSim(api, app, after_update=desk.outbox.deliver_kicked)
+    sim = TimedSim(api, app, after_update=desk.outbox.deliver_mine)
     sim.latencies = []
     people = [sim.user(10_000 + i, language_code="en") for i in range(residents)]
     for index, person in enumerate(people):
         await _register(person, index)
     sim.latencies = []
+    per_step: dict[str, list[float]] = {value: [] for _, value in COMPLAINT}
     for _ in range(rounds):
         for action, value in COMPLAINT:
             for person in people:
+                before = len(sim.latencies)
                 await _step(person, action, value)()
+                per_step[value].extend(sim.latencies[before:])
+    for value, times in per_step.items():
+        print(f"  step {value[:28]:<28} mean {statistics.mean(times) * 1000:6.2f} ms")
     filed = await _count(desk)
     await app.shutdown()
     await shutdown(app)

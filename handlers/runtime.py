@@ -7,7 +7,7 @@ import html
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -29,6 +29,8 @@ from bot.i18n import language_from_telegram
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+# How long messages queued by an update stay reserved for this process to send.
+OUTBOX_LEASE = timedelta(minutes=2)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
@@ -272,14 +274,14 @@ def entry(handler: TurnHandler) -> PTBCallback:
         if update.effective_user is None or update.effective_chat is None:
             return
         desk: Desk = context.bot_data["desk"]
-        async with UnitOfWork(desk.sessions) as uow:
+        async with UnitOfWork(desk.sessions, lease_outbox=OUTBOX_LEASE) as uow:
             turn = Turn(update, desk, uow, utcnow())
             await turn.load()
             await handler(turn)
             await turn.save()
             await uow.commit()
         await turn.flush()
-        if uow.wrote_outbox and desk.outbox is not None:
-            desk.outbox.kick(context.application)
+        if uow.outbox.leased and desk.outbox is not None:
+            desk.outbox.hand_over(uow.outbox.leased, context.application)
 
     return callback

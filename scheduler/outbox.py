@@ -110,50 +110,64 @@ class OutboxSender:
         self.retry = retry or RetryPolicy()
         self.pacing = pacing or Pacing()
         self._lock = asyncio.Lock()
-        self._kicked = False
+        self._mine: list[OutboxMessage] = []
 
-    def kick(self, application: Application) -> None:
-        """Deliver right after a commit instead of waiting for the next periodic run."""
-        self._kicked = True
+    def hand_over(self, rows: list[OutboxMessage], application: Application) -> None:
+        """Take rows this process leased when it wrote them, to send right after commit.
+
+        They were stored already claimed ("sending", with a lease), so no claim transaction
+        is needed; if this process dies first, the lease runs out and any sender takes them.
+        """
+        self._mine.extend(rows)
         if application.running:
-            application.create_task(self.deliver_due(), name="outbox-kick")
+            application.create_task(self.deliver_mine(), name="outbox-hand-over")
 
-    async def deliver_kicked(self) -> int:
-        """Deliver only if this process queued something since the last delivery."""
-        return await self.deliver_due() if self._kicked else 0
+    async def deliver_mine(self) -> int:
+        """Send only what this process handed over (the fast path after an update)."""
+        async with self._lock:
+            return await self._deliver_own()
 
     async def deliver_due(self) -> int:
+        """Send what was handed over, then everything due (the periodic path)."""
         async with self._lock:
-            self._kicked = False
-            delivered = 0
+            delivered = await self._deliver_own()
             while True:
                 async with UnitOfWork(self.sessions) as uow:
                     rows = await uow.outbox.claim(utcnow(), limit=self.batch, lease=self.lease)
                     await uow.commit()
                 if not rows:
                     return delivered
-                for row in rows:
-                    wait = self.pacing.wait_for(row.chat_id, utcnow())
-                    if wait is not None:
-                        # Over Telegram's rate: try again shortly, without using up a retry.
-                        outcome = {
-                            "status": "pending",
-                            "not_before": wait,
-                            "lease_until": None,
-                            "attempts": row.attempts - 1,
-                        }
-                    else:
-                        outcome = await self._send(row)
-                        if outcome["status"] == "sent":
-                            self.pacing.sent(row.chat_id, utcnow())
-                    async with UnitOfWork(self.sessions) as uow:
-                        await uow.outbox.finish(row.id, **outcome)
-                        if outcome["status"] == "undeliverable" and row.ticket_id is not None:
-                            uow.tickets.add_event(_undeliverable(row, outcome))
-                        await uow.commit()
-                    delivered += outcome.get("status") == "sent"
+                delivered += await self._deliver(rows)
                 if len(rows) < self.batch:
                     return delivered  # the queue is drained; no need to ask again
+
+    async def _deliver_own(self) -> int:
+        rows, self._mine = self._mine, []
+        return await self._deliver(rows) if rows else 0
+
+    async def _deliver(self, rows: list[OutboxMessage]) -> int:
+        delivered = 0
+        for row in rows:
+            wait = self.pacing.wait_for(row.chat_id, utcnow())
+            if wait is not None:
+                # Over Telegram's rate: try again shortly, without using up a retry.
+                outcome: dict[str, Any] = {
+                    "status": "pending",
+                    "not_before": wait,
+                    "lease_until": None,
+                    "attempts": row.attempts - 1,
+                }
+            else:
+                outcome = await self._send(row)
+                if outcome["status"] == "sent":
+                    self.pacing.sent(row.chat_id, utcnow())
+            async with UnitOfWork(self.sessions) as uow:
+                await uow.outbox.finish(row.id, **outcome)
+                if outcome["status"] == "undeliverable" and row.ticket_id is not None:
+                    uow.tickets.add_event(_undeliverable(row, outcome))
+                await uow.commit()
+            delivered += outcome.get("status") == "sent"
+        return delivered
 
     async def _send(self, row: OutboxMessage) -> dict[str, Any]:
         now = utcnow()

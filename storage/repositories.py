@@ -75,6 +75,50 @@ def _upsert_dialogue(dialect: Any) -> Any:
 SAVE_DIALOGUE = {"sqlite": _upsert_dialogue(sqlite), "postgresql": _upsert_dialogue(postgresql)}
 
 
+def _next_sequence(dialect: Any) -> Any:
+    insert = dialect.insert(ReferenceCounter).values(
+        prefix=bindparam("prefix"), day=bindparam("day"), last=1
+    )
+    return insert.on_conflict_do_update(
+        index_elements=[ReferenceCounter.prefix, ReferenceCounter.day],
+        set_={"last": ReferenceCounter.last + 1},
+    ).returning(ReferenceCounter.last)
+
+
+NEXT_SEQUENCE = {"sqlite": _next_sequence(sqlite), "postgresql": _next_sequence(postgresql)}
+
+
+def _claim_outbox(skip_locked: bool) -> Any:
+    moment = OutboxMessage.__table__.c.not_before.type
+    now = bindparam("now", type_=moment)
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            or_(
+                (OutboxMessage.status == "pending") & (OutboxMessage.not_before <= now),
+                (OutboxMessage.status == "sending") & (OutboxMessage.lease_until <= now),
+            )
+        )
+        .order_by(OutboxMessage.id)
+        .limit(bindparam("limit"))
+    )
+    if skip_locked:
+        due = due.with_for_update(skip_locked=True)
+    return (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()))
+        .values(
+            status="sending",
+            lease_until=bindparam("lease_until", type_=moment),
+            attempts=OutboxMessage.attempts + 1,
+        )
+        .returning(OutboxMessage)
+    )
+
+
+CLAIM_OUTBOX = {False: _claim_outbox(False), True: _claim_outbox(True)}
+
+
 class EstateRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -271,13 +315,9 @@ class TicketRepository:
 
     async def next_sequence(self, prefix: str, day: str) -> int:
         """Hand out the next daily number atomically, even with several processes."""
-        dialect = postgresql if _is_postgres(self.session) else sqlite
-        insert = dialect.insert(ReferenceCounter).values(prefix=prefix, day=day, last=1)
-        statement = insert.on_conflict_do_update(
-            index_elements=[ReferenceCounter.prefix, ReferenceCounter.day],
-            set_={"last": ReferenceCounter.last + 1},
-        ).returning(ReferenceCounter.last)
-        return int((await self.session.execute(statement)).scalar_one())
+        statement = NEXT_SEQUENCE[self.session.get_bind().dialect.name]
+        result = await self.session.execute(statement, {"prefix": prefix, "day": day})
+        return int(result.scalar_one())
 
     async def add(self, ticket: Ticket, events: list[TicketEvent]) -> None:
         self.session.add(ticket)
@@ -374,9 +414,10 @@ class DialogueRepository:
 
 
 class OutboxRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, lease: timedelta | None = None) -> None:
         self.session = session
-        self.added = False
+        self.lease = lease
+        self.leased: list[OutboxMessage] = []
 
     def add(
         self,
@@ -399,34 +440,19 @@ class OutboxRepository:
             not_before=now,
             created_at=now,
         )
+        if self.lease is not None:
+            # Written already claimed by this process, which sends it right after commit.
+            row.status, row.lease_until, row.attempts = "sending", now + self.lease, 1
+            self.leased.append(row)
         self.session.add(row)
-        self.added = True
         return row
 
     async def claim(self, now: datetime, *, limit: int, lease: timedelta) -> list[OutboxMessage]:
         """Take due rows (and rows whose sender died mid-lease) for this sender alone."""
-        due = (
-            select(OutboxMessage.id)
-            .where(
-                or_(
-                    (OutboxMessage.status == "pending") & (OutboxMessage.not_before <= now),
-                    (OutboxMessage.status == "sending") & (OutboxMessage.lease_until <= now),
-                )
-            )
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        )
-        if _is_postgres(self.session):
-            due = due.with_for_update(skip_locked=True)
+        statement = CLAIM_OUTBOX[_is_postgres(self.session)]
         result = await self.session.scalars(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(due.scalar_subquery()))
-            .values(
-                status="sending",
-                lease_until=now + lease,
-                attempts=OutboxMessage.attempts + 1,
-            )
-            .returning(OutboxMessage),
+            statement,
+            {"now": now, "lease_until": now + lease, "limit": limit},
             execution_options={"synchronize_session": False},
         )
         return sorted(result, key=lambda row: row.id)

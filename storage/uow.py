@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,9 +20,12 @@ from storage.repositories import (
 
 
 class UnitOfWork:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, lease_outbox: timedelta | None = None
+    ) -> None:
+        """With lease_outbox, messages it queues are claimed for this process to send."""
         self._sessions = sessions
-        self.wrote_outbox = False
+        self._lease_outbox = lease_outbox
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessions()
@@ -29,7 +33,7 @@ class UnitOfWork:
         self.residents = ResidentRepository(self.session)
         self.tickets = TicketRepository(self.session)
         self.dialogues = DialogueRepository(self.session)
-        self.outbox = OutboxRepository(self.session)
+        self.outbox = OutboxRepository(self.session, self._lease_outbox)
         self.staff = StaffRepository(self.session)
         self.invites = InviteRepository(self.session)
         self.access_log = AccessLogRepository(self.session)
@@ -48,4 +52,3 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.session.commit()
-        self.wrote_outbox = self.wrote_outbox or self.outbox.added

@@ -129,8 +129,9 @@ async def reply(ctx: ActionContext, ticket_id: int, text: str) -> list[Notice]:
     _answered(ticket, ctx.now)
     ctx.record(ticket, EventKind.REPLIED, note=text)
     signature = {"name": ctx.actor.name} if ctx.policy.staff.sign_with_name else {}
-    return [to_resident(ticket.id, "resident.staff_reply", role=ctx.role(), text=text,
-                        **signature)]
+    return [
+        to_resident(ticket.id, "resident.staff_reply", role=ctx.role(), text=text, **signature)
+    ]
 
 
 async def note(ctx: ActionContext, ticket_id: int, text: str) -> list[Notice]:
@@ -287,16 +288,13 @@ async def route_new(uow: UnitOfWork, ticket: Ticket, policy: Policy) -> list[Not
     ticket.department = policy.department_for(ticket.category).value
     if ticket.estate_id is None:
         return []
-    butlers = (
-        await uow.staff.active(ticket.estate_id, roles=[Role.BUTLER.value], zone=ticket.zone)
-        if ticket.zone
-        else []
-    )
+    staff = await uow.staff.active(ticket.estate_id)
+    butlers = [p for p in staff if p.role == Role.BUTLER and ticket.zone and p.zone == ticket.zone]
     if butlers:
         owner = butlers[0]
         ticket.owner_staff_id = ticket.owner_staff_id or owner.id
         ticket.assignee_staff_id = ticket.assignee_staff_id or owner.id
         return [staff_card(owner.id, ticket.id, "notice.new_item")]
     # No butler for that zone yet: the desk hears of it, so nothing waits unseen.
-    desk = await uow.staff.active(ticket.estate_id, department=Department.CUSTOMER_SERVICE.value)
+    desk = [p for p in staff if p.department == Department.CUSTOMER_SERVICE]
     return [staff_card(p.id, ticket.id, "notice.new_item") for p in desk]
