@@ -329,7 +329,14 @@ class TicketRepository:
     async def get(self, ticket_id: int, *, for_update: bool = False) -> Ticket | None:
         """With for_update, concurrent actions on one item queue up instead of racing."""
         if for_update and _is_postgres(self.session):
-            return await self.session.get(Ticket, ticket_id, with_for_update=True)
+            # OF tickets: the eager-loaded unit and building are outer-joined, and
+            # PostgreSQL refuses to lock the nullable side of an outer join.
+            return await self.session.scalar(
+                select(Ticket)
+                .where(Ticket.id == ticket_id)
+                .with_for_update(of=Ticket.__table__)
+                .execution_options(populate_existing=True)
+            )
         return await self.session.get(Ticket, ticket_id)
 
     async def by_reference(self, reference: str) -> Ticket | None:

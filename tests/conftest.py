@@ -112,8 +112,9 @@ def make_settings(url: str, **overrides: object) -> Settings:
 
 
 @pytest.fixture
-def settings(sqlite_url: str) -> Settings:
-    return make_settings(sqlite_url)
+def settings(database_url: str) -> Settings:
+    """Dialogue tests run on SQLite, and again on PostgreSQL when one is reachable."""
+    return make_settings(database_url)
 
 
 class DeskHarness:
@@ -143,6 +144,10 @@ class DeskHarness:
     async def __aexit__(self, *exc: object) -> None:
         await self.application.shutdown()
         await shutdown(self.application)
+
+    async def column(self, sql: str, **params: object) -> list[object]:
+        async with self.desk.engine.connect() as conn:
+            return list((await conn.execute(text(sql), params)).scalars())
 
     async def scalar(self, sql: str, **params: object) -> object:
         """Read the database directly, the way an operator would check it."""

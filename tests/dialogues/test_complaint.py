@@ -52,8 +52,8 @@ async def test_full_complaint_with_photos(harness: DeskHarness, li: Persona) -> 
     row_ref = await harness.scalar("select reference from tickets")
     assert row_ref == reference.group(0)
     assert await harness.scalar("select count(*) from ticket_attachments") == 2
-    files = await harness.scalar("select group_concat(file_id, ',') from ticket_attachments")
-    assert files == f"{first},{second}"
+    files = await harness.column("select file_id from ticket_attachments order by id")
+    assert files == [first, second]
     assert await harness.scalar("select category from tickets") == "facilities"
     assert await harness.scalar("select location_kind from tickets") == "own_unit"
     assert await harness.scalar("select requested_by from tickets") is not None
