@@ -20,6 +20,7 @@ CARD_ACTIONS = (
     ("wait", "card.waiting"),
     ("res", "card.resolve"),
     ("ph", "card.phone"),
+    ("pic", "card.photos"),
 )
 CLOSED = (TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value)
 

@@ -12,7 +12,9 @@ from enum import StrEnum
 from typing import Any
 
 from telegram import (
+    Bot,
     InlineKeyboardMarkup,
+    InputMediaPhoto,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -91,6 +93,12 @@ class _Send:
 
 
 @dataclass(frozen=True, slots=True)
+class _Photos:
+    file_ids: tuple[str, ...]
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class _Edit:
     text: str
     markup: InlineKeyboardMarkup | None
@@ -116,7 +124,7 @@ class Turn:
         self.language = language_from_telegram(
             update.effective_user.language_code, desk.settings.default_language
         )
-        self._out: list[_Send | _Edit] = []
+        self._out: list[_Send | _Edit | _Photos] = []
         self._answer: tuple[str | None, bool] | None = None
         self._dialogue_touched = False
 
@@ -191,6 +199,11 @@ class Turn:
         """Rewrite an earlier message (a staff card after a typed reply, say)."""
         self._out.append(_Edit(text, markup, chat_id, message_id))
 
+    def photos(self, file_ids: list[str]) -> None:
+        """Send stored photos (Telegram file ids) back to this chat, as an album if several."""
+        if file_ids:
+            self._out.append(_Photos(tuple(file_ids)))
+
     def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         self._answer = (text, alert)
 
@@ -212,7 +225,9 @@ class Turn:
         for index, item in enumerate(self._out):
             text = _fit(item.text)
             try:
-                if isinstance(item, _Edit) and item.message_id is not None:
+                if isinstance(item, _Photos):
+                    await _send_photos(bot, self.chat_id, item.file_ids)
+                elif isinstance(item, _Edit) and item.message_id is not None:
                     await bot.edit_message_text(
                         text,
                         item.chat_id,
@@ -241,7 +256,7 @@ class Turn:
                 await self._defer(self._out[index:])
                 return
 
-    async def _defer(self, items: list[_Send | _Edit]) -> None:
+    async def _defer(self, items: list[_Send | _Edit | _Photos]) -> None:
         """Queue replies Telegram would not take now; edits only mark choices, so they go."""
         async with UnitOfWork(self.desk.sessions) as uow:
             for item in items:
@@ -254,6 +269,18 @@ class Turn:
                         now=utcnow(),
                     )
             await uow.commit()
+
+
+async def _send_photos(bot: Bot, chat_id: int, file_ids: tuple[str, ...]) -> None:
+    if len(file_ids) == 1:
+        await bot.send_photo(chat_id, file_ids[0])
+        return
+    for start in range(0, len(file_ids), 10):  # an album holds 2-10 items
+        chunk = file_ids[start : start + 10]
+        if len(chunk) == 1:
+            await bot.send_photo(chat_id, chunk[0])
+        else:
+            await bot.send_media_group(chat_id, [InputMediaPhoto(f) for f in chunk])
 
 
 def _fit(text: str) -> str:

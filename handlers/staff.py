@@ -289,6 +289,11 @@ async def card_action(turn: Turn, value: str) -> None:
         elif code == "ph":
             await _show_phone(turn, staff, ticket_id)
             return
+        elif code == "pic":
+            ticket = await workflow.load(turn.uow, viewer_of(staff), ticket_id, Action.VIEW)
+            turn.answer(None if ticket.attachments else turn.t("staff.no_photos"))
+            turn.photos([a.file_id for a in ticket.attachments])
+            return
         elif code in ("rep", "note", "res", "back", "cls", "trf", "wait"):
             action = {
                 "rep": Action.REPLY,

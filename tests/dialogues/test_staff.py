@@ -311,3 +311,29 @@ async def test_policy_may_let_staff_sign_with_their_name(
         await butler.taps("💬 Reply")
         await butler.says("On my way.")
         assert "Reply from the Butler Zhao Min: On my way." in li.last_text
+
+
+async def test_card_shows_photos_and_ticket_command_opens_it(desk: DeskHarness) -> None:
+    butler = await enroll(desk, 8095, "Ma", "Butler", "Customer service", "B")
+    li = desk.sim.user(8195, language_code="en")
+    await register(li)
+    await li.taps("📝 Complaint")
+    await li.taps("Security")
+    await li.says("Broken lock on the bike shed")
+    first = await li.sends_photo()
+    second = await li.sends_photo()
+    await li.taps("Done")
+    await li.taps("A common area")
+    await li.says("Bike shed")
+    await li.taps("No particular date")
+    await li.taps("Confirm")
+    assert "Photos: 2" in butler.last_text
+    await butler.taps("🖼 Photos")
+    sent = [m.photo_file_id for m in butler.replies]
+    assert sent == [first, second]
+    reference = await desk.scalar("select reference from tickets")
+    await butler.says(f"/ticket {str(reference).lower()}")
+    assert "Broken lock on the bike shed" in butler.last_text
+    assert "✅ Accept" in butler.buttons()
+    await butler.says("/ticket TS-20000101-0001")
+    assert "No such item" in butler.last_text
