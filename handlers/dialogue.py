@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton
 
 from bot.domain.validation import Invalid
+from handlers.keyboards import grid
 from handlers.runtime import DialogueState, Input, InputKind, Turn
 
 CALLBACK_PREFIX = "d"
@@ -95,6 +96,40 @@ def tapped(turn: Turn, inp: Input) -> str | None:
 
 def is_dialogue_button(data: str | None) -> bool:
     return bool(data) and str(data).startswith(f"{CALLBACK_PREFIX}:")
+
+
+Options = Callable[[Turn], list[tuple[str, str]]]  # (value, label) pairs
+Then = Callable[[Turn, str, str], Awaitable[None]]  # called with the value and its label
+
+
+def choice_step(question: str, options: Options, then: Then, *, columns: int = 2) -> Step:
+    """A step answered with one button: ask, refuse anything else, then carry on."""
+
+    async def ask(turn: Turn) -> None:
+        buttons = [button(turn, label, value) for value, label in options(turn)]
+        turn.reply(turn.t(question), grid(buttons, columns))
+
+    async def handle(turn: Turn, inp: Input) -> None:
+        labels = dict(options(turn))
+        value = tapped(turn, inp)
+        if value is None or value not in labels:
+            await reprompt(turn, "invalid.use_buttons")
+            return
+        await then(turn, value, labels[value])
+
+    return Step(ask, handle)
+
+
+def keep(key: str, shown: str, next_step: str) -> Then:
+    """Remember the choice under `key`, show it in place of the buttons, and go on."""
+
+    async def then(turn: Turn, value: str, label: str) -> None:
+        assert turn.dialogue is not None
+        turn.dialogue.data[key] = value
+        turn.edit(turn.t(shown, choice=turn.esc(label)))
+        await goto(turn, next_step)
+
+    return then
 
 
 async def dispatch(turn: Turn, inp: Input) -> None:

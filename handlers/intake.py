@@ -13,7 +13,7 @@ from bot.domain.tickets import Channel
 from bot.domain.validation import Invalid, clean_name, clean_phone
 from bot.services.tickets import OnBehalf
 from handlers import dialogue
-from handlers.dialogue import Flow, Step, button, goto, reprompt, tapped
+from handlers.dialogue import Flow, Step, button, choice_step, goto, keep, reprompt, tapped
 from handlers.keyboards import grid
 from handlers.notices import card_markup, card_text
 from handlers.runtime import Input, InputKind, Turn
@@ -35,19 +35,8 @@ async def new_command(turn: Turn) -> None:
     await dialogue.begin(turn, FLOW, "channel")
 
 
-async def ask_channel(turn: Turn) -> None:
-    buttons = [button(turn, turn.t(f"channel.{c.value}"), c.value) for c in CHANNELS]
-    turn.reply(turn.t("intake.ask_channel"), grid(buttons, 2))
-
-
-async def on_channel(turn: Turn, inp: Input) -> None:
-    value = tapped(turn, inp)
-    if value not in {c.value for c in CHANNELS}:
-        await reprompt(turn, "invalid.use_buttons")
-        return
-    _data(turn)["channel"] = value
-    turn.edit(turn.t("intake.channel_chosen", channel=turn.t(f"channel.{value}")))
-    await goto(turn, "who")
+def _channels(turn: Turn) -> list[tuple[str, str]]:
+    return [(c.value, turn.t(f"channel.{c.value}")) for c in CHANNELS]
 
 
 async def ask_who(turn: Turn) -> None:
@@ -144,7 +133,9 @@ dialogue.register_flow(
         FLOW,
         "flow.intake",
         {
-            "channel": Step(ask_channel, on_channel),
+            "channel": choice_step(
+                "intake.ask_channel", _channels, keep("channel", "intake.channel_chosen", "who")
+            ),
             "who": Step(ask_who, on_who),
             "caller_name": Step(ask_caller_name, on_caller_name),
             "caller_phone": Step(ask_caller_phone, on_caller_phone),

@@ -16,7 +16,7 @@ from bot.services import workflow
 from bot.services.staff import InviteSpec, change_staff, create_invite, redeem_invite
 from bot.services.workflow import ActionContext, Refused, scope_of, viewer_of
 from handlers import dialogue
-from handlers.dialogue import Flow, Step, button, goto, reprompt, tapped
+from handlers.dialogue import Flow, Step, button, choice_step, goto, keep, reprompt, tapped
 from handlers.keyboards import grid
 from handlers.notices import card_markup, card_text, queue
 from handlers.runtime import Input, InputKind, Turn
@@ -63,49 +63,19 @@ async def invite_command(turn: Turn) -> None:
     await dialogue.begin(turn, INVITE, "role")
 
 
-async def ask_role(turn: Turn) -> None:
-    buttons = [button(turn, turn.t(f"role.{r.value}"), r.value) for r in Role]
-    turn.reply(turn.t("invite.ask_role"), grid(buttons, 2))
+def _roles(turn: Turn) -> list[tuple[str, str]]:
+    return [(r.value, turn.t(f"role.{r.value}")) for r in Role]
 
 
-async def on_role(turn: Turn, inp: Input) -> None:
-    value = tapped(turn, inp)
-    if value not in {r.value for r in Role}:
-        await reprompt(turn, "invalid.use_buttons")
-        return
-    assert turn.dialogue is not None
-    turn.dialogue.data["role"] = value
-    turn.edit(turn.t("invite.role_chosen", role=turn.t(f"role.{value}")))
-    await goto(turn, "department")
+def _departments(turn: Turn) -> list[tuple[str, str]]:
+    return [(d.value, turn.t(f"department.{d.value}")) for d in Department]
 
 
-async def ask_department(turn: Turn) -> None:
-    buttons = [button(turn, turn.t(f"department.{d.value}"), d.value) for d in Department]
-    turn.reply(turn.t("invite.ask_department"), grid(buttons, 2))
+def _zones(turn: Turn) -> list[tuple[str, str]]:
+    return [(z, z) for z in turn.desk.estate.zones()] + [("-", turn.t("invite.no_zone"))]
 
 
-async def on_department(turn: Turn, inp: Input) -> None:
-    value = tapped(turn, inp)
-    if value not in {d.value for d in Department}:
-        await reprompt(turn, "invalid.use_buttons")
-        return
-    assert turn.dialogue is not None
-    turn.dialogue.data["department"] = value
-    turn.edit(turn.t("invite.department_chosen", department=turn.t(f"department.{value}")))
-    await goto(turn, "zone")
-
-
-async def ask_zone(turn: Turn) -> None:
-    buttons = [button(turn, zone, zone) for zone in turn.desk.estate.zones()]
-    buttons.append(button(turn, turn.t("invite.no_zone"), "-"))
-    turn.reply(turn.t("invite.ask_zone"), grid(buttons, 4))
-
-
-async def on_zone(turn: Turn, inp: Input) -> None:
-    value = tapped(turn, inp)
-    if value != "-" and value not in turn.desk.estate.zones():
-        await reprompt(turn, "invalid.use_buttons")
-        return
+async def _invite_for_zone(turn: Turn, value: str, label: str) -> None:
     assert turn.dialogue is not None
     assert turn.desk.estate.id is not None
     data = turn.dialogue.data
@@ -122,7 +92,7 @@ async def on_zone(turn: Turn, inp: Input) -> None:
         valid_for=timedelta(hours=hours),
     )
     username = turn.update.get_bot().username
-    turn.edit(turn.t("invite.zone_chosen", zone=spec.zone or turn.t("invite.no_zone")))
+    turn.edit(turn.t("invite.zone_chosen", choice=label))
     turn.end()
     turn.reply(
         turn.t(
@@ -396,32 +366,20 @@ async def on_text(turn: Turn, inp: Input) -> None:
     await _finish(turn, lambda ctx, tid: run(ctx, tid, text))
 
 
-async def ask_nature(turn: Turn) -> None:
-    buttons = [button(turn, turn.t(f"nature.{n.value}"), n.value) for n in Nature]
-    turn.reply(turn.t("staff.ask_nature"), grid(buttons, 1))
+def _natures(turn: Turn) -> list[tuple[str, str]]:
+    return [(n.value, turn.t(f"nature.{n.value}")) for n in Nature]
 
 
-async def on_nature(turn: Turn, inp: Input) -> None:
-    value = tapped(turn, inp)
-    if value not in {n.value for n in Nature}:
-        await reprompt(turn, "invalid.use_buttons")
-        return
-    _data(turn)["nature"] = value
-    turn.edit(turn.t("staff.nature_chosen", nature=turn.t(f"nature.{value}")))
-    await goto(turn, "severity")
+def _severities(turn: Turn) -> list[tuple[str, str]]:
+    return [(v.value, turn.t(f"severity.{v.value}")) for v in Severity]
 
 
-async def ask_severity(turn: Turn) -> None:
-    buttons = [button(turn, turn.t(f"severity.{s.value}"), s.value) for s in Severity]
-    turn.reply(turn.t("staff.ask_severity"), grid(buttons, 3))
+def _reasons(turn: Turn) -> list[tuple[str, str]]:
+    return [(r, turn.t(f"waiting.{r}")) for r in WaitingReason.ALL]
 
 
-async def on_severity(turn: Turn, inp: Input) -> None:
-    value = tapped(turn, inp)
-    if value not in {s.value for s in Severity}:
-        await reprompt(turn, "invalid.use_buttons")
-        return
-    turn.edit(turn.t("staff.severity_chosen", severity=turn.t(f"severity.{value}")))
+async def _classify(turn: Turn, value: str, label: str) -> None:
+    turn.edit(turn.t("staff.severity_chosen", choice=label))
     nature = Nature(str(_data(turn)["nature"]))
     if nature is Nature.INVALID:
         _data(turn).update(severity=value, mode="explain")
@@ -429,6 +387,10 @@ async def on_severity(turn: Turn, inp: Input) -> None:
         return
     classification = Classification(nature, Severity(value))
     await _finish(turn, lambda ctx, tid: workflow.classify(ctx, tid, classification))
+
+
+async def _wait(turn: Turn, value: str, label: str) -> None:
+    await _finish(turn, lambda ctx, tid: workflow.wait(ctx, tid, value))
 
 
 async def ask_transfer(turn: Turn) -> None:
@@ -457,19 +419,6 @@ async def on_transfer(turn: Turn, inp: Input) -> None:
         await reprompt(turn, "invalid.use_buttons")
 
 
-async def ask_wait(turn: Turn) -> None:
-    buttons = [button(turn, turn.t(f"waiting.{r}"), r) for r in WaitingReason.ALL]
-    turn.reply(turn.t("staff.ask_waiting"), grid(buttons, 1))
-
-
-async def on_wait(turn: Turn, inp: Input) -> None:
-    value = tapped(turn, inp)
-    if value not in WaitingReason.ALL:
-        await reprompt(turn, "invalid.use_buttons")
-        return
-    await _finish(turn, lambda ctx, tid: workflow.wait(ctx, tid, str(value)))
-
-
 async def _finish(turn: Turn, run: workflow.Runner) -> None:
     staff = await current_staff(turn)
     ticket_id = int(str(_data(turn)["ticket"]))
@@ -492,9 +441,15 @@ dialogue.register_flow(
         INVITE,
         "flow.invite",
         {
-            "role": Step(ask_role, on_role),
-            "department": Step(ask_department, on_department),
-            "zone": Step(ask_zone, on_zone),
+            "role": choice_step(
+                "invite.ask_role", _roles, keep("role", "invite.role_chosen", "department")
+            ),
+            "department": choice_step(
+                "invite.ask_department",
+                _departments,
+                keep("department", "invite.department_chosen", "zone"),
+            ),
+            "zone": choice_step("invite.ask_zone", _zones, _invite_for_zone, columns=4),
         },
     )
 )
@@ -504,10 +459,15 @@ dialogue.register_flow(
         "flow.staff_input",
         {
             "text": Step(ask_text, on_text),
-            "nature": Step(ask_nature, on_nature),
-            "severity": Step(ask_severity, on_severity),
+            "nature": choice_step(
+                "staff.ask_nature",
+                _natures,
+                keep("nature", "staff.nature_chosen", "severity"),
+                columns=1,
+            ),
+            "severity": choice_step("staff.ask_severity", _severities, _classify, columns=3),
             "transfer": Step(ask_transfer, on_transfer),
-            "wait": Step(ask_wait, on_wait),
+            "wait": choice_step("staff.ask_waiting", _reasons, _wait, columns=1),
         },
     )
 )

@@ -137,6 +137,8 @@ def _keys_used_in_code() -> set[str]:
                     "to_resident",
                     "_refuse",
                     "_after",
+                    "keep",
+                    "choice_step",
                 }:
                     continue
                 for arg in node.args:
