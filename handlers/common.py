@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.invites import START_PREFIX, looks_like_invite
-from handlers import dialogue, intake, staff
+from handlers import cards, dialogue, intake, staff
 from handlers.complaint import start_complaint, start_suggestion
 from handlers.keyboards import main_menu, menu_choice
 from handlers.my_requests import reply_about_item, show_list, show_ticket, start_resident_message
@@ -123,7 +123,7 @@ async def staff_list(turn: Turn) -> None:
 @entry
 async def ticket(turn: Turn) -> None:
     """Open an item's card by reference: /ticket TS-20261124-0001."""
-    await staff.ticket_command(turn)
+    await cards.ticket_command(turn)
 
 
 @entry
@@ -185,7 +185,7 @@ async def on_button(turn: Turn) -> None:
         return
     kind, _, value = data.partition(":")
     if kind == "t":
-        await staff.card_action(turn, value)
+        await cards.card_action(turn, value)
         return
     if kind in ("sf", "sr", "sz", "sd"):
         await staff.staff_member(turn, kind, value)

@@ -135,7 +135,7 @@ def _keys_used_in_code() -> set[str]:
                     "Invalid",
                     "staff_card",
                     "to_resident",
-                    "_refuse",
+                    "refuse",
                     "_after",
                     "keep",
                     "choice_step",
