@@ -1,0 +1,22 @@
+"""Repositories: the only place that builds SQL. They never commit; the unit of work does."""
+
+from storage.repositories.dialogues import DialogueRepository
+from storage.repositories.estate import EstateRepository
+from storage.repositories.outbox import OutboxRepository
+from storage.repositories.residents import ResidentRepository, StoredDialogue, card_of
+from storage.repositories.staff import AccessLogRepository, InviteRepository, StaffRepository
+from storage.repositories.tickets import TicketPage, TicketRepository
+
+__all__ = [
+    "AccessLogRepository",
+    "DialogueRepository",
+    "EstateRepository",
+    "InviteRepository",
+    "OutboxRepository",
+    "ResidentRepository",
+    "StaffRepository",
+    "StoredDialogue",
+    "TicketPage",
+    "TicketRepository",
+    "card_of",
+]

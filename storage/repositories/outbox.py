@@ -1,0 +1,102 @@
+"""Messages owed to people, and their atomic claiming by senders."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxMessage
+from storage.repositories._common import is_postgres
+
+
+def _claim_outbox(skip_locked: bool) -> Any:
+    moment = OutboxMessage.__table__.c.not_before.type
+    now = bindparam("now", type_=moment)
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            or_(
+                (OutboxMessage.status == "pending") & (OutboxMessage.not_before <= now),
+                (OutboxMessage.status == "sending") & (OutboxMessage.lease_until <= now),
+            )
+        )
+        .order_by(OutboxMessage.id)
+        .limit(bindparam("limit"))
+    )
+    if skip_locked:
+        due = due.with_for_update(skip_locked=True)
+    return (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()))
+        .values(
+            status="sending",
+            lease_until=bindparam("lease_until", type_=moment),
+            attempts=OutboxMessage.attempts + 1,
+        )
+        .returning(OutboxMessage)
+    )
+
+
+CLAIM_OUTBOX = {False: _claim_outbox(False), True: _claim_outbox(True)}
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession, lease: timedelta | None = None) -> None:
+        self.session = session
+        self.lease = lease
+        self.leased: list[OutboxMessage] = []
+
+    def add(
+        self,
+        *,
+        chat_id: int,
+        text: str,
+        purpose: str,
+        now: datetime,
+        reply_markup: dict[str, Any] | None = None,
+        ticket_id: int | None = None,
+    ) -> OutboxMessage:
+        row = OutboxMessage(
+            chat_id=chat_id,
+            text=text,
+            reply_markup=reply_markup,
+            purpose=purpose,
+            ticket_id=ticket_id,
+            status="pending",
+            attempts=0,
+            not_before=now,
+            created_at=now,
+        )
+        if self.lease is not None:
+            # Written already claimed by this process, which sends it right after commit.
+            row.status, row.lease_until, row.attempts = "sending", now + self.lease, 1
+            self.leased.append(row)
+        self.session.add(row)
+        return row
+
+    async def claim(self, now: datetime, *, limit: int, lease: timedelta) -> list[OutboxMessage]:
+        """Take due rows (and rows whose sender died mid-lease) for this sender alone."""
+        statement = CLAIM_OUTBOX[is_postgres(self.session)]
+        result = await self.session.scalars(
+            statement,
+            {"now": now, "lease_until": now + lease, "limit": limit},
+            execution_options={"synchronize_session": False},
+        )
+        return sorted(result, key=lambda row: row.id)
+
+    async def finish(self, row_id: int, **values: Any) -> None:
+        await self.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
+        )
+
+    async def by_status(self, status: str) -> list[OutboxMessage]:
+        return list(
+            await self.session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.status == status)
+                .order_by(OutboxMessage.id)
+            )
+        )

@@ -1,0 +1,143 @@
+"""Residents, and the one-statement snapshot every update starts with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.residents import ResidentCard
+from storage.models import (
+    Building,
+    Dialogue,
+    Estate,
+    Resident,
+    Unit,
+)
+
+# Statements run on every update are built once: building and keying a statement costs
+# several times what SQLite needs to run it.
+_ANCHOR = select(bindparam("uid", type_=BigInteger).label("uid")).subquery()
+SNAPSHOT = (
+    select(
+        Resident.id,
+        Resident.name,
+        Resident.phone,
+        Resident.language,
+        Resident.chat_id,
+        Resident.unit_id,
+        Building.code,
+        Building.name,
+        Unit.code,
+        Dialogue.flow,
+        Dialogue.step,
+        Dialogue.data,
+        Dialogue.language,
+        Dialogue.expires_at,
+        Building.zone,
+        Building.estate_id,
+    )
+    .select_from(_ANCHOR)
+    .outerjoin(Resident, Resident.telegram_user_id == _ANCHOR.c.uid)
+    .outerjoin(Unit, Unit.id == Resident.unit_id)
+    .outerjoin(Building, Building.id == Unit.building_id)
+    .outerjoin(Dialogue, Dialogue.user_id == _ANCHOR.c.uid)
+)
+
+
+class ResidentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_telegram_id(self, telegram_user_id: int) -> Resident | None:
+        return await self.session.scalar(
+            select(Resident).where(Resident.telegram_user_id == telegram_user_id)
+        )
+
+    def add(self, resident: Resident) -> None:
+        self.session.add(resident)
+
+    async def card_by_id(self, resident_id: int) -> ResidentCard | None:
+        resident = await self.session.get(Resident, resident_id)
+        return card_of(resident) if resident is not None else None
+
+    async def card_at(
+        self, estate_code: str, building_code: str, unit_code: str
+    ) -> ResidentCard | None:
+        """The resident registered at a unit (the earliest, if several share it)."""
+        resident = await self.session.scalar(
+            select(Resident)
+            .join(Unit, Unit.id == Resident.unit_id)
+            .join(Building, Building.id == Unit.building_id)
+            .join(Estate, Estate.id == Building.estate_id)
+            .where(
+                Estate.code == estate_code, Building.code == building_code, Unit.code == unit_code
+            )
+            .order_by(Resident.id)
+            .limit(1)
+        )
+        return card_of(resident) if resident is not None else None
+
+    async def snapshot(
+        self, telegram_user_id: int
+    ) -> tuple[ResidentCard | None, StoredDialogue | None]:
+        """Who is writing and where they are in a dialogue: one Core statement per update.
+
+        This is the hottest query of the bot, so it skips ORM object loading entirely.
+        """
+        connection = await self.session.connection()
+        row = (await connection.execute(SNAPSHOT, {"uid": telegram_user_id})).one()
+        card = None
+        if row[0] is not None:
+            card = ResidentCard(
+                id=row[0],
+                name=row[1],
+                phone=row[2],
+                language=row[3],
+                chat_id=row[4],
+                unit_id=row[5],
+                building_code=row[6] or "",
+                building_name=row[7] or "",
+                unit_code=row[8] or "",
+                zone=row[14] or "",
+                estate_id=row[15],
+            )
+        dialogue = None
+        if row[9] is not None:
+            dialogue = StoredDialogue(
+                flow=row[9],
+                step=row[10],
+                data=dict(row[11] or {}),
+                language=row[12],
+                expires_at=row[13],
+            )
+        return card, dialogue
+
+
+def card_of(resident: Resident) -> ResidentCard:
+    unit = resident.unit
+    return ResidentCard(
+        id=resident.id,
+        name=resident.name,
+        phone=resident.phone,
+        language=resident.language,
+        chat_id=resident.chat_id,
+        unit_id=resident.unit_id,
+        building_code=unit.building.code if unit else "",
+        building_name=unit.building.name if unit else "",
+        unit_code=unit.code if unit else "",
+        zone=unit.building.zone if unit else "",
+        estate_id=unit.building.estate_id if unit else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDialogue:
+    flow: str
+    step: str
+    data: dict[str, Any]
+    language: str
+    expires_at: datetime

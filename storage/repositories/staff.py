@@ -1,0 +1,99 @@
+"""Staff, their invites, and the log of who looked at residents' data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Invite,
+    SensitiveView,
+    Staff,
+)
+
+
+class StaffRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_telegram_id(self, telegram_user_id: int) -> Staff | None:
+        return await self.session.scalar(
+            select(Staff).where(Staff.telegram_user_id == telegram_user_id)
+        )
+
+    async def get(self, staff_id: int) -> Staff | None:
+        return await self.session.get(Staff, staff_id)
+
+    def add(self, staff: Staff) -> None:
+        self.session.add(staff)
+
+    async def all(self, estate_id: int) -> list[Staff]:
+        return list(
+            await self.session.scalars(
+                select(Staff).where(Staff.estate_id == estate_id).order_by(Staff.id)
+            )
+        )
+
+    async def active(
+        self,
+        estate_id: int,
+        *,
+        roles: list[str] | None = None,
+        department: str | None = None,
+        zone: str | None = None,
+    ) -> list[Staff]:
+        query = select(Staff).where(Staff.estate_id == estate_id, Staff.active.is_(True))
+        if roles is not None:
+            query = query.where(Staff.role.in_(roles))
+        if department is not None:
+            query = query.where(Staff.department == department)
+        if zone is not None:
+            query = query.where(Staff.zone == zone)
+        return list(await self.session.scalars(query.order_by(Staff.id)))
+
+
+class InviteRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, invite: Invite) -> None:
+        self.session.add(invite)
+
+    async def by_hash(self, token_hash: str) -> Invite | None:
+        return await self.session.scalar(select(Invite).where(Invite.token_hash == token_hash))
+
+    async def use(self, invite_id: int, staff_id: int, now: datetime) -> bool:
+        """Mark used only if still unused: one statement, so a link can't be used twice."""
+        result = await self.session.execute(
+            update(Invite)
+            .where(Invite.id == invite_id, Invite.used_at.is_(None))
+            .values(used_at=now, used_by_staff_id=staff_id)
+            .returning(Invite.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+
+class AccessLogRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def record(
+        self,
+        *,
+        staff_id: int,
+        resident_id: int | None,
+        ticket_id: int | None,
+        what: str,
+        now: datetime,
+    ) -> None:
+        self.session.add(
+            SensitiveView(
+                staff_id=staff_id,
+                resident_id=resident_id,
+                ticket_id=ticket_id,
+                what=what,
+                created_at=now,
+            )
+        )

@@ -1,0 +1,95 @@
+"""Tickets, their timelines and daily reference numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    ReferenceCounter,
+    Ticket,
+    TicketEvent,
+)
+from storage.repositories._common import is_postgres
+
+
+def _next_sequence(dialect: Any) -> Any:
+    insert = dialect.insert(ReferenceCounter).values(
+        prefix=bindparam("prefix"), day=bindparam("day"), last=1
+    )
+    return insert.on_conflict_do_update(
+        index_elements=[ReferenceCounter.prefix, ReferenceCounter.day],
+        set_={"last": ReferenceCounter.last + 1},
+    ).returning(ReferenceCounter.last)
+
+
+NEXT_SEQUENCE = {"sqlite": _next_sequence(sqlite), "postgresql": _next_sequence(postgresql)}
+
+
+@dataclass(frozen=True, slots=True)
+class TicketPage:
+    items: list[Ticket]
+    total: int
+
+
+class TicketRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def next_sequence(self, prefix: str, day: str) -> int:
+        """Hand out the next daily number atomically, even with several processes."""
+        statement = NEXT_SEQUENCE[self.session.get_bind().dialect.name]
+        result = await self.session.execute(statement, {"prefix": prefix, "day": day})
+        return int(result.scalar_one())
+
+    async def add(self, ticket: Ticket, events: list[TicketEvent]) -> None:
+        self.session.add(ticket)
+        await self.session.flush()
+        for event in events:
+            event.ticket_id = ticket.id
+        self.session.add_all(events)
+
+    async def get(self, ticket_id: int, *, for_update: bool = False) -> Ticket | None:
+        """With for_update, concurrent actions on one item queue up instead of racing."""
+        if for_update and is_postgres(self.session):
+            # OF tickets: the eager-loaded unit and building are outer-joined, and
+            # PostgreSQL refuses to lock the nullable side of an outer join.
+            return await self.session.scalar(
+                select(Ticket)
+                .where(Ticket.id == ticket_id)
+                .with_for_update(of=Ticket.__table__)
+                .execution_options(populate_existing=True)
+            )
+        return await self.session.get(Ticket, ticket_id)
+
+    async def by_reference(self, reference: str) -> Ticket | None:
+        return await self.session.scalar(select(Ticket).where(Ticket.reference == reference))
+
+    def add_event(self, event: TicketEvent) -> None:
+        self.session.add(event)
+
+    async def for_resident(self, resident_id: int, *, limit: int, offset: int = 0) -> TicketPage:
+        query = (
+            select(Ticket)
+            .where(Ticket.resident_id == resident_id)
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        total = await self.session.scalar(
+            select(func.count()).select_from(Ticket).where(Ticket.resident_id == resident_id)
+        )
+        return TicketPage(items=list(await self.session.scalars(query)), total=int(total or 0))
+
+    async def events(self, ticket_id: int) -> list[TicketEvent]:
+        return list(
+            await self.session.scalars(
+                select(TicketEvent)
+                .where(TicketEvent.ticket_id == ticket_id)
+                .order_by(TicketEvent.created_at, TicketEvent.id)
+            )
+        )
