@@ -22,6 +22,7 @@ from bot.app import build_application
 from bot.config import ConfigError, RunMode, Settings, load_settings
 
 EXIT_CONFIG, EXIT_DATABASE, EXIT_NETWORK = 2, 3, 4
+OUTBOX_STATUSES = ("pending", "sending", "sent", "unknown", "undeliverable", "failed")
 
 
 def _safe_url(url: str) -> str:
@@ -69,11 +70,33 @@ async def _load_estate(settings: Settings, path: Path) -> int:
     return sum(len(b.units) for b in plan.buildings)
 
 
+async def _outbox_report(settings: Settings) -> str:
+    """For operators: rows whose delivery is unknown (a timeout) or failed need a human look."""
+    from storage.db import create_engine, create_sessionmaker
+    from storage.uow import UnitOfWork
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with UnitOfWork(create_sessionmaker(engine)) as uow:
+            counts = await uow.outbox.counts()
+            lines = [f"{status:<14}{counts.get(status, 0):>8}" for status in OUTBOX_STATUSES]
+            for status in ("unknown", "failed", "undeliverable"):
+                lines += [
+                    f"#{row.id} {row.status} chat={row.chat_id} ticket={row.ticket_id} "
+                    f"{row.purpose}: {row.last_error or ''}"
+                    for row in (await uow.outbox.by_status(status))[:50]
+                ]
+    finally:
+        await engine.dispose()
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="migrate the database and run the bot (the default)")
     sub.add_parser("migrate", help="only bring the database schema up to date")
+    sub.add_parser("outbox", help="show queued messages by status, and the ones needing a look")
     loader = sub.add_parser("load-estate", help="load buildings and units from a TOML file")
     loader.add_argument("file", type=Path)
     args = parser.parse_args(argv)
@@ -94,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         application = build_application(settings) if args.command in (None, "run") else None
         migrate.upgrade(settings.database_url)
         if args.command == "migrate":
+            return 0
+        if args.command == "outbox":
+            print(asyncio.run(_outbox_report(settings)))
             return 0
         if args.command == "load-estate":
             count = asyncio.run(_load_estate(settings, args.file))

@@ -42,6 +42,8 @@ async def start(turn: Turn) -> None:
         return
     if turn.dialogue is not None:
         await _remind_dialogue(turn)
+    elif turn.resident is None and await staff.current_staff(turn) is not None:
+        turn.reply(turn.t("staff.help"))
     elif turn.resident is None:
         await start_onboarding(turn)
     else:

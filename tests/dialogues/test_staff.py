@@ -184,6 +184,9 @@ async def test_invites_valid_reused_expired_forged(desk: DeskHarness) -> None:
     first = desk.sim.user(8041, language_code="en")
     await first.says(f"/start {token}")
     assert "Welcome aboard" in first.last_text
+    await first.says("/start")
+    assert "reach you as cards" in first.last_text
+    assert "/new" in first.last_text
     second = desk.sim.user(8042, language_code="en")
     await second.says(f"/start {token}")
     assert "already been used" in second.last_text

@@ -255,3 +255,12 @@ def test_migrate_and_load_estate_commands(tmp_path: Path) -> None:
     assert "2 units" in result.stdout
     with sqlite3.connect(tmp_path / "data" / "estate-desk.db") as db:
         assert db.execute("select name from estates").fetchall() == [("Oak Court",)]
+        db.execute(
+            "insert into outbox (chat_id, text, purpose, status, attempts, not_before, "
+            "created_at, last_error) values (1, 'x', 'ticket_ack', 'unknown', 1, "
+            "'2026-11-24 00:00:00', '2026-11-24 00:00:00', 'Timed out')"
+        )
+    report = run_cli(tmp_path, "outbox", BOT_TOKEN=TOKEN)
+    assert report.returncode == 0, report.stderr
+    assert "unknown              1" in report.stdout
+    assert "#1 unknown chat=1 ticket=None ticket_ack: Timed out" in report.stdout
