@@ -15,7 +15,7 @@ from handlers.keyboards import grid
 from handlers.notices import card_markup, card_text, queue
 from handlers.runtime import Input, InputKind, Turn
 from handlers.staff import current_staff, refuse
-from storage.models import Resident, Staff
+from storage.models import Staff
 
 STAFF_INPUT = "st"
 TEXT_ACTIONS = {
@@ -114,7 +114,7 @@ async def _show_phone(turn: Turn, staff: Staff, ticket_id: int) -> None:
     ticket = await workflow.load(turn.uow, viewer_of(staff), ticket_id, Action.VIEW)
     if staff.id not in (ticket.owner_staff_id, ticket.assignee_staff_id):
         raise Refused("phone")
-    resident = await turn.uow.session.get(Resident, ticket.resident_id or 0)
+    resident = await turn.uow.residents.get(ticket.resident_id) if ticket.resident_id else None
     phone = ticket.contact_phone or (resident.phone if resident else "")
     turn.uow.access_log.record(
         staff_id=staff.id,

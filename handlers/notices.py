@@ -8,7 +8,7 @@ from bot.desk import Desk
 from bot.domain.tickets import TicketStatus
 from bot.services.notices import Notice, NoticeKind
 from handlers.runtime import Turn
-from storage.models import Resident, Staff, Ticket
+from storage.models import Staff, Ticket
 from storage.uow import UnitOfWork
 
 CARD_ACTIONS = (
@@ -104,7 +104,7 @@ async def queue(desk: Desk, uow: UnitOfWork, notices: list[Notice], turn: Turn) 
                 continue
             await _to_staff(desk, uow, staff, ticket, notice, turn)
         elif notice.kind is NoticeKind.RESIDENT and ticket.resident_id is not None:
-            resident = await uow.session.get(Resident, ticket.resident_id)
+            resident = await uow.residents.get(ticket.resident_id)
             if resident is None or resident.chat_id is None:
                 continue
             text = headline(desk, resident.language, notice)

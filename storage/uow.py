@@ -50,5 +50,9 @@ class UnitOfWork:
         finally:
             await self.session.close()
 
+    async def flush(self) -> None:
+        """Assign ids to new rows without committing (a service needs them mid-transaction)."""
+        await self.session.flush()
+
     async def commit(self) -> None:
         await self.session.commit()

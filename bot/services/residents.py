@@ -49,7 +49,7 @@ async def save_profile(
     )
     resident.unit_id, resident.unit = unit.id, unit
     resident.updated_at = now
-    await uow.session.flush()
+    await uow.flush()
     return card_of(resident)
 
 

@@ -72,7 +72,7 @@ async def redeem_invite(
     )
     staff.role, staff.department, staff.zone = invite.role, invite.department, invite.zone
     staff.active, staff.deactivated_at = True, None
-    await uow.session.flush()
+    await uow.flush()
     if not await uow.invites.use(invite.id, staff.id, now):
         return InviteProblem.USED
     return staff

@@ -60,6 +60,9 @@ class ResidentRepository:
     def add(self, resident: Resident) -> None:
         self.session.add(resident)
 
+    async def get(self, resident_id: int) -> Resident | None:
+        return await self.session.get(Resident, resident_id)
+
     async def card_by_id(self, resident_id: int) -> ResidentCard | None:
         resident = await self.session.get(Resident, resident_id)
         return card_of(resident) if resident is not None else None
