@@ -24,8 +24,8 @@ class Department(StrEnum):
 
 
 MANAGERS = frozenset({Role.SUPERVISOR, Role.SENIOR_BUTLER, Role.CHIEF_BUTLER, Role.PROJECT_HEAD})
-# Who may invite staff and change or deactivate them.
-STAFF_ADMINS = frozenset({Role.SENIOR_BUTLER, Role.CHIEF_BUTLER, Role.PROJECT_HEAD})
+# Who may invite staff and change or deactivate them (besides ADMIN_IDS): any manager.
+STAFF_ADMINS = MANAGERS
 # The desk: who checks a department's result before the resident hears of it.
 DESK_ROLES = frozenset({Role.AGENT, Role.BUTLER}) | MANAGERS
 

@@ -143,6 +143,15 @@ async def test_reply_note_classify_waiting_and_phone(desk: DeskHarness) -> None:
     answer = list(desk.api.callback_answers.values())[-1]
     assert "+8613800138000" in str(answer["text"])
     assert await desk.scalar("select count(*) from sensitive_views") == 1
+    await butler.taps("↪️ Transfer")
+    await butler.taps("👤 Li")  # a person rather than a department
+    assert "Transferred to you" in senior.last_text
+    senior_id = await desk.scalar("select id from staff where telegram_user_id = 8012")
+    assert await desk.scalar("select assignee_staff_id from tickets") == senior_id
+    butler_id = await desk.scalar("select id from staff where telegram_user_id = 8011")
+    assert await desk.scalar("select owner_staff_id from tickets") == butler_id
+    await senior.taps("📞 Phone")  # the assignee may look too; the look is logged again
+    assert await desk.scalar("select count(*) from sensitive_views") == 2
     assert await desk.scalar("select severity from tickets") == "important"
 
 
