@@ -178,6 +178,8 @@ def parse_html(source: str) -> Rendered:
                 break
             attribute = _ATTRIBUTE.match(source, j)
             if attribute is None:
+                if source.find(">", j) < 0:
+                    raise _cant_parse(f"Unclosed start tag at byte offset {at}")
                 raise _cant_parse(f'Empty attribute name in the tag "{name}" at byte offset {at}')
             value = attribute.group(2) or ""
             if value[:1] in ("'", '"'):
@@ -284,21 +286,17 @@ def parse_markdown_v2(source: str) -> Rendered:
             spans.append(("text_link", start, size(), "".join(url)))
             i = j + 1
             continue
-        marker = None
-        for candidate in ("__", "||", "*", "_", "~"):
-            if source.startswith(candidate, i):
-                marker = candidate
-                break
-        if marker is None:
+        found = next((m for m in ("__", "||", "*", "_", "~") if source.startswith(m, i)), None)
+        if found is None:
             raise _cant_parse(
                 f"Character '{char}' is reserved and must be escaped with the preceding '\\'"
             )
-        if top == marker:
+        if top == found:
             _, start, _, _ = stack.pop()
-            spans.append((_MDV2_TYPES[marker], start, size(), None))
+            spans.append((_MDV2_TYPES[found], start, size(), None))
         else:
-            stack.append((marker, size(), at, None))
-        i += len(marker)
+            stack.append((found, size(), at, None))
+        i += len(found)
     if stack:
         marker, _, at, _ = stack[-1]
         name = _TYPE_NAMES[_MDV2_TYPES[marker]]

@@ -6,7 +6,7 @@ real `Application`; what the bot sent back is read from the fake server's transc
 
 from __future__ import annotations
 
-import itertools
+import copy
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,13 +15,15 @@ from telegram import Update
 from telegram.ext import Application
 
 from tests.sim.bot_api import FakeBotAPI, SentMessage
+from tests.sim.markup import keyboard_buttons
 
 AfterUpdate = Callable[[], Awaitable[Any]]
 
 
 class TelegramSim:
-    """Feeds updates to an application in-process (or, with `application=None`, to a queue
-    that a bot in another process polls with getUpdates)."""
+    """Feeds updates to an application in-process, then runs `after_update` (the app flushes
+    its outbox there). With `application=None` updates are queued for a bot in another
+    process that polls getUpdates."""
 
     def __init__(
         self,
@@ -32,7 +34,6 @@ class TelegramSim:
         self.api = api
         self.application = application
         self.after_update = after_update
-        self._reply_keyboards: dict[int, list[dict[str, Any]] | None] = {}
 
     def user(
         self,
@@ -42,19 +43,24 @@ class TelegramSim:
         language_code: str | None = "en",
         username: str | None = None,
     ) -> Persona:
-        self.api.known_chat(user_id)
+        """A person with a private chat with the bot (their chat id is their user id)."""
+        self.api.known_chat(user_id, first_name=first_name)
         return Persona(self, user_id, first_name, language_code, username)
 
     async def feed(self, update: dict[str, Any]) -> None:
+        """Deliver one raw update dict, exactly as Telegram would."""
         if self.application is None:
             self.api.push_update(update)
             return
+        self.api.saw_update(update)
         await self.application.process_update(Update.de_json(update, self.application.bot))
         if self.after_update is not None:
             await self.after_update()
 
 
 class Persona:
+    """One person's side of a private chat: actions in, the bot's messages out."""
+
     def __init__(
         self,
         sim: TelegramSim,
@@ -72,20 +78,31 @@ class Persona:
         if username:
             self.user["username"] = username
         self._mark = self.api.mark()
-        self._photos = itertools.count(1)
+        self.sent: list[dict[str, Any]] = []
+
+    @property
+    def chat_id(self) -> int:
+        """Private chats have the person's user id."""
+        return self.user_id
 
     # --- what the bot said ---
     @property
     def transcript(self) -> list[SentMessage]:
+        """Every bot message in this chat, oldest first, as it stands now."""
         return self.api.messages(self.user_id)
 
     @property
     def replies(self) -> list[SentMessage]:
-        """Messages sent or edited in this chat by the last action, in order."""
-        return self.api.events_since(self.user_id, self._mark)
+        """Bot messages sent or edited in this chat during the last action, once each."""
+        seen: dict[int, SentMessage] = {}
+        for message in self.api.events_since(self.user_id, self._mark):
+            seen.setdefault(message.message_id, message)
+        return list(seen.values())
 
     @property
     def last_text(self) -> str:
+        """Text or caption (source, edits applied) of the message the bot last sent or
+        edited here."""
         last = self.api.last_event(self.user_id)
         return last.body if last else ""
 
@@ -96,50 +113,51 @@ class Persona:
         return None
 
     def _reply_keyboard(self) -> list[dict[str, Any]]:
-        for message in reversed(self.transcript):
-            markup = message.reply_markup or {}
-            if markup.get("remove_keyboard"):
-                return []
-            if "keyboard" in markup:
-                return [
-                    b if isinstance(b, dict) else {"text": b}
-                    for row in markup["keyboard"]
-                    for b in row
-                ]
-        return []
+        return keyboard_buttons(self.api.reply_keyboard(self.user_id))
 
     def buttons(self) -> list[str]:
+        """Labels on the newest inline keyboard, then on the reply keyboard the person has."""
         message = self._keyboard_message()
         inline = [b["text"] for b in message.inline_buttons()] if message else []
         return inline + [b["text"] for b in self._reply_keyboard()]
 
     # --- what the person does ---
     def _message(self, **content: Any) -> dict[str, Any]:
-        return {
+        message = {
             "message_id": self.api.next_message_id(self.user_id),
             "date": int(time.time()),
             "chat": {"id": self.user_id, "type": "private", "first_name": self.user["first_name"]},
-            "from": self.user,
+            "from": dict(self.user),
             **content,
         }
+        self.sent.append(message)
+        return message
+
+    async def _deliver(self, update: dict[str, Any]) -> None:
+        self.api.saw_update(update)
+        self._mark = self.api.mark()
+        await self.sim.feed(update)
 
     async def _send(self, **content: Any) -> None:
-        self._mark = self.api.mark()
-        await self.sim.feed(
+        await self._deliver(
             {"update_id": self.api.next_update_id(), "message": self._message(**content)}
         )
 
     async def says(self, text: str) -> None:
+        """A typed message; a leading /command gets its bot_command entity."""
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
-            command = text.split()[0]
-            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+            command = text.split(maxsplit=1)[0]
+            length = len(command.encode("utf-16-le")) // 2
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         await self._send(**content)
 
     async def replies_to(self, message: SentMessage, text: str) -> None:
-        await self._send(text=text, reply_to_message=message.raw)
+        """A typed message quoting one of the bot's messages."""
+        await self._send(text=text, reply_to_message=copy.deepcopy(message.raw))
 
     async def shares_contact(self, phone: str = "+8613800138000", *, own: bool = True) -> None:
+        """A contact card: the person's own (as the share-phone button sends), or another's."""
         contact = {
             "phone_number": phone,
             "first_name": self.user["first_name"],
@@ -148,26 +166,21 @@ class Persona:
         await self._send(contact=contact)
 
     async def sends_photo(self, caption: str | None = None) -> str:
+        """A photo in three sizes; returns the largest one's file id (the one bots keep)."""
         file_id, unique = self.api.new_file_id("photo")
-        sizes = [
-            {
-                "file_id": f"{file_id}-{w}",
-                "file_unique_id": f"{unique}-{w}",
-                "width": w,
-                "height": w,
-                "file_size": w * 50,
-            }
-            for w in (90, 320)
-        ]
-        sizes.append(
-            {
-                "file_id": file_id,
-                "file_unique_id": unique,
-                "width": 1280,
-                "height": 960,
-                "file_size": 120_000,
-            }
-        )
+        sizes = []
+        for width, height in ((90, 68), (320, 240), (1280, 960)):
+            size_id = file_id if width == 1280 else f"{file_id}-{width}"
+            self.api.issue_file_id(size_id, "photo")
+            sizes.append(
+                {
+                    "file_id": size_id,
+                    "file_unique_id": unique if width == 1280 else f"{unique}-{width}",
+                    "width": width,
+                    "height": height,
+                    "file_size": width * height // 10,
+                }
+            )
         content: dict[str, Any] = {"photo": sizes}
         if caption:
             content["caption"] = caption
@@ -175,6 +188,7 @@ class Persona:
         return file_id
 
     async def sends_sticker(self) -> None:
+        """Something no text dialogue expects."""
         file_id, unique = self.api.new_file_id("sticker")
         await self._send(
             sticker={
@@ -188,13 +202,21 @@ class Persona:
             }
         )
 
-    async def sends_location(self) -> None:
-        await self._send(location={"latitude": 31.23, "longitude": 121.47})
+    async def sends_location(self, latitude: float = 31.23, longitude: float = 121.47) -> None:
+        """A map pin."""
+        await self._send(location={"latitude": latitude, "longitude": longitude})
 
-    async def sends_document(self) -> None:
+    async def sends_document(self, file_name: str = "notes.pdf") -> None:
+        """A file attachment."""
         file_id, unique = self.api.new_file_id("document")
         await self._send(
-            document={"file_id": file_id, "file_unique_id": unique, "file_name": "notes.pdf"}
+            document={
+                "file_id": file_id,
+                "file_unique_id": unique,
+                "file_name": file_name,
+                "mime_type": "application/pdf",
+                "file_size": 20_480,
+            }
         )
 
     async def taps(self, label: str) -> None:
@@ -203,37 +225,43 @@ class Persona:
         message = self._keyboard_message()
         inline = message.inline_buttons() if message else []
         reply = self._reply_keyboard()
-        for matches in (lambda t: t == label, lambda t: label in t):
+
+        def matches(text: str, exact: bool) -> bool:
+            return text == label if exact else label in text
+
+        for exact in (True, False):
             for button in inline:
-                if matches(button["text"]) and "callback_data" in button:
+                if matches(button["text"], exact) and "callback_data" in button:
                     assert message is not None
                     await self.taps_data(button["callback_data"], message=message)
                     return
             for button in reply:
-                if matches(button["text"]):
+                if matches(button["text"], exact):
                     if button.get("request_contact"):
                         await self.shares_contact()
+                    elif button.get("request_location"):
+                        await self.sends_location()
                     else:
                         await self.says(button["text"])
                     return
         raise AssertionError(f"no button {label!r}; buttons are {self.buttons()}")
 
     async def taps_data(self, data: str, message: SentMessage | None = None) -> None:
-        """A callback query with any data (forged or stale ones included)."""
+        """A callback query with any data (forged or stale ones included) on a given message,
+        else on the newest one with an inline keyboard."""
         message = message or self._keyboard_message()
         if message is None:
             assert self.transcript, "the bot has sent nothing to tap on"
             message = self.transcript[-1]
-        self._mark = self.api.mark()
-        await self.sim.feed(
+        await self._deliver(
             {
                 "update_id": self.api.next_update_id(),
                 "callback_query": {
                     "id": self.api.new_callback_query_id(),
-                    "from": self.user,
+                    "from": dict(self.user),
                     "chat_instance": f"ci-{self.user_id}",
                     "data": data,
-                    "message": message.raw,
+                    "message": copy.deepcopy(message.raw),
                 },
             }
         )
