@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
@@ -35,6 +35,16 @@ def _safe_url(url: str) -> str:
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+async def _preflight(settings: Settings) -> None:
+    """Ask Telegram who we are once, so a bad token or no network is one line, not a trace."""
+    bot = Bot(
+        settings.bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url or "https://api.telegram.org/bot",
+    )
+    async with bot:
+        await bot.get_me()
 
 
 def _run(settings: Settings, application: Application) -> None:
@@ -116,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         # Policy, texts and settings are checked before anything touches the database.
         application = build_application(settings) if args.command in (None, "run") else None
         migrate.upgrade(settings.database_url)
+        if application is not None:
+            asyncio.run(_preflight(settings))
         if args.command == "migrate":
             return 0
         if args.command == "outbox":

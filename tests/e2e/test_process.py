@@ -227,6 +227,11 @@ def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
             "cannot use the database postgresql://nobody@127.0.0.1:9/none: ",
         ),
         (
+            {"BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"},
+            4,
+            "cannot reach the Telegram Bot API",
+        ),
+        (
             {"BOT_TOKEN": TOKEN, "DATABASE_URL": "sqlite:////proc/no/such/dir/x.db"},
             3,
             "cannot use the database",
@@ -239,8 +244,8 @@ def test_bad_configuration_ends_with_one_line(
     result = run_cli(tmp_path, **env)
     assert result.returncode == code
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert message in lines[0]
+    assert message in lines[-1], result.stderr  # ends with one line for the operator
+    assert all(" INFO " in line for line in lines[:-1]), result.stderr  # only progress logs
     assert "Traceback" not in result.stderr
 
 
