@@ -60,7 +60,8 @@ async def card_action(turn: Turn, value: str) -> None:
         elif code == "ok":
             notices = await workflow.accept_result(ctx, ticket_id)
         elif code == "ph":
-            await _show_phone(turn, staff, ticket_id)
+            phone = await workflow.contact_phone(ctx, ticket_id)
+            turn.answer(turn.t("staff.phone", phone=phone or "—"), alert=True)
             return
         elif code == "pic":
             ticket = await workflow.load(turn.uow, viewer_of(staff), ticket_id, Action.VIEW)
@@ -107,23 +108,6 @@ async def _after(
         turn.reply(turn.t(done_key))
     if isinstance(card, list) and len(card) == 2:
         turn.edit_message(int(card[0]), int(card[1]), text, markup)
-
-
-async def _show_phone(turn: Turn, staff: Staff, ticket_id: int) -> None:
-    """Phones only for the people handling the item, and every look is logged."""
-    ticket = await workflow.load(turn.uow, viewer_of(staff), ticket_id, Action.VIEW)
-    if staff.id not in (ticket.owner_staff_id, ticket.assignee_staff_id):
-        raise Refused("phone")
-    resident = await turn.uow.residents.get(ticket.resident_id) if ticket.resident_id else None
-    phone = ticket.contact_phone or (resident.phone if resident else "")
-    turn.uow.access_log.record(
-        staff_id=staff.id,
-        resident_id=ticket.resident_id,
-        ticket_id=ticket.id,
-        what="phone",
-        now=turn.now,
-    )
-    turn.answer(turn.t("staff.phone", phone=phone or "—"), alert=True)
 
 
 async def _begin_input(turn: Turn, code: str, ticket_id: int) -> None:

@@ -30,6 +30,7 @@ class Action(StrEnum):
     RESOLVE = "resolve"
     REVIEW = "review"  # accept a department's result, or send it back
     MESSAGE = "message"  # a resident adding a message to their own item
+    SEE_PHONE = "see_phone"  # the resident's phone: only for the people handling the item
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,8 @@ def can(viewer: Viewer, action: Action, ticket: TicketScope) -> bool:
         return action is Action.MESSAGE and is_open
     if action is Action.MESSAGE:
         return False
+    if action is Action.SEE_PHONE:
+        return viewer.id in (ticket.owner_staff_id, ticket.assignee_staff_id)
     if action is Action.REVIEW:
         return ticket.status == TicketStatus.REVIEW and (
             viewer.id == ticket.owner_staff_id or viewer.role in DESK_ROLES

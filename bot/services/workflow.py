@@ -259,6 +259,20 @@ async def send_back(ctx: ActionContext, ticket_id: int, reason: str) -> list[Not
     return ctx.others(ticket, "notice.sent_back", reason=reason)
 
 
+async def contact_phone(ctx: ActionContext, ticket_id: int) -> str:
+    """The number to call about an item; every look is logged (who, whose, when)."""
+    ticket = await load(ctx.uow, viewer_of(ctx.actor), ticket_id, Action.SEE_PHONE)
+    resident = await ctx.uow.residents.get(ticket.resident_id) if ticket.resident_id else None
+    ctx.uow.access_log.record(
+        staff_id=ctx.actor.id,
+        resident_id=ticket.resident_id,
+        ticket_id=ticket.id,
+        what="phone",
+        now=ctx.now,
+    )
+    return ticket.contact_phone or (resident.phone if resident else "")
+
+
 async def resident_message(
     uow: UnitOfWork, resident: ResidentCard, ticket_id: int, text: str, now: datetime
 ) -> list[Notice]:

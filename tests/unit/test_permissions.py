@@ -17,7 +17,9 @@ from bot.domain.tickets import TicketStatus
 
 ESTATE, OTHER_ESTATE = 1, 2
 STAFF_ID, RESIDENT_ID = 10, 100
-STAFF_ACTIONS = [a for a in Action if a not in (Action.VIEW, Action.MESSAGE, Action.REVIEW)]
+STAFF_ACTIONS = [
+    a for a in Action if a not in (Action.VIEW, Action.MESSAGE, Action.REVIEW, Action.SEE_PHONE)
+]
 
 
 def ticket(where: str, status: TicketStatus = TicketStatus.NEW) -> TicketScope:
@@ -112,3 +114,11 @@ def test_who_manages_staff(role: Role) -> None:
     assert can_manage_staff(staff(role), is_admin=False) is (role in STAFF_ADMINS)
     assert not can_manage_staff(staff(role, active=False), is_admin=False)
     assert can_manage_staff(staff(role, active=False), is_admin=True)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_phone_only_for_owner_and_assignee(role: Role) -> None:
+    handled = TicketScope(resident_id=RESIDENT_ID, assignee_staff_id=STAFF_ID, estate_id=ESTATE)
+    assert can(staff(role), Action.SEE_PHONE, handled)
+    # Seeing the item (managers see everything) is not enough to see the resident's phone.
+    assert not can(staff(role), Action.SEE_PHONE, ticket("own"))
