@@ -349,3 +349,21 @@ async def test_card_shows_photos_and_ticket_command_opens_it(desk: DeskHarness) 
     assert "✅ Accept" in butler.buttons()
     await butler.says("/ticket TS-20000101-0001")
     assert "No such item" in butler.last_text
+
+
+async def test_each_person_reads_in_their_own_language(desk: DeskHarness) -> None:
+    butler = await enroll(desk, 8097, "Tang", "Butler", "Customer service", "B")
+    wang = desk.sim.user(8197, language_code="zh-hans")
+    await register(wang, name="王芳", language="中文")
+    await wang.taps("📝 投诉")
+    await wang.taps("安全秩序")
+    await wang.says("门禁坏了")
+    await wang.taps("跳过")
+    await wang.taps("🏠 我家（Building 3 1202）")
+    await wang.taps("没有特别要求")
+    await wang.taps("确认")
+    assert "您的投诉已登记" in wang.last_text
+    assert "New item for you" in butler.last_text  # the butler reads English
+    await butler.taps("💬 Reply")
+    await butler.says("We will fix it this afternoon.")
+    assert "物业管家回复：We will fix it this afternoon." in wang.last_text
