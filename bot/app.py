@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
 import handlers
@@ -45,7 +45,6 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
-        .defaults(Defaults(tzinfo=settings.tz))
         .post_init(startup)
         .post_shutdown(shutdown)
     )
