@@ -226,7 +226,6 @@ async def _finish(turn: Turn, run: workflow.Runner) -> None:
 dialogue.register_flow(
     Flow(
         STAFF_INPUT,
-        "flow.staff_input",
         {
             "text": Step(ask_text, on_text),
             "nature": choice_step(

@@ -400,7 +400,6 @@ def _steps(*names: str) -> dict[str, Step]:
 dialogue.register_flow(
     Flow(
         COMPLAINT,
-        "flow.complaint",
         _steps(
             "category",
             "description",
@@ -413,6 +412,4 @@ dialogue.register_flow(
         ),
     )
 )
-dialogue.register_flow(
-    Flow(SUGGESTION, "flow.suggestion", _steps("description", "photos", "summary", "edit"))
-)
+dialogue.register_flow(Flow(SUGGESTION, _steps("description", "photos", "summary", "edit")))

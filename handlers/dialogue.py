@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton
 
 from bot.domain.validation import Invalid
+from bot.flows import FLOW_TITLES
 from handlers.keyboards import grid
 from handlers.runtime import DialogueState, Input, InputKind, Turn
 
@@ -30,14 +31,19 @@ class Step:
 @dataclass(frozen=True, slots=True)
 class Flow:
     code: str
-    title_key: str
     steps: dict[str, Step]
+
+    @property
+    def title_key(self) -> str:
+        return FLOW_TITLES[self.code]
 
 
 FLOWS: dict[str, Flow] = {}
 
 
 def register_flow(flow: Flow) -> Flow:
+    if flow.code not in FLOW_TITLES:
+        raise ValueError(f"flow {flow.code!r} has no title in bot.flows")
     FLOWS[flow.code] = flow
     return flow
 

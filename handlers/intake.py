@@ -131,7 +131,6 @@ async def show_card(turn: Turn, ticket_id: int) -> None:
 dialogue.register_flow(
     Flow(
         FLOW,
-        "flow.intake",
         {
             "channel": choice_step(
                 "intake.ask_channel", _channels, keep("channel", "intake.channel_chosen", "who")

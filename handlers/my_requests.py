@@ -152,6 +152,4 @@ async def reply_about_item(turn: Turn, inp: Input) -> bool:
     return True
 
 
-dialogue.register_flow(
-    Flow(MESSAGE_FLOW, "flow.message", {"text": Step(ask_message, on_message_text)})
-)
+dialogue.register_flow(Flow(MESSAGE_FLOW, {"text": Step(ask_message, on_message_text)}))

@@ -304,7 +304,6 @@ async def start_onboarding(turn: Turn) -> None:
 FLOW_DEF = dialogue.register_flow(
     Flow(
         code=FLOW,
-        title_key="flow.onboarding",
         steps={
             "language": Step(ask_language, on_language),
             "name": Step(ask_name, on_name),

@@ -215,7 +215,6 @@ async def staff_member(turn: Turn, kind: str, rest: str) -> None:
 dialogue.register_flow(
     Flow(
         INVITE,
-        "flow.invite",
         {
             "role": choice_step(
                 "invite.ask_role", _roles, keep("role", "invite.role_chosen", "department")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from bot.clock import utcnow
 from bot.desk import Desk
+from bot.flows import FLOW_TITLES
 from storage.uow import UnitOfWork
-
-FLOW_TITLES = {"ob": "flow.onboarding", "cp": "flow.complaint", "sg": "flow.suggestion"}
 
 
 async def expire_idle_dialogues(desk: Desk) -> int:

@@ -13,6 +13,7 @@ import time_machine
 from bot import migrate
 from bot.clock import utcnow
 from bot.config import DEFAULTS_DIR, Settings
+from scheduler.sweep import expire_idle_dialogues
 from tests.conftest import DeskHarness, make_settings
 from tests.dialogues.helpers import fill_complaint, register
 from tests.sim import FakeBotAPI, Persona
@@ -367,3 +368,16 @@ async def test_each_person_reads_in_their_own_language(desk: DeskHarness) -> Non
     await butler.taps("💬 Reply")
     await butler.says("We will fix it this afternoon.")
     assert "物业管家回复：We will fix it this afternoon." in wang.last_text
+
+
+async def test_an_idle_staff_reply_expires_with_its_own_name(desk: DeskHarness) -> None:
+    butler = await enroll(desk, 8099, "Hu", "Butler", "Customer service", "B")
+    li = desk.sim.user(8199, language_code="en")
+    await register(li)
+    await fill_complaint(li)
+    await li.taps("Confirm")
+    await butler.taps("💬 Reply")
+    with time_machine.travel(utcnow() + timedelta(minutes=31), tick=False):
+        assert await expire_idle_dialogues(desk.desk) == 1
+        await desk.deliver()
+    assert "Your item action was left idle for 30 minutes" in butler.last_text

@@ -13,6 +13,7 @@ from bot.domain.estate import load_estate
 from bot.domain.staff import Department, Role
 from bot.domain.tickets import Channel, EventKind, Nature, Severity, TicketKind, TicketStatus
 from bot.domain.workflow import WaitingReason
+from bot.flows import FLOW_TITLES
 from bot.i18n import LANGUAGES, load_catalogues
 from bot.policy import load_policy
 from handlers.notices import CARD_ACTIONS
@@ -167,6 +168,7 @@ def test_every_text_key_is_in_every_catalogue() -> None:
     needed |= {f"resident.waiting_{w}" for w in WaitingReason.ALL}
     needed |= {key for _, key in CARD_ACTIONS}
     needed |= {f"channel.{c.value}" for c in Channel}
+    needed |= set(FLOW_TITLES.values())
     for language in LANGUAGES:
         missing = needed - catalogues.keys(language)
         assert not missing, f"{language} lacks {sorted(missing)}"
