@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.invites import START_PREFIX, looks_like_invite
+from bot.flows import FLOW_TITLES
 from handlers import cards, dialogue, intake, staff
 from handlers.complaint import start_complaint, start_suggestion
 from handlers.keyboards import main_menu, menu_choice
@@ -11,19 +12,19 @@ from handlers.onboarding import PROFILE_FIELDS, edit_profile_field, show_profile
 from handlers.runtime import Input, InputKind, Turn, entry, read_input
 
 
-def _flow_title(turn: Turn) -> str:
-    assert turn.dialogue is not None
-    return turn.t(dialogue.FLOWS[turn.dialogue.flow].title_key)
+def _flow_title(turn: Turn, flow: str) -> str:
+    return turn.t(FLOW_TITLES.get(flow, "flow.complaint"))
 
 
 async def _remind_dialogue(turn: Turn) -> None:
-    turn.reply(turn.t("common.in_dialogue", flow=_flow_title(turn)))
+    assert turn.dialogue is not None
+    turn.reply(turn.t("common.in_dialogue", flow=_flow_title(turn, turn.dialogue.flow)))
     await dialogue.prompt_again(turn)
 
 
 def _note_expired(turn: Turn) -> None:
     if turn.expired is not None:
-        title = turn.t(dialogue.FLOWS[turn.expired.flow].title_key)
+        title = _flow_title(turn, turn.expired.flow)
         minutes = turn.desk.policy.dialogue.idle_minutes
         turn.reply(turn.t("common.expired", flow=title, minutes=minutes))
 

@@ -67,7 +67,19 @@ async def goto(turn: Turn, step: str) -> None:
     await FLOWS[turn.dialogue.flow].steps[step].prompt(turn)
 
 
+def _known(turn: Turn) -> bool:
+    """False for a stored step this version no longer has: start afresh, politely."""
+    state = turn.dialogue
+    if state is not None and state.step in getattr(FLOWS.get(state.flow), "steps", {}):
+        return True
+    turn.end()
+    turn.reply(turn.t("common.dialogue_reset"))
+    return False
+
+
 async def prompt_again(turn: Turn) -> None:
+    if not _known(turn):
+        return
     _, step, _ = current(turn)
     await step.prompt(turn)
 
@@ -140,6 +152,8 @@ def keep(key: str, shown: str, next_step: str) -> Then:
 
 async def dispatch(turn: Turn, inp: Input) -> None:
     """Route input to the current step; a button of another step is stale and re-asks."""
+    if not _known(turn):
+        return
     _, step, _ = current(turn)
     if inp.kind is InputKind.BUTTON and tapped(turn, inp) is None:
         turn.answer(turn.t("common.stale_button"))

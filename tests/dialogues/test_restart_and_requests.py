@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from bot.clock import utcnow
 from bot.config import Settings
+from storage.uow import UnitOfWork
 from tests.conftest import DeskHarness
 from tests.dialogues.helpers import file_complaint, register
 from tests.sim import FakeBotAPI
@@ -112,3 +116,25 @@ async def test_unregistered_and_unknown_input_outside_dialogues(harness: DeskHar
     assert "nothing to cancel" in li.last_text
     await li.says("/start")
     assert "good to see you again" in li.last_text
+
+
+async def test_a_step_from_an_older_version_starts_afresh_politely(harness: DeskHarness) -> None:
+    li = harness.sim.user(3007, language_code="en")
+    await register(li)
+    async with UnitOfWork(harness.desk.sessions) as uow:
+        await uow.dialogues.save(
+            user_id=3007,
+            chat_id=3007,
+            flow="cp",
+            step="no-such-step",
+            data={},
+            language="en",
+            now=utcnow(),
+            idle=timedelta(minutes=30),
+        )
+        await uow.commit()
+    await li.says("hello")
+    assert "has to start again" in li.last_text
+    assert await harness.scalar("select count(*) from dialogues") == 0
+    await li.taps("📝 Complaint")
+    assert "What is it about?" in li.last_text
