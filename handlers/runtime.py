@@ -13,6 +13,8 @@ from typing import Any
 
 from telegram import (
     Bot,
+    BotCommand,
+    BotCommandScopeChat,
     InlineKeyboardMarkup,
     InputMediaPhoto,
     Message,
@@ -93,6 +95,15 @@ class _Send:
 
 
 @dataclass(frozen=True, slots=True)
+class _ChatCommands:
+    """The command menu of one chat (staff see theirs); empty removes it."""
+
+    chat_id: int
+    commands: tuple[tuple[str, str], ...]
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class _Photos:
     file_ids: tuple[str, ...]
     text: str = ""
@@ -124,7 +135,7 @@ class Turn:
         self.language = language_from_telegram(
             update.effective_user.language_code, desk.settings.default_language
         )
-        self._out: list[_Send | _Edit | _Photos] = []
+        self._out: list[_Send | _Edit | _Photos | _ChatCommands] = []
         self._answer: tuple[str | None, bool] | None = None
         self._dialogue_touched = False
 
@@ -199,6 +210,9 @@ class Turn:
         """Rewrite an earlier message (a staff card after a typed reply, say)."""
         self._out.append(_Edit(text, markup, chat_id, message_id))
 
+    def chat_commands(self, chat_id: int, commands: list[tuple[str, str]]) -> None:
+        self._out.append(_ChatCommands(chat_id, tuple(commands)))
+
     def photos(self, file_ids: list[str]) -> None:
         """Send stored photos (Telegram file ids) back to this chat, as an album if several."""
         if file_ids:
@@ -227,6 +241,15 @@ class Turn:
             try:
                 if isinstance(item, _Photos):
                     await _send_photos(bot, self.chat_id, item.file_ids)
+                elif isinstance(item, _ChatCommands):
+                    scope = BotCommandScopeChat(item.chat_id)
+                    if item.commands:
+                        await bot.set_my_commands(
+                            [BotCommand(name, about) for name, about in item.commands],
+                            scope=scope,
+                        )
+                    else:
+                        await bot.delete_my_commands(scope=scope)
                 elif isinstance(item, _Edit) and item.message_id is not None:
                     await bot.edit_message_text(
                         text,
@@ -256,7 +279,7 @@ class Turn:
                 await self._defer(self._out[index:])
                 return
 
-    async def _defer(self, items: list[_Send | _Edit | _Photos]) -> None:
+    async def _defer(self, items: list[_Send | _Edit | _Photos | _ChatCommands]) -> None:
         """Queue replies Telegram would not take now; edits only mark choices, so they go."""
         async with UnitOfWork(self.desk.sessions) as uow:
             for item in items:

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.invites import InviteProblem
 from bot.domain.permissions import can_manage_staff
-from bot.domain.staff import Department, Role
+from bot.domain.staff import STAFF_ADMINS, Department, Role
 from bot.services.staff import InviteSpec, change_staff, create_invite, redeem_invite
 from bot.services.workflow import viewer_of
 from handlers import dialogue
@@ -108,6 +108,7 @@ async def enroll(turn: Turn, token: str) -> None:
     if isinstance(result, InviteProblem):
         turn.reply(turn.t(f"invite.refused_{result.value}"))
         return
+    _staff_menu(turn, result)
     turn.reply(
         turn.t(
             "invite.enrolled",
@@ -119,6 +120,24 @@ async def enroll(turn: Turn, token: str) -> None:
 
 
 # --- /staff --------------------------------------------------------------------------------
+STAFF_COMMANDS = ("new", "ticket", "help", "cancel")
+MANAGER_COMMANDS = ("invite", "staff")
+
+
+def _staff_menu(turn: Turn, person: Staff) -> None:
+    """Staff get their own command menu; withdrawn access takes it away."""
+    if person.chat_id is None:
+        return
+    if not person.active:
+        turn.chat_commands(person.chat_id, [])
+        return
+    names = STAFF_COMMANDS + (MANAGER_COMMANDS if person.role in STAFF_ADMINS else ())
+    turn.chat_commands(
+        person.chat_id,
+        [(name, turn.desk.t(person.language, f"command.{name}")) for name in names],
+    )
+
+
 async def staff_command(turn: Turn) -> None:
     if not await _may_manage(turn) or turn.desk.estate.id is None:
         refuse(turn)
@@ -174,6 +193,8 @@ async def staff_member(turn: Turn, kind: str, rest: str) -> None:
     if person is None or person.estate_id != turn.desk.estate.id:
         refuse(turn, "common.stale_button")
         return
+    if (kind in ("sr", "sz") and choice) or kind == "sd":
+        _staff_menu(turn, person)
     if kind == "sr" and not choice:
         buttons = [
             InlineKeyboardButton(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -233,10 +234,18 @@ async def test_deactivated_staff_and_forged_buttons_change_nothing(desk: DeskHar
     assert await desk.scalar("select status from tickets") == "new"
 
     admin = desk.sim.user(ADMIN, language_code="en")
+    chat_scope = (json.dumps({"chat_id": 8051, "type": "chat"}, sort_keys=True), "")
+    assert [c["command"] for c in desk.api.scoped_commands[chat_scope]] == [
+        "new",
+        "ticket",
+        "help",
+        "cancel",
+    ]
     await admin.says("/staff")
     await admin.taps("Zheng")
     await admin.taps("Deactivate")
     assert "deactivated" in admin.last_text
+    assert chat_scope not in desk.api.scoped_commands  # the staff menu is gone too
     await butler.taps("✅ Accept")
     assert "isn't available" in str(list(desk.api.callback_answers.values())[-1]["text"])
     assert await desk.scalar("select status from tickets") == "new"

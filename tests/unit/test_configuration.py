@@ -16,7 +16,9 @@ from bot.domain.workflow import WaitingReason
 from bot.flows import FLOW_TITLES
 from bot.i18n import LANGUAGES, load_catalogues
 from bot.policy import load_policy
+from handlers import BOT_COMMANDS
 from handlers.notices import CARD_ACTIONS
+from handlers.staff import MANAGER_COMMANDS, STAFF_COMMANDS
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:TEST-token-for-the-offline-simulation"
@@ -169,6 +171,8 @@ def test_every_text_key_is_in_every_catalogue() -> None:
     needed |= {key for _, key in CARD_ACTIONS}
     needed |= {f"channel.{c.value}" for c in Channel}
     needed |= set(FLOW_TITLES.values())
+    commands = (*BOT_COMMANDS, *STAFF_COMMANDS, *MANAGER_COMMANDS)
+    needed |= {f"command.{name}" for name in commands}
     for language in LANGUAGES:
         missing = needed - catalogues.keys(language)
         assert not missing, f"{language} lacks {sorted(missing)}"
