@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain.permissions import Viewer, ViewerKind
+from bot.domain.references import find_reference
 from bot.domain.tickets import OPEN_STATUSES
 from bot.domain.timeline import Shown, for_resident
 from bot.domain.validation import Invalid, clean_text
@@ -20,7 +19,6 @@ from storage.models import Ticket, TicketEvent
 
 PER_PAGE = 8
 MESSAGE_FLOW = "rm"
-REFERENCE_IN_TEXT = re.compile(r"[A-Z0-9]{1,6}-\d{8}-\d{4,}")
 
 
 def _status(turn: Turn, ticket: Ticket) -> str:
@@ -91,7 +89,7 @@ async def show_ticket(turn: Turn, ticket_id: int) -> None:
         *[line for line in map(lambda e: _event_line(turn, e), events) if line][-20:],
     ]
     buttons = [InlineKeyboardButton(turn.t("button.back"), callback_data="rq:0")]
-    if ticket.status in {s.value for s in OPEN_STATUSES}:
+    if ticket.status in OPEN_STATUSES:
         buttons.insert(
             0,
             InlineKeyboardButton(turn.t("requests.add_message"), callback_data=f"rm:{ticket.id}"),
@@ -141,10 +139,10 @@ async def reply_about_item(turn: Turn, inp: Input) -> bool:
     quoted = message.reply_to_message if message else None
     if inp.kind is not InputKind.TEXT or quoted is None or turn.resident is None:
         return False
-    found = REFERENCE_IN_TEXT.search(quoted.text or quoted.caption or "")
-    if found is None:
+    reference = find_reference(quoted.text or quoted.caption)
+    if reference is None:
         return False
-    ticket = await turn.uow.tickets.by_reference(found.group(0))
+    ticket = await turn.uow.tickets.by_reference(reference)
     text = clean_text(inp.text, max_chars=turn.desk.policy.dialogue.max_text_chars)
     if ticket is None or isinstance(text, Invalid):
         return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-REFERENCE_PATTERN = re.compile(r"^([A-Z0-9]{1,6})-(\d{8})-(\d{4,})$")
+REFERENCE_PATTERN = re.compile(r"\b([A-Z0-9]{1,6})-(\d{8})-(\d{4,})\b")
 
 
 def format_reference(prefix: str, day: date, sequence: int) -> str:
@@ -20,4 +20,10 @@ def day_key(day: date) -> str:
 
 
 def looks_like_reference(text: str) -> bool:
-    return REFERENCE_PATTERN.match(text.strip().upper()) is not None
+    return REFERENCE_PATTERN.fullmatch(text.strip().upper()) is not None
+
+
+def find_reference(text: str | None) -> str | None:
+    """The first reference quoted in a message (a resident replying to one about an item)."""
+    found = REFERENCE_PATTERN.search(text or "")
+    return found.group(0) if found else None

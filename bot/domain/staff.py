@@ -28,7 +28,3 @@ MANAGERS = frozenset({Role.SUPERVISOR, Role.SENIOR_BUTLER, Role.CHIEF_BUTLER, Ro
 STAFF_ADMINS = MANAGERS
 # The desk: who checks a department's result before the resident hears of it.
 DESK_ROLES = frozenset({Role.AGENT, Role.BUTLER}) | MANAGERS
-
-
-def is_manager(role: str) -> bool:
-    return role in MANAGERS

@@ -8,7 +8,7 @@ import pytest
 
 from bot.domain.estate import floor_of, parse_estate, parse_unit_input
 from bot.domain.permissions import TicketScope, Viewer, ViewerKind, can_view
-from bot.domain.references import format_reference, looks_like_reference
+from bot.domain.references import find_reference, format_reference, looks_like_reference
 from bot.domain.tickets import (
     Draft,
     DraftIncomplete,
@@ -33,6 +33,9 @@ def test_reference_format_is_sequential_and_padded() -> None:
     assert format_reference("TS", date(2026, 11, 23), 7) == "TS-20261123-0007"
     assert format_reference("TS", date(2026, 11, 23), 12345) == "TS-20261123-12345"
     assert looks_like_reference("ts-20261123-0007")
+    assert not looks_like_reference("TS-20261123-0007 and more")
+    assert find_reference("About your item TS-20261123-0007:") == "TS-20261123-0007"
+    assert find_reference("no reference here") is None
     with pytest.raises(ValueError, match="starts at 1"):
         format_reference("TS", date(2026, 11, 23), 0)
 
