@@ -22,7 +22,6 @@ from bot.app import build_application
 from bot.config import ConfigError, RunMode, Settings, load_settings
 
 EXIT_CONFIG, EXIT_DATABASE, EXIT_NETWORK = 2, 3, 4
-OUTBOX_STATUSES = ("pending", "sending", "sent", "unknown", "undeliverable", "failed")
 
 
 def _safe_url(url: str) -> str:
@@ -83,14 +82,16 @@ async def _load_estate(settings: Settings, path: Path) -> int:
 async def _outbox_report(settings: Settings) -> str:
     """For operators: rows whose delivery is unknown (a timeout) or failed need a human look."""
     from storage.db import create_engine, create_sessionmaker
+    from storage.models import OutboxStatus
     from storage.uow import UnitOfWork
 
     engine = create_engine(settings.database_url)
+    needs_a_look = (OutboxStatus.UNKNOWN, OutboxStatus.FAILED, OutboxStatus.UNDELIVERABLE)
     try:
         async with UnitOfWork(create_sessionmaker(engine)) as uow:
             counts = await uow.outbox.counts()
-            lines = [f"{status:<14}{counts.get(status, 0):>8}" for status in OUTBOX_STATUSES]
-            for status in ("unknown", "failed", "undeliverable"):
+            lines = [f"{status:<14}{counts.get(status, 0):>8}" for status in OutboxStatus]
+            for status in needs_a_look:
                 lines += [
                     f"#{row.id} {row.status} chat={row.chat_id} ticket={row.ticket_id} "
                     f"{row.purpose}: {row.last_error or ''}"

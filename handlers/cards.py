@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from telegram import Message
+
 from bot.domain.permissions import Action, can
 from bot.domain.staff import Department
 from bot.domain.tickets import Nature, Severity
@@ -13,6 +15,7 @@ from handlers import dialogue
 from handlers.dialogue import Flow, Step, button, choice_step, goto, keep, reprompt, tapped
 from handlers.keyboards import grid
 from handlers.notices import card_markup, card_text, queue
+from handlers.output import fingerprint_of
 from handlers.runtime import Input, InputKind, Turn
 from handlers.staff import current_staff, refuse
 from storage.models import Staff
@@ -106,14 +109,18 @@ async def _after(
         turn.edit(turn.t(done_key))  # the question's buttons go; the card carries on
     else:
         turn.reply(turn.t(done_key))
-    if isinstance(card, list) and len(card) == 2:
-        turn.edit_message(int(card[0]), int(card[1]), text, markup)
+    if isinstance(card, list) and len(card) == 3:
+        turn.edit_message(int(card[0]), int(card[1]), text, markup, shown=str(card[2]))
 
 
 async def _begin_input(turn: Turn, code: str, ticket_id: int) -> None:
     query = turn.update.callback_query
     message = query.message if query else None
-    card = [message.chat.id, message.message_id] if message is not None else None
+    card = (
+        [message.chat.id, message.message_id, fingerprint_of(message)]
+        if isinstance(message, Message)
+        else None
+    )
     step = {"cls": "nature", "trf": "transfer", "wait": "wait"}.get(code, "text")
     turn.answer()
     await dialogue.begin(turn, STAFF_INPUT, step, ticket=ticket_id, mode=code, card=card)

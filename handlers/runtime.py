@@ -11,32 +11,31 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from telegram import (
-    Bot,
-    BotCommand,
-    BotCommandScopeChat,
-    InlineKeyboardMarkup,
-    InputMediaPhoto,
-    Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-    Update,
-)
-from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import NetworkError, RetryAfter
 from telegram.ext import ContextTypes
 
 from bot.clock import utcnow
 from bot.desk import Desk
 from bot.domain.residents import ResidentCard
 from bot.i18n import language_from_telegram
+from bot.markup import ReplyMarkup, markup_to_dict
+from handlers.output import (
+    ChatCommands,
+    EditMessage,
+    EditTapped,
+    Output,
+    Photos,
+    Refusal,
+    Send,
+    Target,
+    deliver_all,
+)
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 # How long messages queued by an update stay reserved for this process to send.
 OUTBOX_LEASE = timedelta(minutes=2)
-
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 class InputKind(StrEnum):
@@ -88,35 +87,6 @@ class DialogueState:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class _Send:
-    text: str
-    markup: Markup | None
-
-
-@dataclass(frozen=True, slots=True)
-class _ChatCommands:
-    """The command menu of one chat (staff see theirs); empty removes it."""
-
-    chat_id: int
-    commands: tuple[tuple[str, str], ...]
-    text: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class _Photos:
-    file_ids: tuple[str, ...]
-    text: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class _Edit:
-    text: str
-    markup: InlineKeyboardMarkup | None
-    chat_id: int | None = None  # None: the message whose button was tapped
-    message_id: int | None = None
-
-
 class Turn:
     """One update being handled: who, in which language, at which step, and what to say."""
 
@@ -135,7 +105,7 @@ class Turn:
         self.language = language_from_telegram(
             update.effective_user.language_code, desk.settings.default_language
         )
-        self._out: list[_Send | _Edit | _Photos | _ChatCommands] = []
+        self._out: list[Output] = []
         self._answer: tuple[str | None, bool] | None = None
         self._dialogue_touched = False
 
@@ -194,29 +164,35 @@ class Turn:
         )
 
     # --- output ---
-    def reply(self, text: str, markup: Markup | None = None) -> None:
-        self._out.append(_Send(text, markup))
+    def reply(self, text: str, markup: ReplyMarkup | None = None) -> None:
+        self._out.append(Send(text, markup))
 
     def edit(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         """Rewrite the message whose button was tapped (falls back to a new message)."""
         if self.update.callback_query is None:
             self.reply(text, markup)
         else:
-            self._out.append(_Edit(text, markup))
+            self._out.append(EditTapped(text, markup))
 
     def edit_message(
-        self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        *,
+        shown: str | None = None,
     ) -> None:
         """Rewrite an earlier message (a staff card after a typed reply, say)."""
-        self._out.append(_Edit(text, markup, chat_id, message_id))
+        self._out.append(EditMessage(chat_id, message_id, text, markup, shown))
 
     def chat_commands(self, chat_id: int, commands: list[tuple[str, str]]) -> None:
-        self._out.append(_ChatCommands(chat_id, tuple(commands)))
+        self._out.append(ChatCommands(chat_id, tuple(commands)))
 
     def photos(self, file_ids: list[str]) -> None:
         """Send stored photos (Telegram file ids) back to this chat, as an album if several."""
         if file_ids:
-            self._out.append(_Photos(tuple(file_ids)))
+            self._out.append(Photos(tuple(file_ids)))
 
     def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         self._answer = (text, alert)
@@ -234,82 +210,26 @@ class Turn:
                 await query.answer(text=text, show_alert=alert)
             except (RetryAfter, NetworkError):
                 log.warning("could not answer callback query %s", query.id)
-        bot = self.update.get_bot()
-        message = query.message if query is not None else None
-        for index, item in enumerate(self._out):
-            text = _fit(item.text)
-            try:
-                if isinstance(item, _Photos):
-                    await _send_photos(bot, self.chat_id, item.file_ids)
-                elif isinstance(item, _ChatCommands):
-                    scope = BotCommandScopeChat(item.chat_id)
-                    if item.commands:
-                        await bot.set_my_commands(
-                            [BotCommand(name, about) for name, about in item.commands],
-                            scope=scope,
-                        )
-                    else:
-                        await bot.delete_my_commands(scope=scope)
-                elif isinstance(item, _Edit) and item.message_id is not None:
-                    await bot.edit_message_text(
-                        text,
-                        item.chat_id,
-                        item.message_id,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=item.markup,
-                    )
-                elif isinstance(item, _Edit) and isinstance(message, Message):
-                    await message.edit_text(
-                        text, parse_mode=ParseMode.HTML, reply_markup=item.markup
-                    )
-                else:
-                    await bot.send_message(
-                        self.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=item.markup
-                    )
-            except BadRequest as exc:
-                if "not modified" not in exc.message and "to edit not found" not in exc.message:
-                    raise
-            except Forbidden:
-                log.info("chat %s blocked the bot; reply dropped", self.chat_id)
-                return
-            except TimedOut:
-                # Possibly delivered: resending could duplicate it, so carry on with the rest.
-                log.warning("reply to chat %s timed out; outcome unknown", self.chat_id)
-            except (RetryAfter, NetworkError):
-                await self._defer(self._out[index:])
-                return
+        target = Target(
+            self.update.get_bot(), self.chat_id, query.message if query is not None else None
+        )
+        refusal = await deliver_all(self._out, target, utcnow())
+        if refusal is not None and refusal.pending:
+            await self._defer(refusal)
 
-    async def _defer(self, items: list[_Send | _Edit | _Photos | _ChatCommands]) -> None:
-        """Queue replies Telegram would not take now; edits only mark choices, so they go."""
+    async def _defer(self, refusal: Refusal) -> None:
+        """Queue the replies Telegram would not take now, for when it will."""
         async with UnitOfWork(self.desk.sessions) as uow:
-            for item in items:
-                if isinstance(item, _Send):
-                    uow.outbox.add(
-                        chat_id=self.chat_id,
-                        text=_fit(item.text),
-                        reply_markup=item.markup.to_dict() if item.markup else None,
-                        purpose="deferred_reply",
-                        now=utcnow(),
-                    )
+            for item in refusal.pending:
+                uow.outbox.add(
+                    chat_id=self.chat_id,
+                    text=item.text,
+                    reply_markup=markup_to_dict(item.markup),
+                    purpose="deferred_reply",
+                    now=utcnow(),
+                    not_before=refusal.not_before,
+                )
             await uow.commit()
-
-
-async def _send_photos(bot: Bot, chat_id: int, file_ids: tuple[str, ...]) -> None:
-    if len(file_ids) == 1:
-        await bot.send_photo(chat_id, file_ids[0])
-        return
-    for start in range(0, len(file_ids), 10):  # an album holds 2-10 items
-        chunk = file_ids[start : start + 10]
-        if len(chunk) == 1:
-            await bot.send_photo(chat_id, chunk[0])
-        else:
-            await bot.send_media_group(chat_id, [InputMediaPhoto(f) for f in chunk])
-
-
-def _fit(text: str) -> str:
-    """Stay inside Telegram's limit even if a template and user text together overflow."""
-    limit = MessageLimit.MAX_TEXT_LENGTH
-    return text if len(text) <= limit - 100 else text[: limit - 200] + "…"
 
 
 TurnHandler = Callable[[Turn], Awaitable[None]]

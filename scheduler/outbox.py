@@ -10,19 +10,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
 from bot.clock import utcnow
 from bot.domain.tickets import EventKind
-from storage.models import OutboxMessage, TicketEvent
+from bot.markup import markup_from_dict
+from storage.models import OutboxMessage, OutboxStatus, TicketEvent
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,17 +34,31 @@ class RetryPolicy:
         return min(self.base * (2 ** max(attempts - 1, 0)), self.ceiling)
 
 
-def markup_from_dict(data: dict[str, Any] | None) -> ReplyMarkup | None:
-    """Rebuild whichever keyboard was queued (inline, reply, or a keyboard removal)."""
-    if not data:
-        return None
-    if "inline_keyboard" in data:
-        return InlineKeyboardMarkup.de_json(data, None)
-    if "keyboard" in data:
-        return ReplyKeyboardMarkup.de_json(data, None)
-    if data.get("remove_keyboard"):
-        return ReplyKeyboardRemove()
-    return None
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one attempt to send a row came to, as the columns to store."""
+
+    status: OutboxStatus
+    error: str | None = None
+    not_before: datetime | None = None
+    attempts: int | None = None
+    sent_at: datetime | None = None
+    message_id: int | None = None
+
+    def values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "status": self.status.value,
+            "lease_until": None,
+            "last_error": self.error,
+        }
+        if self.not_before is not None:
+            values["not_before"] = self.not_before
+        if self.attempts is not None:
+            values["attempts"] = self.attempts
+        if self.status is OutboxStatus.SENT:
+            values["sent_at"] = self.sent_at
+            values["telegram_message_id"] = self.message_id
+        return values
 
 
 @dataclass
@@ -78,7 +91,7 @@ class Pacing:
             self._last = {c: t for c, t in self._last.items() if t > cutoff}
 
 
-def _undeliverable(row: OutboxMessage, outcome: dict[str, Any]) -> TicketEvent:
+def _undeliverable(row: OutboxMessage, error: str | None) -> TicketEvent:
     """The desk sees in the item's timeline that someone could not be told."""
     return TicketEvent(
         ticket_id=row.ticket_id,
@@ -86,7 +99,7 @@ def _undeliverable(row: OutboxMessage, outcome: dict[str, Any]) -> TicketEvent:
         kind=EventKind.UNDELIVERABLE.value,
         actor_kind="system",
         actor_id=None,
-        note=f"{row.purpose}: {outcome.get('last_error')}",
+        note=f"{row.purpose}: {error}",
     )
 
 
@@ -146,35 +159,32 @@ class OutboxSender:
         return await self._deliver(rows) if rows else 0
 
     async def _deliver(self, rows: list[OutboxMessage]) -> int:
+        """Each row's outcome is stored on its own: one bad row never holds up the rest."""
         delivered = 0
         for row in rows:
             wait = self.pacing.wait_for(row.chat_id, utcnow())
             if wait is not None:
                 # Over Telegram's rate: try again shortly, without using up a retry.
-                outcome: dict[str, Any] = {
-                    "status": "pending",
-                    "not_before": wait,
-                    "lease_until": None,
-                    "attempts": row.attempts - 1,
-                }
+                outcome = Outcome(OutboxStatus.PENDING, not_before=wait, attempts=row.attempts - 1)
             else:
                 outcome = await self._send(row)
-                if outcome["status"] == "sent":
+                if outcome.status is OutboxStatus.SENT:
                     self.pacing.sent(row.chat_id, utcnow())
-            async with UnitOfWork(self.sessions) as uow:
-                await uow.outbox.finish(row.id, **outcome)
-                if outcome["status"] == "undeliverable" and row.ticket_id is not None:
-                    uow.tickets.add_event(_undeliverable(row, outcome))
-                await uow.commit()
-            delivered += outcome.get("status") == "sent"
+            await self._record(row, outcome)
+            delivered += outcome.status is OutboxStatus.SENT
         return delivered
 
-    async def _send(self, row: OutboxMessage) -> dict[str, Any]:
+    async def _record(self, row: OutboxMessage, outcome: Outcome) -> None:
+        async with UnitOfWork(self.sessions) as uow:
+            await uow.outbox.finish(row.id, **outcome.values())
+            if outcome.status is OutboxStatus.UNDELIVERABLE and row.ticket_id is not None:
+                uow.tickets.add_event(_undeliverable(row, outcome.error))
+            await uow.commit()
+
+    async def _send(self, row: OutboxMessage) -> Outcome:
         now = utcnow()
-        markup = (
-            InlineKeyboardMarkup.de_json(row.reply_markup, self.bot) if row.reply_markup else None
-        )
         try:
+            markup = markup_from_dict(row.reply_markup)
             message = await self.bot.send_message(
                 row.chat_id, row.text, parse_mode=ParseMode.HTML, reply_markup=markup
             )
@@ -185,31 +195,27 @@ class OutboxSender:
         except TimedOut as exc:
             # Telegram may have delivered it: resending blindly is how duplicates happen.
             log.warning("outbox %s: outcome unknown after timeout", row.id)
-            return {"status": "unknown", "lease_until": None, "last_error": str(exc)}
+            return Outcome(OutboxStatus.UNKNOWN, error=str(exc))
         except Forbidden as exc:
-            return {"status": "undeliverable", "lease_until": None, "last_error": exc.message}
+            return Outcome(OutboxStatus.UNDELIVERABLE, error=exc.message)
         except BadRequest as exc:
-            status = "undeliverable" if "chat not found" in exc.message.lower() else "failed"
+            gone = "chat not found" in exc.message.lower()
             log.error("outbox %s refused by Telegram: %s", row.id, exc.message)
-            return {"status": status, "lease_until": None, "last_error": exc.message}
+            return Outcome(
+                OutboxStatus.UNDELIVERABLE if gone else OutboxStatus.FAILED, exc.message
+            )
         except (NetworkError, TelegramError) as exc:
             if row.attempts >= self.retry.max_attempts:
-                return {"status": "failed", "lease_until": None, "last_error": str(exc)}
+                return Outcome(OutboxStatus.FAILED, error=str(exc))
             return self._later(row, now + self.retry.delay(row.attempts), exc)
-        return {
-            "status": "sent",
-            "sent_at": now,
-            "lease_until": None,
-            "telegram_message_id": message.message_id,
-            "last_error": None,
-        }
+        except Exception as exc:
+            # A row that cannot even be built (a bad stored keyboard, say) will not get
+            # better by retrying: it is failed with its reason, for an operator to see.
+            log.exception("outbox %s cannot be sent", row.id)
+            return Outcome(OutboxStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        return Outcome(OutboxStatus.SENT, sent_at=now, message_id=message.message_id)
 
     @staticmethod
-    def _later(row: OutboxMessage, when: Any, exc: Exception) -> dict[str, Any]:
+    def _later(row: OutboxMessage, when: datetime, exc: Exception) -> Outcome:
         log.info("outbox %s deferred: %s", row.id, exc)
-        return {
-            "status": "pending",
-            "not_before": when,
-            "lease_until": None,
-            "last_error": str(exc),
-        }
+        return Outcome(OutboxStatus.PENDING, error=str(exc), not_before=when)

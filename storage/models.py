@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -223,6 +224,17 @@ class Dialogue(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class OutboxStatus(StrEnum):
+    """Where a queued message stands; `unknown`, `failed` and `undeliverable` need a look."""
+
+    PENDING = "pending"  # waiting for its time (not_before)
+    SENDING = "sending"  # claimed by a sender until lease_until
+    SENT = "sent"
+    UNKNOWN = "unknown"  # timed out: Telegram may or may not have delivered it
+    UNDELIVERABLE = "undeliverable"  # the person blocked the bot, or the chat is gone
+    FAILED = "failed"  # Telegram refused it for good, or it could not be built
+
+
 class OutboxMessage(Base):
     """A message owed to someone, written with the change that caused it."""
 
@@ -235,7 +247,7 @@ class OutboxMessage(Base):
     reply_markup: Mapped[dict[str, Any] | None]
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     purpose: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime]
     lease_until: Mapped[datetime | None]

@@ -127,6 +127,7 @@ class DeskHarness:
             settings, request=SimRequest(api), updates_request=SimRequest(api)
         )
         self.desk: Desk = self.application.bot_data["desk"]
+        self.expected_refusals: set[str] = {"bot was blocked by the user"}
         self.sim = TelegramSim(api, self.application, after_update=self.deliver)
 
     async def deliver(self) -> int:
@@ -144,6 +145,19 @@ class DeskHarness:
     async def __aexit__(self, *exc: object) -> None:
         await self.application.shutdown()
         await shutdown(self.application)
+        if exc[0] is None:
+            self.assert_no_refusals()
+
+    def assert_no_refusals(self) -> None:
+        """Telegram refuses a bad request (an edit that changes nothing, a second answer to a
+        callback query, a text too long …); the bot must never make one. Refusals a test
+        provokes on purpose (a blocked person) are listed in `expected_refusals`."""
+        unexpected = [
+            refusal
+            for refusal in self.api.refusals
+            if not any(allowed in refusal[2] for allowed in self.expected_refusals)
+        ]
+        assert not unexpected, f"the bot made requests Telegram refuses: {unexpected}"
 
     async def column(self, sql: str, **params: object) -> list[object]:
         async with self.desk.engine.connect() as conn:

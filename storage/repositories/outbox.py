@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, OutboxStatus
 from storage.repositories._common import is_postgres
+
+PENDING, SENDING = OutboxStatus.PENDING.value, OutboxStatus.SENDING.value
 
 
 def _claim_outbox(skip_locked: bool) -> Any:
@@ -19,8 +21,10 @@ def _claim_outbox(skip_locked: bool) -> Any:
         select(OutboxMessage.id)
         .where(
             or_(
-                (OutboxMessage.status == "pending") & (OutboxMessage.not_before <= now),
-                (OutboxMessage.status == "sending") & (OutboxMessage.lease_until <= now),
+                (OutboxMessage.status == OutboxStatus.PENDING.value)
+                & (OutboxMessage.not_before <= now),
+                (OutboxMessage.status == OutboxStatus.SENDING.value)
+                & (OutboxMessage.lease_until <= now),
             )
         )
         .order_by(OutboxMessage.id)
@@ -32,7 +36,7 @@ def _claim_outbox(skip_locked: bool) -> Any:
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(due.scalar_subquery()))
         .values(
-            status="sending",
+            status=OutboxStatus.SENDING.value,
             lease_until=bindparam("lease_until", type_=moment),
             attempts=OutboxMessage.attempts + 1,
         )
@@ -58,6 +62,7 @@ class OutboxRepository:
         now: datetime,
         reply_markup: dict[str, Any] | None = None,
         ticket_id: int | None = None,
+        not_before: datetime | None = None,
     ) -> OutboxMessage:
         row = OutboxMessage(
             chat_id=chat_id,
@@ -65,14 +70,15 @@ class OutboxRepository:
             reply_markup=reply_markup,
             purpose=purpose,
             ticket_id=ticket_id,
-            status="pending",
+            status=OutboxStatus.PENDING.value,
             attempts=0,
-            not_before=now,
+            not_before=not_before or now,
             created_at=now,
         )
         if self.lease is not None:
             # Written already claimed by this process, which sends it right after commit.
-            row.status, row.lease_until, row.attempts = "sending", now + self.lease, 1
+            row.status, row.lease_until = OutboxStatus.SENDING.value, now + self.lease
+            row.attempts = 1
             self.leased.append(row)
         self.session.add(row)
         return row
@@ -92,11 +98,11 @@ class OutboxRepository:
             update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
         )
 
-    async def by_status(self, status: str) -> list[OutboxMessage]:
+    async def by_status(self, status: OutboxStatus) -> list[OutboxMessage]:
         return list(
             await self.session.scalars(
                 select(OutboxMessage)
-                .where(OutboxMessage.status == status)
+                .where(OutboxMessage.status == status.value)
                 .order_by(OutboxMessage.id)
             )
         )

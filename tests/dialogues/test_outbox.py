@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from datetime import timedelta
 
+import pytest
 import time_machine
 
+from bot.__main__ import main
 from bot.clock import utcnow
 from bot.config import Settings
 from scheduler.outbox import Pacing
 from storage.uow import UnitOfWork
 from tests.conftest import DeskHarness
 from tests.dialogues.helpers import fill_complaint, register
-from tests.sim import FakeBotAPI, NetworkDown, RetryAfter, ServerError, TimeoutAfterDelivery
+from tests.sim import (
+    FakeBotAPI,
+    NetworkDown,
+    Persona,
+    RetryAfter,
+    ServerError,
+    TimeoutAfterDelivery,
+)
 
 
 def acks(harness: DeskHarness, chat: int) -> list[str]:
@@ -161,3 +172,90 @@ async def test_undeliverable_notice_is_written_to_the_items_timeline(
         await harness.scalar("select count(*) from ticket_events where kind = 'undeliverable'")
         == 1
     )
+
+
+async def _reach_phone_step(li: Persona) -> None:
+    await li.says("/start")
+    await li.taps("English")
+    await li.says("Li Lei")
+    await li.says("3-1202")
+
+
+MARKUP_KINDS = {
+    # kind: (what the person does first, what triggers the deferred reply, the text expected)
+    "reply_keyboard": (register, lambda li: li.says("/menu"), "What can we do for you?"),
+    "inline_keyboard": (register, lambda li: li.taps("📝 Complaint"), "We are sorry"),
+    "keyboard_removal": (_reach_phone_step, lambda li: li.shares_contact(), "Phone: +86"),
+    "none": (register, lambda li: li.says("/nonsense"), "Sorry, I don't know that command"),
+}
+
+
+@pytest.mark.parametrize("kind", list(MARKUP_KINDS))
+async def test_every_markup_kind_survives_a_429_and_is_delivered_once(
+    harness: DeskHarness, kind: str
+) -> None:
+    before, action, expected = MARKUP_KINDS[kind]
+    li = harness.sim.user(4100, language_code="en")
+    await before(li)
+    already = len(li.transcript)
+    harness.api.inject(RetryAfter(5), method="sendMessage", chat_id=4100)
+    await action(li)
+    assert not any(m.body.startswith(expected) for m in li.transcript[already:])
+    with time_machine.travel(utcnow() + timedelta(seconds=6), tick=False):
+        await harness.deliver()
+        await harness.deliver()
+    delivered = [m for m in li.transcript[already:] if m.body.startswith(expected)]
+    assert len(delivered) == 1, [m.body for m in li.transcript[already:]]
+    markup = delivered[0].reply_markup
+    if kind == "reply_keyboard":
+        assert markup is not None
+        assert "keyboard" in markup
+        assert harness.api.reply_keyboard(4100) == markup  # the person has the menu back
+    elif kind == "inline_keyboard":
+        assert markup is not None
+        assert delivered[0].inline_buttons()
+        await li.taps("Fees")  # the deferred buttons work
+        assert "describe what happened" in li.last_text
+    elif kind == "keyboard_removal":
+        assert markup == {"remove_keyboard": True}
+        assert harness.api.reply_keyboard(4100) is None
+    else:
+        assert markup is None
+    statuses = await harness.column("select status from outbox order by id")
+    assert statuses
+    assert set(statuses) == {"sent"}
+
+
+def test_a_row_that_cannot_be_built_fails_alone_and_is_reported(
+    migrated: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def scenario() -> list[object]:
+        async with DeskHarness(FakeBotAPI(), migrated) as desk:
+            desk.expected_refusals.add("message is too long")
+            li = desk.sim.user(4200, language_code="en")
+            await register(li)
+            desk.sim.after_update = None
+            async with UnitOfWork(desk.desk.sessions) as uow:
+                now = utcnow()
+                uow.outbox.add(
+                    chat_id=4200,
+                    text="broken",
+                    purpose="test",
+                    now=now,
+                    reply_markup={"bogus": True},
+                )
+                uow.outbox.add(chat_id=4200, text="x" * 5000, purpose="test", now=now)
+                uow.outbox.add(chat_id=4200, text="behind them", purpose="test", now=now)
+                await uow.commit()
+            await desk.deliver()
+            assert [m.body for m in li.transcript][-1] == "behind them"
+            return await desk.column("select status from outbox where purpose='test' order by id")
+
+    assert asyncio.run(scenario()) == ["failed", "failed", "sent"]
+    monkeypatch.setenv("BOT_TOKEN", migrated.bot_token.get_secret_value())
+    monkeypatch.setenv("DATABASE_URL", migrated.database_url)
+    assert main(["outbox"]) == 0
+    report = capsys.readouterr().out
+    assert re.search(r"failed\s+2", report)
+    assert "unknown kind" in report
+    assert "Message is too long" in report

@@ -19,6 +19,7 @@ from bot.policy import load_policy
 from bot.services.residents import Profile, save_profile
 from bot.services.tickets import Filed, file_ticket
 from storage.db import create_engine, create_sessionmaker
+from storage.models import OutboxStatus
 from storage.uow import UnitOfWork
 
 NOW = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)  # 00:30 on the 25th in Shanghai
@@ -126,7 +127,7 @@ async def test_filing_stores_ticket_events_photos_and_outbox_atomically(
         assert ticket.created_at == NOW
         assert ticket.first_answer_due_at == NOW + timedelta(hours=1)
         assert len(await uow.tickets.events(ticket.id)) == 1
-        pending = await uow.outbox.by_status("pending")
+        pending = await uow.outbox.by_status(OutboxStatus.PENDING)
         assert [row.text for row in pending] == [f"ack {filed.reference}"]
 
 

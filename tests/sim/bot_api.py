@@ -283,6 +283,8 @@ class FakeBotAPI:
             self._events: list[tuple[int, SentMessage]] = []
             self._reply_keyboards: dict[int, dict[str, Any]] = {}
             self.calls: list[tuple[str, dict[str, Any]]] = []
+            # Requests refused for what they asked (4xx), not for an injected fault.
+            self.refusals: list[tuple[str, int, str]] = []
             self.callback_answers: dict[str, dict[str, Any]] = {}
             self.commands: dict[str, list[dict[str, Any]]] = {}  # by language, any scope
             self.scoped_commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -482,6 +484,8 @@ class FakeBotAPI:
                 result = self._dispatch(name, params, fault)
             except BotAPIError as exc:
                 answer: tuple[int, dict[str, Any]] = exc.status, exc.body()
+                if fault is None and 400 <= exc.status < 500:
+                    self.refusals.append((method, exc.status, exc.description))
             else:
                 answer = 200, {"ok": True, "result": copy.deepcopy(result)}
             finally:
