@@ -1,17 +1,32 @@
-"""Texts for people, looked up by key in gettext catalogues (locales/<lang>/LC_MESSAGES)."""
+"""Texts for people, looked up by key in gettext catalogues (locales/<lang>/LC_MESSAGES).
+
+Counts use the catalogue's own plural forms (`ngettext`); dates, times and durations are
+formatted for the reader's language by Babel, never by hand.
+"""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_skeleton
+from babel.messages.catalog import Message
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import Translations
+from babel.units import format_unit
 
 from bot.config import ConfigError
 
 LOCALES_DIR = Path(__file__).resolve().parents[1] / "locales"
 LANGUAGES = ("zh_Hans", "en")
 DOMAIN = "messages"
+BABEL_LOCALES = {"zh_Hans": "zh_Hans_CN", "en": "en"}
 
 
 def language_from_telegram(code: str | None, default: str) -> str:
@@ -27,37 +42,128 @@ def language_from_telegram(code: str | None, default: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class _Language:
+    """One language's catalogue and the Babel locale that formats its numbers and dates."""
+
+    translations: Translations
+    locale: Locale
+    keys: frozenset[str]
+    plural_keys: frozenset[str]
+    forms: dict[str, tuple[str, ...]]  # every form of every text, for checks
+
+
+@dataclass(frozen=True, slots=True)
 class Catalogues:
     """All catalogues in memory: lookups happen on every reply, so no file I/O there."""
 
-    messages: dict[str, dict[str, str]]
+    languages: dict[str, _Language]
     default: str = "zh_Hans"
 
-    def t(self, language: str, key: str, /, **values: object) -> str:
-        catalogue = self.messages.get(language) or self.messages[self.default]
-        template = catalogue.get(key) or self.messages[self.default].get(key)
-        if template is None:
+    def _language(self, language: str) -> _Language:
+        return self.languages.get(language) or self.languages[self.default]
+
+    def t(self, language: str, key: str, /, **values: Any) -> str:
+        """The text for `key`; a plural entry takes the form its language uses for `count`."""
+        found = self._language(language)
+        if key not in found.keys and key not in found.plural_keys:
+            found = self.languages[self.default]
+        if key in found.plural_keys:
+            if not isinstance(values.get("count"), int):
+                raise KeyError(f"text {key!r} needs an integer count")
+            template = found.translations.ngettext(key, key, values["count"])
+        elif key in found.keys:
+            template = found.translations.gettext(key)
+        else:
             raise KeyError(f"text {key!r} is in no catalogue")
         return template.format(**values) if values else template
 
     def keys(self, language: str) -> set[str]:
-        return set(self.messages[language])
+        found = self.languages[language]
+        return set(found.keys | found.plural_keys)
+
+    def forms(self, language: str, key: str) -> tuple[str, ...]:
+        """Every form of a text (one, or one per plural form of the language)."""
+        return self.languages[language].forms[key]
 
     def all_variants(self, key: str) -> set[str]:
         """The text of one key in every language (to recognise a tapped menu button)."""
-        return {m[key] for m in self.messages.values() if key in m}
+        return {
+            found.translations.gettext(key)
+            for found in self.languages.values()
+            if key in found.keys
+        }
+
+    # --- numbers, dates and durations, in the reader's language ---
+    def locale(self, language: str) -> Locale:
+        return self._language(language).locale
+
+    def moment(self, language: str, value: datetime, tz: ZoneInfo) -> str:
+        """A point in time as people read it: "Tue, Nov 24, 19:30" / "11月24日周二 19:30"."""
+        locale = self.locale(language)
+        day = format_skeleton("MMMEd", value, tzinfo=tz, locale=locale)
+        time = format_skeleton("Hm", value, tzinfo=tz, locale=locale)
+        pattern = str(locale.datetime_formats["short"])
+        return pattern.replace("{1}", day).replace("{0}", time)
+
+    def day(self, language: str, value: date) -> str:
+        """A calendar day: "Tue, Nov 24, 2026" / "2026年11月24日周二"."""
+        return format_skeleton("yMMMEd", value, locale=self.locale(language))
+
+    def duration(self, language: str, value: timedelta) -> str:
+        """A span as a promise is stated: "1 hour", "3 hours", "2 days", "30 minutes"."""
+        minutes = value.total_seconds() / 60
+        if minutes >= 48 * 60 and minutes % (24 * 60) == 0:
+            amount, unit = minutes / (24 * 60), "duration-day"
+        elif minutes >= 60:
+            amount, unit = minutes / 60, "duration-hour"
+        else:
+            amount, unit = minutes, "duration-minute"
+        number: int | float = int(amount) if amount == int(amount) else round(amount, 1)
+        locale = self.locale(language)
+        text = format_unit(number, unit, length="long", locale=locale)
+        if unit in text:  # CLDR lacks some long forms (Chinese): the short one reads the same
+            text = format_unit(number, unit, length="short", locale=locale)
+        return text
+
+
+def _finished(message: Message) -> bool:
+    if message.fuzzy:
+        return False
+    if isinstance(message.string, tuple):
+        return all(message.string)
+    return bool(message.string)
+
+
+def _load_language(path: Path, language: str) -> _Language:
+    try:
+        with path.open("rb") as handle:
+            catalogue = read_po(handle, locale=BABEL_LOCALES[language])
+    except FileNotFoundError:
+        raise ConfigError(f"translation catalogue {path} is missing") from None
+    # Only finished entries count: a fuzzy or empty one falls back to the default language.
+    done = [m for m in catalogue if m.id and _finished(m)]
+    for unfinished in [m.id for m in catalogue if m.id and not _finished(m)]:
+        catalogue.delete(unfinished)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue)
+    compiled.seek(0)
+    return _Language(
+        translations=Translations(compiled, domain=DOMAIN),
+        locale=Locale.parse(BABEL_LOCALES[language]),
+        keys=frozenset(str(m.id) for m in done if isinstance(m.id, str)),
+        plural_keys=frozenset(str(m.id[0]) for m in done if isinstance(m.id, tuple)),
+        forms={
+            str(m.id[0] if isinstance(m.id, tuple) else m.id): tuple(m.string)
+            if isinstance(m.string, tuple)
+            else (str(m.string),)
+            for m in done
+        },
+    )
 
 
 def load_catalogues(directory: Path = LOCALES_DIR, default: str = "zh_Hans") -> Catalogues:
-    messages: dict[str, dict[str, str]] = {}
-    for language in LANGUAGES:
-        path = directory / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-        try:
-            with path.open("rb") as handle:
-                catalogue = read_po(handle, locale=language.replace("_Hans", "_Hans_CN"))
-        except FileNotFoundError:
-            raise ConfigError(f"translation catalogue {path} is missing") from None
-        messages[language] = {
-            str(m.id): str(m.string) for m in catalogue if m.id and m.string and not m.fuzzy
-        }
-    return Catalogues(messages=messages, default=default)
+    languages = {
+        language: _load_language(directory / language / "LC_MESSAGES" / f"{DOMAIN}.po", language)
+        for language in LANGUAGES
+    }
+    return Catalogues(languages=languages, default=default)

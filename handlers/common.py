@@ -25,8 +25,8 @@ async def _remind_dialogue(turn: Turn) -> None:
 def _note_expired(turn: Turn) -> None:
     if turn.expired is not None:
         title = _flow_title(turn, turn.expired.flow)
-        minutes = turn.desk.policy.dialogue.idle_minutes
-        turn.reply(turn.t("common.expired", flow=title, minutes=minutes))
+        idle = turn.desk.texts.duration(turn.language, turn.desk.policy.dialogue.idle)
+        turn.reply(turn.t("common.expired", flow=title, idle=idle))
 
 
 @entry

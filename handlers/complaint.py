@@ -90,7 +90,7 @@ async def on_category(turn: Turn, inp: Input) -> None:
 async def ask_description(turn: Turn) -> None:
     assert turn.dialogue is not None
     key = "suggestion.ask_text" if turn.dialogue.flow == SUGGESTION else "complaint.ask_text"
-    turn.reply(turn.t(key, max=turn.desk.policy.dialogue.max_text_chars))
+    turn.reply(turn.t(key, count=turn.desk.policy.dialogue.max_text_chars))
 
 
 def _keep_photo(turn: Turn, file_id: str | None) -> bool:
@@ -141,12 +141,12 @@ async def on_photos(turn: Turn, inp: Input) -> None:
         await reprompt(turn, Invalid("invalid.need_photo", {"max": limit}))
         return
     if not _keep_photo(turn, inp.photo_file_id):
-        turn.reply(turn.t("invalid.too_many_photos", max=limit))
+        turn.reply(turn.t("invalid.too_many_photos", count=limit))
         await _next(turn)
         return
     count = len(_photos(turn))
     if count >= limit:
-        turn.reply(turn.t("complaint.photos_full", max=limit))
+        turn.reply(turn.t("complaint.photos_full", count=limit))
         await _next(turn)
         return
     markup = InlineKeyboardMarkup([[button(turn, turn.t("button.photos_done"), "done")]])
@@ -251,7 +251,7 @@ async def on_deadline(turn: Turn, inp: Input) -> None:
 
 
 def _date_label(turn: Turn, value: date | None) -> str:
-    return value.isoformat() if value else turn.t("complaint.deadline_none")
+    return turn.day(value) if value else turn.t("complaint.deadline_none")
 
 
 # --- summary and filing ---------------------------------------------------------------------
@@ -336,8 +336,8 @@ async def _file(turn: Turn) -> None:
             key,
             name=turn.esc(resident.name if resident else ""),
             reference=ticket.reference,
-            due=turn.local(due),
-            hours=f"{promise.first_answer_hours:g}",
+            due=turn.desk.texts.moment(language, due, tz),
+            within=turn.desk.texts.duration(language, promise.first_answer),
         )
 
     filed = await file_ticket(

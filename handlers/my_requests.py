@@ -55,7 +55,7 @@ def _event_line(turn: Turn, event: TicketEvent) -> str | None:
     text = turn.t(f"event.{event.kind}", status=turn.t(f"status.{event.status or 'new'}"))
     if shown is Shown.WITH_NOTE and event.note:
         text += f": {turn.esc(event.note[:300])}"
-    return f"{turn.local(event.created_at)} · {text}"
+    return f"{turn.moment(event.created_at)} · {text}"
 
 
 async def show_ticket(turn: Turn, ticket_id: int) -> None:
@@ -79,7 +79,7 @@ async def show_ticket(turn: Turn, ticket_id: int) -> None:
             kind=turn.t(f"kind.{ticket.kind}"),
             category=turn.t(f"category.{ticket.category}") if ticket.category else "—",
             status=_status(turn, ticket),
-            created=turn.local(ticket.created_at),
+            created=turn.moment(ticket.created_at),
             location=location,
             photos=len(ticket.attachments),
             description=turn.esc(ticket.description[:1500]),

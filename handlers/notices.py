@@ -49,8 +49,10 @@ def card_text(desk: Desk, language: str, ticket: Ticket, headline: str | None) -
             category=_t(desk, language, f"category.{ticket.category}") if ticket.category else "—",
             severity=_t(desk, language, f"severity.{ticket.severity or 'unset'}"),
             place=esc(place),
-            requested=ticket.requested_by.isoformat() if ticket.requested_by else "—",
-            due=ticket.first_answer_due_at.astimezone(tz).strftime("%m-%d %H:%M")
+            requested=desk.texts.day(language, ticket.requested_by)
+            if ticket.requested_by
+            else "—",
+            due=desk.texts.moment(language, ticket.first_answer_due_at, tz)
             if ticket.first_answer_due_at
             else "—",
             photos=len(ticket.attachments),

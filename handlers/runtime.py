@@ -7,7 +7,7 @@ import html
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -130,8 +130,15 @@ class Turn:
     def esc(value: object) -> str:
         return html.escape(str(value), quote=False)
 
-    def local(self, moment: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        return moment.astimezone(self.desk.settings.tz).strftime(fmt)
+    def moment(self, value: datetime) -> str:
+        """A time in the person's language and the desk's time zone."""
+        return self.desk.texts.moment(self.language, value, self.desk.settings.tz)
+
+    def day(self, value: date) -> str:
+        return self.desk.texts.day(self.language, value)
+
+    def duration(self, value: timedelta) -> str:
+        return self.desk.texts.duration(self.language, value)
 
     # --- dialogue state ---
     def start(self, flow: str, step: str, data: dict[str, Any] | None = None) -> DialogueState:

@@ -86,7 +86,7 @@ async def _invite_for_zone(turn: Turn, value: str, label: str) -> None:
         turn.t(
             "invite.link",
             link=f"https://t.me/{username}?start={token}",
-            hours=hours,
+            valid=turn.duration(timedelta(hours=hours)),
             role=turn.t(f"role.{spec.role.value}"),
         )
     )

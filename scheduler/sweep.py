@@ -21,7 +21,7 @@ async def expire_idle_dialogues(desk: Desk) -> int:
                     row.language,
                     "common.expired",
                     flow=title,
-                    minutes=desk.policy.dialogue.idle_minutes,
+                    idle=desk.texts.duration(row.language, desk.policy.dialogue.idle),
                 ),
                 purpose="dialogue_expired",
                 now=now,

@@ -31,7 +31,7 @@ def clean_text(text: str | None, *, max_chars: int) -> str | Invalid:
     if value.startswith("/"):
         return Invalid("invalid.command_in_text")
     if len(value) > max_chars:
-        return Invalid("invalid.too_long", {"max": max_chars, "length": len(value)})
+        return Invalid("invalid.too_long", {"count": max_chars, "length": len(value)})
     return value
 
 
@@ -40,7 +40,7 @@ def clean_name(text: str | None) -> str | Invalid:
     value = clean_text(text, max_chars=NAME_MAX)
     if isinstance(value, Invalid):
         if value.reason == "invalid.too_long":
-            return Invalid("invalid.name_too_long", {"max": NAME_MAX})
+            return Invalid("invalid.name_too_long", {"count": NAME_MAX})
         return value
     value = " ".join(value.split())
     if not any(ch.isalpha() for ch in value):
@@ -80,6 +80,6 @@ def parse_requested_date(text: str | None, *, today: date, max_days: int) -> dat
         if value < today:
             return Invalid("invalid.date_past")
         if value > today + timedelta(days=max_days):
-            return Invalid("invalid.date_far", {"days": max_days})
+            return Invalid("invalid.date_far", {"count": max_days})
         return value
     return Invalid("invalid.date")

@@ -47,7 +47,7 @@ async def test_full_complaint_with_photos(harness: DeskHarness, li: Persona) -> 
     assert "Thank you, Li Lei" in ack
     reference = REFERENCE.search(ack)
     assert reference is not None
-    assert "within 1 hour(s)" in ack
+    assert "within 1 hour, by" in ack
 
     row_ref = await harness.scalar("select reference from tickets")
     assert row_ref == reference.group(0)

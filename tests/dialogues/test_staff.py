@@ -373,6 +373,7 @@ async def test_each_person_reads_in_their_own_language(desk: DeskHarness) -> Non
     await wang.taps("没有特别要求")
     await wang.taps("确认")
     assert "您的投诉已登记" in wang.last_text
+    assert "客服人员会在1小时内（" in wang.last_text  # not "1 小时(s)": Babel's own wording
     assert "New item for you" in butler.last_text  # the butler reads English
     await butler.taps("💬 Reply")
     await butler.says("We will fix it this afternoon.")

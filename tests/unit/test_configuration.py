@@ -183,6 +183,11 @@ def test_catalogue_placeholders_agree_between_languages() -> None:
     catalogues = load_catalogues()
     for key in catalogues.keys("en"):
         fields = [
-            set(re.findall(r"{(\w+)}", catalogues.messages[lang][key])) for lang in LANGUAGES
+            {
+                field
+                for form in catalogues.forms(lang, key)
+                for field in re.findall(r"{(\w+)}", form)
+            }
+            for lang in LANGUAGES
         ]
         assert fields[0] == fields[1], key
