@@ -5,12 +5,24 @@ from __future__ import annotations
 import tomllib
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from bot.config import ConfigError
+from bot.domain.references import normalise_prefix
 from bot.domain.staff import Department
 from bot.domain.tickets import Severity, TicketKind
+
+# The one rule for prefixes (bot.domain.references), applied as the policy is read.
+ReferencePrefix = Annotated[str, AfterValidator(normalise_prefix)]
 
 
 class _Strict(BaseModel):
@@ -67,7 +79,7 @@ class StaffPolicy(_Strict):
 
 class Policy(_Strict):
     dialogue: DialoguePolicy = DialoguePolicy()
-    references: dict[TicketKind, str]
+    references: dict[TicketKind, ReferencePrefix]
     categories: Categories
     severity: dict[Severity, SeverityPromise]
     routing: dict[str, Department] = Field(default_factory=dict)
@@ -82,9 +94,7 @@ class Policy(_Strict):
         missing = [s.value for s in Severity if s not in self.severity]
         if missing:
             raise ValueError(f"severity promises missing for {', '.join(missing)}")
-        prefixes = [p for p in self.references.values()]
-        if any(not p.isalnum() or not 1 <= len(p) <= 6 for p in prefixes):
-            raise ValueError("reference prefixes must be 1-6 letters or digits")
+        prefixes = list(self.references.values())
         if len(set(prefixes)) != len(prefixes):
             raise ValueError("reference prefixes must differ per kind")
         unknown = sorted(set(self.routing) - set(self.categories.complaint))

@@ -391,3 +391,23 @@ async def test_an_idle_staff_reply_expires_with_its_own_name(desk: DeskHarness) 
         assert await expire_idle_dialogues(desk.desk) == 1
         await desk.deliver()
     assert "Your item action was left idle for 30 minutes" in butler.last_text
+
+
+async def test_a_policy_prefix_in_lower_case_still_routes_residents_replies(
+    staff_settings: Settings, tmp_path: Path
+) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(
+        (DEFAULTS_DIR / "policy.toml").read_text().replace('complaint = "TS"', 'complaint = "ts"')
+    )
+    settings = staff_settings.model_copy(update={"policy_file": policy})
+    async with DeskHarness(FakeBotAPI(), settings) as desk:
+        butler = await enroll(desk, 8093, "Bai", "Butler", "Customer service", "B")
+        li = desk.sim.user(8193, language_code="en")
+        await register(li)
+        await fill_complaint(li)
+        await li.taps("Confirm")
+        ack = next(m for m in reversed(li.transcript) if "registered as" in m.body)
+        assert "TS-" in ack.body
+        await li.replies_to(ack, "The lift is making a noise too")
+        assert "The lift is making a noise too" in butler.last_text

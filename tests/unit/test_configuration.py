@@ -104,6 +104,18 @@ def test_default_policy_matches_the_house_rules() -> None:
             .replace('suggestion = "JY"', 'suggestion = "TS"'),
             "differ per kind",
         ),
+        (
+            (DEFAULTS_DIR / "policy.toml")
+            .read_text()
+            .replace('complaint = "TS"', 'complaint = "投诉"'),
+            "references.complaint: .*'投诉' must be 1-6 ASCII letters or digits",
+        ),
+        (
+            (DEFAULTS_DIR / "policy.toml")
+            .read_text()
+            .replace('complaint = "TS"', 'complaint = "7S"'),
+            "starting with a letter",
+        ),
     ],
 )
 def test_broken_policy_is_a_clear_error(tmp_path: Path, content: str, message: str) -> None:
@@ -111,6 +123,14 @@ def test_broken_policy_is_a_clear_error(tmp_path: Path, content: str, message: s
     path.write_text(content)
     with pytest.raises(ConfigError, match=message):
         load_policy(path)
+
+
+def test_a_lower_case_prefix_is_stored_as_the_parser_reads_it(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(
+        (DEFAULTS_DIR / "policy.toml").read_text().replace('complaint = "TS"', 'complaint = "ts"')
+    )
+    assert load_policy(path).references[TicketKind.COMPLAINT] == "TS"
 
 
 def test_missing_estate_file_and_bad_estate(tmp_path: Path) -> None:

@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.domain.estate import floor_of, parse_estate, parse_unit_input
 from bot.domain.permissions import TicketScope, Viewer, ViewerKind, can_view
-from bot.domain.references import find_reference, format_reference, looks_like_reference
+from bot.domain.references import (
+    PREFIX_RULE,
+    find_reference,
+    format_reference,
+    looks_like_reference,
+    normalise_prefix,
+)
 from bot.domain.tickets import (
     Draft,
     DraftIncomplete,
@@ -36,6 +44,25 @@ def test_reference_format_is_sequential_and_padded() -> None:
     assert not looks_like_reference("TS-20261123-0007 and more")
     assert find_reference("About your item TS-20261123-0007:") == "TS-20261123-0007"
     assert find_reference("no reference here") is None
+    assert find_reference("您的投诉编号TS-20261123-0007已登记") == "TS-20261123-0007"
+    assert find_reference("ts-20261123-0007 please") == "TS-20261123-0007"
+
+
+@given(prefix=st.from_regex(PREFIX_RULE, fullmatch=True), sequence=st.integers(1, 99_999))
+def test_every_prefix_the_policy_accepts_is_found_again(prefix: str, sequence: int) -> None:
+    """One rule for prefixes: whatever passes the policy check, the parser recognises."""
+    reference = format_reference(normalise_prefix(prefix.lower()), date(2026, 11, 23), sequence)
+    for text in (f"About {reference}:", f"编号{reference}。", reference.lower()):
+        assert find_reference(text) == reference
+
+
+@given(prefix=st.text(min_size=1, max_size=8))
+def test_a_prefix_the_parser_would_miss_is_refused(prefix: str) -> None:
+    try:
+        accepted = normalise_prefix(prefix)
+    except ValueError:
+        return
+    assert find_reference(format_reference(accepted, date(2026, 1, 2), 1)) is not None
     with pytest.raises(ValueError, match="starts at 1"):
         format_reference("TS", date(2026, 11, 23), 0)
 
