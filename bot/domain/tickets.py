@@ -142,8 +142,8 @@ def open_ticket(
 ) -> NewTicket:
     """Turn a checked draft into a new ticket with its clocks started.
 
-    Until staff classify it, an item carries the *general* promise; a resident's own
-    earlier deadline wins over the policy's resolution time.
+    Until staff classify it, an item carries the *general* promise. The resident's own
+    "solve by" date is recorded and shown to staff; it does not move the due times yet.
     """
     check_draft(draft, categories)
     resolve_due: datetime | None = None
