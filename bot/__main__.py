@@ -64,7 +64,7 @@ def _run(settings: Settings, application: Application) -> None:
 
 
 async def _load_estate(settings: Settings, path: Path) -> int:
-    from bot.domain.estate import load_estate
+    from bot.files import load_estate
     from storage.db import create_engine, create_sessionmaker
     from storage.uow import UnitOfWork
 

@@ -11,7 +11,8 @@ from telegram.request import BaseRequest
 import handlers
 from bot.config import SAMPLE_ESTATE, ConfigError, Settings
 from bot.desk import Desk
-from bot.domain.estate import EstatePlan, load_estate
+from bot.domain.estate import EstatePlan
+from bot.files import load_estate
 from bot.i18n import load_catalogues
 from bot.policy import load_policy
 from scheduler.outbox import OutboxSender

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram.ext import Application
 
 from bot.config import Settings
 from bot.domain.estate import EstatePlan
 from bot.i18n import Catalogues
 from bot.policy import Policy
+from bot.views import Views
+from storage.models import OutboxMessage
 
-if TYPE_CHECKING:
-    from scheduler.outbox import OutboxSender
+
+class Outbox(Protocol):
+    """The process's outbox sender (scheduler.outbox.OutboxSender), as the app uses it."""
+
+    def hand_over(self, rows: list[OutboxMessage], application: Application) -> None:
+        """Take rows this process queued, to send right after their update committed."""
+
+    async def deliver_due(self) -> int:
+        """Send everything due; returns how many were delivered."""
 
 
 @dataclass(slots=True)
@@ -24,7 +34,11 @@ class Desk:
     texts: Catalogues
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    outbox: OutboxSender | None = None
+    outbox: Outbox | None = None
+    views: Views = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.views = Views(self.texts, self.settings.tz)
 
     def t(self, language: str, key: str, /, **values: object) -> str:
         return self.texts.t(language, key, **values)

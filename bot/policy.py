@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -18,8 +17,10 @@ from pydantic import (
 
 from bot.config import ConfigError
 from bot.domain.references import normalise_prefix
-from bot.domain.staff import Department
+from bot.domain.routing import Ownership
+from bot.domain.staff import Department, Role
 from bot.domain.tickets import Severity, TicketKind
+from bot.files import read_toml
 
 # The one rule for prefixes (bot.domain.references), applied as the policy is read.
 ReferencePrefix = Annotated[str, AfterValidator(normalise_prefix)]
@@ -72,6 +73,24 @@ class Categories(_Strict):
         return self
 
 
+class OwnershipPolicy(_Strict):
+    """首问责任制: who owns an item filed in the bot, and who takes it when nobody does."""
+
+    zone_owner_role: Role = Role.BUTLER
+    fallback_department: Department = Department.CUSTOMER_SERVICE
+    fallback_roles: list[Role] = Field(
+        default_factory=lambda: [Role.AGENT, Role.SUPERVISOR], min_length=1
+    )
+
+    @property
+    def rule(self) -> Ownership:
+        return Ownership(
+            zone_owner_role=self.zone_owner_role,
+            fallback_department=self.fallback_department,
+            fallback_roles=frozenset(self.fallback_roles),
+        )
+
+
 class StaffPolicy(_Strict):
     invite_hours: int = Field(default=72, ge=1, le=24 * 30)
     sign_with_name: bool = False
@@ -83,6 +102,7 @@ class Policy(_Strict):
     categories: Categories
     severity: dict[Severity, SeverityPromise]
     routing: dict[str, Department] = Field(default_factory=dict)
+    ownership: OwnershipPolicy = OwnershipPolicy()
     staff: StaffPolicy = StaffPolicy()
 
     def department_for(self, category: str | None) -> Department:
@@ -111,12 +131,7 @@ class Policy(_Strict):
 
 def load_policy(path: Path) -> Policy:
     """Read and validate the policy file, failing with one readable line."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"policy file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"policy file {path} is not valid TOML: {exc}") from None
+    raw = read_toml(path, "policy file")
     try:
         return Policy.model_validate(raw)
     except ValidationError as exc:

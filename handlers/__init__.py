@@ -1,33 +1,25 @@
-"""Telegram edges. `register` is the single ordered list of handlers: order matters."""
+"""Telegram edges. `register` adds every feature's handlers in one ordered list: order
+matters, since the first handler that matches an update takes it.
+
+A feature is a module with a `HANDLERS` list (its commands and the callback-data pattern
+of its buttons), its dialogues registered with `handlers.dialogue.register_flow` and its
+main-menu entries with `handlers.menu.add`. Adding one means adding it to FEATURES.
+"""
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application
 
-from handlers import common
+from handlers import cards, complaint, fallbacks, intake, my_requests, onboarding, staff, start
 from handlers.errors import on_error
 
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+FEATURES = (start, onboarding, complaint, my_requests, staff, intake, cards)
+# Commands everyone sees in Telegram's menu; staff get their own list on enrollment.
+BOT_COMMANDS = ("start", "menu", "profile", "help", "cancel")
 
 
 def register(application: Application) -> None:
-    application.add_handlers(
-        [
-            CommandHandler("start", common.start, filters=PRIVATE),
-            CommandHandler("help", common.help_command, filters=PRIVATE),
-            CommandHandler("cancel", common.cancel, filters=PRIVATE),
-            CommandHandler("profile", common.profile, filters=PRIVATE),
-            CommandHandler("menu", common.menu, filters=PRIVATE),
-            CommandHandler("invite", common.invite, filters=PRIVATE),
-            CommandHandler("staff", common.staff_list, filters=PRIVATE),
-            CommandHandler("new", common.new_item, filters=PRIVATE),
-            CommandHandler("ticket", common.ticket, filters=PRIVATE),
-            CallbackQueryHandler(common.on_button),
-            MessageHandler(PRIVATE & filters.COMMAND, common.unknown_command),
-            MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, common.on_message),
-        ]
-    )
+    for feature in FEATURES:
+        application.add_handlers(feature.HANDLERS)
+    application.add_handlers(fallbacks.HANDLERS)  # last: what no feature claimed
     application.add_error_handler(on_error)
-
-
-BOT_COMMANDS = ("start", "menu", "profile", "help", "cancel")

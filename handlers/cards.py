@@ -1,119 +1,168 @@
-"""Items as cards: /ticket, the one-tap actions, and the short dialogues some actions need."""
+"""Items as cards: /ticket, the one-tap actions, and the short dialogues some actions need.
+
+A tap is decoded (bot.views.card.CardTap), checked by the services against the permission
+rules and the item's state, and the card is redrawn only when what it shows has changed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+
 from telegram import Message
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.domain.permissions import Action, can
 from bot.domain.staff import Department
-from bot.domain.tickets import Nature, Severity
-from bot.domain.validation import Invalid, clean_text
-from bot.domain.workflow import Classification, WaitingReason
-from bot.services import workflow
-from bot.services.workflow import ActionContext, Refused, scope_of, viewer_of
+from bot.domain.tickets import Nature, Severity, WaitingReason
+from bot.domain.workflow import Classification
+from bot.services import items, workflow
+from bot.services.notifier import Notifier
+from bot.services.workflow import ActionContext, Refused
+from bot.views.card import CardAction, CardTap
 from handlers import dialogue
-from handlers.dialogue import Flow, Step, button, choice_step, goto, keep, reprompt, tapped
-from handlers.keyboards import grid
-from handlers.notices import card_markup, card_text, queue
+from handlers.common import PRIVATE, refuse
+from handlers.dialogue import (
+    Flow,
+    Step,
+    button,
+    choice_step,
+    goto,
+    keep,
+    reprompt,
+    tapped,
+    text_step,
+)
+from handlers.dialogue import data as _data
+from handlers.keyboards import grid, markup_of, show
 from handlers.output import fingerprint_of
-from handlers.runtime import Input, InputKind, Turn
-from handlers.staff import current_staff, refuse
-from storage.models import Staff
+from handlers.runtime import Input, Turn, entry
 
-STAFF_INPUT = "st"
-TEXT_ACTIONS = {
-    "rep": "staff.ask_reply",
-    "note": "staff.ask_note",
-    "res": "staff.ask_result",
-    "back": "staff.ask_send_back",
-    "explain": "staff.ask_explanation",
+STAFF_INPUT = "staff_input"
+
+
+class Ask(StrEnum):
+    """What the short dialogue after a card tap asks for."""
+
+    REPLY = "reply"
+    NOTE = "note"
+    RESULT = "result"
+    SEND_BACK = "send_back"
+    EXPLAIN = "explain"  # out of scope: the explanation the resident will read
+
+
+QUESTIONS = {
+    Ask.REPLY: "staff.ask_reply",
+    Ask.NOTE: "staff.ask_note",
+    Ask.RESULT: "staff.ask_result",
+    Ask.SEND_BACK: "staff.ask_send_back",
+    Ask.EXPLAIN: "staff.ask_explanation",
 }
+# Taps that need more input first: the dialogue step each one starts at.
+NEEDS_INPUT = {
+    CardAction.REPLY: ("text", Ask.REPLY),
+    CardAction.NOTE: ("text", Ask.NOTE),
+    CardAction.RESOLVE: ("text", Ask.RESULT),
+    CardAction.SEND_BACK: ("text", Ask.SEND_BACK),
+    CardAction.CLASSIFY: ("nature", None),
+    CardAction.TRANSFER: ("transfer", None),
+    CardAction.WAIT: ("wait", None),
+}
+Run = Callable[[ActionContext, int], Awaitable[None]]
+
+
+def _context(turn: Turn) -> ActionContext:
+    assert turn.staff is not None
+    return ActionContext(
+        turn.uow, turn.staff, turn.now, turn.desk.policy, Notifier(turn.uow, turn.views)
+    )
 
 
 # --- /ticket and the card --------------------------------------------------------------------
+@entry
 async def ticket_command(turn: Turn) -> None:
-    staff = await current_staff(turn)
-    if staff is None:
+    """Open an item's card by reference: /ticket TS-20261124-0001."""
+    if turn.staff is None:
         refuse(turn)
         return
     text = turn.update.effective_message.text if turn.update.effective_message else ""
     parts = (text or "").split()
-    ticket = await turn.uow.tickets.by_reference(parts[1].upper()) if len(parts) > 1 else None
-    if ticket is None or not can(viewer_of(staff), Action.VIEW, scope_of(ticket)):
+    ticket_id = await items.find(turn.uow, turn.staff, parts[1]) if len(parts) > 1 else None
+    screen = (
+        await items.card_for(turn.uow, turn.views, turn.staff, ticket_id) if ticket_id else None
+    )
+    if screen is None:
         turn.reply(turn.t("staff.ticket_not_found"))
         return
-    turn.reply(
-        card_text(turn.desk, turn.language, ticket, None),
-        card_markup(turn.desk, turn.language, ticket),
-    )
+    show(turn, screen)
 
 
-async def card_action(turn: Turn, value: str) -> None:
-    """t:<action>:<id> from a card. Forged or stale data is refused and changes nothing."""
-    code, _, ticket_text = value.partition(":")
-    staff = await current_staff(turn)
-    if staff is None or not ticket_text.isdigit():
+@entry
+async def card_tap(turn: Turn) -> None:
+    """A card's button. Forged or stale data is refused and changes nothing."""
+    query = turn.update.callback_query
+    tap = CardTap.unpack(query.data if query else None)
+    if turn.staff is None or tap is None:
         refuse(turn)
         return
-    ticket_id = int(ticket_text)
-    ctx = ActionContext(turn.uow, staff, turn.now, turn.desk.policy)
     try:
-        if code == "acc":
-            notices = await workflow.accept(ctx, ticket_id)
-        elif code == "ok":
-            notices = await workflow.accept_result(ctx, ticket_id)
-        elif code == "ph":
-            phone = await workflow.contact_phone(ctx, ticket_id)
-            turn.answer(turn.t("staff.phone", phone=phone or "—"), alert=True)
-            return
-        elif code == "pic":
-            ticket = await workflow.load(turn.uow, viewer_of(staff), ticket_id, Action.VIEW)
-            turn.answer(None if ticket.attachments else turn.t("staff.no_photos"))
-            turn.photos([a.file_id for a in ticket.attachments])
-            return
-        elif code in ("rep", "note", "res", "back", "cls", "trf", "wait"):
-            action = {
-                "rep": Action.REPLY,
-                "note": Action.NOTE,
-                "res": Action.RESOLVE,
-                "back": Action.REVIEW,
-                "cls": Action.CLASSIFY,
-                "trf": Action.TRANSFER,
-                "wait": Action.WAIT,
-            }[code]
-            await workflow.load(turn.uow, viewer_of(staff), ticket_id, action)
-            await _begin_input(turn, code, ticket_id)
-            return
-        else:
-            raise Refused(code)
+        await _act(turn, tap)
     except Refused:
         refuse(turn)
+        await _redraw(turn, tap.ticket)  # a stale card shows what is possible now
+
+
+async def _act(turn: Turn, tap: CardTap) -> None:
+    assert turn.staff is not None
+    if tap.action in NEEDS_INPUT:
+        await items.check(turn.uow, turn.staff, tap.ticket, tap.action.action)
+        await _begin_input(turn, tap)
+    elif tap.action is CardAction.PHONE:
+        phone = await workflow.contact_phone(_context(turn), tap.ticket)
+        turn.answer(turn.t("staff.phone", phone=phone or "—"), alert=True)
+    elif tap.action is CardAction.PHOTOS:
+        photos = await items.photos(turn.uow, turn.staff, tap.ticket)
+        if not photos:
+            turn.answer(turn.t("staff.no_photos"))
+        turn.photos(photos)
+    elif tap.action is CardAction.ACCEPT:
+        await workflow.accept(_context(turn), tap.ticket)
+        await _done(turn, tap.ticket)
+    elif tap.action is CardAction.ACCEPT_RESULT:
+        await workflow.accept_result(_context(turn), tap.ticket)
+        await _done(turn, tap.ticket)
+
+
+async def _redraw(turn: Turn, ticket_id: int) -> None:
+    if turn.staff is None or turn.update.callback_query is None:
         return
-    await _after(turn, staff, ticket_id, notices, "staff.done")
+    screen = await items.card_for(turn.uow, turn.views, turn.staff, ticket_id)
+    if screen is not None:
+        show(turn, screen, edit=True)
 
 
-async def _after(
-    turn: Turn, staff: Staff, ticket_id: int, notices: list[workflow.Notice], done_key: str
-) -> None:
-    await queue(turn.desk, turn.uow, notices, turn)
-    ticket = await turn.uow.tickets.get(ticket_id)
-    assert ticket is not None
-    text = card_text(turn.desk, staff.language, ticket, None)
-    markup = card_markup(turn.desk, staff.language, ticket)
+async def _done(turn: Turn, ticket_id: int) -> None:
+    """After an action: confirm, and redraw the card the action was started from."""
+    assert turn.staff is not None
+    screen = await items.card_for(turn.uow, turn.views, turn.staff, ticket_id)
     card = (turn.dialogue.data if turn.dialogue else {}).get("card")
-    if turn.update.callback_query is not None and not card:
-        turn.answer(turn.t(done_key))
-        turn.edit(text, markup)
-        return
-    if turn.update.callback_query is not None:
-        turn.edit(turn.t(done_key))  # the question's buttons go; the card carries on
+    from_card = turn.update.callback_query is not None and not card
+    if from_card:
+        turn.answer(turn.t("staff.done"))
+    elif turn.update.callback_query is not None:
+        turn.edit(turn.t("staff.done"))  # the question's buttons go; the card carries on
     else:
-        turn.reply(turn.t(done_key))
-    if isinstance(card, list) and len(card) == 3:
-        turn.edit_message(int(card[0]), int(card[1]), text, markup, shown=str(card[2]))
+        turn.reply(turn.t("staff.done"))
+    if screen is None:
+        return
+    if from_card:
+        show(turn, screen, edit=True)
+    elif isinstance(card, list) and len(card) == 3:
+        turn.edit_message(
+            int(card[0]), int(card[1]), screen.text, markup_of(screen), shown=str(card[2])
+        )
 
 
-async def _begin_input(turn: Turn, code: str, ticket_id: int) -> None:
+async def _begin_input(turn: Turn, tap: CardTap) -> None:
     query = turn.update.callback_query
     message = query.message if query else None
     card = (
@@ -121,42 +170,32 @@ async def _begin_input(turn: Turn, code: str, ticket_id: int) -> None:
         if isinstance(message, Message)
         else None
     )
-    step = {"cls": "nature", "trf": "transfer", "wait": "wait"}.get(code, "text")
+    step, ask = NEEDS_INPUT[tap.action]
     turn.answer()
-    await dialogue.begin(turn, STAFF_INPUT, step, ticket=ticket_id, mode=code, card=card)
+    await dialogue.begin(
+        turn, STAFF_INPUT, step, ticket=tap.ticket, ask=ask.value if ask else None, card=card
+    )
 
 
 # --- the staff input dialogue ---------------------------------------------------------------
-def _data(turn: Turn) -> dict[str, object]:
-    assert turn.dialogue is not None
-    return turn.dialogue.data
+def _question(turn: Turn) -> str:
+    return turn.t(QUESTIONS[Ask(str(_data(turn)["ask"]))])
 
 
-async def ask_text(turn: Turn) -> None:
-    turn.reply(turn.t(TEXT_ACTIONS[str(_data(turn)["mode"])]))
-
-
-async def on_text(turn: Turn, inp: Input) -> None:
-    if inp.kind is not InputKind.TEXT:
-        await reprompt(turn, "invalid.need_text")
-        return
-    text = clean_text(inp.text, max_chars=turn.desk.policy.dialogue.max_text_chars)
-    if isinstance(text, Invalid):
-        await reprompt(turn, text)
-        return
-    mode = str(_data(turn)["mode"])
-    if mode == "explain":
+async def on_text(turn: Turn, text: str) -> None:
+    ask = Ask(str(_data(turn)["ask"]))
+    if ask is Ask.EXPLAIN:
         classification = Classification(
             Nature.INVALID, Severity(str(_data(turn)["severity"])), text
         )
         await _finish(turn, lambda ctx, tid: workflow.classify(ctx, tid, classification))
         return
     run = {
-        "rep": workflow.reply,
-        "note": workflow.note,
-        "res": workflow.resolve,
-        "back": workflow.send_back,
-    }[mode]
+        Ask.REPLY: workflow.reply,
+        Ask.NOTE: workflow.note,
+        Ask.RESULT: workflow.resolve,
+        Ask.SEND_BACK: workflow.send_back,
+    }[ask]
     await _finish(turn, lambda ctx, tid: run(ctx, tid, text))
 
 
@@ -169,14 +208,14 @@ def _severities(turn: Turn) -> list[tuple[str, str]]:
 
 
 def _reasons(turn: Turn) -> list[tuple[str, str]]:
-    return [(r, turn.t(f"waiting.{r}")) for r in WaitingReason.ALL]
+    return [(r.value, turn.t(f"waiting.{r.value}")) for r in WaitingReason]
 
 
 async def _classify(turn: Turn, value: str, label: str) -> None:
     turn.edit(turn.t("staff.severity_chosen", choice=label))
     nature = Nature(str(_data(turn)["nature"]))
     if nature is Nature.INVALID:
-        _data(turn).update(severity=value, mode="explain")
+        _data(turn).update(severity=value, ask=Ask.EXPLAIN.value)
         await goto(turn, "text")
         return
     classification = Classification(nature, Severity(value))
@@ -184,18 +223,17 @@ async def _classify(turn: Turn, value: str, label: str) -> None:
 
 
 async def _wait(turn: Turn, value: str, label: str) -> None:
-    await _finish(turn, lambda ctx, tid: workflow.wait(ctx, tid, value))
+    reason = WaitingReason(value)
+    await _finish(turn, lambda ctx, tid: workflow.wait(ctx, tid, reason))
 
 
 async def ask_transfer(turn: Turn) -> None:
     buttons = [button(turn, turn.t(f"department.{d.value}"), f"d.{d.value}") for d in Department]
-    staff = await current_staff(turn)
-    if staff is not None:
-        people = await turn.uow.staff.active(staff.estate_id)
+    if turn.staff is not None:
+        people = await items.transfer_targets(turn.uow, turn.staff)
         buttons += [
-            button(turn, f"👤 {p.name} · {turn.t(f'role.{p.role}')}", f"p.{p.id}")
+            button(turn, f"👤 {p.name} · {turn.t(f'role.{p.role.value}')}", f"p.{p.id}")
             for p in people
-            if p.id != staff.id
         ]
     turn.reply(turn.t("staff.ask_transfer"), grid(buttons, 2))
 
@@ -203,30 +241,28 @@ async def ask_transfer(turn: Turn) -> None:
 async def on_transfer(turn: Turn, inp: Input) -> None:
     value = tapped(turn, inp) or ""
     kind, _, target = value.partition(".")
-    if kind == "d" and target in {d.value for d in Department}:
-        await _finish(
-            turn, lambda ctx, tid: workflow.transfer(ctx, tid, department=Department(target))
-        )
+    if kind == "d" and target in set(Department):
+        department = Department(target)
+        await _finish(turn, lambda ctx, tid: workflow.transfer(ctx, tid, department=department))
     elif kind == "p" and target.isdigit():
         await _finish(turn, lambda ctx, tid: workflow.transfer(ctx, tid, staff_id=int(target)))
     else:
         await reprompt(turn, "invalid.use_buttons")
 
 
-async def _finish(turn: Turn, run: workflow.Runner) -> None:
-    staff = await current_staff(turn)
+async def _finish(turn: Turn, run: Run) -> None:
     ticket_id = int(str(_data(turn)["ticket"]))
-    if staff is None:
+    if turn.staff is None:
         turn.end()
         refuse(turn)
         return
     try:
-        notices = await run(ActionContext(turn.uow, staff, turn.now, turn.desk.policy), ticket_id)
+        await run(_context(turn), ticket_id)
     except Refused:
         turn.end()
         refuse(turn)
         return
-    await _after(turn, staff, ticket_id, notices, "staff.done")
+    await _done(turn, ticket_id)
     turn.end()
 
 
@@ -234,7 +270,7 @@ dialogue.register_flow(
     Flow(
         STAFF_INPUT,
         {
-            "text": Step(ask_text, on_text),
+            "text": text_step(_question, on_text),
             "nature": choice_step(
                 "staff.ask_nature",
                 _natures,
@@ -247,3 +283,8 @@ dialogue.register_flow(
         },
     )
 )
+
+HANDLERS: list[BaseHandler] = [
+    CommandHandler("ticket", ticket_command, filters=PRIVATE),
+    CallbackQueryHandler(card_tap, pattern=CardTap.pattern()),
+]

@@ -5,19 +5,21 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from telegram import InlineKeyboardMarkup
+from telegram.ext import BaseHandler
 
-from bot.domain.tickets import Draft, LocationKind, Severity, TicketKind
+from bot.domain.tickets import Draft, LocationKind, TicketKind
 from bot.domain.validation import Invalid, clean_text, parse_requested_date
+from bot.services.notifier import Notifier
 from bot.services.tickets import file_ticket
-from handlers import dialogue
-from handlers.dialogue import Flow, Step, button, goto, reprompt, tapped
-from handlers.intake import on_behalf_of, resident_for, show_card
-from handlers.keyboards import grid, main_menu
-from handlers.notices import queue
+from handlers import dialogue, menu
+from handlers.dialogue import Flow, Step, button, goto, reprompt, tapped, text_step
+from handlers.dialogue import data as _data
+from handlers.intake import filed_by_staff, on_behalf_of, resident_for
+from handlers.keyboards import grid
+from handlers.menu import main_menu
 from handlers.runtime import Input, InputKind, Turn
-from storage.models import Ticket
 
-COMPLAINT, SUGGESTION = "cp", "sg"
+COMPLAINT, SUGGESTION = "complaint", "suggestion"
 KINDS = {COMPLAINT: TicketKind.COMPLAINT, SUGGESTION: TicketKind.SUGGESTION}
 EDITABLE = {
     COMPLAINT: ("category", "description", "photos", "location", "deadline"),
@@ -37,11 +39,6 @@ NEXT = {
 DEADLINE_CHOICES = {"d1": 1, "d3": 3, "d7": 7}
 
 
-def _data(turn: Turn) -> dict[str, object]:
-    assert turn.dialogue is not None
-    return turn.dialogue.data
-
-
 def _photos(turn: Turn) -> list[str]:
     photos = _data(turn).setdefault("photos", [])
     assert isinstance(photos, list)
@@ -57,10 +54,12 @@ async def _next(turn: Turn) -> None:
     await goto(turn, NEXT[turn.dialogue.flow][turn.dialogue.step])
 
 
+@menu.add("menu.complaint", order=1)
 async def start_complaint(turn: Turn) -> None:
     await dialogue.begin(turn, COMPLAINT, "category", photos=[])
 
 
+@menu.add("menu.suggestion", order=2)
 async def start_suggestion(turn: Turn) -> None:
     await dialogue.begin(turn, SUGGESTION, "description", photos=[])
 
@@ -188,27 +187,23 @@ async def on_location(turn: Turn, inp: Input) -> None:
         await goto(turn, "location_text")
     elif inp.kind is InputKind.TEXT and not (inp.text or "").startswith("/"):
         # Typing a place straight away is the obvious shortcut for a common area.
-        await on_location_text(turn, inp)
+        await LOCATION_TEXT.handle(turn, inp)
     else:
         await reprompt(turn, "invalid.use_buttons")
 
 
-async def ask_location_text(turn: Turn) -> None:
-    turn.reply(turn.t("complaint.ask_location_text"))
-
-
-async def on_location_text(turn: Turn, inp: Input) -> None:
-    if inp.kind is not InputKind.TEXT:
-        await reprompt(turn, "invalid.need_text")
-        return
-    text = clean_text(inp.text, max_chars=200)
-    if isinstance(text, Invalid):
-        await reprompt(turn, text)
-        return
+async def on_location_text(turn: Turn, text: str) -> None:
     _data(turn).update(location_kind=LocationKind.COMMON_AREA.value, location_text=text)
     assert turn.dialogue is not None
     turn.dialogue.step = "location_text"
     await _next(turn)
+
+
+def _place(turn: Turn, text: str | None) -> str | Invalid:
+    return clean_text(text, max_chars=200)
+
+
+LOCATION_TEXT = text_step("complaint.ask_location_text", on_location_text, clean=_place)
 
 
 # --- wished-for date ----------------------------------------------------------------------------
@@ -317,44 +312,27 @@ async def on_summary(turn: Turn, inp: Input) -> None:
 
 
 async def _file(turn: Turn) -> None:
-    policy, tz = turn.desk.policy, turn.desk.settings.tz
-    promise = policy.promise(Severity.GENERAL)
     subject = _subject(turn)
-    on_behalf = await on_behalf_of(turn, subject) if subject is not None else None
-    resident = await resident_for(turn, subject) if subject is not None else turn.resident
+    on_behalf = on_behalf_of(turn, subject) if subject is not None else None
     if subject is not None and on_behalf is None:
         turn.end()
         turn.reply(turn.t("staff.not_allowed"))
         return
-    language = resident.language if resident else turn.language
-
-    def render_ack(ticket: Ticket) -> str:
-        key = "ticket.ack_suggestion" if ticket.kind == TicketKind.SUGGESTION else "ticket.ack"
-        due = ticket.first_answer_due_at or turn.now
-        return turn.desk.t(
-            language,
-            key,
-            name=turn.esc(resident.name if resident else ""),
-            reference=ticket.reference,
-            due=turn.desk.texts.moment(language, due, tz),
-            within=turn.desk.texts.duration(language, promise.first_answer),
-        )
-
+    resident = await resident_for(turn, subject) if subject is not None else turn.resident
     filed = await file_ticket(
         turn.uow,
+        Notifier(turn.uow, turn.views),
         resident=resident,
         draft=_draft(turn),
-        policy=policy,
-        tz=tz,
+        policy=turn.desk.policy,
+        tz=turn.desk.settings.tz,
         now=turn.now,
-        render_ack=render_ack,
         on_behalf=on_behalf,
     )
-    await queue(turn.desk, turn.uow, filed.notices, turn)
     turn.edit(_summary(turn) + "\n\n" + turn.t("summary.submitted", reference=filed.reference))
     turn.end()
     if on_behalf is not None:
-        await show_card(turn, filed.ticket_id)
+        await filed_by_staff(turn, filed.ticket_id)
 
 
 # --- choosing a field to change -----------------------------------------------------------------
@@ -389,7 +367,7 @@ def _steps(*names: str) -> dict[str, Step]:
         "description": Step(ask_description, on_description),
         "photos": Step(ask_photos, on_photos),
         "location": Step(ask_location, on_location),
-        "location_text": Step(ask_location_text, on_location_text),
+        "location_text": LOCATION_TEXT,
         "deadline": Step(ask_deadline, on_deadline),
         "summary": Step(ask_summary, on_summary),
         "edit": Step(ask_edit, on_edit),
@@ -413,3 +391,6 @@ dialogue.register_flow(
     )
 )
 dialogue.register_flow(Flow(SUGGESTION, _steps("description", "photos", "summary", "edit")))
+
+# Reached from the main menu (menu.add above) and from /new; no commands or buttons of its own.
+HANDLERS: list[BaseHandler] = []

@@ -1,7 +1,9 @@
 """Guided dialogues as data: each flow is a set of named steps, each with a prompt and a handler.
 
 State lives in the `dialogues` table and is saved in the same transaction as whatever the
-step changed, so a restart (even kill -9) resumes at the step the person last saw.
+step changed, so a restart (even kill -9) resumes at the step the person last saw. A flow is
+registered by the module that owns it; its name is stored with the person's state and its
+title (`flow.<name>` in the catalogues) is how people hear of it.
 """
 
 from __future__ import annotations
@@ -11,15 +13,22 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton
 
-from bot.domain.validation import Invalid
-from bot.flows import FLOW_TITLES
+from bot.callbacks import CallbackData
+from bot.domain.validation import Invalid, clean_text
 from handlers.keyboards import grid
 from handlers.runtime import DialogueState, Input, InputKind, Turn
 
-CALLBACK_PREFIX = "d"
-
 Prompt = Callable[[Turn], Awaitable[None]]
 Handle = Callable[[Turn, Input], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueTap(CallbackData, prefix="d"):
+    """A button of one step of one flow: pressed at another step, it is stale."""
+
+    flow: str
+    step: str
+    value: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,21 +39,17 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Flow:
-    code: str
+    name: str
     steps: dict[str, Step]
-
-    @property
-    def title_key(self) -> str:
-        return FLOW_TITLES[self.code]
 
 
 FLOWS: dict[str, Flow] = {}
 
 
 def register_flow(flow: Flow) -> Flow:
-    if flow.code not in FLOW_TITLES:
-        raise ValueError(f"flow {flow.code!r} has no title in bot.flows")
-    FLOWS[flow.code] = flow
+    if flow.name in FLOWS and FLOWS[flow.name] is not flow:
+        raise ValueError(f"flow {flow.name!r} is registered twice")
+    FLOWS[flow.name] = flow
     return flow
 
 
@@ -55,8 +60,14 @@ def current(turn: Turn) -> tuple[Flow, Step, DialogueState]:
     return flow, flow.steps[state.step], state
 
 
-async def begin(turn: Turn, flow: str, step: str, **data: object) -> None:
-    turn.start(flow, step, dict(data))
+def data(turn: Turn) -> dict[str, object]:
+    """What the person entered so far in the current dialogue."""
+    assert turn.dialogue is not None
+    return turn.dialogue.data
+
+
+async def begin(turn: Turn, flow: str, step: str, **values: object) -> None:
+    turn.start(flow, step, dict(values))
     await FLOWS[flow].steps[step].prompt(turn)
 
 
@@ -100,24 +111,23 @@ def button(turn: Turn, label: str, value: str) -> InlineKeyboardButton:
     state = turn.dialogue
     assert state is not None
     return InlineKeyboardButton(
-        label, callback_data=f"{CALLBACK_PREFIX}:{state.flow}:{state.step}:{value}"
+        label, callback_data=DialogueTap(state.flow, state.step, value).pack()
     )
 
 
 def tapped(turn: Turn, inp: Input) -> str | None:
     """The value of a button of the current step, or None for anything else."""
-    if inp.kind is not InputKind.BUTTON or not inp.data or turn.dialogue is None:
+    if inp.kind is not InputKind.BUTTON or turn.dialogue is None:
         return None
-    prefix = f"{CALLBACK_PREFIX}:{turn.dialogue.flow}:{turn.dialogue.step}:"
-    return inp.data[len(prefix) :] if inp.data.startswith(prefix) else None
-
-
-def is_dialogue_button(data: str | None) -> bool:
-    return bool(data) and str(data).startswith(f"{CALLBACK_PREFIX}:")
+    tap = DialogueTap.unpack(inp.data)
+    if tap is None or (tap.flow, tap.step) != (turn.dialogue.flow, turn.dialogue.step):
+        return None
+    return tap.value
 
 
 Options = Callable[[Turn], list[tuple[str, str]]]  # (value, label) pairs
 Then = Callable[[Turn, str, str], Awaitable[None]]  # called with the value and its label
+Accept = Callable[[Turn, str], Awaitable[None]]  # called with the cleaned text
 
 
 def choice_step(question: str, options: Options, then: Then, *, columns: int = 2) -> Step:
@@ -138,12 +148,41 @@ def choice_step(question: str, options: Options, then: Then, *, columns: int = 2
     return Step(ask, handle)
 
 
+Clean = Callable[[Turn, str | None], "str | Invalid"]
+
+
+def text_step(
+    question: str | Callable[[Turn], str], then: Accept, *, clean: Clean | None = None
+) -> Step:
+    """A step answered with typed text: ask, check it (by default: not empty, no command,
+    within the policy's length), then carry on with the cleaned text; anything else —
+    a photo, a sticker, a tap on an old button — is refused politely and asked again."""
+
+    async def ask(turn: Turn) -> None:
+        turn.reply(turn.t(question) if isinstance(question, str) else question(turn))
+
+    async def handle(turn: Turn, inp: Input) -> None:
+        if inp.kind is not InputKind.TEXT:
+            await reprompt(turn, "invalid.need_text")
+            return
+        text = (clean or _plain_text)(turn, inp.text)
+        if isinstance(text, Invalid):
+            await reprompt(turn, text)
+            return
+        await then(turn, text)
+
+    return Step(ask, handle)
+
+
+def _plain_text(turn: Turn, text: str | None) -> str | Invalid:
+    return clean_text(text, max_chars=turn.desk.policy.dialogue.max_text_chars)
+
+
 def keep(key: str, shown: str, next_step: str) -> Then:
     """Remember the choice under `key`, show it in place of the buttons, and go on."""
 
     async def then(turn: Turn, value: str, label: str) -> None:
-        assert turn.dialogue is not None
-        turn.dialogue.data[key] = value
+        data(turn)[key] = value
         turn.edit(turn.t(shown, choice=turn.esc(label)))
         await goto(turn, next_step)
 

@@ -2,37 +2,52 @@
 
 The item lands in the same registry through the same complaint dialogue; the registering
 staff member is its first-ask owner. The caller may be a registered resident (found by
-their unit) or someone not registered (name and phone are recorded on the item).
+their unit, within the staff member's remit, and the look-up is logged) or someone not
+registered (name and phone are recorded on the item).
 """
 
 from __future__ import annotations
+
+from telegram.ext import BaseHandler, CommandHandler
 
 from bot.domain.estate import parse_unit_input
 from bot.domain.residents import ResidentCard
 from bot.domain.tickets import Channel
 from bot.domain.validation import Invalid, clean_name, clean_phone
+from bot.services import items
+from bot.services.directory import OutsideRemit, resident_at
+from bot.services.residents import resident_card
 from bot.services.tickets import OnBehalf
 from handlers import dialogue
-from handlers.dialogue import Flow, Step, button, choice_step, goto, keep, reprompt, tapped
-from handlers.keyboards import grid
-from handlers.notices import card_markup, card_text
-from handlers.runtime import Input, InputKind, Turn
-from handlers.staff import current_staff
+from handlers.common import PRIVATE, refuse, remind_dialogue
+from handlers.dialogue import (
+    Flow,
+    Step,
+    button,
+    choice_step,
+    goto,
+    keep,
+    reprompt,
+    tapped,
+    text_step,
+)
+from handlers.dialogue import data as _data
+from handlers.keyboards import grid, show
+from handlers.runtime import Input, Turn, entry
 
-FLOW = "nw"
+FLOW = "intake"
 CHANNELS = (Channel.PHONE, Channel.VISIT, Channel.LETTER, Channel.ONLINE)
 
 
-def _data(turn: Turn) -> dict[str, object]:
-    assert turn.dialogue is not None
-    return turn.dialogue.data
-
-
+@entry
 async def new_command(turn: Turn) -> None:
-    if await current_staff(turn) is None:
-        turn.reply(turn.t("staff.not_allowed"))
-        return
-    await dialogue.begin(turn, FLOW, "channel")
+    """Register an item received by phone, visit, letter or online (staff)."""
+    if turn.dialogue is not None:
+        await remind_dialogue(turn)
+    elif turn.staff is None:
+        refuse(turn)
+    else:
+        await dialogue.begin(turn, FLOW, "channel")
 
 
 def _channels(turn: Turn) -> list[tuple[str, str]]:
@@ -50,13 +65,26 @@ async def on_who(turn: Turn, inp: Input) -> None:
         await goto(turn, "caller_name")
         return
     address = parse_unit_input(inp.text or "", turn.desk.estate) if inp.text else None
-    if address is None:
+    if address is None or turn.staff is None:
         await reprompt(turn, "invalid.building")
         return
     building, unit = address
-    card = await turn.uow.residents.card_at(turn.desk.estate.code, building.code, unit)
+    home = f"{building.name} {unit}"
+    try:
+        card = await resident_at(
+            turn.uow,
+            turn.staff,
+            estate=turn.desk.estate,
+            building=building,
+            unit=unit,
+            now=turn.now,
+        )
+    except OutsideRemit:
+        turn.reply(turn.t("intake.outside_remit", home=turn.esc(home)))
+        await goto(turn, "caller_name")
+        return
     if card is None:
-        turn.reply(turn.t("intake.nobody_registered", home=f"{building.name} {unit}"))
+        turn.reply(turn.t("intake.nobody_registered", home=turn.esc(home)))
         await goto(turn, "caller_name")
         return
     _data(turn)["resident"] = card.id
@@ -64,48 +92,31 @@ async def on_who(turn: Turn, inp: Input) -> None:
     await _to_complaint(turn, home=card.home)
 
 
-async def ask_caller_name(turn: Turn) -> None:
-    turn.reply(turn.t("intake.ask_caller_name"))
-
-
-async def on_caller_name(turn: Turn, inp: Input) -> None:
-    name = clean_name(inp.text) if inp.kind is InputKind.TEXT else Invalid("invalid.need_text")
-    if isinstance(name, Invalid):
-        await reprompt(turn, name)
-        return
+async def on_caller_name(turn: Turn, name: str) -> None:
     _data(turn)["caller_name"] = name
     await goto(turn, "caller_phone")
 
 
-async def ask_caller_phone(turn: Turn) -> None:
-    turn.reply(turn.t("intake.ask_caller_phone"))
-
-
-async def on_caller_phone(turn: Turn, inp: Input) -> None:
-    phone = clean_phone(inp.text) if inp.kind is InputKind.TEXT else Invalid("invalid.phone")
-    if isinstance(phone, Invalid):
-        await reprompt(turn, phone)
-        return
+async def on_caller_phone(turn: Turn, phone: str) -> None:
     _data(turn)["caller_phone"] = phone
     await _to_complaint(turn, home="")
 
 
 async def _to_complaint(turn: Turn, *, home: str) -> None:
     """Hand over to the resident's complaint dialogue, remembering for whom it is."""
-    data = _data(turn)
+    values = _data(turn)
     subject = {
-        key: data.get(key) for key in ("channel", "resident", "caller_name", "caller_phone")
+        key: values.get(key) for key in ("channel", "resident", "caller_name", "caller_phone")
     }
     subject["home"] = home
-    await dialogue.begin(turn, "cp", "category", photos=[], **{"for": subject})
+    await dialogue.begin(turn, "complaint", "category", photos=[], **{"for": subject})
 
 
-async def on_behalf_of(turn: Turn, subject: dict[str, object]) -> OnBehalf | None:
-    staff = await current_staff(turn)
-    if staff is None:
+def on_behalf_of(turn: Turn, subject: dict[str, object]) -> OnBehalf | None:
+    if turn.staff is None:
         return None
     return OnBehalf(
-        staff=staff,
+        staff=turn.staff,
         channel=Channel(str(subject.get("channel") or Channel.PHONE.value)),
         caller_name=str(subject["caller_name"]) if subject.get("caller_name") else None,
         caller_phone=str(subject["caller_phone"]) if subject.get("caller_phone") else None,
@@ -113,19 +124,27 @@ async def on_behalf_of(turn: Turn, subject: dict[str, object]) -> OnBehalf | Non
 
 
 async def resident_for(turn: Turn, subject: dict[str, object]) -> ResidentCard | None:
+    """The resident found at the start of /new (looked up, checked and logged then)."""
     resident_id = subject.get("resident")
     if not isinstance(resident_id, int):
         return None
-    return await turn.uow.residents.card_by_id(resident_id)
+    return await resident_card(turn.uow, resident_id)
 
 
-async def show_card(turn: Turn, ticket_id: int) -> None:
-    ticket = await turn.uow.tickets.get(ticket_id)
-    if ticket is not None:
-        turn.reply(
-            card_text(turn.desk, turn.language, ticket, None),
-            card_markup(turn.desk, turn.language, ticket),
-        )
+async def filed_by_staff(turn: Turn, ticket_id: int) -> None:
+    """The new item's card, ready to work on, for whoever registered it."""
+    assert turn.staff is not None
+    screen = await items.card_for(turn.uow, turn.views, turn.staff, ticket_id)
+    if screen is not None:
+        show(turn, screen)
+
+
+def _clean_name(turn: Turn, text: str | None) -> str | Invalid:
+    return clean_name(text)
+
+
+def _clean_phone(turn: Turn, text: str | None) -> str | Invalid:
+    return clean_phone(text)
 
 
 dialogue.register_flow(
@@ -136,8 +155,12 @@ dialogue.register_flow(
                 "intake.ask_channel", _channels, keep("channel", "intake.channel_chosen", "who")
             ),
             "who": Step(ask_who, on_who),
-            "caller_name": Step(ask_caller_name, on_caller_name),
-            "caller_phone": Step(ask_caller_phone, on_caller_phone),
+            "caller_name": text_step("intake.ask_caller_name", on_caller_name, clean=_clean_name),
+            "caller_phone": text_step(
+                "intake.ask_caller_phone", on_caller_phone, clean=_clean_phone
+            ),
         },
     )
 )
+
+HANDLERS: list[BaseHandler] = [CommandHandler("new", new_command, filters=PRIVATE)]

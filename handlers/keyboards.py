@@ -11,29 +11,30 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
+from bot.views import Screen
 from handlers.runtime import Turn
-
-MENU_KEYS = ("menu.complaint", "menu.suggestion", "menu.my_requests", "menu.help")
-
-
-def main_menu(turn: Turn) -> ReplyKeyboardMarkup:
-    labels = [turn.t(key) for key in MENU_KEYS]
-    return ReplyKeyboardMarkup([labels[:2], labels[2:]], resize_keyboard=True, is_persistent=True)
-
-
-def menu_choice(turn: Turn, text: str | None) -> str | None:
-    """Which main-menu key a typed text is, in any language (people switch languages)."""
-    if not text:
-        return None
-    for key in MENU_KEYS:
-        if text.strip() in turn.desk.texts.all_variants(key):
-            return key
-    return None
 
 
 def grid(buttons: Sequence[InlineKeyboardButton], columns: int) -> InlineKeyboardMarkup:
     rows = [list(buttons[i : i + columns]) for i in range(0, len(buttons), columns)]
     return InlineKeyboardMarkup(rows)
+
+
+def markup_of(screen: Screen) -> InlineKeyboardMarkup | None:
+    """A screen's buttons as Telegram's inline keyboard (None when it has none)."""
+    if not screen.rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in screen.rows]
+    )
+
+
+def show(turn: Turn, screen: Screen, *, edit: bool = False) -> None:
+    """Send a screen, or redraw the tapped message with it."""
+    if edit:
+        turn.edit(screen.text, markup_of(screen))
+    else:
+        turn.reply(screen.text, markup_of(screen))
 
 
 def contact_keyboard(turn: Turn) -> ReplyKeyboardMarkup:

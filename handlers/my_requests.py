@@ -2,30 +2,54 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from dataclasses import dataclass
+from enum import StrEnum
 
-from bot.domain.permissions import Viewer, ViewerKind
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.callbacks import CallbackData
 from bot.domain.references import find_reference
-from bot.domain.tickets import OPEN_STATUSES
-from bot.domain.timeline import Shown, for_resident
+from bot.domain.tickets import OPEN_STATUSES, TicketFacts
+from bot.domain.timeline import TimelineEntry, resident_timeline
 from bot.domain.validation import Invalid, clean_text
-from bot.services.tickets import resident_tickets, visible_ticket
+from bot.services.notifier import Notifier
+from bot.services.tickets import resident_reference, resident_ticket, resident_tickets
 from bot.services.workflow import Refused, resident_message
-from handlers import dialogue
-from handlers.dialogue import Flow, Step
-from handlers.notices import queue
-from handlers.runtime import Input, InputKind, Turn
-from storage.models import Ticket, TicketEvent
+from handlers import dialogue, menu
+from handlers.dialogue import Flow, text_step
+from handlers.runtime import Input, InputKind, Turn, entry
 
 PER_PAGE = 8
-MESSAGE_FLOW = "rm"
+MESSAGE_FLOW = "message"
 
 
-def _status(turn: Turn, ticket: Ticket) -> str:
-    return turn.t(f"status.{ticket.status}")
+class Open(StrEnum):
+    PAGE = "p"  # a page of the list
+    ITEM = "i"  # one item with its timeline
+    WRITE = "w"  # add a message to an open item
 
 
-async def show_list(turn: Turn, page: int = 0) -> None:
+@dataclass(frozen=True, slots=True)
+class RequestsTap(CallbackData, prefix="rq"):
+    what: Open
+    number: int  # the page, or the item's id
+
+
+def _button(label: str, what: Open, number: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=RequestsTap(what, number).pack())
+
+
+def _status(turn: Turn, item: TicketFacts) -> str:
+    return turn.t(f"status.{item.status.value}")
+
+
+@menu.add("menu.my_requests", order=3)
+async def my_requests(turn: Turn) -> None:
+    await show_list(turn, 0)
+
+
+async def show_list(turn: Turn, page: int) -> None:
     """List one page of the resident's items, newest first, as buttons to open each."""
     assert turn.resident is not None
     result = await resident_tickets(turn.uow, turn.resident, page=page, per_page=PER_PAGE)
@@ -33,14 +57,13 @@ async def show_list(turn: Turn, page: int = 0) -> None:
         turn.edit(turn.t("requests.empty"))
         return
     rows = [
-        [InlineKeyboardButton(f"{t.reference} · {_status(turn, t)}", callback_data=f"tk:{t.id}")]
-        for t in result.items
+        [_button(f"{t.reference} · {_status(turn, t)}", Open.ITEM, t.id)] for t in result.items
     ]
     nav = []
     if page > 0:
-        nav.append(InlineKeyboardButton(turn.t("button.previous"), callback_data=f"rq:{page - 1}"))
+        nav.append(_button(turn.t("button.previous"), Open.PAGE, page - 1))
     if (page + 1) * PER_PAGE < result.total:
-        nav.append(InlineKeyboardButton(turn.t("button.next"), callback_data=f"rq:{page + 1}"))
+        nav.append(_button(turn.t("button.next"), Open.PAGE, page + 1))
     if nav:
         rows.append(nav)
     pages = (result.total + PER_PAGE - 1) // PER_PAGE
@@ -48,75 +71,62 @@ async def show_list(turn: Turn, page: int = 0) -> None:
     turn.edit(text, InlineKeyboardMarkup(rows))
 
 
-def _event_line(turn: Turn, event: TicketEvent) -> str | None:
-    shown = for_resident(event.kind, event.status)
-    if shown is Shown.HIDDEN:
-        return None
-    text = turn.t(f"event.{event.kind}", status=turn.t(f"status.{event.status or 'new'}"))
-    if shown is Shown.WITH_NOTE and event.note:
-        text += f": {turn.esc(event.note[:300])}"
-    return f"{turn.moment(event.created_at)} · {text}"
+def _event_line(turn: Turn, entry: TimelineEntry, with_note: bool) -> str:
+    text = turn.t(f"event.{entry.kind}", status=turn.t(f"status.{entry.status or 'new'}"))
+    if with_note and entry.note:
+        text += f": {turn.esc(entry.note[:300])}"
+    return f"{turn.moment(entry.created_at)} · {text}"
 
 
 async def show_ticket(turn: Turn, ticket_id: int) -> None:
     """Open one item; someone else's item reads exactly like a missing one."""
     assert turn.resident is not None
-    viewer = Viewer(ViewerKind.RESIDENT, turn.resident.id)
-    found = await visible_ticket(turn.uow, viewer, ticket_id)
+    found = await resident_ticket(turn.uow, turn.resident, ticket_id)
     if found is None:
         turn.answer(turn.t("requests.not_found"), alert=True)
         return
-    ticket, events = found
-    location = (
-        turn.t("requests.location_own")
-        if ticket.location_kind == "own_unit"
-        else turn.esc(ticket.location_text or "—")
-    )
+    item, timeline = found
+    location = turn.t("requests.location_own") if item.own_unit else turn.esc(item.place or "—")
     lines = [
         turn.t(
             "requests.detail",
-            reference=ticket.reference,
-            kind=turn.t(f"kind.{ticket.kind}"),
-            category=turn.t(f"category.{ticket.category}") if ticket.category else "—",
-            status=_status(turn, ticket),
-            created=turn.moment(ticket.created_at),
+            reference=item.reference,
+            kind=turn.t(f"kind.{item.kind.value}"),
+            category=turn.t(f"category.{item.category}") if item.category else "—",
+            status=_status(turn, item),
+            created=turn.moment(item.created_at),
             location=location,
-            photos=len(ticket.attachments),
-            description=turn.esc(ticket.description[:1500]),
+            photos=len(item.photos),
+            description=turn.esc(item.description[:1500]),
         ),
         "",
         turn.t("requests.timeline"),
-        *[line for line in map(lambda e: _event_line(turn, e), events) if line][-20:],
+        *[_event_line(turn, e, note) for e, note in resident_timeline(timeline)][-20:],
     ]
-    buttons = [InlineKeyboardButton(turn.t("button.back"), callback_data="rq:0")]
-    if ticket.status in OPEN_STATUSES:
-        buttons.insert(
-            0,
-            InlineKeyboardButton(turn.t("requests.add_message"), callback_data=f"rm:{ticket.id}"),
-        )
+    buttons = [_button(turn.t("button.back"), Open.PAGE, 0)]
+    if item.status in OPEN_STATUSES:
+        buttons.insert(0, _button(turn.t("requests.add_message"), Open.WRITE, item.id))
     turn.edit("\n".join(lines), InlineKeyboardMarkup([buttons]))
 
 
-async def start_resident_message(turn: Turn, ticket_id: int) -> None:
-    """*Add message* on an open item: ask for the text, then pass it on."""
-    if turn.dialogue is not None:
+@entry
+async def on_tap(turn: Turn) -> None:
+    """The list's buttons: a page, an item, *Add message*."""
+    query = turn.update.callback_query
+    tap = RequestsTap.unpack(query.data if query else None)
+    if tap is None or turn.resident is None:
+        turn.answer(turn.t("common.stale_button"))
+    elif tap.what is Open.PAGE:
+        await show_list(turn, max(tap.number, 0))
+    elif tap.what is Open.ITEM:
+        await show_ticket(turn, tap.number)
+    elif turn.dialogue is not None:
         turn.answer(turn.t("common.finish_first"))
-        return
-    await dialogue.begin(turn, MESSAGE_FLOW, "text", ticket=ticket_id)
+    else:
+        await dialogue.begin(turn, MESSAGE_FLOW, "text", ticket=tap.number)
 
 
-async def ask_message(turn: Turn) -> None:
-    turn.reply(turn.t("requests.ask_message"))
-
-
-async def on_message_text(turn: Turn, inp: Input) -> None:
-    if inp.kind is not InputKind.TEXT:
-        await dialogue.reprompt(turn, "invalid.need_text")
-        return
-    text = clean_text(inp.text, max_chars=turn.desk.policy.dialogue.max_text_chars)
-    if isinstance(text, Invalid):
-        await dialogue.reprompt(turn, text)
-        return
+async def on_message_text(turn: Turn, text: str) -> None:
     assert turn.dialogue is not None
     await _pass_on(turn, int(str(turn.dialogue.data["ticket"])), text)
     turn.end()
@@ -124,12 +134,14 @@ async def on_message_text(turn: Turn, inp: Input) -> None:
 
 async def _pass_on(turn: Turn, ticket_id: int, text: str) -> None:
     assert turn.resident is not None
+    notifier = Notifier(turn.uow, turn.views)
     try:
-        notices = await resident_message(turn.uow, turn.resident, ticket_id, text, turn.now)
+        await resident_message(
+            turn.uow, notifier, turn.desk.policy, turn.resident, ticket_id, text, turn.now
+        )
     except Refused:
         turn.reply(turn.t("requests.not_open"))
         return
-    await queue(turn.desk, turn.uow, notices, turn)
     turn.reply(turn.t("requests.message_sent"))
 
 
@@ -142,12 +154,16 @@ async def reply_about_item(turn: Turn, inp: Input) -> bool:
     reference = find_reference(quoted.text or quoted.caption)
     if reference is None:
         return False
-    ticket = await turn.uow.tickets.by_reference(reference)
+    ticket_id = await resident_reference(turn.uow, turn.resident, reference)
     text = clean_text(inp.text, max_chars=turn.desk.policy.dialogue.max_text_chars)
-    if ticket is None or isinstance(text, Invalid):
+    if ticket_id is None or isinstance(text, Invalid):
         return False
-    await _pass_on(turn, ticket.id, text)
+    await _pass_on(turn, ticket_id, text)
     return True
 
 
-dialogue.register_flow(Flow(MESSAGE_FLOW, {"text": Step(ask_message, on_message_text)}))
+dialogue.register_flow(
+    Flow(MESSAGE_FLOW, {"text": text_step("requests.ask_message", on_message_text)})
+)
+
+HANDLERS: list[BaseHandler] = [CallbackQueryHandler(on_tap, pattern=RequestsTap.pattern())]

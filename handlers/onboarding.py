@@ -2,25 +2,48 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
+from dataclasses import dataclass
+from enum import StrEnum
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.callbacks import CallbackData
 from bot.domain.estate import BuildingPlan, parse_unit_input
 from bot.domain.validation import Invalid, clean_name, clean_phone
 from bot.i18n import LANGUAGES
 from bot.services.residents import Profile, UnknownUnit, profile_of, save_profile
 from handlers import dialogue
-from handlers.dialogue import Flow, Step, button, goto, reprompt, tapped
-from handlers.keyboards import contact_keyboard, grid, main_menu
-from handlers.runtime import Input, InputKind, Turn
+from handlers.common import PRIVATE, note_expired, remind_dialogue
+from handlers.dialogue import Flow, Step, button, goto, reprompt, tapped, text_step
+from handlers.dialogue import data as _data
+from handlers.keyboards import contact_keyboard, grid
+from handlers.menu import main_menu
+from handlers.runtime import Input, InputKind, Turn, entry
 
-FLOW = "ob"
+FLOW = "onboarding"
 PROFILE_MODE = "profile"
 SMALL_BUILDING = 12
 
 
-def _data(turn: Turn) -> dict[str, object]:
-    assert turn.dialogue is not None
-    return turn.dialogue.data
+class ProfileField(StrEnum):
+    """What a resident may change from /profile, and the dialogue step that asks it."""
+
+    NAME = "name"
+    UNIT = "unit"
+    PHONE = "phone"
+    LANGUAGE = "lang"
+
+    @property
+    def step(self) -> str:
+        return {"name": "name", "unit": "building", "phone": "phone", "lang": "language"}[
+            self.value
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileTap(CallbackData, prefix="pf"):
+    field: ProfileField
 
 
 def _building(turn: Turn) -> BuildingPlan | None:
@@ -56,18 +79,7 @@ async def on_language(turn: Turn, inp: Input) -> None:
 
 
 # --- name ----------------------------------------------------------------------------------
-async def ask_name(turn: Turn) -> None:
-    turn.reply(turn.t("onboarding.ask_name"))
-
-
-async def on_name(turn: Turn, inp: Input) -> None:
-    if inp.kind is not InputKind.TEXT:
-        await reprompt(turn, "invalid.need_text")
-        return
-    name = clean_name(inp.text)
-    if isinstance(name, Invalid):
-        await reprompt(turn, name)
-        return
+async def on_name(turn: Turn, name: str) -> None:
     _data(turn)["name"] = name
     await _advance(turn, "building")
 
@@ -258,9 +270,6 @@ async def _save(turn: Turn, *, welcome: bool) -> None:
 
 
 # --- /profile ---------------------------------------------------------------------------------
-PROFILE_FIELDS = {"name": "name", "unit": "building", "phone": "phone", "lang": "language"}
-
-
 def show_profile(turn: Turn) -> None:
     assert turn.resident is not None
     profile = profile_of(turn.resident)
@@ -274,20 +283,43 @@ def show_profile(turn: Turn) -> None:
         language=turn.t(f"language.{profile.language}"),
     )
     buttons = [
-        InlineKeyboardButton(turn.t(f"profile.edit_{field}"), callback_data=f"pf:{field}")
-        for field in PROFILE_FIELDS
+        InlineKeyboardButton(
+            turn.t(f"profile.edit_{field.value}"), callback_data=ProfileTap(field).pack()
+        )
+        for field in ProfileField
     ]
     turn.reply(text, grid(buttons, 2))
 
 
-async def edit_profile_field(turn: Turn, field: str) -> None:
-    """Start a one-field dialogue prefilled with the current profile."""
-    assert turn.resident is not None
+@entry
+async def profile(turn: Turn) -> None:
+    """Show the resident's profile with buttons to change each part."""
+    note_expired(turn)
+    if turn.dialogue is not None:
+        await remind_dialogue(turn)
+    elif turn.resident is None:
+        await start_onboarding(turn)
+    else:
+        show_profile(turn)
+
+
+@entry
+async def edit_profile_field(turn: Turn) -> None:
+    """A profile button: a one-field dialogue prefilled with the current profile."""
+    query = turn.update.callback_query
+    tap = ProfileTap.unpack(query.data if query else None)
+    if tap is None or turn.resident is None:
+        turn.answer(turn.t("common.stale_button"))
+        return
+    if turn.dialogue is not None:
+        turn.answer(turn.t("common.finish_first"))
+        await dialogue.prompt_again(turn)
+        return
     profile = profile_of(turn.resident)
     await dialogue.begin(
         turn,
         FLOW,
-        PROFILE_FIELDS[field],
+        tap.field.step,
         mode=PROFILE_MODE,
         name=profile.name,
         building=profile.building,
@@ -301,12 +333,12 @@ async def start_onboarding(turn: Turn) -> None:
     await dialogue.begin(turn, FLOW, "language")
 
 
-FLOW_DEF = dialogue.register_flow(
+dialogue.register_flow(
     Flow(
-        code=FLOW,
+        name=FLOW,
         steps={
             "language": Step(ask_language, on_language),
-            "name": Step(ask_name, on_name),
+            "name": text_step("onboarding.ask_name", on_name, clean=lambda _, t: clean_name(t)),
             "building": Step(ask_building, on_building),
             "floor": Step(ask_floor, on_floor),
             "unit": Step(ask_unit, on_unit),
@@ -315,3 +347,8 @@ FLOW_DEF = dialogue.register_flow(
         },
     )
 )
+
+HANDLERS: list[BaseHandler] = [
+    CommandHandler("profile", profile, filters=PRIVATE),
+    CallbackQueryHandler(edit_profile_field, pattern=ProfileTap.pattern()),
+]

@@ -18,8 +18,10 @@ from telegram.ext import ContextTypes
 from bot.clock import utcnow
 from bot.desk import Desk
 from bot.domain.residents import ResidentCard
+from bot.domain.staff import StaffMember
 from bot.i18n import language_from_telegram
 from bot.markup import ReplyMarkup, markup_to_dict
+from bot.views import Views
 from handlers.output import (
     ChatCommands,
     EditMessage,
@@ -100,6 +102,7 @@ class Turn:
         self.user_id = update.effective_user.id
         self.chat_id = update.effective_chat.id
         self.resident: ResidentCard | None = None
+        self.staff: StaffMember | None = None  # active staff only: withdrawn access is none
         self.dialogue: DialogueState | None = None
         self.expired: DialogueState | None = None
         self.language = language_from_telegram(
@@ -110,7 +113,11 @@ class Turn:
         self._dialogue_touched = False
 
     async def load(self) -> None:
-        self.resident, row = await self.uow.residents.snapshot(self.user_id)
+        snapshot = await self.uow.residents.snapshot(self.user_id)
+        self.resident, row = snapshot.resident, snapshot.dialogue
+        if snapshot.staff is not None and snapshot.staff.active:
+            self.staff = snapshot.staff
+            self.language = snapshot.staff.language
         if row is not None:
             state = DialogueState(row.flow, row.step, dict(row.data))
             if row.expires_at <= self.now:
@@ -121,6 +128,15 @@ class Turn:
                 self.language = row.language
         if self.resident is not None and self.dialogue is None:
             self.language = self.resident.language
+
+    @property
+    def is_admin(self) -> bool:
+        """Listed in ADMIN_IDS: may enrol the first staff, whether or not staff themselves."""
+        return self.user_id in self.desk.settings.admin_ids
+
+    @property
+    def views(self) -> Views:
+        return self.desk.views
 
     # --- texts ---
     def t(self, key: str, /, **values: object) -> str:

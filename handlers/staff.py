@@ -1,58 +1,64 @@
-"""Staff access: who is staff, invites and enrollment, and /staff to change or withdraw it."""
+"""Staff access: invites and enrollment, and /staff to change or withdraw it.
+
+Who may grant which role is decided by the permission rules; the buttons offered here are
+only those the person may use, and every tap is checked again.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.callbacks import CallbackData
 from bot.domain.invites import InviteProblem
-from bot.domain.permissions import can_manage_staff
-from bot.domain.staff import STAFF_ADMINS, Department, Role
-from bot.services.staff import InviteSpec, change_staff, create_invite, redeem_invite
-from bot.services.workflow import viewer_of
+from bot.domain.permissions import staff_viewer
+from bot.domain.staff import STAFF_ADMINS, Department, Role, StaffMember
+from bot.services.staff import (
+    Granter,
+    InviteSpec,
+    NotAllowed,
+    change_staff,
+    colleague,
+    create_invite,
+    everyone,
+    redeem_invite,
+)
 from handlers import dialogue
+from handlers.common import PRIVATE, refuse, remind_dialogue
 from handlers.dialogue import Flow, choice_step, keep
 from handlers.keyboards import grid
-from handlers.runtime import Turn
-from storage.models import Staff
+from handlers.runtime import Turn, entry
 
-INVITE = "iv"
-
-
-async def current_staff(turn: Turn) -> Staff | None:
-    staff = await turn.uow.staff.by_telegram_id(turn.user_id)
-    return staff if staff is not None and staff.active else None
+INVITE = "invite"
+NO_ZONE = "-"
+STAFF_COMMANDS = ("new", "ticket", "desk", "menu", "help", "cancel")
+MANAGER_COMMANDS = ("invite", "staff")
 
 
-def _is_admin(turn: Turn) -> bool:
-    return turn.user_id in turn.desk.settings.admin_ids
-
-
-async def _may_manage(turn: Turn) -> bool:
-    staff = await current_staff(turn)
-    if staff is not None:
-        return can_manage_staff(viewer_of(staff), is_admin=_is_admin(turn))
-    return _is_admin(turn)
-
-
-def refuse(turn: Turn, key: str = "staff.not_allowed") -> None:
-    if turn.update.callback_query is not None:
-        turn.answer(turn.t(key), alert=True)
-    else:
-        turn.reply(turn.t(key))
+def granter(turn: Turn) -> Granter:
+    viewer = staff_viewer(turn.staff) if turn.staff is not None else None
+    return Granter(viewer, is_admin=turn.is_admin)
 
 
 # --- invites -----------------------------------------------------------------------------
+@entry
 async def invite_command(turn: Turn) -> None:
-    if not await _may_manage(turn):
+    """Create an enrollment link for a new staff member (administrators, senior managers)."""
+    if turn.dialogue is not None:
+        await remind_dialogue(turn)
+    elif not granter(turn).may_manage() or turn.desk.estate.id is None:
         refuse(turn)
-        return
-    await dialogue.begin(turn, INVITE, "role")
+    else:
+        await dialogue.begin(turn, INVITE, "role")
 
 
 def _roles(turn: Turn) -> list[tuple[str, str]]:
-    return [(r.value, turn.t(f"role.{r.value}")) for r in Role]
+    allowed = granter(turn)
+    return [(r.value, turn.t(f"role.{r.value}")) for r in Role if allowed.may_grant(r)]
 
 
 def _departments(turn: Turn) -> list[tuple[str, str]]:
@@ -60,28 +66,34 @@ def _departments(turn: Turn) -> list[tuple[str, str]]:
 
 
 def _zones(turn: Turn) -> list[tuple[str, str]]:
-    return [(z, z) for z in turn.desk.estate.zones()] + [("-", turn.t("invite.no_zone"))]
+    return [(z, z) for z in turn.desk.estate.zones()] + [(NO_ZONE, turn.t("invite.no_zone"))]
 
 
 async def _invite_for_zone(turn: Turn, value: str, label: str) -> None:
-    assert turn.dialogue is not None
+    values = dialogue.data(turn)
     assert turn.desk.estate.id is not None
-    data = turn.dialogue.data
     hours = turn.desk.policy.staff.invite_hours
     spec = InviteSpec(
-        Role(data["role"]), Department(data["department"]), None if value == "-" else value
+        Role(str(values["role"])),
+        Department(str(values["department"])),
+        None if value == NO_ZONE else value,
     )
-    token = await create_invite(
-        turn.uow,
-        estate_id=turn.desk.estate.id,
-        spec=spec,
-        created_by=turn.user_id,
-        now=turn.now,
-        valid_for=timedelta(hours=hours),
-    )
-    username = turn.update.get_bot().username
     turn.edit(turn.t("invite.zone_chosen", choice=label))
     turn.end()
+    try:
+        token = await create_invite(
+            turn.uow,
+            granter=granter(turn),
+            estate_id=turn.desk.estate.id,
+            spec=spec,
+            created_by=turn.user_id,
+            now=turn.now,
+            valid_for=timedelta(hours=hours),
+        )
+    except NotAllowed:
+        refuse(turn)
+        return
+    username = turn.update.get_bot().username
     turn.reply(
         turn.t(
             "invite.link",
@@ -108,23 +120,18 @@ async def enroll(turn: Turn, token: str) -> None:
     if isinstance(result, InviteProblem):
         turn.reply(turn.t(f"invite.refused_{result.value}"))
         return
-    _staff_menu(turn, result)
+    staff_menu(turn, result)
     turn.reply(
         turn.t(
             "invite.enrolled",
-            role=turn.t(f"role.{result.role}"),
-            department=turn.t(f"department.{result.department}"),
+            role=turn.t(f"role.{result.role.value}"),
+            department=turn.t(f"department.{result.department.value}"),
             zone=result.zone or "—",
         )
     )
 
 
-# --- /staff --------------------------------------------------------------------------------
-STAFF_COMMANDS = ("new", "ticket", "help", "cancel")
-MANAGER_COMMANDS = ("invite", "staff")
-
-
-def _staff_menu(turn: Turn, person: Staff) -> None:
+def staff_menu(turn: Turn, person: StaffMember) -> None:
     """Staff get their own command menu; withdrawn access takes it away."""
     if person.chat_id is None:
         return
@@ -138,99 +145,139 @@ def _staff_menu(turn: Turn, person: Staff) -> None:
     )
 
 
+# --- /staff --------------------------------------------------------------------------------
+class Change(StrEnum):
+    SHOW = "show"
+    ROLE = "role"
+    ZONE = "zone"
+    DEACTIVATE = "off"
+
+
+@dataclass(frozen=True, slots=True)
+class StaffTap(CallbackData, prefix="sf"):
+    """A button of /staff: show someone, or change their role, zone or access."""
+
+    change: Change
+    staff: int
+    choice: str = ""
+
+
+def _tap(
+    label: str, change: Change, person: StaffMember, choice: str = ""
+) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=StaffTap(change, person.id, choice).pack())
+
+
+@entry
 async def staff_command(turn: Turn) -> None:
-    if not await _may_manage(turn) or turn.desk.estate.id is None:
+    """List staff, with buttons to change a role or zone or to withdraw access."""
+    if not granter(turn).may_manage() or turn.desk.estate.id is None:
         refuse(turn)
         return
-    people = await turn.uow.staff.all(turn.desk.estate.id)
+    people = await everyone(turn.uow, turn.desk.estate.id)
     if not people:
         turn.reply(turn.t("staff.none"))
         return
-    rows = [
-        [InlineKeyboardButton(_staff_label(turn, p), callback_data=f"sf:{p.id}")] for p in people
-    ]
+    rows = [[_tap(_staff_label(turn, p), Change.SHOW, p)] for p in people]
     turn.edit(turn.t("staff.list", count=len(people)), InlineKeyboardMarkup(rows))
 
 
-def _staff_label(turn: Turn, person: Staff) -> str:
+def _staff_label(turn: Turn, person: StaffMember) -> str:
     state = "" if person.active else " ✖"
     zone = f" · {person.zone}" if person.zone else ""
-    return f"{person.name} · {turn.t(f'role.{person.role}')}{zone}{state}"
+    return f"{person.name} · {turn.t(f'role.{person.role.value}')}{zone}{state}"
 
 
-async def staff_member(turn: Turn, kind: str, rest: str) -> None:
-    """sf:<id> shows one; sr/sz/sd:<id>[:<choice>] change role, zone, or deactivate."""
-    if not await _may_manage(turn) or turn.desk.estate.id is None:
+@entry
+async def staff_member(turn: Turn) -> None:
+    """One colleague: their details, or a change to them (checked again on every tap)."""
+    query = turn.update.callback_query
+    tap = StaffTap.unpack(query.data if query else None)
+    estate_id = turn.desk.estate.id
+    if not granter(turn).may_manage() or estate_id is None:
         refuse(turn)
         return
-    staff_id_text, _, choice = rest.partition(":")
-    if not staff_id_text.isdigit():
+    person = await colleague(turn.uow, tap.staff, estate_id) if tap else None
+    if tap is None or person is None:
         refuse(turn, "common.stale_button")
         return
-    staff_id = int(staff_id_text)
-    if kind == "sr" and choice:
-        person = await change_staff(
-            turn.uow,
-            staff_id,
-            turn.desk.estate.id,
-            role=Role(choice) if choice in Role._value2member_map_ else None,
-            now=turn.now,
-        )
-    elif kind == "sz" and choice:
-        person = await change_staff(
-            turn.uow,
-            staff_id,
-            turn.desk.estate.id,
-            zone="" if choice == "-" else choice,
-            now=turn.now,
-        )
-    elif kind == "sd":
-        person = await change_staff(
-            turn.uow, staff_id, turn.desk.estate.id, deactivate=True, now=turn.now
-        )
+    if tap.change is Change.ROLE and not tap.choice:
+        _pick_role(turn, person)
+    elif tap.change is Change.ZONE and not tap.choice:
+        _pick_zone(turn, person)
+    elif tap.change is Change.SHOW:
+        _show_member(turn, person)
     else:
-        person = await turn.uow.staff.get(staff_id)
-    if person is None or person.estate_id != turn.desk.estate.id:
+        await _apply(turn, tap, estate_id)
+
+
+def _pick_role(turn: Turn, person: StaffMember) -> None:
+    allowed = granter(turn)
+    if not allowed.may_change(person):
+        refuse(turn)
+        return
+    buttons = [
+        _tap(turn.t(f"role.{r.value}"), Change.ROLE, person, r.value)
+        for r in Role
+        if allowed.may_grant(r)
+    ]
+    turn.edit(turn.t("staff.pick_role", name=turn.esc(person.name)), grid(buttons, 2))
+
+
+def _pick_zone(turn: Turn, person: StaffMember) -> None:
+    if not granter(turn).may_change(person):
+        refuse(turn)
+        return
+    zones = [*turn.desk.estate.zones(), NO_ZONE]
+    buttons = [
+        _tap(z if z != NO_ZONE else turn.t("invite.no_zone"), Change.ZONE, person, z)
+        for z in zones
+    ]
+    turn.edit(turn.t("staff.pick_zone", name=turn.esc(person.name)), grid(buttons, 4))
+
+
+async def _apply(turn: Turn, tap: StaffTap, estate_id: int) -> None:
+    role = Role(tap.choice) if tap.change is Change.ROLE and tap.choice in set(Role) else None
+    if tap.change is Change.ROLE and role is None:
         refuse(turn, "common.stale_button")
         return
-    if (kind in ("sr", "sz") and choice) or kind == "sd":
-        _staff_menu(turn, person)
-    if kind == "sr" and not choice:
-        buttons = [
-            InlineKeyboardButton(
-                turn.t(f"role.{r.value}"), callback_data=f"sr:{person.id}:{r.value}"
-            )
-            for r in Role
-        ]
-        turn.edit(turn.t("staff.pick_role", name=turn.esc(person.name)), grid(buttons, 2))
+    zone = (tap.choice if tap.choice != NO_ZONE else "") if tap.change is Change.ZONE else None
+    try:
+        person = await change_staff(
+            turn.uow,
+            granter=granter(turn),
+            staff_id=tap.staff,
+            estate_id=estate_id,
+            role=role,
+            zone=zone,
+            deactivate=tap.change is Change.DEACTIVATE,
+            now=turn.now,
+        )
+    except NotAllowed:
+        refuse(turn)
         return
-    if kind == "sz" and not choice:
-        zones = [*turn.desk.estate.zones(), "-"]
-        buttons = [
-            InlineKeyboardButton(
-                z if z != "-" else turn.t("invite.no_zone"), callback_data=f"sz:{person.id}:{z}"
-            )
-            for z in zones
-        ]
-        turn.edit(turn.t("staff.pick_zone", name=turn.esc(person.name)), grid(buttons, 4))
-        return
+    staff_menu(turn, person)
+    _show_member(turn, person)
+
+
+def _show_member(turn: Turn, person: StaffMember) -> None:
     text = turn.t(
         "staff.member",
         name=turn.esc(person.name),
-        role=turn.t(f"role.{person.role}"),
-        department=turn.t(f"department.{person.department}"),
+        role=turn.t(f"role.{person.role.value}"),
+        department=turn.t(f"department.{person.department.value}"),
         zone=person.zone or "—",
         state=turn.t("staff.active" if person.active else "staff.inactive"),
     )
-    buttons = [
-        InlineKeyboardButton(turn.t("staff.change_role"), callback_data=f"sr:{person.id}"),
-        InlineKeyboardButton(turn.t("staff.change_zone"), callback_data=f"sz:{person.id}"),
-    ]
-    if person.active:
-        buttons.append(
-            InlineKeyboardButton(turn.t("staff.deactivate"), callback_data=f"sd:{person.id}")
-        )
-    turn.edit(text, grid(buttons, 2))
+    buttons = []
+    if granter(turn).may_change(person):
+        buttons = [
+            _tap(turn.t("staff.change_role"), Change.ROLE, person),
+            _tap(turn.t("staff.change_zone"), Change.ZONE, person),
+        ]
+        if person.active:
+            buttons.append(_tap(turn.t("staff.deactivate"), Change.DEACTIVATE, person))
+    turn.edit(text, grid(buttons, 2) if buttons else None)
 
 
 dialogue.register_flow(
@@ -249,3 +296,9 @@ dialogue.register_flow(
         },
     )
 )
+
+HANDLERS: list[BaseHandler] = [
+    CommandHandler("invite", invite_command, filters=PRIVATE),
+    CommandHandler("staff", staff_command, filters=PRIVATE),
+    CallbackQueryHandler(staff_member, pattern=StaffTap.pattern()),
+]

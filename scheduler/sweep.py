@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.clock import utcnow
 from bot.desk import Desk
-from bot.flows import FLOW_TITLES
 from storage.uow import UnitOfWork
 
 
@@ -14,7 +13,7 @@ async def expire_idle_dialogues(desk: Desk) -> int:
     async with UnitOfWork(desk.sessions) as uow:
         expired = await uow.dialogues.claim_expired(now)
         for row in expired:
-            title = desk.t(row.language, FLOW_TITLES.get(row.flow, "flow.complaint"))
+            title = desk.views.flow_title(row.language, row.flow)
             uow.outbox.add(
                 chat_id=row.chat_id,
                 text=desk.t(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
-from bot.config import ConfigError
+
+class EstateError(ValueError):
+    """Estate data that cannot describe an estate; the message names the building at fault."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +61,11 @@ def parse_estate(raw: dict[str, object], source: str = "estate") -> EstatePlan:
         assert isinstance(buildings_raw, list)
         assert buildings_raw
     except (KeyError, AssertionError):
-        raise ConfigError(f"{source}: needs an [estate] table and [[buildings]]") from None
+        raise EstateError(f"{source}: needs an [estate] table and [[buildings]]") from None
     buildings: list[BuildingPlan] = []
     for item in buildings_raw:
         if not isinstance(item, dict) or not str(item.get("code", "")).strip():
-            raise ConfigError(f"{source}: every building needs a code")
+            raise EstateError(f"{source}: every building needs a code")
         code = str(item["code"]).strip()
         units: list[str]
         if "units" in item:
@@ -74,12 +74,12 @@ def parse_estate(raw: dict[str, object], source: str = "estate") -> EstatePlan:
             try:
                 floors, per_floor = int(item["floors"]), int(item["units_per_floor"])
             except (KeyError, TypeError, ValueError):
-                raise ConfigError(
+                raise EstateError(
                     f"{source}: building {code} needs units = [...] or floors and units_per_floor"
                 ) from None
             units = [f"{f}{u:02d}" for f in range(1, floors + 1) for u in range(1, per_floor + 1)]
         if not units or any(not u or len(u) > 12 for u in units) or len(set(units)) != len(units):
-            raise ConfigError(f"{source}: building {code} has empty, overlong or repeated units")
+            raise EstateError(f"{source}: building {code} has empty, overlong or repeated units")
         buildings.append(
             BuildingPlan(
                 code=code,
@@ -90,22 +90,12 @@ def parse_estate(raw: dict[str, object], source: str = "estate") -> EstatePlan:
         )
     codes = [b.code.upper() for b in buildings]
     if len(set(codes)) != len(codes):
-        raise ConfigError(f"{source}: building codes repeat")
+        raise EstateError(f"{source}: building codes repeat")
     return EstatePlan(
         code=str(head.get("code", "estate")),
         name=str(head.get("name", "")),
         buildings=tuple(buildings),
     )
-
-
-def load_estate(path: Path) -> EstatePlan:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"estate file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"estate file {path} is not valid TOML: {exc}") from None
-    return parse_estate(raw, source=f"estate file {path}")
 
 
 UNIT_INPUT = re.compile(

@@ -2,7 +2,8 @@
 
 Residents see only their own items. Staff see items of their department or zone, or where
 they are first-ask owner or assignee; managers see everything in their estate. A deactivated
-staff member may do nothing. Callback data is untrusted: every action is checked here.
+staff member may do nothing. Callback data is untrusted: every action is checked here, and
+the item's state machine (bot.domain.lifecycle) is asked first.
 """
 
 from __future__ import annotations
@@ -10,27 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain.staff import DESK_ROLES, MANAGERS, STAFF_ADMINS
-from bot.domain.tickets import OPEN_STATUSES, TicketStatus
+from bot.domain.lifecycle import Action, Situation, allows
+from bot.domain.staff import (
+    DESK_ROLES,
+    MANAGERS,
+    RANK,
+    Department,
+    Role,
+    StaffMember,
+    grantable_roles,
+)
+from bot.domain.tickets import TicketStatus
+
+__all__ = ["Action", "TicketScope", "Viewer", "ViewerKind", "can", "can_view"]
 
 
 class ViewerKind(StrEnum):
     RESIDENT = "resident"
     STAFF = "staff"
-
-
-class Action(StrEnum):
-    VIEW = "view"
-    ACCEPT = "accept"
-    REPLY = "reply"
-    NOTE = "note"
-    CLASSIFY = "classify"
-    TRANSFER = "transfer"
-    WAIT = "wait"
-    RESOLVE = "resolve"
-    REVIEW = "review"  # accept a department's result, or send it back
-    MESSAGE = "message"  # a resident adding a message to their own item
-    SEE_PHONE = "see_phone"  # the resident's phone: only for the people handling the item
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +42,22 @@ class Viewer:
     active: bool = True
 
 
+def staff_viewer(member: StaffMember) -> Viewer:
+    return Viewer(
+        ViewerKind.STAFF,
+        member.id,
+        role=member.role.value,
+        department=member.department.value,
+        zone=member.zone,
+        estate_id=member.estate_id,
+        active=member.active,
+    )
+
+
+def resident_viewer(resident_id: int) -> Viewer:
+    return Viewer(ViewerKind.RESIDENT, resident_id)
+
+
 @dataclass(frozen=True, slots=True)
 class TicketScope:
     """The facts about an item that access decisions depend on."""
@@ -55,6 +69,14 @@ class TicketScope:
     zone: str | None = None
     estate_id: int | None = None
     status: str = TicketStatus.NEW.value
+
+    @property
+    def situation(self) -> Situation:
+        return Situation(
+            TicketStatus(self.status),
+            has_owner=self.owner_staff_id is not None,
+            has_assignee=self.assignee_staff_id is not None,
+        )
 
 
 def can_view(viewer: Viewer, ticket: TicketScope) -> bool:
@@ -73,24 +95,87 @@ def can(viewer: Viewer, action: Action, ticket: TicketScope) -> bool:
     """The single permission check for every view and action on an item."""
     if not can_view(viewer, ticket):
         return False
-    if action is Action.VIEW:
+    if action in (Action.VIEW, Action.PHOTOS):
         return True
-    is_open = TicketStatus(ticket.status) in OPEN_STATUSES
+    if not allows(action, ticket.situation):
+        return False
     if viewer.kind is ViewerKind.RESIDENT:
-        return action is Action.MESSAGE and is_open
+        return action is Action.MESSAGE
+    return _staff_may(viewer, action, ticket)
+
+
+def _staff_may(viewer: Viewer, action: Action, ticket: TicketScope) -> bool:
+    handling = viewer.id in (ticket.owner_staff_id, ticket.assignee_staff_id)
+    desk = viewer.role in DESK_ROLES
     if action is Action.MESSAGE:
         return False
     if action is Action.SEE_PHONE:
-        return viewer.id in (ticket.owner_staff_id, ticket.assignee_staff_id)
-    if action is Action.REVIEW:
-        return ticket.status == TicketStatus.REVIEW and (
-            viewer.id == ticket.owner_staff_id or viewer.role in DESK_ROLES
+        return handling
+    if action is Action.CLASSIFY:
+        return desk
+    if action in (Action.ACCEPT_RESULT, Action.SEND_BACK):
+        owner = ticket.owner_staff_id
+        return viewer.id == owner or viewer.role in MANAGERS or (owner is None and desk)
+    if action is Action.ACCEPT:
+        situation = ticket.situation
+        unclaimed = situation.status in (TicketStatus.NEW, TicketStatus.REOPENED) or (
+            not situation.has_assignee
         )
-    return is_open
+        if unclaimed:
+            return True
+        # Work under way on an item nobody owns: the desk takes first-ask responsibility.
+        return ticket.owner_staff_id is None and desk and viewer.id != ticket.assignee_staff_id
+    return True
 
 
+# --- residents' personal data ------------------------------------------------------------
+def can_see_resident(viewer: Viewer, *, estate_id: int | None, zone: str | None) -> bool:
+    """Name with unit, phone: managers estate-wide, staff of a zone their zone, and the
+    customer-service desk (no zone) every caller; nobody else looks residents up."""
+    if viewer.kind is not ViewerKind.STAFF or not viewer.active:
+        return False
+    if viewer.estate_id is None or viewer.estate_id != estate_id:
+        return False
+    if viewer.role in MANAGERS:
+        return True
+    if viewer.zone:
+        return viewer.zone == zone
+    return viewer.department == Department.CUSTOMER_SERVICE
+
+
+# --- staff access ---------------------------------------------------------------------------
 def can_manage_staff(viewer: Viewer, *, is_admin: bool) -> bool:
     """Inviting, re-roling and deactivating staff: administrators and senior managers."""
-    return is_admin or (
-        viewer.kind is ViewerKind.STAFF and viewer.active and viewer.role in STAFF_ADMINS
-    )
+    if is_admin:
+        return True
+    if viewer.kind is not ViewerKind.STAFF or not viewer.active or viewer.role is None:
+        return False
+    return bool(grantable_roles(Role(viewer.role), is_admin=False))
+
+
+def can_grant(viewer: Viewer | None, role: Role, *, is_admin: bool) -> bool:
+    """Invite someone to, or promote someone to, this role."""
+    granter = _active_role(viewer)
+    return role in grantable_roles(granter, is_admin=is_admin)
+
+
+def can_change(viewer: Viewer | None, target: StaffMember, *, is_admin: bool) -> bool:
+    """Change or withdraw a colleague's access: only below one's own role, never oneself."""
+    if is_admin:
+        return True
+    granter = _active_role(viewer)
+    if viewer is None or granter is None or viewer.id == target.id:
+        return False
+    if viewer.estate_id != target.estate_id:
+        return False
+    return target.role in grantable_roles(granter, is_admin=False)
+
+
+def _active_role(viewer: Viewer | None) -> Role | None:
+    if viewer is None or viewer.kind is not ViewerKind.STAFF or not viewer.active:
+        return None
+    return Role(viewer.role) if viewer.role else None
+
+
+def outranks(first: Role, second: Role) -> bool:
+    return RANK[first] > RANK[second]

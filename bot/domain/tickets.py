@@ -57,6 +57,12 @@ class Channel(StrEnum):
     ONLINE = "online"
 
 
+class WaitingReason(StrEnum):
+    RESIDENT = "resident"
+    PARTS = "parts"
+    ACCESS = "access"
+
+
 class LocationKind(StrEnum):
     OWN_UNIT = "own_unit"
     COMMON_AREA = "common_area"
@@ -163,3 +169,31 @@ def open_ticket(
         first_answer_due_at=now + first_answer,
         resolve_due_at=resolve_due,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFacts:
+    """An item as screens and rules read it, detached from the database."""
+
+    id: int
+    reference: str
+    kind: TicketKind
+    status: TicketStatus
+    category: str | None
+    nature: Nature | None
+    severity: Severity | None
+    own_unit: bool
+    place: str | None  # the resident's home for their own unit, else the place they named
+    description: str
+    photos: tuple[str, ...]
+    requested_by: date | None
+    created_at: datetime
+    first_answer_due_at: datetime | None
+    resolve_due_at: datetime | None
+    resident_id: int | None
+    owner_staff_id: int | None
+    assignee_staff_id: int | None
+    department: str | None
+    zone: str | None
+    estate_id: int | None
+    contact_phone: str | None = None

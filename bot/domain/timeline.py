@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 from bot.domain.tickets import EventKind, TicketStatus
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    created_at: datetime
+    kind: str
+    status: str | None
+    note: str | None
 
 
 class Shown(Enum):
@@ -29,3 +39,9 @@ def for_resident(kind: str, status: str | None) -> Shown:
     ):
         return Shown.LINE
     return Shown.HIDDEN  # internal notes, classification, send-backs, delivery problems
+
+
+def resident_timeline(entries: list[TimelineEntry]) -> list[tuple[TimelineEntry, bool]]:
+    """The entries a resident may read, each with whether its note may be shown."""
+    shown = [(e, for_resident(e.kind, e.status)) for e in entries]
+    return [(e, how is Shown.WITH_NOTE) for e, how in shown if how is not Shown.HIDDEN]

@@ -1,27 +1,11 @@
-"""What each staff action does to an item: pure rules, so they can be read and tested alone."""
+"""Rules of staff actions that are not the state machine's: promises and classification."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain.permissions import Viewer
-from bot.domain.staff import DESK_ROLES
-from bot.domain.tickets import Nature, Severity, TicketStatus
-
-
-class WaitingReason:
-    RESIDENT = "resident"
-    PARTS = "parts"
-    ACCESS = "access"
-    ALL = ("resident", "parts", "access")
-
-
-def after_resolve(actor: Viewer, owner_staff_id: int | None) -> TicketStatus:
-    """A department's result goes back to the desk; the desk's own result goes to the resident."""
-    if owner_staff_id is None or actor.id == owner_staff_id or actor.role in DESK_ROLES:
-        return TicketStatus.RESOLVED
-    return TicketStatus.REVIEW
+from bot.domain.tickets import Nature, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +33,8 @@ class Classification:
 def escalation_roles(severity: Severity, notify: list[str]) -> list[str]:
     """Who must hear at once of an item of this severity (the zone butler already owns it)."""
     return [] if severity is Severity.GENERAL else list(notify)
+
+
+def result_needs_review(actor_id: int, owner_id: int | None) -> bool:
+    """A result reported by anyone but the first-ask owner goes to the owner first."""
+    return actor_id != owner_id

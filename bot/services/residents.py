@@ -61,3 +61,7 @@ def profile_of(resident: ResidentCard) -> Profile:
         phone=resident.phone,
         language=resident.language,
     )
+
+
+async def resident_card(uow: UnitOfWork, resident_id: int) -> ResidentCard | None:
+    return await uow.residents.card_by_id(resident_id)

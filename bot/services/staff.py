@@ -1,4 +1,8 @@
-"""Enrolling staff by invite, and changing or withdrawing their access."""
+"""Enrolling staff by invite, and changing or withdrawing their access.
+
+Who may grant what is the permission rules' (bot.domain.permissions): a senior butler only
+roles below their own, the chief butler and the project head any role, ADMIN_IDS anything.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,34 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.invites import InviteProblem, check_invite, new_token, token_hash
-from bot.domain.staff import Department, Role
+from bot.domain.permissions import Viewer, can_change, can_grant, can_manage_staff
+from bot.domain.staff import Department, Role, StaffMember
 from storage.models import Invite, Staff
+from storage.repositories.staff import member_of
 from storage.uow import UnitOfWork
+
+
+class NotAllowed(PermissionError):
+    """The person may not grant or change this access."""
+
+
+@dataclass(frozen=True, slots=True)
+class Granter:
+    """Who is granting access: a staff member (as a viewer), an administrator, or both."""
+
+    viewer: Viewer | None
+    is_admin: bool
+
+    def may_manage(self) -> bool:
+        if self.viewer is None:
+            return self.is_admin
+        return can_manage_staff(self.viewer, is_admin=self.is_admin)
+
+    def may_grant(self, role: Role) -> bool:
+        return can_grant(self.viewer, role, is_admin=self.is_admin)
+
+    def may_change(self, target: StaffMember) -> bool:
+        return can_change(self.viewer, target, is_admin=self.is_admin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +50,7 @@ class InviteSpec:
 async def create_invite(
     uow: UnitOfWork,
     *,
+    granter: Granter,
     estate_id: int,
     spec: InviteSpec,
     created_by: int,
@@ -28,6 +58,8 @@ async def create_invite(
     valid_for: timedelta,
 ) -> str:
     """Return the token for the deep link; only its hash is stored."""
+    if not granter.may_grant(spec.role):
+        raise NotAllowed(spec.role.value)
     token = new_token()
     uow.invites.add(
         Invite(
@@ -53,7 +85,7 @@ async def redeem_invite(
     name: str,
     language: str,
     now: datetime,
-) -> Staff | InviteProblem:
+) -> StaffMember | InviteProblem:
     invite = await uow.invites.by_hash(token_hash(token))
     if invite is None:
         return InviteProblem.INVALID
@@ -75,27 +107,41 @@ async def redeem_invite(
     await uow.flush()
     if not await uow.invites.use(invite.id, staff.id, now):
         return InviteProblem.USED
-    return staff
+    return member_of(staff)
+
+
+async def everyone(uow: UnitOfWork, estate_id: int) -> list[StaffMember]:
+    return await uow.staff.members(estate_id, active_only=False)
+
+
+async def colleague(uow: UnitOfWork, staff_id: int, estate_id: int) -> StaffMember | None:
+    member = await uow.staff.member(staff_id)
+    return member if member is not None and member.estate_id == estate_id else None
 
 
 async def change_staff(
     uow: UnitOfWork,
+    *,
+    granter: Granter,
     staff_id: int,
     estate_id: int,
-    *,
     role: Role | None = None,
     zone: str | None = None,
     deactivate: bool = False,
     now: datetime,
-) -> Staff | None:
+) -> StaffMember:
     """Takes effect at once: every button and command checks `active` and the role anew."""
     staff = await uow.staff.get(staff_id)
     if staff is None or staff.estate_id != estate_id:
-        return None
+        raise NotAllowed("unknown")
+    if not granter.may_change(member_of(staff)):
+        raise NotAllowed(staff.role)
     if role is not None:
+        if not granter.may_grant(role):
+            raise NotAllowed(role.value)
         staff.role = role.value
     if zone is not None:
         staff.zone = zone or None
     if deactivate:
         staff.active, staff.deactivated_at = False, now
-    return staff
+    return member_of(staff)

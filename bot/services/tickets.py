@@ -1,21 +1,32 @@
-"""Filing an item and reading a resident's own items."""
+"""Filing an item (numbering, the row, routing, the acknowledgement) and residents' reads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.permissions import TicketScope, Viewer, ViewerKind, can_view
+from bot.domain.permissions import can_view, resident_viewer
 from bot.domain.references import day_key, format_reference
 from bot.domain.residents import ResidentCard
-from bot.domain.tickets import Channel, Draft, Severity, open_ticket
+from bot.domain.routing import route
+from bot.domain.staff import StaffMember
+from bot.domain.tickets import (
+    Channel,
+    Draft,
+    NewTicket,
+    Severity,
+    TicketFacts,
+    TicketKind,
+    open_ticket,
+)
+from bot.domain.timeline import TimelineEntry
 from bot.policy import Policy
-from bot.services.notices import Notice
-from bot.services.workflow import route_new
-from storage.models import Attachment, Staff, Ticket, TicketEvent
-from storage.repositories import TicketPage
+from bot.services.notices import Label, Notice, staff_card, to_resident_plain
+from bot.services.notifier import Notifier
+from bot.views.card import scope_of
+from storage.models import Attachment, Ticket, TicketEvent
+from storage.repositories.tickets import facts_of
 from storage.uow import UnitOfWork
 
 
@@ -23,11 +34,6 @@ from storage.uow import UnitOfWork
 class Filed:
     ticket_id: int
     reference: str
-    first_answer_due_at: datetime
-    notices: list[Notice] = field(default_factory=list)
-
-
-AckRenderer = Callable[[Ticket], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +42,7 @@ class OnBehalf:
 
     The registering staff member is its first-ask owner (首问责任制)."""
 
-    staff: Staff
+    staff: StaffMember
     channel: Channel
     caller_name: str | None = None
     caller_phone: str | None = None
@@ -44,16 +50,16 @@ class OnBehalf:
 
 async def file_ticket(
     uow: UnitOfWork,
+    notifier: Notifier,
     *,
     resident: ResidentCard | None,
     draft: Draft,
     policy: Policy,
     tz: ZoneInfo,
     now: datetime,
-    render_ack: AckRenderer,
     on_behalf: OnBehalf | None = None,
 ) -> Filed:
-    """Store the item, its photos and first timeline entry, and queue the acknowledgement."""
+    """Store the item, its photos and first timeline entry; tell the resident and staff."""
     promise = policy.promise(Severity.GENERAL)
     new = open_ticket(
         draft,
@@ -63,22 +69,42 @@ async def file_ticket(
         resolve=promise.resolve,
         channel=on_behalf.channel if on_behalf else Channel.BOT,
     )
+    reference = await _next_reference(uow, policy.references[new.kind], tz, now)
+    ticket = _row(new, reference, resident, on_behalf, now)
+    notices = await _route(uow, ticket, policy, on_behalf)
+    await uow.tickets.add(ticket, _first_events(new, resident, on_behalf, now))
+    if resident is not None:
+        notices.insert(0, _acknowledgement(ticket, resident, policy))
+    await notifier.tell([replace(n, ticket_id=ticket.id) for n in notices], now)
+    return Filed(ticket.id, ticket.reference)
+
+
+async def _next_reference(uow: UnitOfWork, prefix: str, tz: ZoneInfo, now: datetime) -> str:
+    """References count per prefix and local day (the desk's day, not UTC's)."""
     local_day = now.astimezone(tz).date()
-    prefix = policy.references[new.kind]
     sequence = await uow.tickets.next_sequence(prefix, day_key(local_day))
-    ticket = Ticket(
-        reference=format_reference(prefix, local_day, sequence),
+    return format_reference(prefix, local_day, sequence)
+
+
+def _row(
+    new: NewTicket,
+    reference: str,
+    resident: ResidentCard | None,
+    on_behalf: OnBehalf | None,
+    now: datetime,
+) -> Ticket:
+    estate_id = (
+        resident.estate_id if resident else on_behalf.staff.estate_id if on_behalf else None
+    )
+    return Ticket(
+        reference=reference,
         kind=new.kind.value,
         category=new.category,
         status=new.status.value,
         channel=new.channel.value,
         resident_id=resident.id if resident else None,
         unit_id=resident.unit_id if resident else None,
-        estate_id=resident.estate_id
-        if resident
-        else on_behalf.staff.estate_id
-        if on_behalf
-        else None,
+        estate_id=estate_id,
         zone=(resident.zone or None) if resident else None,
         contact_name=on_behalf.caller_name if on_behalf else None,
         contact_phone=on_behalf.caller_phone if on_behalf else None,
@@ -92,52 +118,103 @@ async def file_ticket(
         resolve_due_at=new.resolve_due_at,
         attachments=[Attachment(kind="photo", file_id=f, created_at=now) for f in new.photos],
     )
-    events = [
+
+
+def _first_events(
+    new: NewTicket, resident: ResidentCard | None, on_behalf: OnBehalf | None, now: datetime
+) -> list[TicketEvent]:
+    return [
         TicketEvent(
             created_at=now,
             kind=kind.value,
-            actor_kind=ViewerKind.STAFF.value if on_behalf else ViewerKind.RESIDENT.value,
+            actor_kind="staff" if on_behalf else "resident",
             actor_id=on_behalf.staff.id if on_behalf else resident.id if resident else None,
-            actor_role=on_behalf.staff.role if on_behalf else None,
+            actor_role=on_behalf.staff.role.value if on_behalf else None,
             status=new.status.value,
         )
         for kind in new.events
     ]
+
+
+async def _route(
+    uow: UnitOfWork, ticket: Ticket, policy: Policy, on_behalf: OnBehalf | None
+) -> list[Notice]:
+    """Department from the policy; the first-ask owner is the zone's butler (or, for an item
+    registered by staff, whoever registered it); the working department is always told."""
+    department = policy.department_for(ticket.category)
+    ticket.department = department.value
+    if ticket.estate_id is None:
+        return []
+    staff = await uow.staff.members(ticket.estate_id)
+    routing = route(staff, department=department, zone=ticket.zone, rule=policy.ownership.rule)
+    told = Label.of(f"department.{department.value}")
     if on_behalf is not None:
-        ticket.department = policy.department_for(ticket.category).value
-        ticket.registered_by_staff_id = on_behalf.staff.id
-        ticket.owner_staff_id = ticket.assignee_staff_id = on_behalf.staff.id
-        notices: list[Notice] = []
-    else:
-        notices = await route_new(uow, ticket, policy)
-    await uow.tickets.add(ticket, events)
-    if resident is not None and resident.chat_id is not None:
-        uow.outbox.add(
-            chat_id=resident.chat_id,
-            text=render_ack(ticket),
-            purpose="ticket_ack",
-            ticket_id=ticket.id,
-            now=now,
-        )
-    notices = [replace(n, ticket_id=ticket.id) for n in notices]
-    return Filed(ticket.id, ticket.reference, new.first_answer_due_at, notices)
+        ticket.registered_by_staff_id = ticket.owner_staff_id = on_behalf.staff.id
+        crew = [p for p in (routing.owner, *routing.department_crew) if p is not None]
+        return [
+            staff_card(p.id, 0, "notice.new_item_department", department=told)
+            for p in crew
+            if p.id != on_behalf.staff.id
+        ]
+    notices = []
+    if routing.owner is not None:
+        ticket.owner_staff_id = routing.owner.id
+        notices.append(staff_card(routing.owner.id, 0, "notice.new_item"))
+    zone = ticket.zone or "—"
+    notices += [
+        staff_card(p.id, 0, "notice.new_item_unowned", zone=zone) for p in routing.offered_to
+    ]
+    notices += [
+        staff_card(p.id, 0, "notice.new_item_department", department=told)
+        for p in routing.department_crew
+    ]
+    return notices
+
+
+def _acknowledgement(ticket: Ticket, resident: ResidentCard, policy: Policy) -> Notice:
+    promise = policy.promise(Severity.GENERAL)
+    suggestion = ticket.kind == TicketKind.SUGGESTION
+    return to_resident_plain(
+        ticket.id,
+        "ticket.ack_suggestion" if suggestion else "ticket.ack",
+        name=resident.name,
+        reference=ticket.reference,
+        due=ticket.first_answer_due_at or ticket.created_at,
+        within=promise.first_answer,
+    )
+
+
+# --- what residents read -------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[TicketFacts]
+    total: int
 
 
 async def resident_tickets(
     uow: UnitOfWork, resident: ResidentCard, *, page: int, per_page: int
-) -> TicketPage:
-    return await uow.tickets.for_resident(
+) -> Page:
+    found = await uow.tickets.for_resident(
         resident.id, limit=per_page, offset=max(page, 0) * per_page
     )
+    return Page([facts_of(t) for t in found.items], found.total)
 
 
-async def visible_ticket(
-    uow: UnitOfWork, viewer: Viewer, ticket_id: int
-) -> tuple[Ticket, list[TicketEvent]] | None:
-    """The item with its timeline, or None when it does not exist *or* is not the viewer's."""
-    ticket = await uow.tickets.get(ticket_id)
-    if ticket is None:
+async def resident_ticket(
+    uow: UnitOfWork, resident: ResidentCard, ticket_id: int
+) -> tuple[TicketFacts, list[TimelineEntry]] | None:
+    """The item with its timeline, or None when it does not exist *or* is not theirs."""
+    item = await uow.tickets.facts(ticket_id)
+    if item is None or not can_view(resident_viewer(resident.id), scope_of(item)):
         return None
-    if not can_view(viewer, TicketScope(resident_id=ticket.resident_id)):
+    return item, await uow.tickets.timeline(item.id)
+
+
+async def resident_reference(
+    uow: UnitOfWork, resident: ResidentCard, reference: str
+) -> int | None:
+    """The id of the resident's own item with this reference (replies name items by it)."""
+    ticket = await uow.tickets.by_reference(reference)
+    if ticket is None or ticket.resident_id != resident.id:
         return None
-    return ticket, await uow.tickets.events(ticket.id)
+    return ticket.id

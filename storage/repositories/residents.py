@@ -10,11 +10,13 @@ from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.residents import ResidentCard
+from bot.domain.staff import Department, Role, StaffMember
 from storage.models import (
     Building,
     Dialogue,
     Estate,
     Resident,
+    Staff,
     Unit,
 )
 
@@ -39,12 +41,22 @@ SNAPSHOT = (
         Dialogue.expires_at,
         Building.zone,
         Building.estate_id,
+        Staff.id,
+        Staff.name,
+        Staff.role,
+        Staff.department,
+        Staff.zone,
+        Staff.estate_id,
+        Staff.language,
+        Staff.chat_id,
+        Staff.active,
     )
     .select_from(_ANCHOR)
     .outerjoin(Resident, Resident.telegram_user_id == _ANCHOR.c.uid)
     .outerjoin(Unit, Unit.id == Resident.unit_id)
     .outerjoin(Building, Building.id == Unit.building_id)
     .outerjoin(Dialogue, Dialogue.user_id == _ANCHOR.c.uid)
+    .outerjoin(Staff, Staff.telegram_user_id == _ANCHOR.c.uid)
 )
 
 
@@ -84,10 +96,9 @@ class ResidentRepository:
         )
         return card_of(resident) if resident is not None else None
 
-    async def snapshot(
-        self, telegram_user_id: int
-    ) -> tuple[ResidentCard | None, StoredDialogue | None]:
-        """Who is writing and where they are in a dialogue: one Core statement per update.
+    async def snapshot(self, telegram_user_id: int) -> Snapshot:
+        """Who is writing (resident, staff, or both) and where they are in a dialogue: one
+        Core statement per update.
 
         This is the hottest query of the bot, so it skips ORM object loading entirely.
         """
@@ -117,7 +128,20 @@ class ResidentRepository:
                 language=row[12],
                 expires_at=row[13],
             )
-        return card, dialogue
+        staff = None
+        if row[16] is not None:
+            staff = StaffMember(
+                id=row[16],
+                name=row[17],
+                role=Role(row[18]),
+                department=Department(row[19]),
+                zone=row[20],
+                estate_id=row[21],
+                language=row[22],
+                chat_id=row[23],
+                active=bool(row[24]),
+            )
+        return Snapshot(card, staff, dialogue)
 
 
 def card_of(resident: Resident) -> ResidentCard:
@@ -135,6 +159,13 @@ def card_of(resident: Resident) -> ResidentCard:
         zone=unit.building.zone if unit else "",
         estate_id=unit.building.estate_id if unit else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    resident: ResidentCard | None
+    staff: StaffMember | None
+    dialogue: StoredDialogue | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,26 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.staff import Department, Role, StaffMember
 from storage.models import (
     Invite,
     SensitiveView,
     Staff,
 )
+
+
+def member_of(staff: Staff) -> StaffMember:
+    return StaffMember(
+        id=staff.id,
+        name=staff.name,
+        role=Role(staff.role),
+        department=Department(staff.department),
+        zone=staff.zone,
+        estate_id=staff.estate_id,
+        language=staff.language,
+        chat_id=staff.chat_id,
+        active=staff.active,
+    )
 
 
 class StaffRepository:
@@ -25,6 +40,17 @@ class StaffRepository:
 
     async def get(self, staff_id: int) -> Staff | None:
         return await self.session.get(Staff, staff_id)
+
+    async def member(self, staff_id: int) -> StaffMember | None:
+        staff = await self.session.get(Staff, staff_id)
+        return member_of(staff) if staff is not None else None
+
+    async def members(self, estate_id: int, *, active_only: bool = True) -> list[StaffMember]:
+        """Everyone of an estate as the routing rules see them (an estate has dozens)."""
+        query = select(Staff).where(Staff.estate_id == estate_id)
+        if active_only:
+            query = query.where(Staff.active.is_(True))
+        return [member_of(s) for s in await self.session.scalars(query.order_by(Staff.id))]
 
     def add(self, staff: Staff) -> None:
         self.session.add(staff)

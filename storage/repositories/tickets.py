@@ -5,16 +5,55 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.tickets import (
+    LocationKind,
+    Nature,
+    Severity,
+    TicketFacts,
+    TicketKind,
+    TicketStatus,
+)
+from bot.domain.timeline import TimelineEntry
 from storage.models import (
     ReferenceCounter,
     Ticket,
     TicketEvent,
 )
 from storage.repositories._common import is_postgres
+
+
+def facts_of(ticket: Ticket) -> TicketFacts:
+    """The item as screens and rules read it (photos and unit are loaded with the row)."""
+    own = ticket.location_kind == LocationKind.OWN_UNIT
+    home = f"{ticket.unit.building.name} {ticket.unit.code}" if ticket.unit else None
+    return TicketFacts(
+        id=ticket.id,
+        reference=ticket.reference,
+        kind=TicketKind(ticket.kind),
+        status=TicketStatus(ticket.status),
+        category=ticket.category,
+        nature=Nature(ticket.nature) if ticket.nature else None,
+        severity=Severity(ticket.severity) if ticket.severity else None,
+        own_unit=own,
+        place=home if own else ticket.location_text,
+        description=ticket.description,
+        photos=tuple(a.file_id for a in ticket.attachments),
+        requested_by=ticket.requested_by,
+        created_at=ticket.created_at,
+        first_answer_due_at=ticket.first_answer_due_at,
+        resolve_due_at=ticket.resolve_due_at,
+        resident_id=ticket.resident_id,
+        owner_staff_id=ticket.owner_staff_id,
+        assignee_staff_id=ticket.assignee_staff_id,
+        department=ticket.department,
+        zone=ticket.zone,
+        estate_id=ticket.estate_id,
+        contact_phone=ticket.contact_phone,
+    )
 
 
 def _next_sequence(dialect: Any) -> Any:
@@ -66,6 +105,17 @@ class TicketRepository:
             )
         return await self.session.get(Ticket, ticket_id)
 
+    async def facts(self, ticket_id: int) -> TicketFacts | None:
+        """The item as screens read it; a row made in this transaction gets its unit loaded
+        first (relationships of a new row are not loaded by the flush)."""
+        ticket = await self.session.get(Ticket, ticket_id)
+        if ticket is None:
+            return None
+        unloaded = inspect(ticket).unloaded
+        if "unit" in unloaded or "attachments" in unloaded:
+            await self.session.refresh(ticket, attribute_names=["unit", "attachments"])
+        return facts_of(ticket)
+
     async def by_reference(self, reference: str) -> Ticket | None:
         return await self.session.scalar(select(Ticket).where(Ticket.reference == reference))
 
@@ -84,6 +134,12 @@ class TicketRepository:
             select(func.count()).select_from(Ticket).where(Ticket.resident_id == resident_id)
         )
         return TicketPage(items=list(await self.session.scalars(query)), total=int(total or 0))
+
+    async def timeline(self, ticket_id: int) -> list[TimelineEntry]:
+        return [
+            TimelineEntry(e.created_at, e.kind, e.status, e.note)
+            for e in await self.events(ticket_id)
+        ]
 
     async def events(self, ticket_id: int) -> list[TicketEvent]:
         return list(

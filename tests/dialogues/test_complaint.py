@@ -215,7 +215,7 @@ async def test_stale_buttons_are_refused_and_change_nothing(
     await li.taps("📝 Complaint")
     category_prompt = li.transcript[-1]
     await li.taps("Fees")
-    await li.taps_data("d:cp:category:security", message=category_prompt)
+    await li.taps_data("d:complaint:category:security", message=category_prompt)
     assert harness.api.callback_answers
     answer = list(harness.api.callback_answers.values())[-1]
     assert "no longer active" in str(answer.get("text"))
@@ -224,7 +224,7 @@ async def test_stale_buttons_are_refused_and_change_nothing(
     answer = list(harness.api.callback_answers.values())[-1]
     assert "no longer active" in str(answer.get("text"))
     await li.says("/cancel")
-    await li.taps_data("d:cp:category:fees", message=category_prompt)
+    await li.taps_data("d:complaint:category:fees", message=category_prompt)
     answer = list(harness.api.callback_answers.values())[-1]
     assert "no longer active" in str(answer.get("text"))
     assert await harness.scalar("select count(*) from dialogues") == 0

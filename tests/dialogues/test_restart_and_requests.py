@@ -80,7 +80,7 @@ async def test_my_requests_lists_own_items_and_timeline_only(harness: DeskHarnes
         "select t.id from tickets t join residents r on r.id = t.resident_id "
         "where r.telegram_user_id = 3003"
     )
-    await wang.taps_data(f"tk:{li_ticket}")
+    await wang.taps_data(f"rq:i:{li_ticket}")
     answer = list(harness.api.callback_answers.values())[-1]
     assert "could not be found" in str(answer.get("text"))
     assert "Lift stuck" not in wang.last_text

@@ -238,6 +238,8 @@ async def test_deactivated_staff_and_forged_buttons_change_nothing(desk: DeskHar
     assert [c["command"] for c in desk.api.scoped_commands[chat_scope]] == [
         "new",
         "ticket",
+        "desk",
+        "menu",
         "help",
         "cancel",
     ]
@@ -254,13 +256,20 @@ async def test_deactivated_staff_and_forged_buttons_change_nothing(desk: DeskHar
 
 
 async def test_staff_register_a_phone_complaint_for_a_resident(desk: DeskHarness) -> None:
-    agent = await enroll(desk, 8061, "Chen", "Customer-service agent", "Customer service", "A")
+    agent = await enroll(
+        desk, 8061, "Chen", "Customer-service agent", "Customer service", "No zone"
+    )
     li = desk.sim.user(8160, language_code="en")
     await register(li)
     await agent.says("/new")
     await agent.taps("Phone call")
     await agent.says("3-1202")
     assert "Resident: Li Lei (Building 3 1202)" in agent.transcript[-2].body
+    agent_id = await desk.scalar("select id from staff where telegram_user_id = 8061")
+    assert (
+        await desk.scalar("select staff_id || ':' || what from sensitive_views")
+        == f"{agent_id}:name_unit"
+    )  # the desk serves every caller; each look is logged
     await agent.taps("Security")
     await agent.says("Car parked in the fire lane every night")
     await agent.taps("Skip")
@@ -271,7 +280,6 @@ async def test_staff_register_a_phone_complaint_for_a_resident(desk: DeskHarness
     assert "✅ Accept" in agent.buttons()  # the new item's card, ready to work on
     assert "registered as" in li.last_text  # the resident hears of it too
     assert await desk.scalar("select channel from tickets") == "phone"
-    agent_id = await desk.scalar("select id from staff where telegram_user_id = 8061")
     assert await desk.scalar("select owner_staff_id from tickets") == agent_id
     assert await desk.scalar("select registered_by_staff_id from tickets") == agent_id
     assert await desk.scalar("select department from tickets") == "security"
@@ -411,3 +419,23 @@ async def test_a_policy_prefix_in_lower_case_still_routes_residents_replies(
         assert "TS-" in ack.body
         await li.replies_to(ack, "The lift is making a noise too")
         assert "The lift is making a noise too" in butler.last_text
+
+
+async def test_looking_up_a_unit_outside_ones_zone_reveals_nothing(desk: DeskHarness) -> None:
+    butler = await enroll(desk, 8062, "Xu", "Butler", "Customer service", "A")
+    engineer = await enroll(desk, 8063, "He", "Department staff", "Engineering", "No zone")
+    li = desk.sim.user(8162, language_code="en")
+    await register(li)  # Building 3, zone B
+    for person in (butler, engineer):
+        await person.says("/new")
+        await person.taps("Phone call")
+        await person.says("3-1202")
+        assert "outside your area" in person.transcript[-2].body
+        assert "Li Lei" not in person.transcript[-2].body
+        assert "Caller's name?" in person.last_text  # they go on with the caller's details
+        await person.says("/cancel")
+    assert await desk.scalar("select count(*) from sensitive_views") == 0
+    await butler.says("/new")
+    await butler.taps("Phone call")
+    await butler.says("1-1202")  # Building 1 is the butler's zone A: nobody lives there yet
+    assert "Nobody is registered at Building 1 1202" in butler.transcript[-2].body

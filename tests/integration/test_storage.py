@@ -13,15 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import migrate
 from bot.config import DEFAULTS_DIR, SAMPLE_ESTATE
-from bot.domain.estate import load_estate
 from bot.domain.tickets import Draft, LocationKind, TicketKind
+from bot.files import load_estate
+from bot.i18n import load_catalogues
 from bot.policy import load_policy
+from bot.services.notifier import Notifier
 from bot.services.residents import Profile, save_profile
 from bot.services.tickets import Filed, file_ticket
+from bot.views import Views
 from storage.db import create_engine, create_sessionmaker
 from storage.models import OutboxStatus
 from storage.uow import UnitOfWork
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)  # 00:30 on the 25th in Shanghai
 TABLES = {
     "estates",
@@ -86,17 +90,17 @@ async def _resident(uow: UnitOfWork, user_id: int) -> int:
 
 
 async def file_leak(uow: UnitOfWork, user_id: int) -> Filed:
-    resident, _ = await uow.residents.snapshot(user_id)
+    resident = (await uow.residents.snapshot(user_id)).resident
     assert resident is not None
     draft = Draft(TicketKind.COMPLAINT, "Leak", "facilities", ("p1", "p2"), LocationKind.OWN_UNIT)
     return await file_ticket(
         uow,
+        Notifier(uow, Views(load_catalogues(), SHANGHAI)),
         resident=resident,
         draft=draft,
         policy=load_policy(DEFAULTS_DIR / "policy.toml"),
-        tz=ZoneInfo("Asia/Shanghai"),
+        tz=SHANGHAI,
         now=NOW,
-        render_ack=lambda t: f"ack {t.reference}",
     )
 
 
@@ -107,9 +111,11 @@ async def test_filing_stores_ticket_events_photos_and_outbox_atomically(
         await _resident(uow, 11)
         await uow.commit()
     async with UnitOfWork(sessions) as uow:
-        resident, dialogue = await uow.residents.snapshot(11)
+        snapshot = await uow.residents.snapshot(11)
+        resident = snapshot.resident
         assert resident is not None
-        assert dialogue is None
+        assert snapshot.dialogue is None
+        assert snapshot.staff is None
         assert resident.home == "Building 3 1202"
         resident_id = resident.id
         filed = await file_leak(uow, 11)
@@ -128,7 +134,8 @@ async def test_filing_stores_ticket_events_photos_and_outbox_atomically(
         assert ticket.first_answer_due_at == NOW + timedelta(hours=1)
         assert len(await uow.tickets.events(ticket.id)) == 1
         pending = await uow.outbox.by_status(OutboxStatus.PENDING)
-        assert [row.text for row in pending] == [f"ack {filed.reference}"]
+        assert len(pending) == 1
+        assert f"registered as <b>{filed.reference}</b>" in pending[0].text
 
 
 async def test_reference_sequence_is_unique_under_concurrency(

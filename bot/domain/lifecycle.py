@@ -1,0 +1,108 @@
+"""The item's state machine: which actions each status allows, and where each one leads.
+
+Services ask here before changing an item and the permission check asks here before
+showing a button, so a card never offers what the item's state forbids, and a forged tap
+on a stale card changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.domain.tickets import OPEN_STATUSES, TicketStatus
+
+S = TicketStatus
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    ACCEPT = "accept"
+    REPLY = "reply"
+    NOTE = "note"
+    CLASSIFY = "classify"
+    TRANSFER = "transfer"
+    WAIT = "wait"
+    RESOLVE = "resolve"
+    ACCEPT_RESULT = "accept_result"  # the desk checks a department's result: good
+    SEND_BACK = "send_back"  # … or not good enough: back for rework
+    MESSAGE = "message"  # a resident adding a message to their own item
+    SEE_PHONE = "see_phone"  # the resident's phone: only for the people handling the item
+    PHOTOS = "photos"
+
+
+class IllegalMove(ValueError):
+    """The item's status does not allow this action (a stale card, or a race lost)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """Which statuses allow an action; `to` None keeps the status as it is."""
+
+    allowed_from: frozenset[TicketStatus]
+    to: TicketStatus | None = None
+
+
+WORKING = frozenset({S.NEW, S.ACCEPTED, S.IN_PROGRESS, S.WAITING, S.REOPENED})
+EVERY = frozenset(TicketStatus)
+MOVES: dict[Action, Move] = {
+    Action.VIEW: Move(EVERY),
+    Action.PHOTOS: Move(EVERY),
+    Action.SEE_PHONE: Move(EVERY),
+    Action.ACCEPT: Move(WORKING, S.ACCEPTED),
+    Action.REPLY: Move(OPEN_STATUSES),
+    Action.NOTE: Move(OPEN_STATUSES),
+    Action.MESSAGE: Move(OPEN_STATUSES),
+    Action.CLASSIFY: Move(OPEN_STATUSES),
+    Action.TRANSFER: Move(WORKING, S.IN_PROGRESS),
+    Action.WAIT: Move(WORKING - {S.WAITING}, S.WAITING),
+    Action.RESOLVE: Move(WORKING, S.RESOLVED),
+    Action.ACCEPT_RESULT: Move(frozenset({S.REVIEW}), S.RESOLVED),
+    Action.SEND_BACK: Move(frozenset({S.REVIEW}), S.IN_PROGRESS),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """What the state machine needs to know of an item besides its status."""
+
+    status: TicketStatus
+    has_owner: bool
+    has_assignee: bool
+
+
+def allows(action: Action, item: Situation) -> bool:
+    """Whether the item's state allows the action at all (who may do it is permissions')."""
+    if item.status not in MOVES[action].allowed_from:
+        return False
+    if action is Action.ACCEPT:
+        # Someone must take the work (new, reopened, or handed to a department) — or, on
+        # an item nobody owns yet, the first-ask responsibility.
+        return _unclaimed(item) or not item.has_owner
+    return True
+
+
+def _unclaimed(item: Situation) -> bool:
+    return item.status in (S.NEW, S.REOPENED) or not item.has_assignee
+
+
+def after(action: Action, item: Situation, *, needs_review: bool = False) -> TicketStatus:
+    """The status the action leads to; IllegalMove if the state does not allow it.
+
+    A result reported by anyone but the first-ask owner goes to the owner's review
+    (`needs_review`) before the resident hears of it.
+    """
+    if not allows(action, item):
+        raise IllegalMove(f"{action.value} on a {item.status.value} item")
+    if action is Action.RESOLVE and needs_review:
+        return S.REVIEW
+    if action is Action.ACCEPT and not _unclaimed(item):
+        return item.status  # taking ownership of work already under way changes no status
+    return MOVES[action].to or item.status
+
+
+def out_of_scope(item: Situation) -> TicketStatus:
+    """Classified as not the office's responsibility: answered and closed as resolved."""
+    if not allows(Action.CLASSIFY, item):
+        raise IllegalMove(f"classify on a {item.status.value} item")
+    return S.RESOLVED

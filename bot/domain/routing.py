@@ -1,0 +1,75 @@
+"""Who hears of a new item and who owns it (首问责任制), as pure rules over the staff list.
+
+The first-ask owner of an item filed in the bot is the owner role (the butler) of the
+resident's zone. With nobody in that role there, the item is offered to the policy's
+fallback people (the customer-service desk on duty): the first of them to tap *Accept*
+becomes its owner. The department that does the work is always told as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.domain.staff import MANAGERS, Department, Role, StaffMember
+
+
+@dataclass(frozen=True, slots=True)
+class Ownership:
+    """The policy's ownership rules."""
+
+    zone_owner_role: Role
+    fallback_department: Department
+    fallback_roles: frozenset[Role]
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """Where a new item goes: its owner (if any) and everyone to show its card."""
+
+    department: Department
+    owner: StaffMember | None
+    offered_to: tuple[StaffMember, ...]  # no owner: the desk, first to accept owns it
+    department_crew: tuple[StaffMember, ...]
+
+
+def zone_owner(
+    staff: Iterable[StaffMember], zone: str | None, rule: Ownership
+) -> StaffMember | None:
+    if not zone:
+        return None
+    return next(
+        (p for p in staff if p.active and p.role is rule.zone_owner_role and p.zone == zone),
+        None,
+    )
+
+
+def fallback_desk(staff: Sequence[StaffMember], rule: Ownership) -> list[StaffMember]:
+    """The desk on duty; with nobody there, the managers, so nothing waits unseen."""
+    desk = [
+        p
+        for p in staff
+        if p.active and p.department is rule.fallback_department and p.role in rule.fallback_roles
+    ]
+    return desk or [p for p in staff if p.active and p.role in MANAGERS]
+
+
+def crew(
+    staff: Iterable[StaffMember], department: Department, zone: str | None
+) -> list[StaffMember]:
+    """A department's people for an item: those of its zone, and those who serve every zone."""
+    return [
+        p
+        for p in staff
+        if p.active and p.department is department and (not p.zone or p.zone == zone)
+    ]
+
+
+def route(
+    staff: Sequence[StaffMember], *, department: Department, zone: str | None, rule: Ownership
+) -> Routing:
+    owner = zone_owner(staff, zone, rule)
+    offered = () if owner is not None else tuple(fallback_desk(staff, rule))
+    told = {p.id for p in offered} | ({owner.id} if owner else set())
+    working = tuple(p for p in crew(staff, department, zone) if p.id not in told)
+    return Routing(department, owner, offered, working)

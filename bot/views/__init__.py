@@ -1,0 +1,68 @@
+"""What people see, as plain data: text plus buttons, rendered in the reader's language.
+
+Screens are built here, not in the Telegram edge, so the notifier can queue a card in the
+outbox and a handler can show the same card in reply, from the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.i18n import Catalogues
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    data: str  # packed callback data (bot.callbacks), at most 64 bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """A message: HTML text and rows of inline buttons."""
+
+    text: str
+    rows: tuple[tuple[Button, ...], ...] = field(default=())
+
+    def keyboard(self) -> dict[str, Any] | None:
+        """The Bot API's inline_keyboard object, as the outbox stores it."""
+        if not self.rows:
+            return None
+        return {
+            "inline_keyboard": [
+                [{"text": b.label, "callback_data": b.data} for b in row] for row in self.rows
+            ]
+        }
+
+
+def rows_of(buttons: list[Button], columns: int) -> tuple[tuple[Button, ...], ...]:
+    return tuple(tuple(buttons[i : i + columns]) for i in range(0, len(buttons), columns))
+
+
+@dataclass(frozen=True, slots=True)
+class Views:
+    """Texts and the desk's time zone: everything a screen needs besides its data."""
+
+    texts: Catalogues
+    tz: ZoneInfo
+
+    def t(self, language: str, key: str, /, **values: object) -> str:
+        return self.texts.t(language, key, **values)
+
+    def moment(self, language: str, value: datetime) -> str:
+        return self.texts.moment(language, value, self.tz)
+
+    def day(self, language: str, value: date) -> str:
+        return self.texts.day(language, value)
+
+    def duration(self, language: str, value: timedelta) -> str:
+        return self.texts.duration(language, value)
+
+    def flow_title(self, language: str, flow: str) -> str:
+        """How a guided dialogue is named to people ("your complaint was left idle …"):
+        `flow.<name>` in the catalogues; a flow this version no longer has is a "form"."""
+        key = f"flow.{flow}"
+        return self.t(language, key if key in self.texts.keys(language) else "flow.unknown")

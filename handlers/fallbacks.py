@@ -1,0 +1,76 @@
+"""What is left once no feature claimed an update: typed answers to the current step, menu
+taps, replies about an item, unknown commands and stale buttons. Registered last."""
+
+from __future__ import annotations
+
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
+
+from handlers import dialogue, menu
+from handlers.common import PRIVATE, note_expired, remind_dialogue
+from handlers.dialogue import DialogueTap
+from handlers.menu import main_menu
+from handlers.my_requests import reply_about_item
+from handlers.onboarding import start_onboarding
+from handlers.runtime import InputKind, Turn, entry, read_input
+from handlers.start import staff_greeting
+
+
+@entry
+async def on_dialogue_button(turn: Turn) -> None:
+    """A button of a dialogue step; one from a dialogue that has ended is stale."""
+    note_expired(turn)
+    if turn.dialogue is None:
+        turn.answer(turn.t("common.stale_button"))
+        return
+    await dialogue.dispatch(turn, read_input(turn.update))
+
+
+@entry
+async def stale_button(turn: Turn) -> None:
+    """A button nobody handles any more (an old message, a forged tap)."""
+    note_expired(turn)
+    turn.answer(turn.t("common.stale_button"))
+
+
+@entry
+async def unknown_command(turn: Turn) -> None:
+    """Answer a command the bot does not know, then carry on where the person was."""
+    turn.reply(turn.t("common.unknown_command"))
+    if turn.dialogue is not None:
+        await dialogue.prompt_again(turn)
+
+
+@entry
+async def on_message(turn: Turn) -> None:
+    """Any other message: the current dialogue step, a menu button, or a polite hint."""
+    note_expired(turn)
+    inp = read_input(turn.update)
+    chosen = menu.choice(turn, inp.text) if inp.kind is InputKind.TEXT else None
+    if turn.dialogue is not None:
+        if chosen is not None:
+            await remind_dialogue(turn)
+        else:
+            await dialogue.dispatch(turn, inp)
+        return
+    if chosen == menu.STAFF_DESK:
+        await menu.ENTRIES[chosen].run(turn)
+    elif turn.resident is None:
+        if turn.staff is not None or turn.is_admin:
+            staff_greeting(turn)
+        else:
+            turn.reply(turn.t("common.register_first"))
+            await start_onboarding(turn)
+    elif await reply_about_item(turn, inp):
+        return
+    elif chosen is not None:
+        await menu.ENTRIES[chosen].run(turn)
+    else:
+        turn.reply(turn.t("common.not_understood"), main_menu(turn))
+
+
+HANDLERS: list[BaseHandler] = [
+    CallbackQueryHandler(on_dialogue_button, pattern=DialogueTap.pattern()),
+    CallbackQueryHandler(stale_button),
+    MessageHandler(PRIVATE & filters.COMMAND, unknown_command),
+    MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, on_message),
+]

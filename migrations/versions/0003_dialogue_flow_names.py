@@ -1,0 +1,39 @@
+"""dialogue flows are stored by name: people mid-dialogue keep their place across the upgrade
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-24 21:30:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+NAMES = {
+    "ob": "onboarding",
+    "cp": "complaint",
+    "sg": "suggestion",
+    "rm": "message",
+    "iv": "invite",
+    "st": "staff_input",
+    "nw": "intake",
+}
+dialogues = sa.table("dialogues", sa.column("flow", sa.String))
+
+
+def upgrade() -> None:
+    for code, name in NAMES.items():
+        op.execute(dialogues.update().where(dialogues.c.flow == code).values(flow=name))
+
+
+def downgrade() -> None:
+    for code, name in NAMES.items():
+        op.execute(dialogues.update().where(dialogues.c.flow == name).values(flow=code))
