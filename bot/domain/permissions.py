@@ -1,7 +1,8 @@
 """Who may see and do what: the one place that decides, so no screen can forget a rule.
 
 Residents see only their own items. Staff see items of their department or zone, or where
-they are first-ask owner or assignee; managers see everything in their estate. A deactivated
+they are first-ask owner or assignee; the customer-service desk (no zone) and managers see
+everything in their estate. A deactivated
 staff member may do nothing. Callback data is untrusted: every action is checked here, and
 the item's state machine (bot.domain.lifecycle) is asked first.
 """
@@ -88,7 +89,11 @@ def can_view(viewer: Viewer, ticket: TicketScope) -> bool:
         return True
     if ticket.department is not None and ticket.department == viewer.department:
         return True
-    return bool(viewer.zone) and viewer.zone == ticket.zone
+    if not viewer.zone:
+        # The customer-service desk serves every zone (it takes the calls and is the
+        # fallback owner); other zone-less staff see their department's items only.
+        return viewer.department == Department.CUSTOMER_SERVICE
+    return viewer.zone == ticket.zone
 
 
 def can(viewer: Viewer, action: Action, ticket: TicketScope) -> bool:

@@ -44,12 +44,18 @@ def zone_owner(
     )
 
 
-def fallback_desk(staff: Sequence[StaffMember], rule: Ownership) -> list[StaffMember]:
-    """The desk on duty; with nobody there, the managers, so nothing waits unseen."""
+def fallback_desk(
+    staff: Sequence[StaffMember], rule: Ownership, zone: str | None
+) -> list[StaffMember]:
+    """The desk on duty for the zone (theirs, or every zone); with nobody there, the
+    managers, so nothing waits unseen."""
     desk = [
         p
         for p in staff
-        if p.active and p.department is rule.fallback_department and p.role in rule.fallback_roles
+        if p.active
+        and p.department is rule.fallback_department
+        and p.role in rule.fallback_roles
+        and (not p.zone or p.zone == zone)
     ]
     return desk or [p for p in staff if p.active and p.role in MANAGERS]
 
@@ -69,7 +75,7 @@ def route(
     staff: Sequence[StaffMember], *, department: Department, zone: str | None, rule: Ownership
 ) -> Routing:
     owner = zone_owner(staff, zone, rule)
-    offered = () if owner is not None else tuple(fallback_desk(staff, rule))
+    offered = () if owner is not None else tuple(fallback_desk(staff, rule, zone))
     told = {p.id for p in offered} | ({owner.id} if owner else set())
     working = tuple(p for p in crew(staff, department, zone) if p.id not in told)
     return Routing(department, owner, offered, working)

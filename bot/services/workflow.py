@@ -274,7 +274,8 @@ async def _reviewers(ctx: ActionContext, ticket: Ticket) -> list[int]:
     if ticket.owner_staff_id is not None:
         return [ticket.owner_staff_id]
     staff = await ctx.uow.staff.members(ctx.actor.estate_id)
-    return [p.id for p in fallback_desk(staff, ctx.policy.ownership.rule) if p.id != ctx.actor.id]
+    desk = fallback_desk(staff, ctx.policy.ownership.rule, ticket.zone)
+    return [p.id for p in desk if p.id != ctx.actor.id]
 
 
 async def accept_result(ctx: ActionContext, ticket_id: int) -> None:
@@ -342,6 +343,6 @@ async def resident_message(
     ids = {i for i in (ticket.owner_staff_id, ticket.assignee_staff_id) if i is not None}
     if not ids and ticket.estate_id is not None:
         staff = await uow.staff.members(ticket.estate_id)
-        ids = {p.id for p in fallback_desk(staff, policy.ownership.rule)}
+        ids = {p.id for p in fallback_desk(staff, policy.ownership.rule, ticket.zone)}
     notices = [staff_card(i, ticket.id, "notice.resident_message", text=text) for i in sorted(ids)]
     await notifier.tell(notices, now)

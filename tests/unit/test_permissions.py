@@ -61,6 +61,15 @@ def test_staff_matrix(role: Role, action: Action, where: str) -> None:
 
 
 @pytest.mark.parametrize("role", list(Role))
+def test_the_customer_service_desk_serves_every_zone(role: Role) -> None:
+    desk = staff(role, zone="")
+    assert can(desk, Action.VIEW, ticket("other_zone"))
+    assert not can(desk, Action.VIEW, ticket("other_estate"))
+    engineering = staff(role, zone="", department="security")
+    assert can(engineering, Action.VIEW, ticket("other_zone")) is (role in MANAGERS)
+
+
+@pytest.mark.parametrize("role", list(Role))
 def test_classifying_is_the_desks_job(role: Role) -> None:
     assert can(staff(role), Action.CLASSIFY, ticket("own")) is (role in DESK_ROLES)
 
