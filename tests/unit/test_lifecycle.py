@@ -1,0 +1,124 @@
+"""The item's state machine and the promise arithmetic, checked on generated cases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.lifecycle import MOVES, Action, IllegalMove, Situation, after, allows
+from bot.domain.permissions import TicketScope, Viewer, ViewerKind, can
+from bot.domain.staff import Role
+from bot.domain.tickets import OPEN_STATUSES, TicketStatus
+from bot.domain.workflow import clocks_for, result_needs_review
+from bot.policy import SeverityPromise
+
+CLOSED = frozenset(TicketStatus) - OPEN_STATUSES
+LOOKING = {Action.VIEW, Action.PHOTOS, Action.SEE_PHONE}
+situations = st.builds(Situation, st.sampled_from(TicketStatus), st.booleans(), st.booleans())
+moves = st.lists(st.tuples(st.sampled_from(Action), st.booleans()), max_size=40)
+
+
+@given(item=situations, action=st.sampled_from(Action), review=st.booleans())
+def test_a_move_is_possible_exactly_when_the_state_allows_it(
+    item: Situation, action: Action, review: bool
+) -> None:
+    if allows(action, item):
+        assert after(action, item, needs_review=review) in TicketStatus
+    else:
+        with pytest.raises(IllegalMove):
+            after(action, item, needs_review=review)
+
+
+@given(steps=moves)
+def test_any_sequence_of_moves_keeps_the_rules(steps: list[tuple[Action, bool]]) -> None:
+    item = Situation(TicketStatus.NEW, has_owner=True, has_assignee=False)
+    for action, review in steps:
+        if not allows(action, item):
+            continue
+        before = item.status
+        status = after(action, item, needs_review=review)
+        if before in CLOSED:
+            assert action in LOOKING  # a closed item takes no more work
+        if status is TicketStatus.REVIEW and before is not TicketStatus.REVIEW:
+            assert action is Action.RESOLVE
+            assert review
+        if before is TicketStatus.REVIEW and status is not TicketStatus.REVIEW:
+            assert action in (Action.ACCEPT_RESULT, Action.SEND_BACK)
+        assigned = item.has_assignee or action is Action.ACCEPT
+        item = Situation(status, item.has_owner, assigned and action is not Action.TRANSFER)
+
+
+@pytest.mark.parametrize("status", sorted(CLOSED))
+def test_closed_items_allow_only_looking(status: TicketStatus) -> None:
+    item = Situation(status, has_owner=True, has_assignee=True)
+    assert {a for a in Action if allows(a, item)} == LOOKING
+    assert MOVES.keys() == set(Action)
+
+
+@given(
+    status=st.sampled_from(TicketStatus),
+    owner=st.sampled_from([None, 1, 2]),
+    assignee=st.sampled_from([None, 1, 2]),
+    role=st.sampled_from(Role),
+    action=st.sampled_from(Action),
+)
+def test_permission_never_grants_what_the_state_forbids(
+    status: TicketStatus, owner: int | None, assignee: int | None, role: Role, action: Action
+) -> None:
+    scope = TicketScope(
+        resident_id=9,
+        owner_staff_id=owner,
+        assignee_staff_id=assignee,
+        department="customer_service",
+        zone="A",
+        estate_id=1,
+        status=status.value,
+    )
+    viewer = Viewer(ViewerKind.STAFF, 1, role.value, "customer_service", "A", 1)
+    if can(viewer, action, scope) and action not in (Action.VIEW, Action.PHOTOS):
+        assert allows(action, scope.situation)
+
+
+@given(actor=st.integers(1, 5), owner=st.one_of(st.none(), st.integers(1, 5)))
+def test_only_the_owners_own_result_skips_review(actor: int, owner: int | None) -> None:
+    assert result_needs_review(actor, owner) is (actor != owner)
+
+
+# Hypothesis wants naive bounds and adds the zone itself.
+moments = st.datetimes(
+    min_value=datetime(2020, 1, 1),  # noqa: DTZ001
+    max_value=datetime(2040, 1, 1),  # noqa: DTZ001
+    timezones=st.just(UTC),
+)
+spans = st.integers(min_value=1, max_value=60 * 24 * 60).map(lambda m: timedelta(minutes=m))
+
+
+@given(created=moments, first=spans, extra=spans)
+def test_promises_count_from_filing_and_answer_before_resolving(
+    created: datetime, first: timedelta, extra: timedelta
+) -> None:
+    clocks = clocks_for(created, first, first + extra)
+    assert clocks.first_answer_due_at - created == first
+    assert clocks.first_answer_due_at < clocks.resolve_due_at
+    assert clocks.resolve_due_at.tzinfo is not None
+
+
+@given(first=st.floats(0.1, 500), resolve=st.floats(0.1, 500))
+def test_the_policy_refuses_an_answer_promised_after_the_resolution(
+    first: float, resolve: float
+) -> None:
+    values = {
+        "notify": [],
+        "first_answer_hours": first,
+        "resolve_hours": resolve,
+        "extension_approved_by": "chief_butler",
+    }
+    if first > resolve:
+        with pytest.raises(ValueError, match="later than resolve_hours"):
+            SeverityPromise.model_validate(values)
+    else:
+        promise = SeverityPromise.model_validate(values)
+        assert promise.first_answer <= promise.resolve
