@@ -88,6 +88,7 @@ def test_only_the_owners_own_result_skips_review(actor: int, owner: int | None) 
 
 
 # Hypothesis wants naive bounds and adds the zone itself.
+# Hypothesis takes naive bounds and adds the zone itself.
 moments = st.datetimes(
     min_value=datetime(2020, 1, 1),  # noqa: DTZ001
     max_value=datetime(2040, 1, 1),  # noqa: DTZ001
