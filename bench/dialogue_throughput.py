@@ -5,6 +5,8 @@
 Both bots run in this process on the same Telegram simulation. A "step" is one update
 (a typed message or a tapped button) processed to the end, replies and outbox included.
 Residents are interleaved: each round, every resident takes one step of their complaint.
+The estate has its staff enrolled (a butler per zone, engineering, the desk, a senior
+butler), so filing routes each item and sends its cards, as in production.
 The process pins itself to one core, so the figures mean "per core".
 """
 
@@ -87,6 +89,8 @@ async def bench_desk(residents: int, rounds: int, workdir: Path) -> list[float]:
     assert desk.outbox is not None
     sim = TimedSim(api, app, after_update=desk.outbox.deliver_mine)
     sim.latencies = []
+    for staff_id in await _enrol_staff(desk):
+        sim.user(staff_id)  # a chat the cards can reach
     people = [sim.user(10_000 + i, language_code="en") for i in range(residents)]
     for index, person in enumerate(people):
         await _register(person, index)
@@ -107,6 +111,44 @@ async def bench_desk(residents: int, rounds: int, workdir: Path) -> list[float]:
     if filed != expected:
         raise SystemExit(f"benchmark broken: {filed} tickets filed, expected {expected}")
     return sim.latencies
+
+
+STAFF = [
+    ("Butler A", "butler", "customer_service", "A"),
+    ("Butler B", "butler", "customer_service", "B"),
+    ("Engineer", "staff", "engineering", None),
+    ("Agent", "agent", "customer_service", None),
+    ("Senior butler", "senior_butler", "customer_service", None),
+]
+
+
+async def _enrol_staff(desk: Desk) -> list[int]:
+    from bot.clock import utcnow
+    from storage.models import Staff
+    from storage.uow import UnitOfWork
+
+    assert desk.estate.id is not None
+    ids = []
+    async with UnitOfWork(desk.sessions) as uow:
+        for n, (name, role, department, zone) in enumerate(STAFF):
+            user_id = 30_000 + n
+            uow.staff.add(
+                Staff(
+                    estate_id=desk.estate.id,
+                    telegram_user_id=user_id,
+                    chat_id=user_id,
+                    name=name,
+                    role=role,
+                    department=department,
+                    zone=zone,
+                    language="en",
+                    active=True,
+                    created_at=utcnow(),
+                )
+            )
+            ids.append(user_id)
+        await uow.commit()
+    return ids
 
 
 async def _count(desk: Desk) -> int:

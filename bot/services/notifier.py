@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from bot.domain.permissions import staff_viewer
+from bot.domain.residents import ResidentCard
+from bot.domain.staff import StaffMember
 from bot.domain.tickets import TicketFacts
 from bot.services.notices import Label, Notice, NoticeKind, Value
 from bot.views import Views
@@ -21,10 +23,22 @@ class Notifier:
     def __init__(self, uow: UnitOfWork, views: Views) -> None:
         self.uow = uow
         self.views = views
+        self._resident: ResidentCard | None = None
+        self._staff: dict[int, StaffMember] = {}
 
-    async def tell(self, notices: Iterable[Notice], now: datetime) -> None:
-        """Queue each notice; the item is read once per call, after the change was made."""
-        items: dict[int, TicketFacts | None] = {}
+    async def tell(
+        self,
+        notices: Iterable[Notice],
+        now: datetime,
+        *,
+        item: TicketFacts | None = None,
+        resident: ResidentCard | None = None,
+    ) -> None:
+        """Queue each notice. The item is read once per call, after the change was made;
+        a caller that has the item or its resident at hand (filing) passes them along."""
+        items: dict[int, TicketFacts | None] = {item.id: item} if item is not None else {}
+        self._resident = resident
+        self._staff = {}
         for notice in notices:
             if notice.ticket_id not in items:
                 items[notice.ticket_id] = await self.uow.tickets.facts(notice.ticket_id)
@@ -38,8 +52,11 @@ class Notifier:
 
     async def _to_staff(self, notice: Notice, item: TicketFacts, now: datetime) -> None:
         assert notice.staff_id is not None
-        member = await self.uow.staff.member(notice.staff_id)
-        if member is None or not member.active or member.chat_id is None:
+        if not self._staff and item.estate_id is not None:
+            # Notices go to a handful of an estate's dozens of staff: one read for all.
+            self._staff = {p.id: p for p in await self.uow.staff.members(item.estate_id)}
+        member = self._staff.get(notice.staff_id)
+        if member is None or member.chat_id is None:
             return
         headline = self.render(member.language, notice)
         screen = card(self.views, member.language, item, staff_viewer(member), headline)
@@ -55,7 +72,9 @@ class Notifier:
     async def _to_resident(self, notice: Notice, item: TicketFacts, now: datetime) -> None:
         if item.resident_id is None:
             return  # a caller registered by staff: the desk answers them by phone
-        resident = await self.uow.residents.card_by_id(item.resident_id)
+        resident = self._resident
+        if resident is None or resident.id != item.resident_id:
+            resident = await self.uow.residents.card_by_id(item.resident_id)
         if resident is None or resident.chat_id is None:
             return
         text = self.render(resident.language, notice)

@@ -75,7 +75,10 @@ async def file_ticket(
     await uow.tickets.add(ticket, _first_events(new, resident, on_behalf, now))
     if resident is not None:
         notices.insert(0, _acknowledgement(ticket, resident, policy))
-    await notifier.tell([replace(n, ticket_id=ticket.id) for n in notices], now)
+    # The new row's unit is not loaded; the resident's home is what it would say.
+    item = facts_of(ticket, home=resident.home if resident else None)
+    notices = [replace(n, ticket_id=ticket.id) for n in notices]
+    await notifier.tell(notices, now, item=item, resident=resident)
     return Filed(ticket.id, ticket.reference)
 
 

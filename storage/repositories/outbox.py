@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, OutboxStatus
@@ -45,6 +45,25 @@ def _claim_outbox(skip_locked: bool) -> Any:
 
 
 CLAIM_OUTBOX = {False: _claim_outbox(False), True: _claim_outbox(True)}
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+FINISH = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("b_row_id"))
+    .values(
+        {
+            column: bindparam(f"b_{column}", type_=_OUTBOX.c[column].type)
+            for column in (
+                "status",
+                "lease_until",
+                "last_error",
+                "not_before",
+                "attempts",
+                "sent_at",
+                "telegram_message_id",
+            )
+        }
+    )
+)
 
 
 class OutboxRepository:
@@ -93,10 +112,16 @@ class OutboxRepository:
         )
         return sorted(result, key=lambda row: row.id)
 
-    async def finish(self, row_id: int, **values: Any) -> None:
-        await self.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
-        )
+    async def finish(self, outcomes: list[dict[str, Any]]) -> None:
+        """Store what became of sent rows: one prebuilt statement, executed for them all.
+
+        Each outcome names every column FINISH sets (row_id, status, lease_until,
+        last_error, not_before, attempts, sent_at, telegram_message_id)."""
+        if outcomes:
+            connection = await self.session.connection()
+            await connection.execute(
+                FINISH, [{f"b_{k}": v for k, v in o.items()} for o in outcomes]
+            )
 
     async def by_status(self, status: OutboxStatus) -> list[OutboxMessage]:
         return list(

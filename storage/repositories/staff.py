@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.staff import Department, Role, StaffMember
@@ -29,16 +29,37 @@ def member_of(staff: Staff) -> StaffMember:
     )
 
 
+_MEMBERS = select(
+    Staff.id,
+    Staff.name,
+    Staff.role,
+    Staff.department,
+    Staff.zone,
+    Staff.estate_id,
+    Staff.language,
+    Staff.chat_id,
+    Staff.active,
+).where(Staff.estate_id == bindparam("estate"))
+MEMBERS = {
+    True: _MEMBERS.where(Staff.active.is_(True)).order_by(Staff.id),
+    False: _MEMBERS.order_by(Staff.id),
+}
+
+
 class StaffRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._members: dict[tuple[int, bool], list[StaffMember]] = {}
 
     async def by_telegram_id(self, telegram_user_id: int) -> Staff | None:
+        self._members.clear()  # the row is read to be changed (enrollment)
         return await self.session.scalar(
             select(Staff).where(Staff.telegram_user_id == telegram_user_id)
         )
 
     async def get(self, staff_id: int) -> Staff | None:
+        """The row, to change it: what `members` remembered may be out of date after."""
+        self._members.clear()
         return await self.session.get(Staff, staff_id)
 
     async def member(self, staff_id: int) -> StaffMember | None:
@@ -46,13 +67,33 @@ class StaffRepository:
         return member_of(staff) if staff is not None else None
 
     async def members(self, estate_id: int, *, active_only: bool = True) -> list[StaffMember]:
-        """Everyone of an estate as the routing rules see them (an estate has dozens)."""
-        query = select(Staff).where(Staff.estate_id == estate_id)
-        if active_only:
-            query = query.where(Staff.active.is_(True))
-        return [member_of(s) for s in await self.session.scalars(query.order_by(Staff.id))]
+        """Everyone of an estate as the routing rules see them (an estate has dozens).
+
+        Read once per unit of work: routing, notices and screens of one update all ask,
+        and staff do not change under them (a change made here through `get` forgets it).
+        """
+        key = (estate_id, active_only)
+        if key not in self._members:
+            connection = await self.session.connection()
+            rows = await connection.execute(MEMBERS[active_only], {"estate": estate_id})
+            self._members[key] = [
+                StaffMember(
+                    id=row.id,
+                    name=row.name,
+                    role=Role(row.role),
+                    department=Department(row.department),
+                    zone=row.zone,
+                    estate_id=row.estate_id,
+                    language=row.language,
+                    chat_id=row.chat_id,
+                    active=bool(row.active),
+                )
+                for row in rows
+            ]
+        return list(self._members[key])
 
     def add(self, staff: Staff) -> None:
+        self._members.clear()
         self.session.add(staff)
 
     async def all(self, estate_id: int) -> list[Staff]:

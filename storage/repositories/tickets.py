@@ -26,10 +26,12 @@ from storage.models import (
 from storage.repositories._common import is_postgres
 
 
-def facts_of(ticket: Ticket) -> TicketFacts:
-    """The item as screens and rules read it (photos and unit are loaded with the row)."""
+def facts_of(ticket: Ticket, *, home: str | None = None) -> TicketFacts:
+    """The item as screens and rules read it (photos and unit are loaded with the row;
+    for a row just made, whose unit is not loaded, the caller names the home)."""
     own = ticket.location_kind == LocationKind.OWN_UNIT
-    home = f"{ticket.unit.building.name} {ticket.unit.code}" if ticket.unit else None
+    if "unit" not in inspect(ticket).unloaded:
+        home = f"{ticket.unit.building.name} {ticket.unit.code}" if ticket.unit else None
     return TicketFacts(
         id=ticket.id,
         reference=ticket.reference,
