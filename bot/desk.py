@@ -22,6 +22,9 @@ class Outbox(Protocol):
     def hand_over(self, rows: list[OutboxMessage], application: Application) -> None:
         """Take rows this process queued, to send right after their update committed."""
 
+    async def deliver_mine(self) -> int:
+        """Send only what this process handed over; returns how many were delivered."""
+
     async def deliver_due(self) -> int:
         """Send everything due; returns how many were delivered."""
 

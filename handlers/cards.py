@@ -86,9 +86,10 @@ async def ticket_command(turn: Turn) -> None:
         return
     text = turn.update.effective_message.text if turn.update.effective_message else ""
     parts = (text or "").split()
-    ticket_id = await items.find(turn.uow, turn.staff, parts[1]) if len(parts) > 1 else None
     screen = (
-        await items.card_for(turn.uow, turn.views, turn.staff, ticket_id) if ticket_id else None
+        await items.card_by_reference(turn.uow, turn.views, turn.staff, parts[1])
+        if len(parts) > 1
+        else None
     )
     if screen is None:
         turn.reply(turn.t("staff.ticket_not_found"))

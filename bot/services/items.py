@@ -26,15 +26,20 @@ async def card_for(
     return card(views, member.language, item, viewer)
 
 
-async def find(uow: UnitOfWork, member: StaffMember, reference: str) -> int | None:
-    """An item by its reference (any case), if the member may see it."""
+async def card_by_reference(
+    uow: UnitOfWork, views: Views, member: StaffMember, reference: str
+) -> Screen | None:
+    """An item's card by its reference (any case), if the member may see it."""
     wanted = reference.strip().upper()
     if not looks_like_reference(wanted):
         return None
     ticket = await uow.tickets.by_reference(wanted)
-    if ticket is None or not can(staff_viewer(member), Action.VIEW, scope_of(facts_of(ticket))):
+    if ticket is None:
         return None
-    return ticket.id
+    item, viewer = facts_of(ticket), staff_viewer(member)
+    if not can(viewer, Action.VIEW, scope_of(item)):
+        return None
+    return card(views, member.language, item, viewer)
 
 
 async def check(uow: UnitOfWork, member: StaffMember, ticket_id: int, action: Action) -> None:

@@ -208,16 +208,16 @@ async def transfer(
         if person is None or not person.active or person.estate_id != ctx.actor.estate_id:
             raise Refused("transfer")
         ticket.department, ticket.assignee_staff_id = person.department.value, person.id
-        targets, target = [person], _role(person)
+        targets, target, where = [person], _role(person), f"{person.role.value}:{person.id}"
     elif department is not None:
         ticket.department, ticket.assignee_staff_id = department.value, None
         staff = await ctx.uow.staff.members(ctx.actor.estate_id)
         targets = crew(staff, department, ticket.zone)
-        target = Label.of(f"department.{department.value}")
+        target, where = Label.of(f"department.{department.value}"), department.value
     else:
         raise Refused("transfer")
     ctx.take_ownership(ticket)
-    ctx.record(ticket, EventKind.TRANSFERRED, status=status, note=str(target.keys[0]))
+    ctx.record(ticket, EventKind.TRANSFERRED, status=status, note=where)
     notices = [
         staff_card(p.id, ticket.id, "notice.transferred_to_you")
         for p in targets
