@@ -26,12 +26,29 @@ NAMES = {
     "st": "staff_input",
     "nw": "intake",
 }
-dialogues = sa.table("dialogues", sa.column("flow", sa.String))
+# A staff member mid-way through a card's question: what it asks is now named, not coded.
+ASKS = {"rep": "reply", "note": "note", "res": "result", "back": "send_back", "explain": "explain"}
+dialogues = sa.table(
+    "dialogues",
+    sa.column("user_id", sa.BigInteger),
+    sa.column("flow", sa.String),
+    sa.column("data", sa.JSON),
+)
 
 
 def upgrade() -> None:
     for code, name in NAMES.items():
         op.execute(dialogues.update().where(dialogues.c.flow == code).values(flow=name))
+    connection = op.get_bind()
+    rows = connection.execute(
+        sa.select(dialogues.c.user_id, dialogues.c.data).where(dialogues.c.flow == "staff_input")
+    )
+    for user_id, data in list(rows):
+        values = dict(data or {})
+        values["ask"] = ASKS.get(str(values.pop("mode", "")))
+        connection.execute(
+            dialogues.update().where(dialogues.c.user_id == user_id).values(data=values)
+        )
 
 
 def downgrade() -> None:

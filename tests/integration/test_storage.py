@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import inspect
+from sqlalchemy import text as sa_text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import migrate
@@ -73,6 +75,32 @@ def test_migrations_upgrade_from_empty_and_downgrade_back(database_url: str) -> 
     assert asyncio.run(tables()) <= {"alembic_version"}
     migrate.upgrade(database_url)
     assert asyncio.run(tables()) >= TABLES
+
+
+def test_people_mid_dialogue_keep_their_place_across_the_upgrade(database_url: str) -> None:
+    """Migration 0003 names flows instead of coding them; stored steps carry on."""
+    migrate.upgrade(database_url, "0002")
+
+    async def run(sql: str, **params: object) -> list[tuple[object, ...]]:
+        engine = create_engine(database_url)
+        try:
+            async with engine.begin() as conn:
+                result = await conn.execute(sa_text(sql), params)
+                return [tuple(row) for row in result] if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    insert = (
+        "insert into dialogues (user_id, chat_id, flow, step, data, language, updated_at,"
+        " expires_at) values (:u, :u, :f, :s, :d, 'en', :t, :t)"
+    )
+    asyncio.run(run(insert, u=1, f="cp", s="category", d='{"photos": []}', t=NOW))
+    asyncio.run(run(insert, u=2, f="st", s="text", d='{"mode": "rep", "ticket": 5}', t=NOW))
+    migrate.upgrade(database_url)
+    rows = asyncio.run(run("select user_id, flow, data from dialogues order by user_id"))
+    assert [row[1] for row in rows] == ["complaint", "staff_input"]
+    data = rows[1][2] if isinstance(rows[1][2], dict) else json.loads(str(rows[1][2]))
+    assert data == {"ask": "reply", "ticket": 5}
 
 
 async def _resident(uow: UnitOfWork, user_id: int) -> int:
