@@ -17,6 +17,7 @@ from bot.i18n import load_catalogues
 from bot.policy import load_policy
 from scheduler.outbox import OutboxSender
 from scheduler.setup import schedule
+from scheduler.sweep import plan_missing_alarms
 from storage.db import create_engine, create_sessionmaker
 from storage.uow import UnitOfWork
 
@@ -91,6 +92,9 @@ async def startup(application: Application) -> None:
     """post_init: load the estate, start the outbox sender and jobs, publish the commands."""
     desk: Desk = application.bot_data["desk"]
     desk.estate = await load_estate_plan(desk)
+    planned = await plan_missing_alarms(desk)
+    if planned:
+        log.info("planned the alarms of %d items that had none", planned)
     desk.outbox = OutboxSender(desk.sessions, application.bot)
     if application.job_queue is not None:
         schedule(application)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -16,6 +17,7 @@ from pydantic import (
 )
 
 from bot.config import ConfigError
+from bot.domain.deadlines import Rules, ServiceClock
 from bot.domain.references import normalise_prefix
 from bot.domain.routing import Ownership
 from bot.domain.staff import Department, Role
@@ -42,11 +44,14 @@ class DialoguePolicy(_Strict):
 
 
 class SeverityPromise(_Strict):
-    notify: list[str]
+    """One row of the house's table: who hears at once, who handles, the two promises."""
+
+    notify: list[Role] = Field(default_factory=list)
+    handled_by: Role | None = None  # handed the item at once: assignee, with the card
     first_answer_hours: float = Field(gt=0)
     resolve_hours: float = Field(gt=0)
-    extension_approved_by: str
-    escalate_open_after_days: int | None = Field(default=None, ge=1)
+    extension_approved_by: Role
+    visit_by: Role | None = None  # not satisfied at follow-up: an in-person visit by
 
     @property
     def first_answer(self) -> timedelta:
@@ -91,6 +96,52 @@ class OwnershipPolicy(_Strict):
         )
 
 
+class DeadlinePolicy(_Strict):
+    """Reminders and the escalation ladder."""
+
+    remind_at: float = Field(default=0.8, gt=0, lt=1)
+    late_notify: list[Role] = Field(default_factory=lambda: [Role.SUPERVISOR])
+    twice_late_notify: list[Role] = Field(default_factory=lambda: [Role.SENIOR_BUTLER])
+    twice_late_major_notify: list[Role] = Field(
+        default_factory=lambda: [Role.CHIEF_BUTLER, Role.PROJECT_HEAD]
+    )
+    escalation_chain: list[Role] = Field(
+        default_factory=lambda: [Role.BUTLER, Role.SENIOR_BUTLER, Role.CHIEF_BUTLER],
+        min_length=2,
+    )
+    major_after_days: int = Field(default=30, ge=1)
+    report_back_hours: float | None = Field(default=None, gt=0)
+    sweep_seconds: int = Field(default=20, ge=1, le=3600)
+
+
+class FollowupPolicy(_Strict):
+    """回访: asking residents whether it was solved, and reopening when it was not."""
+
+    after_days: int = Field(default=1, ge=0, le=30)
+    at: time = time(10, 0)
+    remind_after_hours: float = Field(default=24, gt=0)
+    close_after_hours: float = Field(default=48, gt=0)
+    reopen_at_or_below: int = Field(default=2, ge=1, le=5)
+    reopen_window_days: int = Field(default=7, ge=1)
+    visit_days: float = Field(default=3, gt=0)
+
+
+class ClockPolicy(_Strict):
+    """Opening hours for the clocks (optional): with none, promises run day and night."""
+
+    opens: time | None = None
+    closes: time | None = None
+    closed_days: list[date] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _both_or_none(self) -> ClockPolicy:
+        if (self.opens is None) != (self.closes is None):
+            raise ValueError("give both opens and closes, or neither")
+        if self.opens is not None and self.closes is not None and self.opens >= self.closes:
+            raise ValueError("opens must be before closes")
+        return self
+
+
 class StaffPolicy(_Strict):
     invite_hours: int = Field(default=72, ge=1, le=24 * 30)
     sign_with_name: bool = False
@@ -103,6 +154,9 @@ class Policy(_Strict):
     severity: dict[Severity, SeverityPromise]
     routing: dict[str, Department] = Field(default_factory=dict)
     ownership: OwnershipPolicy = OwnershipPolicy()
+    deadlines: DeadlinePolicy = DeadlinePolicy()
+    followup: FollowupPolicy = FollowupPolicy()
+    clock: ClockPolicy = ClockPolicy()
     staff: StaffPolicy = StaffPolicy()
 
     def department_for(self, category: str | None) -> Department:
@@ -125,8 +179,25 @@ class Policy(_Strict):
             raise ValueError(f"reference prefix missing for {', '.join(missing_kinds)}")
         return self
 
-    def promise(self, severity: Severity) -> SeverityPromise:
-        return self.severity[severity]
+    def promise(self, severity: Severity | None) -> SeverityPromise:
+        """Until staff classify an item it carries the general promise."""
+        return self.severity[severity or Severity.GENERAL]
+
+    def service_clock(self, tz: ZoneInfo) -> ServiceClock:
+        return ServiceClock(
+            tz, self.clock.opens, self.clock.closes, frozenset(self.clock.closed_days)
+        )
+
+    def alarm_rules(self, tz: ZoneInfo) -> Rules:
+        return Rules(
+            remind_at=self.deadlines.remind_at,
+            major_after=timedelta(days=self.deadlines.major_after_days),
+            followup_days=self.followup.after_days,
+            followup_at=self.followup.at,
+            followup_remind_after=timedelta(hours=self.followup.remind_after_hours),
+            followup_close_after=timedelta(hours=self.followup.close_after_hours),
+            tz=tz,
+        )
 
 
 def load_policy(path: Path) -> Policy:

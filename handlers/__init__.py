@@ -10,10 +10,20 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import cards, complaint, fallbacks, intake, my_requests, onboarding, staff, start
+from handlers import (
+    cards,
+    complaint,
+    fallbacks,
+    followup,
+    intake,
+    my_requests,
+    onboarding,
+    staff,
+    start,
+)
 from handlers.errors import on_error
 
-FEATURES = (start, onboarding, complaint, my_requests, staff, intake, cards)
+FEATURES = (start, onboarding, complaint, my_requests, followup, staff, intake, cards)
 # Commands everyone sees in Telegram's menu; staff get their own list on enrollment.
 BOT_COMMANDS = ("start", "menu", "profile", "help", "cancel")
 

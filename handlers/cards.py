@@ -7,18 +7,21 @@ rules and the item's state, and the card is redrawn only when what it shows has 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date, datetime
 from enum import StrEnum
 
 from telegram import Message
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.domain.deadlines import end_of_day
 from bot.domain.staff import Department
 from bot.domain.tickets import Nature, Severity, WaitingReason
 from bot.domain.workflow import Classification
-from bot.services import items, workflow
+from bot.services import escalation, followup, items, workflow
+from bot.services.followup import CallOutcome
 from bot.services.notifier import Notifier
 from bot.services.workflow import ActionContext, Refused
-from bot.views.card import CardAction, CardTap
+from bot.views.card import CardAction, CardTap, Decision, ExtensionTap
 from handlers import dialogue
 from handlers.common import PRIVATE, refuse
 from handlers.dialogue import (
@@ -26,6 +29,7 @@ from handlers.dialogue import (
     Step,
     button,
     choice_step,
+    day_step,
     goto,
     keep,
     reprompt,
@@ -38,16 +42,21 @@ from handlers.output import fingerprint_of
 from handlers.runtime import Input, Turn, entry
 
 STAFF_INPUT = "staff_input"
+ASK_SUPERVISOR = "supervisor"
+BY_RESOLVE_TIME = "resolve"
 
 
 class Ask(StrEnum):
-    """What the short dialogue after a card tap asks for."""
+    """What the typed answer after a card tap is for."""
 
     REPLY = "reply"
     NOTE = "note"
     RESULT = "result"
     SEND_BACK = "send_back"
     EXPLAIN = "explain"  # out of scope: the explanation the resident will read
+    ESCALATE = "escalate"  # why it is beyond one's authority
+    INSTRUCTIONS = "instructions"  # sent back down the chain, with what to do
+    EXTENSION = "extension"  # why more time is needed
 
 
 QUESTIONS = {
@@ -56,24 +65,42 @@ QUESTIONS = {
     Ask.RESULT: "staff.ask_result",
     Ask.SEND_BACK: "staff.ask_send_back",
     Ask.EXPLAIN: "staff.ask_explanation",
+    Ask.ESCALATE: "staff.ask_escalation",
+    Ask.INSTRUCTIONS: "staff.ask_instructions",
+    Ask.EXTENSION: "staff.ask_extension_reason",
 }
 # Taps that need more input first: the dialogue step each one starts at.
-NEEDS_INPUT = {
+NEEDS_INPUT: dict[CardAction, tuple[str, Ask | None]] = {
     CardAction.REPLY: ("text", Ask.REPLY),
     CardAction.NOTE: ("text", Ask.NOTE),
     CardAction.RESOLVE: ("text", Ask.RESULT),
     CardAction.SEND_BACK: ("text", Ask.SEND_BACK),
+    CardAction.ESCALATE: ("text", Ask.ESCALATE),
+    CardAction.RETURN: ("text", Ask.INSTRUCTIONS),
     CardAction.CLASSIFY: ("nature", None),
     CardAction.TRANSFER: ("transfer", None),
     CardAction.WAIT: ("wait", None),
+    CardAction.EXTEND: ("extend", None),
+    CardAction.RECORD_CALL: ("call", None),
 }
 Run = Callable[[ActionContext, int], Awaitable[None]]
+ONE_TAP: dict[CardAction, Run] = {
+    CardAction.ACCEPT: workflow.accept,
+    CardAction.ACCEPT_RESULT: workflow.accept_result,
+    CardAction.RESUME: workflow.resume_work,
+    CardAction.TAKE_OVER: escalation.take_over,
+    CardAction.REOPEN: followup.reopen_by_staff,
+}
 
 
 def _context(turn: Turn) -> ActionContext:
-    assert turn.staff is not None
     return ActionContext(
-        turn.uow, turn.staff, turn.now, turn.desk.policy, Notifier(turn.uow, turn.views)
+        turn.uow,
+        turn.now,
+        turn.desk.policy,
+        turn.desk.settings.tz,
+        Notifier(turn.uow, turn.views),
+        actor=turn.staff,
     )
 
 
@@ -125,12 +152,27 @@ async def _act(turn: Turn, tap: CardTap) -> None:
         if not photos:
             turn.answer(turn.t("staff.no_photos"))
         turn.photos(photos)
-    elif tap.action is CardAction.ACCEPT:
-        await workflow.accept(_context(turn), tap.ticket)
+    else:
+        await ONE_TAP[tap.action](_context(turn), tap.ticket)
         await _done(turn, tap.ticket)
-    elif tap.action is CardAction.ACCEPT_RESULT:
-        await workflow.accept_result(_context(turn), tap.ticket)
-        await _done(turn, tap.ticket)
+
+
+@entry
+async def extension_tap(turn: Turn) -> None:
+    """The approver's *Approve* / *Reject* on a request for more time."""
+    query = turn.update.callback_query
+    tap = ExtensionTap.unpack(query.data if query else None)
+    if turn.staff is None or tap is None:
+        refuse(turn)
+        return
+    try:
+        ticket_id = await escalation.decide_extension(
+            _context(turn), tap.extension, approve=tap.decision is Decision.APPROVE
+        )
+    except Refused:
+        refuse(turn)
+        return
+    await _done(turn, ticket_id)
 
 
 async def _redraw(turn: Turn, ticket_id: int) -> None:
@@ -191,17 +233,32 @@ async def on_text(turn: Turn, text: str) -> None:
         )
         await _finish(turn, lambda ctx, tid: workflow.classify(ctx, tid, classification))
         return
+    if ask is Ask.EXTENSION:
+        until = end_of_day(date.fromisoformat(str(_data(turn)["until"])), turn.desk.settings.tz)
+        await _finish(turn, lambda ctx, tid: escalation.request_extension(ctx, tid, until, text))
+        return
     run = {
         Ask.REPLY: workflow.reply,
         Ask.NOTE: workflow.note,
         Ask.RESULT: workflow.resolve,
         Ask.SEND_BACK: workflow.send_back,
+        Ask.ESCALATE: escalation.escalate,
+        Ask.INSTRUCTIONS: escalation.send_down,
     }[ask]
     await _finish(turn, lambda ctx, tid: run(ctx, tid, text))
 
 
 def _natures(turn: Turn) -> list[tuple[str, str]]:
-    return [(n.value, turn.t(f"nature.{n.value}")) for n in Nature]
+    natures = [(n.value, turn.t(f"nature.{n.value}")) for n in Nature]
+    return [*natures, (ASK_SUPERVISOR, turn.t("staff.ask_supervisor"))]
+
+
+async def _nature(turn: Turn, value: str, label: str) -> None:
+    if value == ASK_SUPERVISOR:
+        turn.edit(turn.t("staff.nature_chosen", choice=turn.esc(label)))
+        await _finish(turn, workflow.ask_supervisor)
+        return
+    await keep("nature", "staff.nature_chosen", "severity")(turn, value, label)
 
 
 def _severities(turn: Turn) -> list[tuple[str, str]]:
@@ -210,6 +267,10 @@ def _severities(turn: Turn) -> list[tuple[str, str]]:
 
 def _reasons(turn: Turn) -> list[tuple[str, str]]:
     return [(r.value, turn.t(f"waiting.{r.value}")) for r in WaitingReason]
+
+
+def _outcomes(turn: Turn) -> list[tuple[str, str]]:
+    return [(o.value, turn.t(f"call.{o.value}")) for o in CallOutcome]
 
 
 async def _classify(turn: Turn, value: str, label: str) -> None:
@@ -223,9 +284,20 @@ async def _classify(turn: Turn, value: str, label: str) -> None:
     await _finish(turn, lambda ctx, tid: workflow.classify(ctx, tid, classification))
 
 
-async def _wait(turn: Turn, value: str, label: str) -> None:
-    reason = WaitingReason(value)
-    await _finish(turn, lambda ctx, tid: workflow.wait(ctx, tid, reason))
+async def _wait_until(turn: Turn, day: date) -> None:
+    reason = WaitingReason(str(_data(turn)["reason"]))
+    await _finish(turn, lambda ctx, tid: workflow.wait(ctx, tid, reason, day))
+
+
+async def _extend_until(turn: Turn, day: date) -> None:
+    _data(turn).update(until=day.isoformat(), ask=Ask.EXTENSION.value)
+    await goto(turn, "text")
+
+
+async def _call(turn: Turn, value: str, label: str) -> None:
+    turn.edit(turn.t("staff.call_recorded", choice=turn.esc(label)))
+    outcome = CallOutcome(value)
+    await _finish(turn, lambda ctx, tid: followup.record_call(ctx, tid, outcome))
 
 
 async def ask_transfer(turn: Turn) -> None:
@@ -243,12 +315,34 @@ async def on_transfer(turn: Turn, inp: Input) -> None:
     value = tapped(turn, inp) or ""
     kind, _, target = value.partition(".")
     if kind == "d" and target in set(Department):
-        department = Department(target)
-        await _finish(turn, lambda ctx, tid: workflow.transfer(ctx, tid, department=department))
+        turn.edit(turn.t("staff.transfer_chosen", choice=turn.t(f"department.{target}")))
+        _data(turn)["department"] = target
+        await goto(turn, "report_by")
     elif kind == "p" and target.isdigit():
         await _finish(turn, lambda ctx, tid: workflow.transfer(ctx, tid, staff_id=int(target)))
     else:
         await reprompt(turn, "invalid.use_buttons")
+
+
+def _report_default(turn: Turn) -> list[tuple[str, str]]:
+    return [(BY_RESOLVE_TIME, turn.t("staff.report_by_default"))]
+
+
+async def _report_by_default(turn: Turn, value: str, label: str) -> None:
+    turn.edit(turn.t("common.chosen", choice=label))
+    await _transfer_to_department(turn, None)
+
+
+async def _report_by_day(turn: Turn, day: date) -> None:
+    await _transfer_to_department(turn, end_of_day(day, turn.desk.settings.tz))
+
+
+async def _transfer_to_department(turn: Turn, report_by: datetime | None) -> None:
+    department = Department(str(_data(turn)["department"]))
+    await _finish(
+        turn,
+        lambda ctx, tid: workflow.transfer(ctx, tid, department=department, report_by=report_by),
+    )
 
 
 async def _finish(turn: Turn, run: Run) -> None:
@@ -272,15 +366,24 @@ dialogue.register_flow(
         STAFF_INPUT,
         {
             "text": text_step(_question, on_text),
-            "nature": choice_step(
-                "staff.ask_nature",
-                _natures,
-                keep("nature", "staff.nature_chosen", "severity"),
-                columns=1,
-            ),
+            "nature": choice_step("staff.ask_nature", _natures, _nature, columns=1),
             "severity": choice_step("staff.ask_severity", _severities, _classify, columns=3),
             "transfer": Step(ask_transfer, on_transfer),
-            "wait": choice_step("staff.ask_waiting", _reasons, _wait, columns=1),
+            "report_by": day_step(
+                "staff.ask_report_by",
+                _report_by_day,
+                extra=_report_default,
+                on_extra=_report_by_default,
+            ),
+            "wait": choice_step(
+                "staff.ask_waiting",
+                _reasons,
+                keep("reason", "staff.reason_chosen", "until"),
+                columns=1,
+            ),
+            "until": day_step("staff.ask_waiting_until", _wait_until),
+            "extend": day_step("staff.ask_extension_until", _extend_until),
+            "call": choice_step("staff.ask_call_outcome", _outcomes, _call, columns=1),
         },
     )
 )
@@ -288,4 +391,5 @@ dialogue.register_flow(
 HANDLERS: list[BaseHandler] = [
     CommandHandler("ticket", ticket_command, filters=PRIVATE),
     CallbackQueryHandler(card_tap, pattern=CardTap.pattern()),
+    CallbackQueryHandler(extension_tap, pattern=ExtensionTap.pattern()),
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from telegram.ext import filters
 
+from bot.services.actions import ItemContext
+from bot.services.notifier import Notifier
 from handlers import dialogue
 from handlers.runtime import Turn
 
@@ -33,3 +35,10 @@ def refuse(turn: Turn, key: str = "staff.not_allowed") -> None:
         turn.answer(turn.t(key), alert=True)
     else:
         turn.reply(turn.t(key))
+
+
+def item_context(turn: Turn) -> ItemContext:
+    """A resident's (or anyone's) change to items, in this update's unit of work."""
+    return ItemContext(
+        turn.uow, turn.now, turn.desk.policy, turn.desk.settings.tz, Notifier(turn.uow, turn.views)
+    )

@@ -55,8 +55,9 @@ async def _next(turn: Turn) -> None:
 
 
 @menu.add("menu.complaint", order=1)
-async def start_complaint(turn: Turn) -> None:
-    await dialogue.begin(turn, COMPLAINT, "category", photos=[])
+async def start_complaint(turn: Turn, quotes: str | None = None) -> None:
+    """`quotes`: the reference of an earlier item this complaint is about."""
+    await dialogue.begin(turn, COMPLAINT, "category", photos=[], quotes=quotes)
 
 
 @menu.add("menu.suggestion", order=2)
@@ -255,9 +256,12 @@ def _draft(turn: Turn) -> Draft:
     data = _data(turn)
     requested = data.get("requested_by")
     location = data.get("location_kind")
+    description = str(data.get("description", ""))
+    if data.get("quotes") and description:
+        description = f"[{data['quotes']}] {description}"  # about an earlier item
     return Draft(
         kind=KINDS[turn.dialogue.flow],
-        description=str(data.get("description", "")),
+        description=description,
         category=str(data["category"]) if data.get("category") else None,
         photos=tuple(_photos(turn)),
         location_kind=LocationKind(str(location)) if location else None,

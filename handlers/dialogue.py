@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from telegram import InlineKeyboardButton
 
 from bot.callbacks import CallbackData
-from bot.domain.validation import Invalid, clean_text
+from bot.domain.validation import Invalid, clean_text, parse_requested_date
 from handlers.keyboards import grid
 from handlers.runtime import DialogueState, Input, InputKind, Turn
 
@@ -199,3 +200,51 @@ async def dispatch(turn: Turn, inp: Input) -> None:
         await step.prompt(turn)
         return
     await step.handle(turn, inp)
+
+
+DayThen = Callable[[Turn, date], Awaitable[None]]  # called with the chosen day
+DAY_OFFSETS = (1, 3, 7)
+
+
+def day_step(
+    question: str,
+    then: DayThen,
+    *,
+    extra: Callable[[Turn], list[tuple[str, str]]] | None = None,
+    on_extra: Then | None = None,
+) -> Step:
+    """A step answered with a day: a button for tomorrow, in 3 and in 7 days (labelled with
+    the date in the person's language), or a date typed as people write it."""
+
+    def today(turn: Turn) -> date:
+        return turn.now.astimezone(turn.desk.settings.tz).date()
+
+    def options(turn: Turn) -> list[tuple[str, str]]:
+        days = [(str(n), turn.day(today(turn) + timedelta(days=n))) for n in DAY_OFFSETS]
+        return (extra(turn) if extra else []) + days
+
+    async def ask(turn: Turn) -> None:
+        buttons = [button(turn, label, value) for value, label in options(turn)]
+        turn.reply(turn.t(question), grid(buttons, 1))
+
+    async def handle(turn: Turn, inp: Input) -> None:
+        value = tapped(turn, inp)
+        labels = dict(options(turn))
+        if value is not None and value in labels and not value.isdigit() and on_extra:
+            await on_extra(turn, value, labels[value])
+            return
+        if value is not None and value.isdigit() and value in labels:
+            turn.edit(turn.t("common.chosen", choice=labels[value]))
+            await then(turn, today(turn) + timedelta(days=int(value)))
+            return
+        if inp.kind is InputKind.TEXT:
+            limit = turn.desk.policy.dialogue.max_requested_days
+            parsed = parse_requested_date(inp.text, today=today(turn), max_days=limit)
+            if isinstance(parsed, Invalid):
+                await reprompt(turn, parsed)
+                return
+            await then(turn, parsed)
+            return
+        await reprompt(turn, "invalid.date")
+
+    return Step(ask, handle)

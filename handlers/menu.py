@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from telegram import ReplyKeyboardMarkup
 
@@ -27,10 +28,13 @@ class Entry:
 ENTRIES: dict[str, Entry] = {}
 
 
-def add(key: str, order: int) -> Callable[[Run], Run]:
+F = TypeVar("F", bound=Run)
+
+
+def add(key: str, order: int) -> Callable[[F], F]:
     """Register a menu entry; the decorated function runs when it is tapped."""
 
-    def register(run: Run) -> Run:
+    def register(run: F) -> F:
         ENTRIES[key] = Entry(key, run, order)
         return run
 

@@ -10,13 +10,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.callbacks import CallbackData
 from bot.domain.references import find_reference
-from bot.domain.tickets import OPEN_STATUSES, TicketFacts
+from bot.domain.tickets import OPEN_STATUSES, TicketFacts, TicketStatus
 from bot.domain.timeline import TimelineEntry, resident_timeline
 from bot.domain.validation import Invalid, clean_text
-from bot.services.notifier import Notifier
 from bot.services.tickets import resident_reference, resident_ticket, resident_tickets
 from bot.services.workflow import Refused, resident_message
 from handlers import dialogue, menu
+from handlers.common import item_context
+from handlers.complaint import start_complaint
 from handlers.dialogue import Flow, text_step
 from handlers.runtime import Input, InputKind, Turn, entry
 
@@ -28,6 +29,7 @@ class Open(StrEnum):
     PAGE = "p"  # a page of the list
     ITEM = "i"  # one item with its timeline
     WRITE = "w"  # add a message to an open item
+    NEW_ABOUT = "n"  # a new complaint about an item closed for good
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +106,7 @@ async def show_ticket(turn: Turn, ticket_id: int) -> None:
         *[_event_line(turn, e, note) for e, note in resident_timeline(timeline)][-20:],
     ]
     buttons = [_button(turn.t("button.back"), Open.PAGE, 0)]
-    if item.status in OPEN_STATUSES:
+    if item.status in OPEN_STATUSES or item.status is TicketStatus.RESOLVED:
         buttons.insert(0, _button(turn.t("requests.add_message"), Open.WRITE, item.id))
     turn.edit("\n".join(lines), InlineKeyboardMarkup([buttons]))
 
@@ -122,8 +124,20 @@ async def on_tap(turn: Turn) -> None:
         await show_ticket(turn, tap.number)
     elif turn.dialogue is not None:
         turn.answer(turn.t("common.finish_first"))
+    elif tap.what is Open.NEW_ABOUT:
+        await _new_about(turn, tap.number)
     else:
         await dialogue.begin(turn, MESSAGE_FLOW, "text", ticket=tap.number)
+
+
+async def _new_about(turn: Turn, ticket_id: int) -> None:
+    assert turn.resident is not None
+    found = await resident_ticket(turn.uow, turn.resident, ticket_id)
+    if found is None:
+        turn.answer(turn.t("requests.not_found"), alert=True)
+        return
+    turn.edit(turn.t("requests.new_about_chosen", reference=found[0].reference))
+    await start_complaint(turn, quotes=found[0].reference)
 
 
 async def on_message_text(turn: Turn, text: str) -> None:
@@ -133,14 +147,14 @@ async def on_message_text(turn: Turn, text: str) -> None:
 
 
 async def _pass_on(turn: Turn, ticket_id: int, text: str) -> None:
+    """Their words reach the item's people; about an item closed for good, they are offered
+    a new complaint that quotes it (never a reply that goes nowhere)."""
     assert turn.resident is not None
-    notifier = Notifier(turn.uow, turn.views)
     try:
-        await resident_message(
-            turn.uow, notifier, turn.desk.policy, turn.resident, ticket_id, text, turn.now
-        )
+        await resident_message(item_context(turn), turn.resident, ticket_id, text)
     except Refused:
-        turn.reply(turn.t("requests.not_open"))
+        offer = _button(turn.t("requests.new_about"), Open.NEW_ABOUT, ticket_id)
+        turn.reply(turn.t("requests.closed_offer_new"), InlineKeyboardMarkup([[offer]]))
         return
     turn.reply(turn.t("requests.message_sent"))
 

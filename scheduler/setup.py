@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application, ContextTypes
 
 from bot.desk import Desk
-from scheduler.sweep import expire_idle_dialogues
+from scheduler.sweep import expire_idle_dialogues, fire_due_alarms
 
 OUTBOX_EVERY_SECONDS = 2.0
 EXPIRY_EVERY_SECONDS = 30.0
@@ -25,6 +25,12 @@ async def _expiry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         await desk.outbox.deliver_due()
 
 
+async def _alarm_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    desk: Desk = context.bot_data["desk"]
+    if await fire_due_alarms(desk) and desk.outbox is not None:
+        await desk.outbox.deliver_due()
+
+
 def schedule(application: Application) -> None:
     jobs = application.job_queue
     if jobs is None:
@@ -34,4 +40,12 @@ def schedule(application: Application) -> None:
     )
     jobs.run_repeating(
         _expiry_job, EXPIRY_EVERY_SECONDS, first=5, name="dialogue-expiry", job_kwargs=JOB_KWARGS
+    )
+    desk: Desk = application.bot_data["desk"]
+    jobs.run_repeating(
+        _alarm_job,
+        desk.policy.deadlines.sweep_seconds,
+        first=3,
+        name="alarms",
+        job_kwargs=JOB_KWARGS,
     )

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from bot.clock import utcnow
 from bot.desk import Desk
+from bot.services.actions import ItemContext
+from bot.services.alarms import fire
+from bot.services.clocks import replan
+from bot.services.notifier import Notifier
 from storage.uow import UnitOfWork
 
 
@@ -27,3 +31,40 @@ async def expire_idle_dialogues(desk: Desk) -> int:
             )
         await uow.commit()
     return len(expired)
+
+
+ALARM_BATCH = 200
+
+
+async def fire_due_alarms(desk: Desk, *, batch: int = ALARM_BATCH) -> int:
+    """Fire every alarm that is due, each exactly once: claimed in the same transaction as
+    everything its firing does (PostgreSQL's SKIP LOCKED keeps two processes apart)."""
+    fired = 0
+    while True:
+        now = utcnow()
+        async with UnitOfWork(desk.sessions) as uow:
+            due = await uow.alarms.claim(now, limit=batch)
+            ctx = ItemContext(uow, now, desk.policy, desk.settings.tz, Notifier(uow, desk.views))
+            for alarm in due:
+                await fire(ctx, alarm)
+            await uow.commit()
+        fired += len(due)
+        if len(due) < batch:
+            return fired
+
+
+async def plan_missing_alarms(desk: Desk, *, batch: int = 500) -> int:
+    """Items from before alarms existed (or from an interrupted change) get their plan."""
+    planned, after = 0, 0
+    while True:
+        async with UnitOfWork(desk.sessions) as uow:
+            ids = await uow.alarms.unplanned(after, batch)
+            for ticket_id in ids:
+                ticket = await uow.tickets.get(ticket_id)
+                if ticket is not None:
+                    await replan(uow, ticket, desk.policy, desk.settings.tz)
+            await uow.commit()
+        planned += len(ids)
+        if len(ids) < batch:
+            return planned
+        after = ids[-1]

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -166,11 +167,67 @@ class Ticket(Base):
     first_answered_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # The clocks (bot.domain.deadlines): when the promises started counting (filing, or the
+    # last reopening), and the time the resolve clock spent paused while waiting.
+    clock_started_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]
+    paused_s: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    waiting_until: Mapped[date | None] = mapped_column(Date)
+    report_from_at: Mapped[datetime | None]  # handed to a department at …
+    report_due_at: Mapped[datetime | None]  # … which reports back by
+    escalated_to_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # Follow-up (回访): the resident's verdict, and a reopened item's count.
+    followup: Mapped[str | None] = mapped_column(String(16))
+    followup_asked_at: Mapped[datetime | None]
+    solved: Mapped[bool | None] = mapped_column(Boolean)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    feedback: Mapped[str | None] = mapped_column(Text)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  # a visit's item
 
     attachments: Mapped[list[Attachment]] = relationship(
         order_by="Attachment.id", lazy="selectin", cascade="all, delete-orphan"
     )
     unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+
+class Alarm(Base):
+    """A moment something must happen to an item (a reminder, a rung of the ladder, the
+    follow-up question). Swept when due and claimed once: `fired_at` is set in the same
+    transaction as what the firing did, and (item, kind, due time) is unique."""
+
+    __tablename__ = "alarms"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "kind", "due_at"),
+        Index(
+            "ix_alarms_due_unfired",
+            "due_at",
+            sqlite_where=text("fired_at IS NULL"),
+            postgresql_where=text("fired_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    due_at: Mapped[datetime]
+    fired_at: Mapped[datetime | None]
+
+
+class Extension(Base):
+    """A request to move an item's resolve time, and the approver's decision."""
+
+    __tablename__ = "extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    requested_by_staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    requested_at: Mapped[datetime]
+    new_due_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    decided_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[datetime | None]
 
 
 class Attachment(Base):

@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories import (
     AccessLogRepository,
+    AlarmRepository,
     DialogueRepository,
     EstateRepository,
+    ExtensionRepository,
     InviteRepository,
     OutboxRepository,
     ResidentRepository,
@@ -37,6 +39,8 @@ class UnitOfWork:
         self.staff = StaffRepository(self.session)
         self.invites = InviteRepository(self.session)
         self.access_log = AccessLogRepository(self.session)
+        self.alarms = AlarmRepository(self.session)
+        self.extensions = ExtensionRepository(self.session)
         return self
 
     async def __aexit__(

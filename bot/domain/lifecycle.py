@@ -29,6 +29,14 @@ class Action(StrEnum):
     MESSAGE = "message"  # a resident adding a message to their own item
     SEE_PHONE = "see_phone"  # the resident's phone: only for the people handling the item
     PHOTOS = "photos"
+    RESUME = "resume"  # waiting is over: the resolve clock runs again
+    EXTEND = "extend"  # ask the approver for a later resolve time
+    ESCALATE = "escalate"  # beyond one's authority: up the zone's chain
+    TAKE_OVER = "take_over"  # the person above takes an escalated item …
+    RETURN = "return"  # … or sends it back down with instructions
+    REOPEN = "reopen"  # the resident is not satisfied
+    CLOSE = "close"  # the resident is satisfied, or never answered the follow-up
+    RECORD_CALL = "record_call"  # the desk's phone follow-up after no answer
 
 
 class IllegalMove(ValueError):
@@ -50,15 +58,25 @@ MOVES: dict[Action, Move] = {
     Action.PHOTOS: Move(EVERY),
     Action.SEE_PHONE: Move(EVERY),
     Action.ACCEPT: Move(WORKING, S.ACCEPTED),
-    Action.REPLY: Move(OPEN_STATUSES),
+    # A resolved item can still be answered, and its resident may still write (within the
+    # policy's reopen window, which the service checks).
+    Action.REPLY: Move(OPEN_STATUSES | {S.RESOLVED}),
     Action.NOTE: Move(OPEN_STATUSES),
-    Action.MESSAGE: Move(OPEN_STATUSES),
+    Action.MESSAGE: Move(OPEN_STATUSES | {S.RESOLVED}),
     Action.CLASSIFY: Move(OPEN_STATUSES),
     Action.TRANSFER: Move(WORKING, S.IN_PROGRESS),
     Action.WAIT: Move(WORKING - {S.WAITING}, S.WAITING),
     Action.RESOLVE: Move(WORKING, S.RESOLVED),
     Action.ACCEPT_RESULT: Move(frozenset({S.REVIEW}), S.RESOLVED),
     Action.SEND_BACK: Move(frozenset({S.REVIEW}), S.IN_PROGRESS),
+    Action.RESUME: Move(frozenset({S.WAITING}), S.IN_PROGRESS),
+    Action.EXTEND: Move(WORKING),
+    Action.ESCALATE: Move(WORKING),
+    Action.TAKE_OVER: Move(OPEN_STATUSES),
+    Action.RETURN: Move(OPEN_STATUSES),
+    Action.REOPEN: Move(frozenset({S.RESOLVED, S.CLOSED}), S.REOPENED),
+    Action.CLOSE: Move(frozenset({S.RESOLVED}), S.CLOSED),
+    Action.RECORD_CALL: Move(frozenset({S.CLOSED})),
 }
 
 
@@ -69,6 +87,8 @@ class Situation:
     status: TicketStatus
     has_owner: bool
     has_assignee: bool
+    escalated: bool = False  # waiting for the decision of the person above
+    awaiting_call: bool = False  # closed without an answer: the desk must phone
 
 
 def allows(action: Action, item: Situation) -> bool:
@@ -79,6 +99,12 @@ def allows(action: Action, item: Situation) -> bool:
         # Someone must take the work (new, reopened, or handed to a department) — or, on
         # an item nobody owns yet, the first-ask responsibility.
         return _unclaimed(item) or not item.has_owner
+    if action in (Action.TAKE_OVER, Action.RETURN):
+        return item.escalated
+    if action is Action.ESCALATE:
+        return not item.escalated
+    if action is Action.RECORD_CALL:
+        return item.awaiting_call
     return True
 
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 from bot.domain.lifecycle import Action, Situation, allows
 from bot.domain.staff import (
     DESK_ROLES,
+    GRANT_ANY,
     MANAGERS,
     RANK,
     Department,
@@ -70,6 +71,8 @@ class TicketScope:
     zone: str | None = None
     estate_id: int | None = None
     status: str = TicketStatus.NEW.value
+    escalated_to_staff_id: int | None = None
+    awaiting_call: bool = False
 
     @property
     def situation(self) -> Situation:
@@ -77,6 +80,8 @@ class TicketScope:
             TicketStatus(self.status),
             has_owner=self.owner_staff_id is not None,
             has_assignee=self.assignee_staff_id is not None,
+            escalated=self.escalated_to_staff_id is not None,
+            awaiting_call=self.awaiting_call,
         )
 
 
@@ -85,7 +90,8 @@ def can_view(viewer: Viewer, ticket: TicketScope) -> bool:
         return ticket.resident_id is not None and ticket.resident_id == viewer.id
     if not viewer.active or viewer.estate_id is None or viewer.estate_id != ticket.estate_id:
         return False
-    if viewer.role in MANAGERS or viewer.id in (ticket.owner_staff_id, ticket.assignee_staff_id):
+    involved = (ticket.owner_staff_id, ticket.assignee_staff_id, ticket.escalated_to_staff_id)
+    if viewer.role in MANAGERS or viewer.id in involved:
         return True
     if ticket.department is not None and ticket.department == viewer.department:
         return True
@@ -121,6 +127,16 @@ def _staff_may(viewer: Viewer, action: Action, ticket: TicketScope) -> bool:
     if action in (Action.ACCEPT_RESULT, Action.SEND_BACK):
         owner = ticket.owner_staff_id
         return viewer.id == owner or viewer.role in MANAGERS or (owner is None and desk)
+    if action in (Action.TAKE_OVER, Action.RETURN):
+        return viewer.id == ticket.escalated_to_staff_id
+    if action is Action.CLOSE:
+        return False  # the resident's answer (or their silence) closes an item, not staff
+    if action in (Action.EXTEND, Action.ESCALATE):
+        return handling and (action is Action.EXTEND or viewer.role not in GRANT_ANY)
+    if action in (Action.REOPEN, Action.RECORD_CALL):
+        return viewer.id == ticket.owner_staff_id or desk
+    if action is Action.REPLY and ticket.status == TicketStatus.RESOLVED:
+        return handling or desk
     if action is Action.ACCEPT:
         situation = ticket.situation
         unclaimed = situation.status in (TicketStatus.NEW, TicketStatus.REOPENED) or (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.domain.staff import MANAGERS, Department, Role, StaffMember
+from bot.domain.staff import MANAGERS, RANK, Department, Role, StaffMember
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +79,29 @@ def route(
     told = {p.id for p in offered} | ({owner.id} if owner else set())
     working = tuple(p for p in crew(staff, department, zone) if p.id not in told)
     return Routing(department, owner, offered, working)
+
+
+def serving(
+    staff: Iterable[StaffMember], roles: Iterable[Role], zone: str | None
+) -> list[StaffMember]:
+    """Everyone in these roles who serves the zone: theirs, or every zone."""
+    wanted = set(roles)
+    return [p for p in staff if p.active and p.role in wanted and (not p.zone or p.zone == zone)]
+
+
+def nearest(staff: Iterable[StaffMember], role: Role, zone: str | None) -> StaffMember | None:
+    """The one person in a role for the zone: the zone's own, else one serving every zone."""
+    found = serving(staff, [role], zone)
+    return next((p for p in found if p.zone == zone), None) or next(iter(found), None)
+
+
+def next_up(
+    staff: Iterable[StaffMember], chain: list[Role], role: Role, zone: str | None
+) -> StaffMember | None:
+    """The first person above `role` in the escalation chain who serves the zone."""
+    people = list(staff)
+    for higher in (r for r in chain if RANK[r] > RANK[role]):
+        found = nearest(people, higher, zone)
+        if found is not None:
+            return found
+    return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -12,6 +12,7 @@ class TicketKind(StrEnum):
     SUGGESTION = "suggestion"
     REPAIR = "repair"
     CONCIERGE = "concierge"
+    VISIT = "visit"  # an in-person follow-up visit about another item (回访)
 
 
 class TicketStatus(StrEnum):
@@ -82,6 +83,25 @@ class EventKind(StrEnum):
     RESULT_ACCEPTED = "result_accepted"
     SENT_BACK = "sent_back"
     UNDELIVERABLE = "undeliverable"
+    RESUMED = "resumed"  # waiting over: the resolve clock runs again
+    REMINDED = "reminded"  # an alarm fired: a reminder or a rung of the escalation ladder
+    HANDED = "handed"  # an important or major item handed to whoever handles it
+    REOFFERED = "reoffered"  # nobody accepted in time: offered to the department
+    UPGRADED = "upgraded"  # a valid complaint open too long became major
+    EXTENSION_ASKED = "extension_asked"
+    EXTENSION_APPROVED = "extension_approved"
+    EXTENSION_REJECTED = "extension_rejected"
+    ASKED_SUPERVISOR = "asked_supervisor"  # the nature could not be judged at the desk
+    ESCALATED = "escalated"  # beyond one's authority: up the zone's chain
+    TAKEN_OVER = "taken_over"
+    RETURNED = "returned"  # sent back down with instructions
+    FOLLOWUP_ASKED = "followup_asked"
+    FOLLOWUP_ANSWERED = "followup_answered"
+    FOLLOWUP_NO_RESPONSE = "followup_no_response"
+    PHONE_FOLLOWUP = "phone_followup"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    VISIT_CREATED = "visit_created"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,19 +162,17 @@ def open_ticket(
     *,
     categories: list[str],
     now: datetime,
-    first_answer: timedelta,
-    resolve: timedelta,
+    first_answer_due_at: datetime,
+    resolve_due_at: datetime,
     channel: Channel = Channel.BOT,
 ) -> NewTicket:
-    """Turn a checked draft into a new ticket with its clocks started.
-
-    Until staff classify it, an item carries the *general* promise. The resident's own
-    "solve by" date is recorded and shown to staff; it does not move the due times yet.
-    """
+    """Turn a checked draft into a new ticket with its clocks started (the due times come
+    from bot.domain.deadlines.promise: the general promise until staff classify it, or the
+    resident's own earlier date). A suggestion promises an answer, not a resolution."""
     check_draft(draft, categories)
     resolve_due: datetime | None = None
     if draft.kind is not TicketKind.SUGGESTION:
-        resolve_due = now + resolve
+        resolve_due = resolve_due_at
     return NewTicket(
         kind=draft.kind,
         category=draft.category,
@@ -166,7 +184,7 @@ def open_ticket(
         channel=channel,
         status=TicketStatus.NEW,
         created_at=now,
-        first_answer_due_at=now + first_answer,
+        first_answer_due_at=first_answer_due_at,
         resolve_due_at=resolve_due,
     )
 
@@ -197,3 +215,8 @@ class TicketFacts:
     zone: str | None
     estate_id: int | None
     contact_phone: str | None = None
+    report_due_at: datetime | None = None
+    waiting_until: date | None = None
+    escalated_to_staff_id: int | None = None
+    awaiting_call: bool = False  # closed without an answer to the follow-up: phone them
+    parent_id: int | None = None  # a visit's item

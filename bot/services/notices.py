@@ -3,7 +3,7 @@ reader's own language, in the same transaction as the change."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -37,6 +37,9 @@ class Notice:
     staff_id: int | None = None
     values: dict[str, Value] = field(default_factory=dict)
     about: bool = True  # resident notices start with "About your item TS-…"
+    # Buttons of the notice itself, above a card's own (catalogue key of the label, packed
+    # callback data): Approve / Reject on an extension request, the follow-up questions.
+    buttons: tuple[tuple[str, str], ...] = ()
 
 
 def staff_card(staff_id: int, ticket_id: int, key: str, **values: Value) -> Notice:
@@ -45,6 +48,10 @@ def staff_card(staff_id: int, ticket_id: int, key: str, **values: Value) -> Noti
 
 def to_resident(ticket_id: int, key: str, **values: Value) -> Notice:
     return Notice(NoticeKind.RESIDENT, ticket_id, key, values=values)
+
+
+def with_buttons(notice: Notice, buttons: tuple[tuple[str, str], ...]) -> Notice:
+    return replace(notice, buttons=buttons)
 
 
 def to_resident_plain(ticket_id: int, key: str, **values: Value) -> Notice:

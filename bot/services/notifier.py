@@ -12,7 +12,7 @@ from bot.domain.residents import ResidentCard
 from bot.domain.staff import StaffMember
 from bot.domain.tickets import TicketFacts
 from bot.services.notices import Label, Notice, NoticeKind, Value
-from bot.views import Views
+from bot.views import Button, Screen, Views
 from bot.views.card import card
 from storage.uow import UnitOfWork
 
@@ -60,6 +60,7 @@ class Notifier:
             return
         headline = self.render(member.language, notice)
         screen = card(self.views, member.language, item, staff_viewer(member), headline)
+        screen = self._with_buttons(member.language, screen, notice)
         self.uow.outbox.add(
             chat_id=member.chat_id,
             text=screen.text,
@@ -81,9 +82,21 @@ class Notifier:
         if notice.about:
             about = self.views.t(resident.language, "resident.about", reference=item.reference)
             text = f"{about}\n{text}"
+        screen = self._with_buttons(resident.language, Screen(text), notice)
         self.uow.outbox.add(
-            chat_id=resident.chat_id, text=text, purpose=notice.key, ticket_id=item.id, now=now
+            chat_id=resident.chat_id,
+            text=screen.text,
+            reply_markup=screen.keyboard(),
+            purpose=notice.key,
+            ticket_id=item.id,
+            now=now,
         )
+
+    def _with_buttons(self, language: str, screen: Screen, notice: Notice) -> Screen:
+        if not notice.buttons:
+            return screen
+        own = tuple(Button(self.views.t(language, key), data) for key, data in notice.buttons)
+        return Screen(screen.text, (own, *screen.rows))
 
     def render(self, language: str, notice: Notice) -> str:
         values = {name: self._value(language, value) for name, value in notice.values.items()}

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.deadlines import promise
 from bot.domain.permissions import can_view, resident_viewer
 from bot.domain.references import day_key, format_reference
 from bot.domain.residents import ResidentCard
@@ -22,6 +23,7 @@ from bot.domain.tickets import (
 )
 from bot.domain.timeline import TimelineEntry
 from bot.policy import Policy
+from bot.services.clocks import replan
 from bot.services.notices import Label, Notice, staff_card, to_resident_plain
 from bot.services.notifier import Notifier
 from bot.views.card import scope_of
@@ -60,19 +62,27 @@ async def file_ticket(
     on_behalf: OnBehalf | None = None,
 ) -> Filed:
     """Store the item, its photos and first timeline entry; tell the resident and staff."""
-    promise = policy.promise(Severity.GENERAL)
+    terms = policy.promise(Severity.GENERAL)
+    due = promise(
+        now,
+        terms.first_answer,
+        terms.resolve,
+        clock=policy.service_clock(tz),
+        requested_by=draft.requested_by,
+    )
     new = open_ticket(
         draft,
         categories=policy.categories.complaint,
         now=now,
-        first_answer=promise.first_answer,
-        resolve=promise.resolve,
+        first_answer_due_at=due.first_answer_due_at,
+        resolve_due_at=due.resolve_due_at,
         channel=on_behalf.channel if on_behalf else Channel.BOT,
     )
     reference = await _next_reference(uow, policy.references[new.kind], tz, now)
     ticket = _row(new, reference, resident, on_behalf, now)
     notices = await _route(uow, ticket, policy, on_behalf)
     await uow.tickets.add(ticket, _first_events(new, resident, on_behalf, now))
+    await replan(uow, ticket, policy, tz)
     if resident is not None:
         notices.insert(0, _acknowledgement(ticket, resident, policy))
     # The new row's unit is not loaded; the resident's home is what it would say.
@@ -119,6 +129,9 @@ def _row(
         updated_at=now,
         first_answer_due_at=new.first_answer_due_at,
         resolve_due_at=new.resolve_due_at,
+        clock_started_at=now,
+        paused_s=0,
+        reopen_count=0,
         attachments=[Attachment(kind="photo", file_id=f, created_at=now) for f in new.photos],
     )
 
@@ -175,7 +188,6 @@ async def _route(
 
 
 def _acknowledgement(ticket: Ticket, resident: ResidentCard, policy: Policy) -> Notice:
-    promise = policy.promise(Severity.GENERAL)
     suggestion = ticket.kind == TicketKind.SUGGESTION
     return to_resident_plain(
         ticket.id,
@@ -183,7 +195,7 @@ def _acknowledgement(ticket: Ticket, resident: ResidentCard, policy: Policy) -> 
         name=resident.name,
         reference=ticket.reference,
         due=ticket.first_answer_due_at or ticket.created_at,
-        within=promise.first_answer,
+        within=policy.promise(Severity.GENERAL).first_answer,
     )
 
 

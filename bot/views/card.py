@@ -9,15 +9,19 @@ from enum import StrEnum
 from bot.callbacks import CallbackData
 from bot.domain.lifecycle import Action
 from bot.domain.permissions import TicketScope, Viewer, can
-from bot.domain.tickets import TicketFacts
+from bot.domain.tickets import OPEN_STATUSES, TicketFacts, TicketStatus
 from bot.views import Button, Screen, Views, rows_of
 
 
 class CardAction(StrEnum):
     """What a card's buttons do; the value is what the button carries."""
 
+    TAKE_OVER = "take"
+    RETURN = "ret"
     ACCEPT_RESULT = "ok"
     SEND_BACK = "back"
+    RECORD_CALL = "call"
+    REOPEN = "reo"
     ACCEPT = "acc"
     REPLY = "rep"
     NOTE = "note"
@@ -25,6 +29,9 @@ class CardAction(StrEnum):
     TRANSFER = "trf"
     WAIT = "wait"
     RESOLVE = "res"
+    RESUME = "go"
+    EXTEND = "ext"
+    ESCALATE = "up"
     PHONE = "ph"
     PHOTOS = "pic"
 
@@ -38,6 +45,13 @@ class CardAction(StrEnum):
 
 
 _ACTIONS = {
+    CardAction.TAKE_OVER: Action.TAKE_OVER,
+    CardAction.RETURN: Action.RETURN,
+    CardAction.RECORD_CALL: Action.RECORD_CALL,
+    CardAction.REOPEN: Action.REOPEN,
+    CardAction.RESUME: Action.RESUME,
+    CardAction.EXTEND: Action.EXTEND,
+    CardAction.ESCALATE: Action.ESCALATE,
     CardAction.ACCEPT_RESULT: Action.ACCEPT_RESULT,
     CardAction.SEND_BACK: Action.SEND_BACK,
     CardAction.ACCEPT: Action.ACCEPT,
@@ -51,6 +65,13 @@ _ACTIONS = {
     CardAction.PHOTOS: Action.PHOTOS,
 }
 _LABELS = {
+    CardAction.TAKE_OVER: "take_over",
+    CardAction.RETURN: "send_down",
+    CardAction.RECORD_CALL: "record_call",
+    CardAction.REOPEN: "reopen",
+    CardAction.RESUME: "resume",
+    CardAction.EXTEND: "extend",
+    CardAction.ESCALATE: "escalate",
     CardAction.ACCEPT_RESULT: "accept_result",
     CardAction.SEND_BACK: "send_back",
     CardAction.ACCEPT: "accept",
@@ -63,7 +84,15 @@ _LABELS = {
     CardAction.PHONE: "phone",
     CardAction.PHOTOS: "photos",
 }
-REVIEW = (CardAction.ACCEPT_RESULT, CardAction.SEND_BACK)
+# Decisions waiting for this reader come first, on their own row.
+FIRST = (
+    CardAction.TAKE_OVER,
+    CardAction.RETURN,
+    CardAction.ACCEPT_RESULT,
+    CardAction.SEND_BACK,
+    CardAction.RECORD_CALL,
+    CardAction.REOPEN,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +112,8 @@ def scope_of(item: TicketFacts) -> TicketScope:
         zone=item.zone,
         estate_id=item.estate_id,
         status=item.status.value,
+        escalated_to_staff_id=item.escalated_to_staff_id,
+        awaiting_call=item.awaiting_call,
     )
 
 
@@ -115,13 +146,57 @@ def card(
         photos=len(item.photos),
         description=html.escape(item.description[:1500], quote=False),
     )
-    text = f"{headline}\n{body}" if headline else body
+    lines = [headline] if headline else []
+    lines += [body, *_clock_lines(views, language, item)]
+    text = "\n".join(lines)
     actions = offered(item, viewer)
-    review = [a for a in actions if a in REVIEW]
-    others = [a for a in actions if a not in REVIEW]
+    review = [a for a in actions if a in FIRST]
+    others = [a for a in actions if a not in FIRST]
 
     def buttons(chosen: list[CardAction]) -> list[Button]:
         return [Button(t(language, a.label_key), CardTap(a, item.id).pack()) for a in chosen]
 
     rows = rows_of(buttons(review), 2) + rows_of(buttons(others), 3)
     return Screen(text, rows)
+
+
+def _clock_lines(views: Views, language: str, item: TicketFacts) -> list[str]:
+    """What the clocks say beyond the first answer: resolve by, report back by, waiting."""
+    lines = []
+    if item.status is TicketStatus.WAITING and item.waiting_until is not None:
+        lines.append(
+            views.t(language, "card.waiting_until", day=views.day(language, item.waiting_until))
+        )
+    elif item.resolve_due_at is not None and item.status in OPEN_STATUSES:
+        lines.append(
+            views.t(language, "card.resolve_by", due=views.moment(language, item.resolve_due_at))
+        )
+    if item.report_due_at is not None and item.status in OPEN_STATUSES:
+        lines.append(
+            views.t(language, "card.report_by", due=views.moment(language, item.report_due_at))
+        )
+    if item.escalated_to_staff_id is not None:
+        lines.append(views.t(language, "card.escalated"))
+    if item.awaiting_call:
+        lines.append(views.t(language, "card.awaiting_call"))
+    return lines
+
+
+class Decision(StrEnum):
+    APPROVE = "y"
+    REJECT = "n"
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionTap(CallbackData, prefix="x"):
+    """The approver's answer to a request for more time."""
+
+    decision: Decision
+    extension: int
+
+
+def extension_buttons(extension_id: int) -> tuple[tuple[str, str], ...]:
+    return (
+        ("card.approve", ExtensionTap(Decision.APPROVE, extension_id).pack()),
+        ("card.reject", ExtensionTap(Decision.REJECT, extension_id).pack()),
+    )

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.staff import Department, Role, StaffMember
 from storage.models import (
+    Extension,
     Invite,
     SensitiveView,
     Staff,
@@ -140,6 +141,21 @@ class InviteRepository:
             .returning(Invite.id)
         )
         return result.scalar_one_or_none() is not None
+
+
+class ExtensionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, extension: Extension) -> None:
+        self.session.add(extension)
+
+    async def get(self, extension_id: int, *, for_update: bool = False) -> Extension | None:
+        if for_update and self.session.get_bind().dialect.name == "postgresql":
+            return await self.session.scalar(
+                select(Extension).where(Extension.id == extension_id).with_for_update()
+            )
+        return await self.session.get(Extension, extension_id)
 
 
 class AccessLogRepository:

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.deadlines import Clocks, FollowupState
 from bot.domain.tickets import (
     LocationKind,
     Nature,
@@ -24,6 +25,28 @@ from storage.models import (
     TicketEvent,
 )
 from storage.repositories._common import is_postgres
+
+
+def clocks_of(ticket: Ticket) -> Clocks:
+    """The item's state as far as its promises and alarms are concerned."""
+    return Clocks(
+        kind=TicketKind(ticket.kind),
+        status=TicketStatus(ticket.status),
+        nature=Nature(ticket.nature) if ticket.nature else None,
+        severity=Severity(ticket.severity) if ticket.severity else None,
+        created_at=ticket.created_at,
+        clock_started_at=ticket.clock_started_at,
+        first_answer_due_at=ticket.first_answer_due_at,
+        first_answered_at=ticket.first_answered_at,
+        resolve_due_at=ticket.resolve_due_at,
+        paused_s=ticket.paused_s or 0,
+        waiting_until=ticket.waiting_until,
+        report_from_at=ticket.report_from_at,
+        report_due_at=ticket.report_due_at,
+        resolved_at=ticket.resolved_at,
+        followup=FollowupState(ticket.followup) if ticket.followup else None,
+        followup_asked_at=ticket.followup_asked_at,
+    )
 
 
 def facts_of(ticket: Ticket, *, home: str | None = None) -> TicketFacts:
@@ -55,6 +78,11 @@ def facts_of(ticket: Ticket, *, home: str | None = None) -> TicketFacts:
         zone=ticket.zone,
         estate_id=ticket.estate_id,
         contact_phone=ticket.contact_phone,
+        report_due_at=ticket.report_due_at,
+        waiting_until=ticket.waiting_until,
+        escalated_to_staff_id=ticket.escalated_to_staff_id,
+        awaiting_call=ticket.followup == FollowupState.NO_RESPONSE,
+        parent_id=ticket.parent_id,
     )
 
 

@@ -83,7 +83,9 @@ async def test_full_loop_from_resident_to_department_and_back(desk: DeskHarness)
 
     await butler.taps("↪️ Transfer")
     await butler.taps("Engineering")
+    await butler.taps("By the item's resolve time")
     assert "Transferred to you" in engineer.last_text
+    assert "Department reports back by" in engineer.last_text
     await engineer.taps("✅ Accept")
     assert "Accepted by the Department staff" in butler.last_text
 
@@ -140,6 +142,7 @@ async def test_reply_note_classify_waiting_and_phone(desk: DeskHarness) -> None:
     assert "Classified" not in li.last_text
     await butler.taps("⏸ Waiting")
     await butler.taps("Waiting for access")
+    await butler.taps(butler.buttons()[0])  # tomorrow
     assert "agree a time to come in" in li.last_text
     await butler.taps("📞 Phone")
     answer = list(desk.api.callback_answers.values())[-1]

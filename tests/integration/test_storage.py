@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy import text as sa_text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,7 +26,7 @@ from bot.services.residents import Profile, save_profile
 from bot.services.tickets import Filed, file_ticket
 from bot.views import Views
 from storage.db import create_engine, create_sessionmaker
-from storage.models import OutboxStatus
+from storage.models import Base, OutboxStatus
 from storage.uow import UnitOfWork
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -75,6 +77,23 @@ def test_migrations_upgrade_from_empty_and_downgrade_back(database_url: str) -> 
     assert asyncio.run(tables()) <= {"alembic_version"}
     migrate.upgrade(database_url)
     assert asyncio.run(tables()) >= TABLES
+
+
+def test_the_migrations_build_exactly_the_models(database_url: str) -> None:
+    """A model changed without a migration (or the reverse) fails here, on both databases."""
+    migrate.upgrade(database_url)
+
+    async def differences() -> list[object]:
+        engine = create_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(
+                    lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
+                )
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(differences()) == []
 
 
 def test_people_mid_dialogue_keep_their_place_across_the_upgrade(database_url: str) -> None:

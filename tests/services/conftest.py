@@ -21,6 +21,7 @@ from bot.domain.tickets import Draft, LocationKind, TicketKind
 from bot.files import load_estate
 from bot.i18n import load_catalogues
 from bot.policy import Policy, load_policy
+from bot.services.actions import ItemContext
 from bot.services.notifier import Notifier
 from bot.services.residents import Profile, save_profile
 from bot.services.tickets import Filed, file_ticket
@@ -101,7 +102,11 @@ class World:
         return Notifier(self.uow, VIEWS)
 
     def acting(self, member: StaffMember, now: datetime = NOW) -> ActionContext:
-        return ActionContext(self.uow, member, now, self.policy, self.notifier())
+        return ActionContext(self.uow, now, self.policy, TZ, self.notifier(), actor=member)
+
+    def clock(self, now: datetime = NOW) -> ItemContext:
+        """Changes the clock makes (a sweep), or a resident."""
+        return ItemContext(self.uow, now, self.policy, TZ, self.notifier())
 
     async def ticket(self, ticket_id: int) -> Ticket:
         found = await self.uow.tickets.get(ticket_id)

@@ -156,14 +156,12 @@ async def test_the_owners_own_result_reaches_the_resident_at_once(world: World) 
     assert (await world.ticket(filed.ticket_id)).status == TicketStatus.RESOLVED
     assert "dealt with: Reset the lift" in (await world.told(resident))[-1]
     with pytest.raises(Refused):
-        await workflow.wait(world.acting(butler), filed.ticket_id, WaitingReason.PARTS)
+        await workflow.wait(world.acting(butler), filed.ticket_id, WaitingReason.PARTS, NOW.date())
 
 
 async def test_a_residents_words_on_an_ownerless_item_reach_the_desk(world: World) -> None:
     agent = await world.staff(Role.AGENT)
     resident = await world.resident()
     filed = await world.file(resident, category="neighbours")
-    await workflow.resident_message(
-        world.uow, world.notifier(), world.policy, resident, filed.ticket_id, "Still loud", NOW
-    )
+    await workflow.resident_message(world.clock(), resident, filed.ticket_id, "Still loud")
     assert any("Still loud" in t for t in await world.told(agent))

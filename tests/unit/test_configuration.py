@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import DEFAULTS_DIR, ConfigError, load_settings
+from bot.domain.deadlines import AlarmKind
 from bot.domain.staff import Department, Role
 from bot.domain.tickets import (
     Channel,
@@ -22,6 +23,7 @@ from bot.domain.tickets import (
 from bot.files import load_estate
 from bot.i18n import LANGUAGES, load_catalogues
 from bot.policy import load_policy
+from bot.services.followup import CallOutcome
 from bot.views.card import CardAction
 from handlers import BOT_COMMANDS
 from handlers.dialogue import FLOWS
@@ -202,6 +204,13 @@ def test_every_text_key_is_in_every_catalogue() -> None:
     needed |= {f"channel.{c.value}" for c in Channel}
     needed |= {f"flow.{name}" for name in FLOWS} | {"flow.unknown"}
     needed |= set(ENTRIES) | {STAFF_DESK}
+    silent = ("followup", "month_old")  # these speak through other notices
+    needed |= {f"notice.{k.value}" for k in AlarmKind if not k.value.startswith(silent)}
+    needed |= {f"notice.handed_{s.value}" for s in Severity}
+    needed |= {f"followup.rating_{n}" for n in range(1, 6)}
+    needed |= {f"call.{o.value}" for o in CallOutcome}
+    needed |= {"notice.waiting_date", "card.approve", "card.reject"}
+    needed |= {"followup.yes", "followup.no", "followup.heard_solved"}
     commands = (*BOT_COMMANDS, *STAFF_COMMANDS, *MANAGER_COMMANDS)
     needed |= {f"command.{name}" for name in commands}
     for language in LANGUAGES:

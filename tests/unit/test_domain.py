@@ -80,8 +80,8 @@ def test_complaint_draft_becomes_ticket_with_general_promise() -> None:
         draft,
         categories=CATEGORIES,
         now=NOW,
-        first_answer=timedelta(hours=1),
-        resolve=timedelta(hours=48),
+        first_answer_due_at=NOW + timedelta(hours=1),
+        resolve_due_at=NOW + timedelta(hours=48),
     )
     assert ticket.status is TicketStatus.NEW
     assert ticket.description == "Lift stuck"
@@ -105,8 +105,8 @@ def test_incomplete_drafts_are_refused(draft: Draft, missing: str) -> None:
             draft,
             categories=CATEGORIES,
             now=NOW,
-            first_answer=timedelta(hours=1),
-            resolve=timedelta(hours=2),
+            first_answer_due_at=NOW + timedelta(hours=1),
+            resolve_due_at=NOW + timedelta(hours=2),
         )
     assert caught.value.missing == missing
 
@@ -116,8 +116,8 @@ def test_suggestion_has_no_resolution_clock() -> None:
         Draft(TicketKind.SUGGESTION, "More benches"),
         categories=CATEGORIES,
         now=NOW,
-        first_answer=timedelta(hours=1),
-        resolve=timedelta(hours=2),
+        first_answer_due_at=NOW + timedelta(hours=1),
+        resolve_due_at=NOW + timedelta(hours=2),
     )
     assert ticket.resolve_due_at is None
 

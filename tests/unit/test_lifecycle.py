@@ -17,7 +17,19 @@ from bot.policy import SeverityPromise
 
 CLOSED = frozenset(TicketStatus) - OPEN_STATUSES
 LOOKING = {Action.VIEW, Action.PHOTOS, Action.SEE_PHONE}
-situations = st.builds(Situation, st.sampled_from(TicketStatus), st.booleans(), st.booleans())
+# After the result: the follow-up's moves, and answering the resident's word about it.
+AFTERWARDS = {
+    TicketStatus.RESOLVED: LOOKING | {Action.REPLY, Action.MESSAGE, Action.REOPEN, Action.CLOSE},
+    TicketStatus.CLOSED: LOOKING | {Action.REOPEN},  # a phone call is owed only sometimes
+}
+situations = st.builds(
+    Situation,
+    st.sampled_from(TicketStatus),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
 moves = st.lists(st.tuples(st.sampled_from(Action), st.booleans()), max_size=40)
 
 
@@ -41,21 +53,45 @@ def test_any_sequence_of_moves_keeps_the_rules(steps: list[tuple[Action, bool]])
         before = item.status
         status = after(action, item, needs_review=review)
         if before in CLOSED:
-            assert action in LOOKING  # a closed item takes no more work
+            assert action in AFTERWARDS[before] | {Action.RECORD_CALL}  # no more work
+        if status is TicketStatus.REOPENED and before is not TicketStatus.REOPENED:
+            assert action is Action.REOPEN
+            assert before in CLOSED
         if status is TicketStatus.REVIEW and before is not TicketStatus.REVIEW:
             assert action is Action.RESOLVE
             assert review
         if before is TicketStatus.REVIEW and status is not TicketStatus.REVIEW:
             assert action in (Action.ACCEPT_RESULT, Action.SEND_BACK)
         assigned = item.has_assignee or action is Action.ACCEPT
-        item = Situation(status, item.has_owner, assigned and action is not Action.TRANSFER)
+        escalated = (item.escalated or action is Action.ESCALATE) and action not in (
+            Action.TAKE_OVER,
+            Action.RETURN,
+        )
+        item = Situation(
+            status,
+            item.has_owner,
+            assigned and action is not Action.TRANSFER,
+            escalated=escalated,
+            awaiting_call=status is TicketStatus.CLOSED and not review,
+        )
 
 
 @pytest.mark.parametrize("status", sorted(CLOSED))
-def test_closed_items_allow_only_looking(status: TicketStatus) -> None:
+def test_closed_items_allow_only_the_follow_up(status: TicketStatus) -> None:
     item = Situation(status, has_owner=True, has_assignee=True)
-    assert {a for a in Action if allows(a, item)} == LOOKING
+    assert {a for a in Action if allows(a, item)} == AFTERWARDS[status]
+    owed = Situation(status, has_owner=True, has_assignee=True, awaiting_call=True)
+    calls = {Action.RECORD_CALL} if status is TicketStatus.CLOSED else set()
+    assert {a for a in Action if allows(a, owed)} == AFTERWARDS[status] | calls
     assert MOVES.keys() == set(Action)
+
+
+@given(item=situations)
+def test_escalation_waits_for_one_decision(item: Situation) -> None:
+    decided = allows(Action.TAKE_OVER, item) or allows(Action.RETURN, item)
+    assert not (decided and allows(Action.ESCALATE, item))
+    if decided:
+        assert item.escalated
 
 
 @given(

@@ -1,0 +1,147 @@
+"""What every change to an item shares: loading it under the rules, recording the change in
+its timeline, keeping its alarms in step, and queueing the notices it owes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.deadlines import FollowupState
+from bot.domain.lifecycle import Action, Situation
+from bot.domain.permissions import TicketScope, Viewer, can, staff_viewer
+from bot.domain.staff import DESK_ROLES, StaffMember
+from bot.domain.tickets import EventKind, TicketStatus
+from bot.policy import Policy
+from bot.services.clocks import replan, resume
+from bot.services.notices import Label, Notice, Value, staff_card
+from bot.services.notifier import Notifier
+from storage.models import Ticket, TicketEvent
+from storage.uow import UnitOfWork
+
+
+class Refused(Exception):
+    """Not allowed, not found, or no longer possible: the caller answers politely."""
+
+
+def scope_of(ticket: Ticket) -> TicketScope:
+    return TicketScope(
+        resident_id=ticket.resident_id,
+        owner_staff_id=ticket.owner_staff_id,
+        assignee_staff_id=ticket.assignee_staff_id,
+        department=ticket.department,
+        zone=ticket.zone,
+        estate_id=ticket.estate_id,
+        status=ticket.status,
+        escalated_to_staff_id=ticket.escalated_to_staff_id,
+        awaiting_call=ticket.followup == FollowupState.NO_RESPONSE,
+    )
+
+
+def situation_of(ticket: Ticket) -> Situation:
+    return scope_of(ticket).situation
+
+
+async def load(uow: UnitOfWork, viewer: Viewer, ticket_id: int, action: Action) -> Ticket:
+    """The item, locked for the change; Refused unless the viewer may do this now."""
+    ticket = await uow.tickets.get(ticket_id, for_update=action is not Action.VIEW)
+    if ticket is None or not can(viewer, action, scope_of(ticket)):
+        raise Refused(action.value)
+    return ticket
+
+
+def role_label(member: StaffMember) -> Label:
+    return Label.of(f"role.{member.role.value}")
+
+
+def answered(ticket: Ticket, now: datetime) -> None:
+    """The first message from staff to the resident meets the first-answer promise."""
+    if ticket.first_answered_at is None:
+        ticket.first_answered_at = now
+
+
+@dataclass
+class ItemContext:
+    """One change to items, inside one unit of work, by someone or by the clock."""
+
+    uow: UnitOfWork
+    now: datetime
+    policy: Policy
+    tz: ZoneInfo
+    notifier: Notifier
+    actor: StaffMember | None = None  # None: the clock (a sweep) made the change
+    _staff: list[StaffMember] | None = field(default=None, repr=False)
+
+    def record(
+        self,
+        ticket: Ticket,
+        kind: EventKind,
+        *,
+        status: TicketStatus | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Append to the timeline; leaving *waiting* restarts the resolve clock."""
+        if status is not None:
+            if ticket.status == TicketStatus.WAITING and status is not TicketStatus.WAITING:
+                resume(ticket, self.now)
+            ticket.status = status.value
+        ticket.updated_at = self.now
+        self.uow.tickets.add_event(
+            TicketEvent(
+                ticket_id=ticket.id,
+                created_at=self.now,
+                kind=kind.value,
+                actor_kind="staff" if self.actor else "system",
+                actor_id=self.actor.id if self.actor else None,
+                actor_role=self.actor.role.value if self.actor else None,
+                status=ticket.status,
+                note=note,
+            )
+        )
+
+    async def staff(self, ticket: Ticket) -> list[StaffMember]:
+        """The estate's active staff (read once per unit of work)."""
+        if ticket.estate_id is None:
+            return []
+        return await self.uow.staff.members(ticket.estate_id)
+
+    async def done(self, ticket: Ticket, notices: list[Notice]) -> None:
+        """Bring the item's alarms in step with its new state, then queue its notices."""
+        await replan(self.uow, ticket, self.policy, self.tz)
+        await self.notifier.tell(notices, self.now)
+
+
+@dataclass
+class ActionContext(ItemContext):
+    """A change made by a member of staff from a card."""
+
+    actor: StaffMember | None = None
+
+    @property
+    def me(self) -> StaffMember:
+        assert self.actor is not None
+        return self.actor
+
+    @property
+    def viewer(self) -> Viewer:
+        return staff_viewer(self.me)
+
+    async def load(self, ticket_id: int, action: Action) -> Ticket:
+        return await load(self.uow, self.viewer, ticket_id, action)
+
+    def others(self, ticket: Ticket, key: str, **values: Value) -> list[Notice]:
+        """Owner and assignee both hear of changes, except from themselves."""
+        ids = {i for i in (ticket.owner_staff_id, ticket.assignee_staff_id) if i is not None}
+        return [staff_card(i, ticket.id, key, **values) for i in sorted(ids - {self.me.id})]
+
+    def signature(self) -> dict[str, Value]:
+        """How staff sign to residents: their role, and their name if the policy says so."""
+        signed: dict[str, Value] = {"role": role_label(self.me)}
+        if self.policy.staff.sign_with_name:
+            signed["name"] = self.me.name
+        return signed
+
+    def take_ownership(self, ticket: Ticket) -> None:
+        """On an item nobody owns, the desk member who acts takes first-ask responsibility."""
+        if ticket.owner_staff_id is None and self.me.role in DESK_ROLES:
+            ticket.owner_staff_id = self.me.id

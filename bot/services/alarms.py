@@ -1,0 +1,201 @@
+"""What each alarm does when the clock reaches it: remind, climb the escalation ladder,
+offer an unaccepted item around, upgrade an old complaint, ask the resident.
+
+An alarm is claimed in the same transaction as everything it does, so it fires once; the
+item's state is checked again first, since an alarm may have become moot (answered, say)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+
+from bot.domain.deadlines import AlarmKind, becomes_major, lateness
+from bot.domain.routing import crew, fallback_desk, serving
+from bot.domain.staff import Department, StaffMember
+from bot.domain.tickets import EventKind, Nature, Severity, TicketStatus
+from bot.services import followup
+from bot.services.actions import ItemContext
+from bot.services.clocks import set_promises
+from bot.services.notices import Notice, Value, staff_card
+from bot.services.workflow import hand_over
+from storage.models import Ticket
+from storage.repositories.alarms import Due
+from storage.repositories.tickets import clocks_of
+
+Fire = Callable[[ItemContext, Ticket, Due], Awaitable[list[Notice]]]
+
+
+async def fire(ctx: ItemContext, due: Due) -> None:
+    ticket = await ctx.uow.tickets.get(due.ticket_id, for_update=True)
+    if ticket is None:
+        return
+    if due.kind in (AlarmKind.FOLLOWUP_ASK, AlarmKind.FOLLOWUP_REMIND):
+        await followup.ask(ctx, ticket, reminder=due.kind is AlarmKind.FOLLOWUP_REMIND)
+        return
+    if due.kind is AlarmKind.FOLLOWUP_CLOSE:
+        await followup.no_response(ctx, ticket)
+        return
+    notices = await FIRES[due.kind](ctx, ticket, due)
+    if notices:
+        ctx.record(ticket, EventKind.REMINDED, note=due.kind.value)
+    await ctx.done(ticket, notices)
+
+
+def _handlers(ticket: Ticket) -> list[int]:
+    """Who works the item now: the assignee, else the owner."""
+    who = ticket.assignee_staff_id or ticket.owner_staff_id
+    return [who] if who is not None else []
+
+
+def _cards(ids: Iterable[int], ticket: Ticket, key: str, **values: Value) -> list[Notice]:
+    return [staff_card(i, ticket.id, key, **values) for i in sorted(set(ids))]
+
+
+def _ids(*found: int | None) -> set[int]:
+    return {i for i in found if i is not None}
+
+
+def _answer_pending(ticket: Ticket) -> bool:
+    working = ticket.status not in (
+        TicketStatus.REVIEW,
+        TicketStatus.RESOLVED,
+        TicketStatus.CLOSED,
+    )
+    return ticket.first_answered_at is None and working
+
+
+def _resolve_pending(ticket: Ticket) -> bool:
+    return ticket.status not in (
+        TicketStatus.RESOLVED,
+        TicketStatus.CLOSED,
+        TicketStatus.WAITING,
+    )
+
+
+async def _desk_if_nobody(ctx: ItemContext, ticket: Ticket, ids: list[int]) -> list[int]:
+    if ids:
+        return ids
+    desk = fallback_desk(await ctx.staff(ticket), ctx.policy.ownership.rule, ticket.zone)
+    return [p.id for p in desk]
+
+
+async def _soon(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Notice]:
+    """At the policy's share of a deadline: the assignee (or owner, or the desk)."""
+    deadline = {
+        AlarmKind.ANSWER_SOON: ticket.first_answer_due_at,
+        AlarmKind.RESOLVE_SOON: ticket.resolve_due_at,
+        AlarmKind.REPORT_SOON: ticket.report_due_at,
+    }[due.kind]
+    pending = {
+        AlarmKind.ANSWER_SOON: _answer_pending(ticket),
+        AlarmKind.RESOLVE_SOON: _resolve_pending(ticket),
+        AlarmKind.REPORT_SOON: ticket.report_due_at is not None and _resolve_pending(ticket),
+    }[due.kind]
+    if deadline is None or not pending:
+        return []
+    ids = await _desk_if_nobody(ctx, ticket, _handlers(ticket))
+    if due.kind is AlarmKind.REPORT_SOON and ticket.assignee_staff_id is None:
+        ids = [p.id for p in _department(await ctx.staff(ticket), ticket)] or ids
+    left = deadline - ctx.now
+    return _cards(ids, ticket, f"notice.{due.kind.value}", due=deadline, left=left)
+
+
+def _department(staff: list[StaffMember], ticket: Ticket) -> list[StaffMember]:
+    if ticket.department is None:
+        return []
+    return crew(staff, Department(ticket.department), ticket.zone)
+
+
+async def _late(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Notice]:
+    """At a missed deadline: the duty supervisor and the first-ask owner (and, for a report
+    the department owes, the department); an item nobody accepted is offered around."""
+    answer = due.kind is AlarmKind.ANSWER_LATE
+    report = due.kind is AlarmKind.REPORT_LATE
+    deadline = (
+        ticket.first_answer_due_at
+        if answer
+        else ticket.report_due_at
+        if report
+        else ticket.resolve_due_at
+    )
+    pending = _answer_pending(ticket) if answer else _resolve_pending(ticket)
+    if deadline is None or not pending:
+        return []
+    staff = await ctx.staff(ticket)
+    late = lateness(deadline, ctx.now)
+    ids = _ids(ticket.owner_staff_id)
+    if report:
+        ids |= set(_handlers(ticket)) | {p.id for p in _department(staff, ticket)}
+    else:
+        ids |= {p.id for p in serving(staff, ctx.policy.deadlines.late_notify, ticket.zone)}
+    notices = _cards(ids, ticket, f"notice.{due.kind.value}", due=deadline, late=late)
+    if answer and ticket.assignee_staff_id is None:
+        notices += _reoffer(ctx, ticket, staff, told=ids)
+    return notices
+
+
+def _reoffer(
+    ctx: ItemContext, ticket: Ticket, staff: list[StaffMember], told: set[int]
+) -> list[Notice]:
+    """Nobody accepted in time: every active member of the department, of any zone, may
+    take it (the first to tap *Accept*)."""
+    if ticket.department is None:
+        return []
+    department = Department(ticket.department)
+    others = [p for p in staff if p.department is department and p.id not in told]
+    if not others:
+        return []
+    ctx.record(ticket, EventKind.REOFFERED)
+    return [staff_card(p.id, ticket.id, "notice.reoffered") for p in others]
+
+
+async def _twice_late(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Notice]:
+    """At twice the time: the senior butler; for major items the chief and project head."""
+    answer = due.kind is AlarmKind.ANSWER_TWICE_LATE
+    deadline = ticket.first_answer_due_at if answer else ticket.resolve_due_at
+    pending = _answer_pending(ticket) if answer else _resolve_pending(ticket)
+    if deadline is None or not pending:
+        return []
+    rules = ctx.policy.deadlines
+    roles = list(rules.twice_late_notify)
+    if ticket.severity == Severity.MAJOR:
+        roles += rules.twice_late_major_notify
+    people = serving(await ctx.staff(ticket), roles, ticket.zone)
+    late = lateness(deadline, ctx.now)
+    return _cards(
+        [p.id for p in people], ticket, f"notice.{due.kind.value}", due=deadline, late=late
+    )
+
+
+async def _waiting_date(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Notice]:
+    if ticket.status != TicketStatus.WAITING or ticket.waiting_until is None:
+        return []
+    ids = await _desk_if_nobody(ctx, ticket, _handlers(ticket))
+    return _cards(ids, ticket, "notice.waiting_date", day=ticket.waiting_until)
+
+
+async def _month_old(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Notice]:
+    """A valid complaint still open after the policy's days becomes major, with all that
+    major implies (new promises, handed to the chief butler, the project head told)."""
+    if not becomes_major(clocks_of(ticket)):
+        return []
+    ticket.severity = Severity.MAJOR.value
+    ticket.nature = ticket.nature or Nature.VALID.value
+    set_promises(ticket, ctx.policy, ctx.tz, start=ticket.clock_started_at or ticket.created_at)
+    ctx.record(ticket, EventKind.UPGRADED, note=Severity.MAJOR.value)
+    notices = await hand_over(ctx, ticket, Severity.MAJOR)
+    ids = set(_handlers(ticket)) | _ids(ticket.owner_staff_id)
+    return notices + _cards(ids, ticket, "notice.upgraded")
+
+
+FIRES: dict[AlarmKind, Fire] = {
+    AlarmKind.ANSWER_SOON: _soon,
+    AlarmKind.RESOLVE_SOON: _soon,
+    AlarmKind.REPORT_SOON: _soon,
+    AlarmKind.ANSWER_LATE: _late,
+    AlarmKind.RESOLVE_LATE: _late,
+    AlarmKind.REPORT_LATE: _late,
+    AlarmKind.ANSWER_TWICE_LATE: _twice_late,
+    AlarmKind.RESOLVE_TWICE_LATE: _twice_late,
+    AlarmKind.WAITING_DATE: _waiting_date,
+    AlarmKind.MONTH_OLD: _month_old,
+}
