@@ -79,6 +79,30 @@ async def _load_estate(settings: Settings, path: Path) -> int:
     return sum(len(b.units) for b in plan.buildings)
 
 
+async def _sweep(settings: Settings) -> int:
+    """Fire what is due now (for cron, or after maintenance); the running bot does it too."""
+    from bot.desk import Desk
+    from bot.domain.estate import EstatePlan
+    from bot.i18n import load_catalogues
+    from bot.policy import load_policy
+    from scheduler.sweep import fire_due_alarms
+    from storage.db import create_engine, create_sessionmaker
+
+    engine = create_engine(settings.database_url)
+    desk = Desk(
+        settings=settings,
+        policy=load_policy(settings.policy_file),
+        estate=EstatePlan(code="", name="", buildings=()),
+        texts=load_catalogues(default=settings.default_language),
+        engine=engine,
+        sessions=create_sessionmaker(engine),
+    )
+    try:
+        return await fire_due_alarms(desk)
+    finally:
+        await engine.dispose()
+
+
 async def _outbox_report(settings: Settings) -> str:
     """For operators: rows whose delivery is unknown (a timeout) or failed need a human look."""
     from storage.db import create_engine, create_sessionmaker
@@ -108,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="migrate the database and run the bot (the default)")
     sub.add_parser("migrate", help="only bring the database schema up to date")
     sub.add_parser("outbox", help="show queued messages by status, and the ones needing a look")
+    sub.add_parser("sweep", help="fire the reminders and follow-ups that are due now, and exit")
     loader = sub.add_parser("load-estate", help="load buildings and units from a TOML file")
     loader.add_argument("file", type=Path)
     args = parser.parse_args(argv)
@@ -133,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "outbox":
             print(asyncio.run(_outbox_report(settings)))
+            return 0
+        if args.command == "sweep":
+            print(f"alarms fired: {asyncio.run(_sweep(settings))}")
             return 0
         if args.command == "load-estate":
             count = asyncio.run(_load_estate(settings, args.file))

@@ -62,7 +62,7 @@ async def plan_missing_alarms(desk: Desk, *, batch: int = 500) -> int:
             for ticket_id in ids:
                 ticket = await uow.tickets.get(ticket_id)
                 if ticket is not None:
-                    await replan(uow, ticket, desk.policy, desk.settings.tz)
+                    await replan(uow, ticket, desk.policy, desk.settings.tz, now=utcnow())
             await uow.commit()
         planned += len(ids)
         if len(ids) < batch:

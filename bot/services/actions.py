@@ -107,7 +107,7 @@ class ItemContext:
 
     async def done(self, ticket: Ticket, notices: list[Notice]) -> None:
         """Bring the item's alarms in step with its new state, then queue its notices."""
-        await replan(self.uow, ticket, self.policy, self.tz)
+        await replan(self.uow, ticket, self.policy, self.tz, now=self.now)
         await self.notifier.tell(notices, self.now)
 
 

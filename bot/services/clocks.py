@@ -8,16 +8,23 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.deadlines import paused_for, plan, promise
+from bot.domain.deadlines import AlarmKind, paused_for, plan, promise
 from bot.domain.tickets import Severity, TicketKind
 from bot.policy import Policy
 from storage.models import Ticket
 from storage.repositories.tickets import clocks_of
 from storage.uow import UnitOfWork
 
+# "Due soon" is pointless once the moment has passed (a shorter promise after
+# reclassifying, say): the "late" rung says it better.
+REMINDERS = frozenset({AlarmKind.ANSWER_SOON, AlarmKind.RESOLVE_SOON, AlarmKind.REPORT_SOON})
 
-async def replan(uow: UnitOfWork, ticket: Ticket, policy: Policy, tz: ZoneInfo) -> None:
-    await uow.alarms.replan(ticket.id, plan(clocks_of(ticket), policy.alarm_rules(tz)))
+
+async def replan(
+    uow: UnitOfWork, ticket: Ticket, policy: Policy, tz: ZoneInfo, *, now: datetime
+) -> None:
+    planned = plan(clocks_of(ticket), policy.alarm_rules(tz))
+    await uow.alarms.replan(ticket.id, planned, now=now, not_if_past=REMINDERS)
 
 
 def set_promises(ticket: Ticket, policy: Policy, tz: ZoneInfo, *, start: datetime) -> None:
@@ -54,3 +61,9 @@ def resume(ticket: Ticket, now: datetime) -> None:
     if ticket.report_due_at is not None:
         ticket.report_due_at += waited
     ticket.paused_at, ticket.waiting_until = None, None
+
+
+def fresh_followup(ticket: Ticket) -> None:
+    """Each result told to the resident gets its own follow-up question."""
+    ticket.followup = ticket.followup_asked_at = None
+    ticket.solved = ticket.rating = None

@@ -105,17 +105,16 @@ async def answer_rating(
     ticket.rating = rating
     ctx.record(ticket, EventKind.FOLLOWUP_ANSWERED, note=f"rating {rating}")
     notices: list[Notice] = []
-    unhappy = rating <= ctx.policy.followup.reopen_at_or_below
-    if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) and (
-        unhappy or ticket.solved is False
-    ):
+    unhappy = rating <= ctx.policy.followup.reopen_at_or_below or ticket.solved is False
+    finished = ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+    if finished and unhappy:
         notices = await reopen(ctx, ticket, reason="followup.low_rating")
     elif ticket.status == TicketStatus.RESOLVED:
         status = lifecycle.after(Action.CLOSE, situation_of(ticket))
-        ticket.followup, ticket.closed_at = FollowupState.ANSWERED.value, ctx.now
+        ticket.closed_at = ctx.now
         ctx.record(ticket, EventKind.CLOSED, status=status)
-    elif ticket.status == TicketStatus.CLOSED:
-        ticket.followup = FollowupState.ANSWERED.value  # answered after all: off the phone list
+    # Answered (a closed item after all: off the phone list; reopened by "not solved").
+    ticket.followup = FollowupState.ANSWERED.value
     await ctx.done(ticket, notices)
     return ticket.status == TicketStatus.REOPENED
 
@@ -170,7 +169,6 @@ async def reopen(ctx: ItemContext, ticket: Ticket, *, reason: str) -> list[Notic
     set_promises(ticket, ctx.policy, ctx.tz, start=ctx.now)
     ticket.paused_s, ticket.paused_at = 0, None
     ticket.first_answered_at = ticket.resolved_at = ticket.closed_at = None
-    ticket.followup, ticket.followup_asked_at = None, None
     ticket.reopen_count = (ticket.reopen_count or 0) + 1
     ctx.record(ticket, EventKind.REOPENED, status=status, note=reason)
     staff = await ctx.staff(ticket)

@@ -12,7 +12,14 @@ from bot.domain.permissions import resident_viewer
 from bot.domain.residents import ResidentCard
 from bot.domain.routing import crew, fallback_desk, nearest, serving
 from bot.domain.staff import Department, Role, StaffMember
-from bot.domain.tickets import EventKind, Nature, Severity, TicketStatus, WaitingReason
+from bot.domain.tickets import (
+    EventKind,
+    Nature,
+    Severity,
+    TicketKind,
+    TicketStatus,
+    WaitingReason,
+)
 from bot.domain.workflow import Classification, escalation_roles, result_needs_review
 from bot.services.actions import (
     ActionContext,
@@ -23,7 +30,7 @@ from bot.services.actions import (
     role_label,
     situation_of,
 )
-from bot.services.clocks import pause, set_promises
+from bot.services.clocks import fresh_followup, pause, set_promises
 from bot.services.notices import Label, Notice, staff_card, to_resident
 from storage.models import Ticket, TicketEvent
 
@@ -218,7 +225,12 @@ async def resolve(ctx: ActionContext, ticket_id: int, result: str) -> None:
         return
     ticket.resolved_at = ctx.now
     answered(ticket, ctx.now)
-    told = [to_resident(ticket.id, "resident.resolved", text=result)]
+    fresh_followup(ticket)
+    told = (
+        []
+        if ticket.kind == TicketKind.VISIT
+        else [to_resident(ticket.id, "resident.resolved", text=result)]
+    )
     await ctx.done(ticket, told + ctx.others(ticket, "notice.resolved"))
 
 
@@ -238,6 +250,7 @@ async def accept_result(ctx: ActionContext, ticket_id: int) -> None:
     ctx.take_ownership(ticket)
     ticket.resolved_at = ctx.now
     answered(ticket, ctx.now)
+    fresh_followup(ticket)
     ctx.record(ticket, EventKind.RESULT_ACCEPTED, status=status)
     told = [to_resident(ticket.id, "resident.resolved", text=result)]
     await ctx.done(ticket, told + ctx.others(ticket, "notice.result_accepted"))

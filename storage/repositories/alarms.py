@@ -72,15 +72,28 @@ class AlarmRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def replan(self, ticket_id: int, planned: list[tuple[AlarmKind, datetime]]) -> None:
-        """Make the item's pending alarms exactly the plan; fired ones stay as history."""
+    async def replan(
+        self,
+        ticket_id: int,
+        planned: list[tuple[AlarmKind, datetime]],
+        *,
+        now: datetime,
+        not_if_past: frozenset[AlarmKind] = frozenset(),
+    ) -> None:
+        """Make the item's pending alarms the plan; fired ones stay as history. A planned
+        alarm of a `not_if_past` kind whose moment has already gone (a reminder that a
+        deadline is near, when it is already here) is not added."""
         connection = await self.session.connection()
-        wanted = {(kind.value, due) for kind, due in planned}
         pending = (await connection.execute(PENDING, {"ticket_id": ticket_id})).all()
+        have = {(row.kind, row.due_at) for row in pending}
+        wanted = {
+            (kind.value, due)
+            for kind, due in planned
+            if kind not in not_if_past or due > now or (kind.value, due) in have
+        }
         stale = [row.id for row in pending if (row.kind, row.due_at) not in wanted]
         if stale:
             await connection.execute(delete(_ALARMS).where(_ALARMS.c.id.in_(stale)))
-        have = {(row.kind, row.due_at) for row in pending}
         new = [
             {"ticket_id": ticket_id, "kind": kind, "due_at": due}
             for kind, due in sorted(wanted - have)
