@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
@@ -15,6 +16,7 @@ from bot.domain.estate import EstatePlan
 from bot.files import load_estate
 from bot.i18n import load_catalogues
 from bot.policy import load_policy
+from bot.services.notifier import render_queued
 from scheduler.outbox import OutboxSender
 from scheduler.setup import schedule
 from scheduler.sweep import plan_missing_alarms
@@ -95,7 +97,9 @@ async def startup(application: Application) -> None:
     planned = await plan_missing_alarms(desk)
     if planned:
         log.info("planned the alarms of %d items that had none", planned)
-    desk.outbox = OutboxSender(desk.sessions, application.bot)
+    desk.outbox = OutboxSender(
+        desk.sessions, application.bot, render=functools.partial(render_queued, desk.views)
+    )
     if application.job_queue is not None:
         schedule(application)
     for language, code in COMMAND_LANGUAGES.items():

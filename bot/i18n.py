@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_skeleton
+from babel.dates import format_datetime, format_skeleton
 from babel.messages.catalog import Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -47,6 +47,7 @@ class _Language:
 
     translations: Translations
     locale: Locale
+    moment_pattern: str  # the locale's day ("MMMEd") and time ("Hm") as one CLDR pattern
     keys: frozenset[str]
     plural_keys: frozenset[str]
     forms: dict[str, tuple[str, ...]]  # every form of every text, for checks
@@ -99,11 +100,8 @@ class Catalogues:
 
     def moment(self, language: str, value: datetime, tz: ZoneInfo) -> str:
         """A point in time as people read it: "Tue, Nov 24, 19:30" / "11月24日周二 19:30"."""
-        locale = self.locale(language)
-        day = format_skeleton("MMMEd", value, tzinfo=tz, locale=locale)
-        time = format_skeleton("Hm", value, tzinfo=tz, locale=locale)
-        pattern = str(locale.datetime_formats["short"])
-        return pattern.replace("{1}", day).replace("{0}", time)
+        found = self._language(language)
+        return format_datetime(value, found.moment_pattern, tzinfo=tz, locale=found.locale)
 
     def day(self, language: str, value: date) -> str:
         """A calendar day: "Tue, Nov 24, 2026" / "2026年11月24日周二"."""
@@ -124,6 +122,14 @@ class Catalogues:
         if unit in text:  # CLDR lacks some long forms (Chinese): the short one reads the same
             text = format_unit(number, unit, length="short", locale=locale)
         return text
+
+
+def _moment_pattern(locale: Locale) -> str:
+    """Resolved once per language: formatting then costs one Babel call, not three."""
+    day = str(locale.datetime_skeletons["MMMEd"].pattern)
+    time = str(locale.datetime_skeletons["Hm"].pattern)
+    combined = str(locale.datetime_formats["short"])
+    return combined.replace("{1}", day).replace("{0}", time)
 
 
 def _finished(message: Message) -> bool:
@@ -147,9 +153,11 @@ def _load_language(path: Path, language: str) -> _Language:
     compiled = io.BytesIO()
     write_mo(compiled, catalogue)
     compiled.seek(0)
+    locale = Locale.parse(BABEL_LOCALES[language])
     return _Language(
         translations=Translations(compiled, domain=DOMAIN),
-        locale=Locale.parse(BABEL_LOCALES[language]),
+        locale=locale,
+        moment_pattern=_moment_pattern(locale),
         keys=frozenset(str(m.id) for m in done if isinstance(m.id, str)),
         plural_keys=frozenset(str(m.id[0]) for m in done if isinstance(m.id, tuple)),
         forms={

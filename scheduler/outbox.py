@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,9 @@ from storage.models import OutboxMessage, OutboxStatus, TicketEvent
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+# (text, keyboard, chat) of a row queued as a notice, rendered just before it is sent.
+Rendered = tuple[str, dict[str, Any] | None, int]
+Render = Callable[[UnitOfWork, list[OutboxMessage]], Awaitable[dict[int, Rendered]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,8 @@ class Outcome:
             "attempts": row.attempts if self.attempts is None else self.attempts,
             "sent_at": self.sent_at if sent else None,
             "telegram_message_id": self.message_id if sent else None,
+            "text": row.text,  # as rendered, for a row queued as a notice
+            "reply_markup": row.reply_markup,
         }
 
 
@@ -114,8 +120,10 @@ class OutboxSender:
         lease: timedelta = timedelta(minutes=2),
         retry: RetryPolicy | None = None,
         pacing: Pacing | None = None,
+        render: Render | None = None,
     ) -> None:
         self.sessions = sessions
+        self.render = render
         self.bot = bot
         self.batch = batch
         self.lease = lease
@@ -162,7 +170,15 @@ class OutboxSender:
         stored together, in one transaction per batch (a batch is sent in milliseconds;
         a process killed in between leaves its rows leased, and they go out again)."""
         outcomes: list[tuple[OutboxMessage, Outcome]] = []
+        rendered = await self._render([row for row in rows if row.text is None])
         for row in rows:
+            if row.text is None:
+                found = rendered.get(row.id)
+                if found is None:
+                    # The item or its reader is gone (withdrawn access, say): nothing to say.
+                    outcomes.append((row, Outcome(OutboxStatus.UNDELIVERABLE, "no reader")))
+                    continue
+                row.text, row.reply_markup, row.chat_id = found
             wait = self.pacing.wait_for(row.chat_id, utcnow())
             if wait is not None:
                 # Over Telegram's rate: try again shortly, without using up a retry.
@@ -183,8 +199,16 @@ class OutboxSender:
                     uow.tickets.add_event(_undeliverable(row, outcome.error))
             await uow.commit()
 
+    async def _render(self, rows: list[OutboxMessage]) -> dict[int, Rendered]:
+        """Screens for notices queued as data, read as the items stand now."""
+        if not rows or self.render is None:
+            return {}
+        async with UnitOfWork(self.sessions) as uow:
+            return await self.render(uow, rows)
+
     async def _send(self, row: OutboxMessage) -> Outcome:
         now = utcnow()
+        assert row.text is not None
         try:
             markup = markup_from_dict(row.reply_markup)
             message = await self.bot.send_message(

@@ -33,7 +33,7 @@ async def expire_idle_dialogues(desk: Desk) -> int:
     return len(expired)
 
 
-ALARM_BATCH = 200
+ALARM_BATCH = 500
 
 
 async def fire_due_alarms(desk: Desk, *, batch: int = ALARM_BATCH) -> int:
@@ -44,9 +44,15 @@ async def fire_due_alarms(desk: Desk, *, batch: int = ALARM_BATCH) -> int:
         now = utcnow()
         async with UnitOfWork(desk.sessions) as uow:
             due = await uow.alarms.claim(now, limit=batch)
-            ctx = ItemContext(uow, now, desk.policy, desk.settings.tz, Notifier(uow, desk.views))
-            for alarm in due:
-                await fire(ctx, alarm)
+            notifier = Notifier(uow, desk.views, deferred=True)  # rendered when sent
+            ctx = ItemContext(uow, now, desk.policy, desk.settings.tz, notifier)
+            items = [alarm.ticket_id for alarm in due]
+            await uow.tickets.lock_many(items)
+            await uow.alarms.batch(items)
+            with uow.session.no_autoflush:  # one flush for the batch, at the end
+                for alarm in due:
+                    await fire(ctx, alarm)
+            await uow.alarms.write_batch()
             await uow.commit()
         fired += len(due)
         if len(due) < batch:

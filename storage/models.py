@@ -300,7 +300,10 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    text: Mapped[str] = mapped_column(Text)
+    # Rendered when queued, or (text empty) rendered from `notice` when sent: a sweep
+    # queues thousands of reminders as data, and each card shows the item as it is then.
+    text: Mapped[str | None] = mapped_column(Text)
+    notice: Mapped[dict[str, Any] | None]
     reply_markup: Mapped[dict[str, Any] | None]
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     purpose: Mapped[str] = mapped_column(String(32))

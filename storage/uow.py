@@ -59,4 +59,6 @@ class UnitOfWork:
         await self.session.flush()
 
     async def commit(self) -> None:
+        await self.tickets.write_pending()
+        await self.outbox.write_pending()
         await self.session.commit()

@@ -9,7 +9,7 @@ fires what is due. Everything here is plain arithmetic on aware datetimes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -203,7 +203,8 @@ def plan(item: Clocks, rules: Rules) -> list[tuple[AlarmKind, datetime]]:
     if becomes_major(item):
         alarms.append((AlarmKind.MONTH_OLD, item.created_at + rules.major_after))
     alarms += _followup(item, rules)
-    return alarms
+    # Stored and compared in UTC (aware datetimes in other zones compare slower).
+    return [(kind, due.astimezone(UTC)) for kind, due in alarms]
 
 
 def becomes_major(item: Clocks) -> bool:

@@ -79,13 +79,16 @@ class ItemContext:
         *,
         status: TicketStatus | None = None,
         note: str | None = None,
+        touch: bool = True,
     ) -> None:
-        """Append to the timeline; leaving *waiting* restarts the resolve clock."""
+        """Append to the timeline; leaving *waiting* restarts the resolve clock. `touch`
+        False: the item itself did not change (a reminder about it went out)."""
         if status is not None:
             if ticket.status == TicketStatus.WAITING and status is not TicketStatus.WAITING:
                 resume(ticket, self.now)
             ticket.status = status.value
-        ticket.updated_at = self.now
+        if touch or status is not None:
+            ticket.updated_at = self.now
         self.uow.tickets.add_event(
             TicketEvent(
                 ticket_id=ticket.id,

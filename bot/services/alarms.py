@@ -25,7 +25,7 @@ Fire = Callable[[ItemContext, Ticket, Due], Awaitable[list[Notice]]]
 
 
 async def fire(ctx: ItemContext, due: Due) -> None:
-    ticket = await ctx.uow.tickets.get(due.ticket_id, for_update=True)
+    ticket = await ctx.uow.tickets.get(due.ticket_id)  # read and locked by the sweep
     if ticket is None:
         return
     if due.kind in (AlarmKind.FOLLOWUP_ASK, AlarmKind.FOLLOWUP_REMIND):
@@ -36,7 +36,7 @@ async def fire(ctx: ItemContext, due: Due) -> None:
         return
     notices = await FIRES[due.kind](ctx, ticket, due)
     if notices:
-        ctx.record(ticket, EventKind.REMINDED, note=due.kind.value)
+        ctx.record(ticket, EventKind.REMINDED, note=due.kind.value, touch=False)
     await ctx.done(ticket, notices)
 
 

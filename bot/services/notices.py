@@ -57,3 +57,61 @@ def with_buttons(notice: Notice, buttons: tuple[tuple[str, str], ...]) -> Notice
 def to_resident_plain(ticket_id: int, key: str, **values: Value) -> Notice:
     """A message that names the item itself (an acknowledgement), without "About …"."""
     return Notice(NoticeKind.RESIDENT, ticket_id, key, values=values, about=False)
+
+
+# --- as stored in the outbox, for a notice rendered when it is sent ------------------------
+def to_json(notice: Notice) -> dict[str, object]:
+    return {
+        "kind": notice.kind.value,
+        "ticket": notice.ticket_id,
+        "key": notice.key,
+        "staff": notice.staff_id,
+        "about": notice.about,
+        "buttons": [list(b) for b in notice.buttons],
+        "values": {name: _value_json(v) for name, v in notice.values.items()},
+    }
+
+
+def from_json(data: dict[str, object]) -> Notice:
+    values = data.get("values")
+    buttons = data.get("buttons")
+    staff = data.get("staff")
+    return Notice(
+        kind=NoticeKind(str(data["kind"])),
+        ticket_id=int(str(data["ticket"])),
+        key=str(data["key"]),
+        staff_id=int(str(staff)) if staff is not None else None,
+        values={
+            str(name): _value_from(v)
+            for name, v in (values if isinstance(values, dict) else {}).items()
+        },
+        about=bool(data.get("about", True)),
+        buttons=tuple(
+            (str(b[0]), str(b[1])) for b in (buttons if isinstance(buttons, list) else [])
+        ),
+    )
+
+
+def _value_json(value: Value) -> object:
+    if isinstance(value, Label):
+        return {"label": list(value.keys)}
+    if isinstance(value, datetime):
+        return {"at": value.isoformat()}
+    if isinstance(value, date):
+        return {"day": value.isoformat()}
+    if isinstance(value, timedelta):
+        return {"span": value.total_seconds()}
+    return value
+
+
+def _value_from(data: object) -> Value:
+    if isinstance(data, dict):
+        if "label" in data:
+            return Label(tuple(str(k) for k in data["label"]))
+        if "at" in data:
+            return datetime.fromisoformat(str(data["at"]))
+        if "day" in data:
+            return date.fromisoformat(str(data["day"]))
+        if "span" in data:
+            return timedelta(seconds=float(data["span"]))
+    return str(data)

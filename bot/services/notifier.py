@@ -6,23 +6,31 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from bot.domain.permissions import staff_viewer
 from bot.domain.residents import ResidentCard
 from bot.domain.staff import StaffMember
 from bot.domain.tickets import TicketFacts
-from bot.services.notices import Label, Notice, NoticeKind, Value
+from bot.services.notices import Label, Notice, NoticeKind, Value, from_json, to_json
 from bot.views import Button, Screen, Views
 from bot.views.card import card
+from storage.models import OutboxMessage
 from storage.uow import UnitOfWork
 
 
 class Notifier:
-    """Renders and queues notices inside the caller's unit of work."""
+    """Renders and queues notices inside the caller's unit of work.
 
-    def __init__(self, uow: UnitOfWork, views: Views) -> None:
+    `deferred=True` (the clock's sweeps) queues each notice as data instead, to be rendered
+    by the outbox sender just before it is sent: a sweep firing thousands of reminders then
+    writes rows, not screens, and each card shows the item as it is when it arrives.
+    """
+
+    def __init__(self, uow: UnitOfWork, views: Views, *, deferred: bool = False) -> None:
         self.uow = uow
         self.views = views
+        self.deferred = deferred
         self._resident: ResidentCard | None = None
         self._staff: dict[int, StaffMember] = {}
 
@@ -38,59 +46,90 @@ class Notifier:
         a caller that has the item or its resident at hand (filing) passes them along."""
         items: dict[int, TicketFacts | None] = {item.id: item} if item is not None else {}
         self._resident = resident
-        self._staff = {}
         for notice in notices:
+            if self.deferred:
+                await self._defer(notice, now)
+                continue
             if notice.ticket_id not in items:
                 items[notice.ticket_id] = await self.uow.tickets.facts(notice.ticket_id)
-            item = items[notice.ticket_id]
-            if item is None:
+            found = items[notice.ticket_id]
+            if found is None:
                 continue
-            if notice.kind is NoticeKind.STAFF_CARD:
-                await self._to_staff(notice, item, now)
-            else:
-                await self._to_resident(notice, item, now)
+            recipient = await self._recipient(notice, found.estate_id, found.resident_id)
+            if recipient is None:
+                continue
+            chat_id, _ = recipient
+            screen = self.screen(notice, found, recipient[1])
+            self.uow.outbox.add(
+                chat_id=chat_id,
+                text=screen.text,
+                reply_markup=screen.keyboard(),
+                purpose=notice.key,
+                ticket_id=found.id,
+                now=now,
+            )
 
-    async def _to_staff(self, notice: Notice, item: TicketFacts, now: datetime) -> None:
-        assert notice.staff_id is not None
-        if not self._staff and item.estate_id is not None:
-            # Notices go to a handful of an estate's dozens of staff: one read for all.
-            self._staff = {p.id: p for p in await self.uow.staff.members(item.estate_id)}
-        member = self._staff.get(notice.staff_id)
-        if member is None or member.chat_id is None:
+    async def _defer(self, notice: Notice, now: datetime) -> None:
+        """Queue the notice as data; only its reader's chat is needed now."""
+        ticket = await self.uow.tickets.get(notice.ticket_id)
+        if ticket is None:
             return
-        headline = self.render(member.language, notice)
-        screen = card(self.views, member.language, item, staff_viewer(member), headline)
-        screen = self._with_buttons(member.language, screen, notice)
-        self.uow.outbox.add(
-            chat_id=member.chat_id,
-            text=screen.text,
-            reply_markup=screen.keyboard(),
-            purpose=notice.key,
-            ticket_id=item.id,
-            now=now,
-        )
+        recipient = await self._recipient(notice, ticket.estate_id, ticket.resident_id)
+        if recipient is not None:
+            self.uow.outbox.add_notice(
+                chat_id=recipient[0],
+                notice=to_json(notice),
+                purpose=notice.key,
+                ticket_id=ticket.id,
+                now=now,
+            )
 
-    async def _to_resident(self, notice: Notice, item: TicketFacts, now: datetime) -> None:
-        if item.resident_id is None:
-            return  # a caller registered by staff: the desk answers them by phone
+    async def _recipient(
+        self, notice: Notice, estate_id: int | None, resident_id: int | None
+    ) -> tuple[int, StaffMember | ResidentCard] | None:
+        """Who reads the notice, and their chat; None for someone who cannot be told."""
+        if notice.kind is NoticeKind.STAFF_CARD:
+            assert notice.staff_id is not None
+            if notice.staff_id not in self._staff and estate_id is not None:
+                # Notices go to a handful of an estate's dozens of staff: one read for all.
+                self._staff = {p.id: p for p in await self.uow.staff.members(estate_id)}
+            member = self._staff.get(notice.staff_id)
+            if member is None or member.chat_id is None:
+                return None
+            return member.chat_id, member
+        if resident_id is None:
+            return None  # a caller registered by staff: the desk answers them by phone
         resident = self._resident
-        if resident is None or resident.id != item.resident_id:
-            resident = await self.uow.residents.card_by_id(item.resident_id)
+        if resident is None or resident.id != resident_id:
+            resident = await self.uow.residents.card_by_id(resident_id)
         if resident is None or resident.chat_id is None:
-            return
-        text = self.render(resident.language, notice)
-        if notice.about:
-            about = self.views.t(resident.language, "resident.about", reference=item.reference)
-            text = f"{about}\n{text}"
-        screen = self._with_buttons(resident.language, Screen(text), notice)
-        self.uow.outbox.add(
-            chat_id=resident.chat_id,
-            text=screen.text,
-            reply_markup=screen.keyboard(),
-            purpose=notice.key,
-            ticket_id=item.id,
-            now=now,
-        )
+            return None
+        return resident.chat_id, resident
+
+    def screen(
+        self, notice: Notice, item: TicketFacts, reader: StaffMember | ResidentCard
+    ) -> Screen:
+        """The message as its reader sees it: a card under a headline, or a resident's note."""
+        if isinstance(reader, StaffMember):
+            headline = self.render(reader.language, notice)
+            found = card(self.views, reader.language, item, staff_viewer(reader), headline)
+        else:
+            text = self.render(reader.language, notice)
+            if notice.about:
+                about = self.views.t(reader.language, "resident.about", reference=item.reference)
+                text = f"{about}\n{text}"
+            found = Screen(text)
+        return self._with_buttons(reader.language, found, notice)
+
+    async def screen_later(self, notice: Notice) -> tuple[Screen, int] | None:
+        """Render a notice queued as data (by a sweep): the item as it stands now."""
+        item = await self.uow.tickets.facts(notice.ticket_id)
+        if item is None:
+            return None
+        recipient = await self._recipient(notice, item.estate_id, item.resident_id)
+        if recipient is None:
+            return None
+        return self.screen(notice, item, recipient[1]), recipient[0]
 
     def _with_buttons(self, language: str, screen: Screen, notice: Notice) -> Screen:
         if not notice.buttons:
@@ -115,3 +154,20 @@ class Notifier:
         if isinstance(value, timedelta):
             return self.views.duration(language, value)
         return html.escape(value, quote=False)
+
+
+async def render_queued(
+    views: Views, uow: UnitOfWork, rows: list[OutboxMessage]
+) -> dict[int, tuple[str, dict[str, Any] | None, int]]:
+    """For the outbox sender: screens for rows a sweep queued as notices (row id → text,
+    keyboard, chat)."""
+    notifier = Notifier(uow, views)
+    rendered = {}
+    for row in rows:
+        if row.notice is None:
+            continue
+        found = await notifier.screen_later(from_json(row.notice))
+        if found is not None:
+            screen, chat_id = found
+            rendered[row.id] = (screen.text, screen.keyboard(), chat_id)
+    return rendered

@@ -63,14 +63,49 @@ def _insert(dialect: Any) -> Any:
 
 
 INSERT = {"sqlite": _insert(sqlite), "postgresql": _insert(postgresql)}
-PENDING = select(_ALARMS.c.id, _ALARMS.c.kind, _ALARMS.c.due_at).where(
-    _ALARMS.c.ticket_id == bindparam("ticket_id"), _ALARMS.c.fired_at.is_(None)
+KNOWN = select(_ALARMS.c.id, _ALARMS.c.kind, _ALARMS.c.due_at, _ALARMS.c.fired_at).where(
+    _ALARMS.c.ticket_id == bindparam("ticket_id")
 )
+Key = tuple[str, datetime]
+
+
+@dataclass
+class _Known:
+    """An item's alarms: pending ones by key (with their row id, 0 if not written yet),
+    and the keys of those that already fired (they never fire again)."""
+
+    pending: dict[Key, int]
+    fired: set[Key]
 
 
 class AlarmRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # A sweep replans many items: their alarms are read at once and the changes
+        # written at once (`batch` … `write_batch`).
+        self._batch: dict[int, _Known] | None = None
+        self._stale: list[int] = []
+        self._new: dict[tuple[int, str, datetime], dict[str, Any]] = {}
+
+    async def batch(self, ticket_ids: list[int]) -> None:
+        connection = await self.session.connection()
+        columns = (_ALARMS.c.id, _ALARMS.c.ticket_id, _ALARMS.c.kind)
+        rows = await connection.execute(
+            select(*columns, _ALARMS.c.due_at, _ALARMS.c.fired_at).where(
+                _ALARMS.c.ticket_id.in_(sorted(set(ticket_ids)))
+            )
+        )
+        self._batch = {ticket_id: _Known({}, set()) for ticket_id in ticket_ids}
+        for row in rows:
+            _remember(self._batch[row.ticket_id], row)
+
+    async def write_batch(self) -> None:
+        connection = await self.session.connection()
+        if self._stale:
+            await connection.execute(delete(_ALARMS).where(_ALARMS.c.id.in_(self._stale)))
+        if self._new:
+            await connection.execute(INSERT[connection.dialect.name], list(self._new.values()))
+        self._batch, self._stale, self._new = None, [], {}
 
     async def replan(
         self,
@@ -80,26 +115,47 @@ class AlarmRepository:
         now: datetime,
         not_if_past: frozenset[AlarmKind] = frozenset(),
     ) -> None:
-        """Make the item's pending alarms the plan; fired ones stay as history. A planned
-        alarm of a `not_if_past` kind whose moment has already gone (a reminder that a
-        deadline is near, when it is already here) is not added."""
-        connection = await self.session.connection()
-        pending = (await connection.execute(PENDING, {"ticket_id": ticket_id})).all()
-        have = {(row.kind, row.due_at) for row in pending}
+        """Make the item's pending alarms the plan; fired ones stay as history and are
+        never planned again. A planned alarm of a `not_if_past` kind whose moment has gone
+        (a reminder that a deadline is near, when it is already here) is not added."""
+        known = await self._known(ticket_id)
         wanted = {
             (kind.value, due)
             for kind, due in planned
-            if kind not in not_if_past or due > now or (kind.value, due) in have
-        }
-        stale = [row.id for row in pending if (row.kind, row.due_at) not in wanted]
+            if kind not in not_if_past or due > now or (kind.value, due) in known.pending
+        } - known.fired
+        stale = [key for key in known.pending if key not in wanted]
+        new = sorted(wanted - known.pending.keys())
+        if self._batch is not None and ticket_id in self._batch:
+            for key in stale:
+                row_id = known.pending.pop(key)
+                if row_id:
+                    self._stale.append(row_id)
+                self._new.pop((ticket_id, *key), None)
+            for kind, due in new:
+                known.pending[(kind, due)] = 0
+                self._new[(ticket_id, kind, due)] = {
+                    "ticket_id": ticket_id,
+                    "kind": kind,
+                    "due_at": due,
+                }
+            return
+        connection = await self.session.connection()
         if stale:
-            await connection.execute(delete(_ALARMS).where(_ALARMS.c.id.in_(stale)))
-        new = [
-            {"ticket_id": ticket_id, "kind": kind, "due_at": due}
-            for kind, due in sorted(wanted - have)
-        ]
+            ids = [known.pending[key] for key in stale]
+            await connection.execute(delete(_ALARMS).where(_ALARMS.c.id.in_(ids)))
         if new:
-            await connection.execute(INSERT[connection.dialect.name], new)
+            rows = [{"ticket_id": ticket_id, "kind": kind, "due_at": due} for kind, due in new]
+            await connection.execute(INSERT[connection.dialect.name], rows)
+
+    async def _known(self, ticket_id: int) -> _Known:
+        if self._batch is not None and ticket_id in self._batch:
+            return self._batch[ticket_id]
+        connection = await self.session.connection()
+        known = _Known({}, set())
+        for row in await connection.execute(KNOWN, {"ticket_id": ticket_id}):
+            _remember(known, row)
+        return known
 
     async def claim(self, now: datetime, *, limit: int) -> list[Due]:
         """Take due alarms for this process alone (SKIP LOCKED on PostgreSQL)."""
@@ -126,3 +182,10 @@ class AlarmRepository:
             .limit(limit)
         )
         return list(await self.session.scalars(query))
+
+
+def _remember(known: _Known, row: Any) -> None:
+    if row.fired_at is None:
+        known.pending[(row.kind, row.due_at)] = row.id
+    else:
+        known.fired.add((row.kind, row.due_at))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, OutboxStatus
@@ -60,6 +60,8 @@ FINISH = (
                 "attempts",
                 "sent_at",
                 "telegram_message_id",
+                "text",
+                "reply_markup",
             )
         }
     )
@@ -71,6 +73,38 @@ class OutboxRepository:
         self.session = session
         self.lease = lease
         self.leased: list[OutboxMessage] = []
+        self._notices: list[dict[str, Any]] = []
+
+    def add_notice(
+        self,
+        *,
+        chat_id: int,
+        notice: dict[str, Any],
+        purpose: str,
+        now: datetime,
+        ticket_id: int | None = None,
+    ) -> None:
+        """Queue a notice to be rendered when sent; written in bulk with the transaction."""
+        self._notices.append(
+            {
+                "chat_id": chat_id,
+                "text": None,
+                "notice": notice,
+                "reply_markup": None,
+                "purpose": purpose,
+                "ticket_id": ticket_id,
+                "status": PENDING,
+                "attempts": 0,
+                "not_before": now,
+                "created_at": now,
+            }
+        )
+
+    async def write_pending(self) -> None:
+        if self._notices:
+            connection = await self.session.connection()
+            await connection.execute(insert(_OUTBOX), self._notices)
+            self._notices = []
 
     def add(
         self,

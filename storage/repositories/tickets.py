@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, inspect, select
+from sqlalchemy import Table, bindparam, func, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload
 
 from bot.domain.deadlines import Clocks, FollowupState
 from bot.domain.tickets import (
@@ -105,9 +106,14 @@ class TicketPage:
     total: int
 
 
+_EVENTS: Table = TicketEvent.__table__  # type: ignore[assignment]
+
+
 class TicketRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._held: list[Ticket] = []
+        self._events: list[dict[str, Any]] = []
 
     async def next_sequence(self, prefix: str, day: str) -> int:
         """Hand out the next daily number atomically, even with several processes."""
@@ -135,6 +141,22 @@ class TicketRepository:
             )
         return await self.session.get(Ticket, ticket_id)
 
+    async def lock_many(self, ticket_ids: list[int]) -> None:
+        """Read (and on PostgreSQL lock, in id order) many items at once, so that a sweep's
+        later `get`s are answered from the session without a query each."""
+        if not ticket_ids:
+            return
+        query = (
+            select(Ticket)
+            .where(Ticket.id.in_(sorted(set(ticket_ids))))
+            .order_by(Ticket.id)
+            .options(lazyload(Ticket.attachments))  # photos are read only if a card needs them
+        )
+        if is_postgres(self.session):
+            query = query.with_for_update(of=Ticket.__table__)
+        # The session holds its objects weakly: keep them for the unit of work's lifetime.
+        self._held.extend(await self.session.scalars(query))
+
     async def facts(self, ticket_id: int) -> TicketFacts | None:
         """The item as screens read it; a row made in this transaction gets its unit loaded
         first (relationships of a new row are not loaded by the flush)."""
@@ -150,7 +172,25 @@ class TicketRepository:
         return await self.session.scalar(select(Ticket).where(Ticket.reference == reference))
 
     def add_event(self, event: TicketEvent) -> None:
-        self.session.add(event)
+        """Timelines only grow: events are written together, at commit (or before a read)."""
+        self._events.append(
+            {
+                "ticket_id": event.ticket_id,
+                "created_at": event.created_at,
+                "kind": event.kind,
+                "actor_kind": event.actor_kind,
+                "actor_id": event.actor_id,
+                "actor_role": event.actor_role,
+                "status": event.status,
+                "note": event.note,
+            }
+        )
+
+    async def write_pending(self) -> None:
+        if self._events:
+            connection = await self.session.connection()
+            await connection.execute(insert(_EVENTS), self._events)
+            self._events = []
 
     async def for_resident(self, resident_id: int, *, limit: int, offset: int = 0) -> TicketPage:
         query = (
@@ -172,6 +212,7 @@ class TicketRepository:
         ]
 
     async def events(self, ticket_id: int) -> list[TicketEvent]:
+        await self.write_pending()
         return list(
             await self.session.scalars(
                 select(TicketEvent)

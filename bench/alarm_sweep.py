@@ -1,0 +1,156 @@
+"""One sweep of the clock over a large registry: how long firing every due alarm takes.
+
+    python -m bench.alarm_sweep [--items 100000] [--due 5000] [--postgres URL]
+
+The registry is generated (bulk statements): `--items` open complaints, of which `--due`
+missed their resolve time a minute ago, so each of those fires its "late" rung (the duty
+supervisor and the first-ask owner are told, the item's timeline and alarms updated). The
+sweep is timed from the first claim to the last commit; the outbox it fills is not sent.
+Runs on SQLite, and on PostgreSQL when one is reachable (TEST_DATABASE_URL, or the local
+server with trust auth), each three times on a fresh database; the median is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from bot import migrate
+from bot.clock import utcnow
+from bot.config import Settings
+from bot.desk import Desk
+from bot.domain.estate import EstatePlan
+from bot.i18n import load_catalogues
+from bot.policy import load_policy
+from scheduler.sweep import fire_due_alarms
+from storage.db import create_engine, create_sessionmaker
+from tests.seed import seed
+
+TOKEN = "123456789:BENCH-token-for-the-offline-simulation"
+TARGET_SECONDS = 1.0
+
+
+async def sweep_once(url: str, items: int, due: int) -> tuple[float, int, float]:
+    started = time.perf_counter()
+    await seed(url, items=items, due=due, now=utcnow())
+    seeded = time.perf_counter() - started
+    settings = Settings(_env_file=None, bot_token=TOKEN, database_url=url)
+    engine = create_engine(url)
+    desk = Desk(
+        settings=settings,
+        policy=load_policy(settings.policy_file),
+        estate=EstatePlan(code="", name="", buildings=()),
+        texts=load_catalogues(),
+        engine=engine,
+        sessions=create_sessionmaker(engine),
+    )
+    try:
+        started = time.perf_counter()
+        fired = await fire_due_alarms(desk)
+        took = time.perf_counter() - started
+    finally:
+        await engine.dispose()
+    if fired != due:
+        raise SystemExit(f"benchmark broken: {fired} alarms fired, expected {due}")
+    return took, fired, seeded
+
+
+def _postgres() -> str | None:
+    from tests.conftest import pg_url
+
+    return pg_url()
+
+
+def _fresh_postgres(admin: str) -> tuple[str, str]:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(admin)
+    name = f"desk_bench_{uuid.uuid4().hex[:10]}"
+
+    async def run(sql: str) -> None:
+        conn = await asyncpg.connect(
+            host=parsed.host,
+            port=parsed.port or 5432,
+            user=parsed.username,
+            password=parsed.password,
+            database=parsed.database,
+        )
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    return parsed.set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop_postgres(admin: str, name: str) -> None:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(admin)
+
+    async def run() -> None:
+        conn = await asyncpg.connect(
+            host=parsed.host,
+            port=parsed.port or 5432,
+            user=parsed.username,
+            password=parsed.password,
+            database=parsed.database,
+        )
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--due", type=int, default=5_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    results: dict[str, list[float]] = {}
+    admin = _postgres()
+    for database in ("sqlite", "postgresql") if admin else ("sqlite",):
+        for run in range(args.repeat):
+            if database == "sqlite":
+                with tempfile.TemporaryDirectory() as workdir:
+                    url = f"sqlite+aiosqlite:///{Path(workdir) / 'sweep.db'}"
+                    migrate.upgrade(url)
+                    took, fired, seeded = asyncio.run(sweep_once(url, args.items, args.due))
+            else:
+                assert admin is not None
+                url, name = _fresh_postgres(admin)
+                try:
+                    migrate.upgrade(url)
+                    took, fired, seeded = asyncio.run(sweep_once(url, args.items, args.due))
+                finally:
+                    _drop_postgres(admin, name)
+            print(
+                f"{database} run {run + 1}: {fired} alarms fired in {took:.3f} s "
+                f"({fired / took:,.0f}/s); seeding took {seeded:.1f} s"
+            )
+            results.setdefault(database, []).append(took)
+    print(f"items {args.items:,}, due {args.due:,}, python {sys.version.split()[0]}")
+    met = True
+    for database, times in results.items():
+        median = statistics.median(times)
+        ok = median < TARGET_SECONDS
+        met = met and ok
+        print(f"{database:<11} sweep median {median:.3f} s   target < {TARGET_SECONDS:.0f} s")
+    print("targets met" if met else "TARGETS MISSED")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
