@@ -19,7 +19,7 @@ from telegram.ext import Application
 from bot.clock import utcnow
 from bot.domain.tickets import EventKind
 from bot.markup import markup_from_dict
-from storage.models import OutboxMessage, OutboxStatus, TicketEvent
+from storage.models import OutboxMessage, OutboxStatus
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -94,18 +94,6 @@ class Pacing:
         if len(self._last) > 10_000:  # forget chats idle for long; keeps memory bounded
             cutoff = now - self.per_chat
             self._last = {c: t for c, t in self._last.items() if t > cutoff}
-
-
-def _undeliverable(row: OutboxMessage, error: str | None) -> TicketEvent:
-    """The desk sees in the item's timeline that someone could not be told."""
-    return TicketEvent(
-        ticket_id=row.ticket_id,
-        created_at=utcnow(),
-        kind=EventKind.UNDELIVERABLE.value,
-        actor_kind="system",
-        actor_id=None,
-        note=f"{row.purpose}: {error}",
-    )
 
 
 class OutboxSender:
@@ -196,7 +184,13 @@ class OutboxSender:
             await uow.outbox.finish([outcome.values(row) for row, outcome in outcomes])
             for row, outcome in outcomes:
                 if outcome.status is OutboxStatus.UNDELIVERABLE and row.ticket_id is not None:
-                    uow.tickets.add_event(_undeliverable(row, outcome.error))
+                    uow.tickets.add_event(
+                        ticket_id=row.ticket_id,
+                        created_at=utcnow(),
+                        kind=EventKind.UNDELIVERABLE.value,
+                        actor_kind="system",
+                        note=f"{row.purpose}: {outcome.error}",
+                    )
             await uow.commit()
 
     async def _render(self, rows: list[OutboxMessage]) -> dict[int, Rendered]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.clock import utcnow
 from bot.desk import Desk
+from bot.domain.deadlines import AlarmKind
 from bot.services.actions import ItemContext
 from bot.services.alarms import fire
 from bot.services.clocks import replan
@@ -33,7 +34,15 @@ async def expire_idle_dialogues(desk: Desk) -> int:
     return len(expired)
 
 
-ALARM_BATCH = 500
+ALARM_BATCH = 1000
+REPLANS = frozenset(
+    {
+        AlarmKind.MONTH_OLD,
+        AlarmKind.FOLLOWUP_ASK,
+        AlarmKind.FOLLOWUP_REMIND,
+        AlarmKind.FOLLOWUP_CLOSE,
+    }
+)
 
 
 async def fire_due_alarms(desk: Desk, *, batch: int = ALARM_BATCH) -> int:
@@ -46,9 +55,10 @@ async def fire_due_alarms(desk: Desk, *, batch: int = ALARM_BATCH) -> int:
             due = await uow.alarms.claim(now, limit=batch)
             notifier = Notifier(uow, desk.views, deferred=True)  # rendered when sent
             ctx = ItemContext(uow, now, desk.policy, desk.settings.tz, notifier)
-            items = [alarm.ticket_id for alarm in due]
-            await uow.tickets.lock_many(items)
-            await uow.alarms.batch(items)
+            await uow.tickets.lock_many([alarm.ticket_id for alarm in due])
+            # Most alarms only tell; those that change an item (the month rule, the
+            # follow-up) replan it: their alarms are read once and written together.
+            await uow.alarms.batch([a.ticket_id for a in due if a.kind in REPLANS])
             with uow.session.no_autoflush:  # one flush for the batch, at the end
                 for alarm in due:
                     await fire(ctx, alarm)
@@ -62,13 +72,14 @@ async def fire_due_alarms(desk: Desk, *, batch: int = ALARM_BATCH) -> int:
 async def plan_missing_alarms(desk: Desk, *, batch: int = 500) -> int:
     """Items from before alarms existed (or from an interrupted change) get their plan."""
     planned, after = 0, 0
+    rules = desk.policy.alarm_rules(desk.settings.tz)
     while True:
         async with UnitOfWork(desk.sessions) as uow:
             ids = await uow.alarms.unplanned(after, batch)
             for ticket_id in ids:
                 ticket = await uow.tickets.get(ticket_id)
                 if ticket is not None:
-                    await replan(uow, ticket, desk.policy, desk.settings.tz, now=utcnow())
+                    await replan(uow, ticket, rules, now=utcnow())
             await uow.commit()
         planned += len(ids)
         if len(ids) < batch:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
-from bot.config import SAMPLE_ESTATE
-from bot.domain.deadlines import AlarmKind
+from bot.config import DEFAULTS_DIR, SAMPLE_ESTATE
+from bot.domain.deadlines import AlarmKind, Clocks, plan
+from bot.domain.tickets import TicketKind, TicketStatus
 from bot.files import load_estate
+from bot.policy import load_policy
 from storage.db import create_engine, create_sessionmaker
 from storage.models import Alarm, Resident, Staff, Ticket, Unit
 from storage.uow import UnitOfWork
@@ -129,27 +132,49 @@ async def _items(
                 "clock_started_at": created,
                 "first_answer_due_at": created + timedelta(hours=1),
                 "first_answered_at": created + timedelta(minutes=20),
-                "resolve_due_at": (now - timedelta(minutes=1))
-                if late
-                else now + timedelta(days=n % 20 + 1),
+                "resolve_due_at": resolve_due,
                 "paused_s": 0,
                 "reopen_count": 0,
             }
         )
     statement = insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True)
     ids = (await conn.execute(statement, rows)).scalars().all()  # type: ignore[attr-defined]
+    # Each item's alarms as the bot plans them; what came before `now` already fired,
+    # except the "late" rung of the items due now.
     alarms = []
     for ticket_id, row in zip(ids, rows, strict=True):
-        resolve_due = row["resolve_due_at"]
-        alarms.append(
-            {"ticket_id": ticket_id, "kind": AlarmKind.RESOLVE_LATE.value, "due_at": resolve_due}
-        )
-        if resolve_due > now:
+        for kind, due_at in plan(_clocks(row), RULES):
+            fired = None if due_at > now or kind is AlarmKind.RESOLVE_LATE else due_at
             alarms.append(
-                {
-                    "ticket_id": ticket_id,
-                    "kind": AlarmKind.RESOLVE_SOON.value,
-                    "due_at": resolve_due - timedelta(hours=9),
-                }
+                {"ticket_id": ticket_id, "kind": kind.value, "due_at": due_at, "fired_at": fired}
             )
     await conn.execute(insert(Alarm), alarms)  # type: ignore[attr-defined]
+
+
+RULES = load_policy(DEFAULTS_DIR / "policy.toml").alarm_rules(ZoneInfo("Asia/Shanghai"))
+
+
+def _clocks(row: dict[str, object]) -> Clocks:
+    def moment(name: str) -> datetime:
+        value = row[name]
+        assert isinstance(value, datetime)
+        return value
+
+    return Clocks(
+        kind=TicketKind.COMPLAINT,
+        status=TicketStatus.ACCEPTED,
+        nature=None,
+        severity=None,
+        created_at=moment("created_at"),
+        clock_started_at=moment("clock_started_at"),
+        first_answer_due_at=moment("first_answer_due_at"),
+        first_answered_at=moment("first_answered_at"),
+        resolve_due_at=moment("resolve_due_at"),
+        paused_s=0,
+        waiting_until=None,
+        report_from_at=None,
+        report_due_at=None,
+        resolved_at=None,
+        followup=None,
+        followup_asked_at=None,
+    )

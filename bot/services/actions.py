@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.deadlines import FollowupState
+from bot.domain.deadlines import FollowupState, Rules
 from bot.domain.lifecycle import Action, Situation
 from bot.domain.permissions import TicketScope, Viewer, can, staff_viewer
 from bot.domain.staff import DESK_ROLES, StaffMember
@@ -16,7 +16,7 @@ from bot.policy import Policy
 from bot.services.clocks import replan, resume
 from bot.services.notices import Label, Notice, Value, staff_card
 from bot.services.notifier import Notifier
-from storage.models import Ticket, TicketEvent
+from storage.models import Ticket
 from storage.uow import UnitOfWork
 
 
@@ -70,7 +70,14 @@ class ItemContext:
     tz: ZoneInfo
     notifier: Notifier
     actor: StaffMember | None = None  # None: the clock (a sweep) made the change
-    _staff: list[StaffMember] | None = field(default=None, repr=False)
+    _rules: Rules | None = field(default=None, repr=False)
+
+    @property
+    def rules(self) -> Rules:
+        """The policy's numbers for alarm plans (a sweep replans thousands of items)."""
+        if self._rules is None:
+            self._rules = self.policy.alarm_rules(self.tz)
+        return self._rules
 
     def record(
         self,
@@ -90,16 +97,14 @@ class ItemContext:
         if touch or status is not None:
             ticket.updated_at = self.now
         self.uow.tickets.add_event(
-            TicketEvent(
-                ticket_id=ticket.id,
-                created_at=self.now,
-                kind=kind.value,
-                actor_kind="staff" if self.actor else "system",
-                actor_id=self.actor.id if self.actor else None,
-                actor_role=self.actor.role.value if self.actor else None,
-                status=ticket.status,
-                note=note,
-            )
+            ticket_id=ticket.id,
+            created_at=self.now,
+            kind=kind.value,
+            actor_kind="staff" if self.actor else "system",
+            actor_id=self.actor.id if self.actor else None,
+            actor_role=self.actor.role.value if self.actor else None,
+            status=ticket.status,
+            note=note,
         )
 
     async def staff(self, ticket: Ticket) -> list[StaffMember]:
@@ -110,7 +115,7 @@ class ItemContext:
 
     async def done(self, ticket: Ticket, notices: list[Notice]) -> None:
         """Bring the item's alarms in step with its new state, then queue its notices."""
-        await replan(self.uow, ticket, self.policy, self.tz, now=self.now)
+        await replan(self.uow, ticket, self.rules, now=self.now)
         await self.notifier.tell(notices, self.now)
 
 

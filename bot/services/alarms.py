@@ -25,7 +25,7 @@ Fire = Callable[[ItemContext, Ticket, Due], Awaitable[list[Notice]]]
 
 
 async def fire(ctx: ItemContext, due: Due) -> None:
-    ticket = await ctx.uow.tickets.get(due.ticket_id)  # read and locked by the sweep
+    ticket = ctx.uow.tickets.cached(due.ticket_id) or await ctx.uow.tickets.get(due.ticket_id)
     if ticket is None:
         return
     if due.kind in (AlarmKind.FOLLOWUP_ASK, AlarmKind.FOLLOWUP_REMIND):
@@ -34,10 +34,15 @@ async def fire(ctx: ItemContext, due: Due) -> None:
     if due.kind is AlarmKind.FOLLOWUP_CLOSE:
         await followup.no_response(ctx, ticket)
         return
+    if due.kind is AlarmKind.MONTH_OLD:
+        await ctx.done(ticket, await _month_old(ctx, ticket, due))
+        return
+    # A reminder or a rung of the ladder changes nothing about the item, so its plan
+    # stands (the alarm that fired is history): tell, and record that it was told.
     notices = await FIRES[due.kind](ctx, ticket, due)
     if notices:
         ctx.record(ticket, EventKind.REMINDED, note=due.kind.value, touch=False)
-    await ctx.done(ticket, notices)
+        await ctx.notifier.tell(notices, ctx.now)
 
 
 def _handlers(ticket: Ticket) -> list[int]:
@@ -197,5 +202,4 @@ FIRES: dict[AlarmKind, Fire] = {
     AlarmKind.ANSWER_TWICE_LATE: _twice_late,
     AlarmKind.RESOLVE_TWICE_LATE: _twice_late,
     AlarmKind.WAITING_DATE: _waiting_date,
-    AlarmKind.MONTH_OLD: _month_old,
 }

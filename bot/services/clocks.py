@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.deadlines import AlarmKind, paused_for, plan, promise
+from bot.domain.deadlines import AlarmKind, Rules, paused_for, plan, promise
 from bot.domain.tickets import Severity, TicketKind
 from bot.policy import Policy
 from storage.models import Ticket
@@ -20,10 +20,8 @@ from storage.uow import UnitOfWork
 REMINDERS = frozenset({AlarmKind.ANSWER_SOON, AlarmKind.RESOLVE_SOON, AlarmKind.REPORT_SOON})
 
 
-async def replan(
-    uow: UnitOfWork, ticket: Ticket, policy: Policy, tz: ZoneInfo, *, now: datetime
-) -> None:
-    planned = plan(clocks_of(ticket), policy.alarm_rules(tz))
+async def replan(uow: UnitOfWork, ticket: Ticket, rules: Rules, *, now: datetime) -> None:
+    planned = plan(clocks_of(ticket), rules)
     await uow.alarms.replan(ticket.id, planned, now=now, not_if_past=REMINDERS)
 
 

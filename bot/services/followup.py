@@ -125,15 +125,13 @@ async def answer_comment(
     ticket = await load(ctx.uow, resident_viewer(resident.id), ticket_id, Action.VIEW)
     ticket.feedback = comment
     ctx.uow.tickets.add_event(
-        TicketEvent(
-            ticket_id=ticket.id,
-            created_at=ctx.now,
-            kind=EventKind.MESSAGE.value,
-            actor_kind="resident",
-            actor_id=resident.id,
-            status=ticket.status,
-            note=comment,
-        )
+        ticket_id=ticket.id,
+        created_at=ctx.now,
+        kind=EventKind.MESSAGE.value,
+        actor_kind="resident",
+        actor_id=resident.id,
+        status=ticket.status,
+        note=comment,
     )
     ids = {i for i in (ticket.owner_staff_id, ticket.assignee_staff_id) if i is not None}
     notices = [

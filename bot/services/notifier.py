@@ -71,7 +71,8 @@ class Notifier:
 
     async def _defer(self, notice: Notice, now: datetime) -> None:
         """Queue the notice as data; only its reader's chat is needed now."""
-        ticket = await self.uow.tickets.get(notice.ticket_id)
+        tickets = self.uow.tickets
+        ticket = tickets.cached(notice.ticket_id) or await tickets.get(notice.ticket_id)
         if ticket is None:
             return
         recipient = await self._recipient(notice, ticket.estate_id, ticket.resident_id)

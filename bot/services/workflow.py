@@ -32,7 +32,7 @@ from bot.services.actions import (
 )
 from bot.services.clocks import fresh_followup, pause, set_promises
 from bot.services.notices import Label, Notice, staff_card, to_resident
-from storage.models import Ticket, TicketEvent
+from storage.models import Ticket
 
 __all__ = ["ActionContext", "Refused"]
 
@@ -297,15 +297,13 @@ async def resident_message(
         raise Refused("closed")
     ticket.updated_at = ctx.now
     ctx.uow.tickets.add_event(
-        TicketEvent(
-            ticket_id=ticket.id,
-            created_at=ctx.now,
-            kind=EventKind.MESSAGE.value,
-            actor_kind="resident",
-            actor_id=resident.id,
-            status=ticket.status,
-            note=text,
-        )
+        ticket_id=ticket.id,
+        created_at=ctx.now,
+        kind=EventKind.MESSAGE.value,
+        actor_kind="resident",
+        actor_id=resident.id,
+        status=ticket.status,
+        note=text,
     )
     ids = {i for i in (ticket.owner_staff_id, ticket.assignee_staff_id) if i is not None}
     if resolved:

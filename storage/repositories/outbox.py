@@ -88,9 +88,7 @@ class OutboxRepository:
         self._notices.append(
             {
                 "chat_id": chat_id,
-                "text": None,
-                "notice": notice,
-                "reply_markup": None,
+                "notice": notice,  # text and keyboard stay empty until it is rendered
                 "purpose": purpose,
                 "ticket_id": ticket_id,
                 "status": PENDING,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, inspect, select
@@ -150,7 +151,8 @@ class TicketRepository:
             select(Ticket)
             .where(Ticket.id.in_(sorted(set(ticket_ids))))
             .order_by(Ticket.id)
-            .options(lazyload(Ticket.attachments))  # photos are read only if a card needs them
+            # Unit and photos are read only if a screen needs them (facts() does).
+            .options(lazyload(Ticket.attachments), lazyload(Ticket.unit))
         )
         if is_postgres(self.session):
             query = query.with_for_update(of=Ticket.__table__)
@@ -171,20 +173,36 @@ class TicketRepository:
     async def by_reference(self, reference: str) -> Ticket | None:
         return await self.session.scalar(select(Ticket).where(Ticket.reference == reference))
 
-    def add_event(self, event: TicketEvent) -> None:
+    def add_event(
+        self,
+        *,
+        ticket_id: int,
+        created_at: datetime,
+        kind: str,
+        actor_kind: str,
+        actor_id: int | None = None,
+        actor_role: str | None = None,
+        status: str | None = None,
+        note: str | None = None,
+    ) -> None:
         """Timelines only grow: events are written together, at commit (or before a read)."""
         self._events.append(
             {
-                "ticket_id": event.ticket_id,
-                "created_at": event.created_at,
-                "kind": event.kind,
-                "actor_kind": event.actor_kind,
-                "actor_id": event.actor_id,
-                "actor_role": event.actor_role,
-                "status": event.status,
-                "note": event.note,
+                "ticket_id": ticket_id,
+                "created_at": created_at,
+                "kind": kind,
+                "actor_kind": actor_kind,
+                "actor_id": actor_id,
+                "actor_role": actor_role,
+                "status": status,
+                "note": note,
             }
         )
+
+    def cached(self, ticket_id: int) -> Ticket | None:
+        """An item this unit of work already holds (read by `lock_many`), without a query."""
+        found = self.session.identity_map.get((Ticket, (ticket_id,), None))
+        return found if isinstance(found, Ticket) else None
 
     async def write_pending(self) -> None:
         if self._events:

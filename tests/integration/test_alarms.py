@@ -28,7 +28,10 @@ async def _counts(url: str) -> tuple[int, int, int, int]:
                 return int((await conn.execute(text(sql))).scalar_one())
 
             return (
-                await one("select count(*) from alarms where fired_at is not null"),
+                await one(
+                    "select count(*) from alarms where kind = 'resolve_late' "
+                    "and fired_at is not null"
+                ),
                 await one("select count(*) from ticket_events where kind = 'reminded'"),
                 await one("select count(distinct ticket_id) from ticket_events"),
                 await one("select count(*) from outbox"),
