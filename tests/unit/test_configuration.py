@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from bot.config import DEFAULTS_DIR, ConfigError, load_settings
 from bot.domain.deadlines import AlarmKind
@@ -22,7 +23,7 @@ from bot.domain.tickets import (
 )
 from bot.files import load_estate
 from bot.i18n import LANGUAGES, load_catalogues
-from bot.policy import load_policy
+from bot.policy import Policy, load_policy
 from bot.services.followup import CallOutcome
 from bot.views.card import CardAction
 from handlers import BOT_COMMANDS
@@ -231,3 +232,38 @@ def test_catalogue_placeholders_agree_between_languages() -> None:
             for lang in LANGUAGES
         ]
         assert fields[0] == fields[1], key
+
+
+def _policy_fields(model: type[BaseModel]) -> set[str]:
+    names = set()
+    for name, info in model.model_fields.items():
+        names.add(name)
+        kind = info.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            names |= _policy_fields(kind)
+        for arg in getattr(kind, "__args__", ()):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                names |= _policy_fields(arg)
+    return names
+
+
+def test_every_policy_value_is_read_by_the_code() -> None:
+    """A number in the policy file that nothing reads would mislead whoever sets it."""
+    code = "\n".join(
+        path.read_text(encoding="utf-8")
+        for folder in ("bot", "handlers", "scheduler")
+        for path in (ROOT / folder).rglob("*.py")
+    )
+    unread = sorted(name for name in _policy_fields(Policy) if not re.search(rf"\.{name}\b", code))
+    assert unread == []
+
+
+def test_an_unknown_policy_value_is_refused_at_start(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(
+        (DEFAULTS_DIR / "policy.toml")
+        .read_text()
+        .replace("remind_at = 0.8", "remind_at = 0.8\nremind_twice = true")
+    )
+    with pytest.raises(ConfigError, match=r"deadlines\.remind_twice"):
+        load_policy(path)
