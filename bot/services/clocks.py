@@ -20,9 +20,12 @@ from storage.uow import UnitOfWork
 REMINDERS = frozenset({AlarmKind.ANSWER_SOON, AlarmKind.RESOLVE_SOON, AlarmKind.REPORT_SOON})
 
 
-async def replan(uow: UnitOfWork, ticket: Ticket, rules: Rules, *, now: datetime) -> None:
+async def replan(
+    uow: UnitOfWork, ticket: Ticket, rules: Rules, *, now: datetime, new_item: bool = False
+) -> None:
+    """`new_item`: just filed, so it has no alarms yet to read (filing is the hot path)."""
     planned = plan(clocks_of(ticket), rules)
-    await uow.alarms.replan(ticket.id, planned, now=now, not_if_past=REMINDERS)
+    await uow.alarms.replan(ticket.id, planned, now=now, not_if_past=REMINDERS, new_item=new_item)
 
 
 def set_promises(ticket: Ticket, policy: Policy, tz: ZoneInfo, *, start: datetime) -> None:

@@ -82,7 +82,7 @@ async def file_ticket(
     ticket = _row(new, reference, resident, on_behalf, now)
     notices = await _route(uow, ticket, policy, on_behalf)
     await uow.tickets.add(ticket, _first_events(new, resident, on_behalf, now))
-    await replan(uow, ticket, policy.alarm_rules(tz), now=now)
+    await replan(uow, ticket, policy.alarm_rules(tz), now=now, new_item=True)
     if resident is not None:
         notices.insert(0, _acknowledgement(ticket, resident, policy))
     # The new row's unit is not loaded; the resident's home is what it would say.

@@ -114,11 +114,12 @@ class AlarmRepository:
         *,
         now: datetime,
         not_if_past: frozenset[AlarmKind] = frozenset(),
+        new_item: bool = False,
     ) -> None:
         """Make the item's pending alarms the plan; fired ones stay as history and are
         never planned again. A planned alarm of a `not_if_past` kind whose moment has gone
         (a reminder that a deadline is near, when it is already here) is not added."""
-        known = await self._known(ticket_id)
+        known = _Known({}, set()) if new_item else await self._known(ticket_id)
         wanted = {
             (kind.value, due)
             for kind, due in planned
