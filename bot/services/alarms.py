@@ -15,7 +15,7 @@ from bot.domain.tickets import EventKind, Nature, Severity, TicketStatus
 from bot.services import followup
 from bot.services.actions import ItemContext
 from bot.services.clocks import set_promises
-from bot.services.notices import Notice, Value, staff_card
+from bot.services.notices import Label, Notice, Value, staff_card
 from bot.services.workflow import hand_over
 from storage.models import Ticket
 from storage.repositories.alarms import Due
@@ -150,7 +150,13 @@ def _reoffer(
     if not others:
         return []
     ctx.record(ticket, EventKind.REOFFERED)
-    return [staff_card(p.id, ticket.id, "notice.reoffered") for p in others]
+    notices = [staff_card(p.id, ticket.id, "notice.reoffered") for p in others]
+    if ticket.owner_staff_id is not None:
+        label = Label.of(f"department.{department.value}")
+        notices.append(
+            staff_card(ticket.owner_staff_id, ticket.id, "notice.reoffered_owner", to=label)
+        )
+    return notices
 
 
 async def _twice_late(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Notice]:

@@ -121,6 +121,7 @@ async def test_an_item_nobody_accepted_is_offered_to_the_department(desk: DeskHa
     assert told(other, "Lift stuck") == 0  # zone A's engineer: not told at filing
     await at(desk, filed + timedelta(minutes=61))
     assert told(other, "Nobody has taken this up in time") == 1
+    assert told(butler, "now offered to everyone in Engineering") == 1  # the owner knows
     with time_machine.travel(filed + timedelta(minutes=62), tick=False):  # time goes on
         await other.taps("✅ Accept")
     other_id = await desk.scalar("select id from staff where telegram_user_id = 8422")
