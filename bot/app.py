@@ -10,6 +10,7 @@ from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
 import handlers
+from bot.catalogue import load_catalogue
 from bot.config import SAMPLE_ESTATE, ConfigError, Settings
 from bot.desk import Desk
 from bot.domain.estate import EstatePlan
@@ -37,6 +38,7 @@ def build_application(
     """Assemble everything that can fail on bad configuration before any network call."""
     policy = load_policy(settings.policy_file)
     texts = load_catalogues(default=settings.default_language)
+    services = load_catalogue(settings.catalogue_file)
     engine = create_engine(settings.database_url)
     desk = Desk(
         settings=settings,
@@ -45,6 +47,7 @@ def build_application(
         texts=texts,
         engine=engine,
         sessions=create_sessionmaker(engine),
+        services=services,
     )
     builder = (
         ApplicationBuilder()

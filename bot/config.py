@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     default_language: str = "zh_Hans"
     policy_file: Path = DEFAULTS_DIR / "policy.toml"
+    catalogue_file: Path = DEFAULTS_DIR / "services.toml"
     estate_file: Path | None = None
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"

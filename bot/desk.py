@@ -8,6 +8,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.catalogue import Catalogue
 from bot.config import Settings
 from bot.domain.estate import EstatePlan
 from bot.i18n import Catalogues
@@ -38,10 +39,11 @@ class Desk:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     outbox: Outbox | None = None
+    services: Catalogue | None = None  # what residents can order
     views: Views = field(init=False)
 
     def __post_init__(self) -> None:
-        self.views = Views(self.texts, self.settings.tz)
+        self.views = Views(self.texts, self.settings.tz, self.services)
 
     def t(self, language: str, key: str, /, **values: object) -> str:
         return self.texts.t(language, key, **values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -126,6 +127,35 @@ class FollowupPolicy(_Strict):
     visit_days: float = Field(default=3, gt=0)
 
 
+class ConciergePolicy(_Strict):
+    """Orders from the service catalogue (委托代办)."""
+
+    remind_before_hours: list[float] = Field(default_factory=lambda: [24.0, 2.0])
+    birthday_escort: Role = Role.SENIOR_BUTLER
+    wishes_at: time = time(9, 0)
+
+
+class RepairPolicy(_Strict):
+    """Repair requests (报修)."""
+
+    visit_slots: list[str] = Field(
+        default_factory=lambda: ["09:00-12:00", "14:00-17:00", "18:00-20:00"], min_length=1
+    )
+    visit_days: int = Field(default=3, ge=1, le=14)
+    followup_days: dict[str, int] = Field(
+        default_factory=lambda: {"safety_facility": 2, "water_leak": 3, "other": 2}
+    )
+
+    @model_validator(mode="after")
+    def _slots(self) -> RepairPolicy:
+        for slot in self.visit_slots:
+            if not re.fullmatch(r"\d{2}:\d{2}-\d{2}:\d{2}", slot):
+                raise ValueError(f"visit slot {slot!r} is not like 09:00-12:00")
+        if "other" not in self.followup_days:
+            raise ValueError("followup_days needs 'other'")
+        return self
+
+
 class ClockPolicy(_Strict):
     """Opening hours for the clocks (optional): with none, promises run day and night."""
 
@@ -157,6 +187,8 @@ class Policy(_Strict):
     deadlines: DeadlinePolicy = DeadlinePolicy()
     followup: FollowupPolicy = FollowupPolicy()
     clock: ClockPolicy = ClockPolicy()
+    concierge: ConciergePolicy = ConciergePolicy()
+    repairs: RepairPolicy = RepairPolicy()
     staff: StaffPolicy = StaffPolicy()
 
     def department_for(self, category: str | None) -> Department:
@@ -197,6 +229,10 @@ class Policy(_Strict):
             followup_remind_after=timedelta(hours=self.followup.remind_after_hours),
             followup_close_after=timedelta(hours=self.followup.close_after_hours),
             tz=tz,
+            service_reminders=tuple(
+                timedelta(hours=h) for h in self.concierge.remind_before_hours
+            ),
+            wishes_at=self.concierge.wishes_at,
         )
 
 

@@ -18,12 +18,27 @@ from handlers import (
     intake,
     my_requests,
     onboarding,
+    orders,
+    repairs,
     staff,
     start,
+    steps,
 )
 from handlers.errors import on_error
 
-FEATURES = (start, onboarding, complaint, my_requests, followup, staff, intake, cards)
+FEATURES = (
+    start,
+    onboarding,
+    complaint,
+    repairs,
+    orders,
+    my_requests,
+    followup,
+    staff,
+    intake,
+    cards,
+    steps,
+)
 # Commands everyone sees in Telegram's menu; staff get their own list on enrollment.
 BOT_COMMANDS = ("start", "menu", "profile", "help", "cancel")
 

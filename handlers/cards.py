@@ -93,7 +93,7 @@ ONE_TAP: dict[CardAction, Run] = {
 }
 
 
-def _context(turn: Turn) -> ActionContext:
+def action_context(turn: Turn) -> ActionContext:
     return ActionContext(
         turn.uow,
         turn.now,
@@ -145,7 +145,7 @@ async def _act(turn: Turn, tap: CardTap) -> None:
         await items.check(turn.uow, turn.staff, tap.ticket, tap.action.action)
         await _begin_input(turn, tap)
     elif tap.action is CardAction.PHONE:
-        phone = await workflow.contact_phone(_context(turn), tap.ticket)
+        phone = await workflow.contact_phone(action_context(turn), tap.ticket)
         turn.answer(turn.t("staff.phone", phone=phone or "—"), alert=True)
     elif tap.action is CardAction.PHOTOS:
         photos = await items.photos(turn.uow, turn.staff, tap.ticket)
@@ -153,8 +153,8 @@ async def _act(turn: Turn, tap: CardTap) -> None:
             turn.answer(turn.t("staff.no_photos"))
         turn.photos(photos)
     else:
-        await ONE_TAP[tap.action](_context(turn), tap.ticket)
-        await _done(turn, tap.ticket)
+        await ONE_TAP[tap.action](action_context(turn), tap.ticket)
+        await show_done(turn, tap.ticket)
 
 
 @entry
@@ -167,12 +167,12 @@ async def extension_tap(turn: Turn) -> None:
         return
     try:
         ticket_id = await escalation.decide_extension(
-            _context(turn), tap.extension, approve=tap.decision is Decision.APPROVE
+            action_context(turn), tap.extension, approve=tap.decision is Decision.APPROVE
         )
     except Refused:
         refuse(turn)
         return
-    await _done(turn, ticket_id)
+    await show_done(turn, ticket_id)
 
 
 async def _redraw(turn: Turn, ticket_id: int) -> None:
@@ -183,7 +183,7 @@ async def _redraw(turn: Turn, ticket_id: int) -> None:
         show(turn, screen, edit=True)
 
 
-async def _done(turn: Turn, ticket_id: int) -> None:
+async def show_done(turn: Turn, ticket_id: int) -> None:
     """After an action: confirm, and redraw the card the action was started from."""
     assert turn.staff is not None
     screen = await items.card_for(turn.uow, turn.views, turn.staff, ticket_id)
@@ -205,18 +205,25 @@ async def _done(turn: Turn, ticket_id: int) -> None:
         )
 
 
-async def _begin_input(turn: Turn, tap: CardTap) -> None:
+def card_origin(turn: Turn) -> list[object] | None:
+    """The card a tap came from, so the dialogue it starts can redraw it at the end."""
     query = turn.update.callback_query
     message = query.message if query else None
-    card = (
-        [message.chat.id, message.message_id, fingerprint_of(message)]
-        if isinstance(message, Message)
-        else None
-    )
+    if not isinstance(message, Message):
+        return None
+    return [message.chat.id, message.message_id, fingerprint_of(message)]
+
+
+async def _begin_input(turn: Turn, tap: CardTap) -> None:
     step, ask = NEEDS_INPUT[tap.action]
     turn.answer()
     await dialogue.begin(
-        turn, STAFF_INPUT, step, ticket=tap.ticket, ask=ask.value if ask else None, card=card
+        turn,
+        STAFF_INPUT,
+        step,
+        ticket=tap.ticket,
+        ask=ask.value if ask else None,
+        card=card_origin(turn),
     )
 
 
@@ -231,11 +238,11 @@ async def on_text(turn: Turn, text: str) -> None:
         classification = Classification(
             Nature.INVALID, Severity(str(_data(turn)["severity"])), text
         )
-        await _finish(turn, lambda ctx, tid: workflow.classify(ctx, tid, classification))
+        await finish(turn, lambda ctx, tid: workflow.classify(ctx, tid, classification))
         return
     if ask is Ask.EXTENSION:
         until = end_of_day(date.fromisoformat(str(_data(turn)["until"])), turn.desk.settings.tz)
-        await _finish(turn, lambda ctx, tid: escalation.request_extension(ctx, tid, until, text))
+        await finish(turn, lambda ctx, tid: escalation.request_extension(ctx, tid, until, text))
         return
     run = {
         Ask.REPLY: workflow.reply,
@@ -245,7 +252,7 @@ async def on_text(turn: Turn, text: str) -> None:
         Ask.ESCALATE: escalation.escalate,
         Ask.INSTRUCTIONS: escalation.send_down,
     }[ask]
-    await _finish(turn, lambda ctx, tid: run(ctx, tid, text))
+    await finish(turn, lambda ctx, tid: run(ctx, tid, text))
 
 
 def _natures(turn: Turn) -> list[tuple[str, str]]:
@@ -256,7 +263,7 @@ def _natures(turn: Turn) -> list[tuple[str, str]]:
 async def _nature(turn: Turn, value: str, label: str) -> None:
     if value == ASK_SUPERVISOR:
         turn.edit(turn.t("staff.nature_chosen", choice=turn.esc(label)))
-        await _finish(turn, workflow.ask_supervisor)
+        await finish(turn, workflow.ask_supervisor)
         return
     await keep("nature", "staff.nature_chosen", "severity")(turn, value, label)
 
@@ -281,12 +288,12 @@ async def _classify(turn: Turn, value: str, label: str) -> None:
         await goto(turn, "text")
         return
     classification = Classification(nature, Severity(value))
-    await _finish(turn, lambda ctx, tid: workflow.classify(ctx, tid, classification))
+    await finish(turn, lambda ctx, tid: workflow.classify(ctx, tid, classification))
 
 
 async def _wait_until(turn: Turn, day: date) -> None:
     reason = WaitingReason(str(_data(turn)["reason"]))
-    await _finish(turn, lambda ctx, tid: workflow.wait(ctx, tid, reason, day))
+    await finish(turn, lambda ctx, tid: workflow.wait(ctx, tid, reason, day))
 
 
 async def _extend_until(turn: Turn, day: date) -> None:
@@ -297,7 +304,7 @@ async def _extend_until(turn: Turn, day: date) -> None:
 async def _call(turn: Turn, value: str, label: str) -> None:
     turn.edit(turn.t("staff.call_recorded", choice=turn.esc(label)))
     outcome = CallOutcome(value)
-    await _finish(turn, lambda ctx, tid: followup.record_call(ctx, tid, outcome))
+    await finish(turn, lambda ctx, tid: followup.record_call(ctx, tid, outcome))
 
 
 async def ask_transfer(turn: Turn) -> None:
@@ -319,7 +326,7 @@ async def on_transfer(turn: Turn, inp: Input) -> None:
         _data(turn)["department"] = target
         await goto(turn, "report_by")
     elif kind == "p" and target.isdigit():
-        await _finish(turn, lambda ctx, tid: workflow.transfer(ctx, tid, staff_id=int(target)))
+        await finish(turn, lambda ctx, tid: workflow.transfer(ctx, tid, staff_id=int(target)))
     else:
         await reprompt(turn, "invalid.use_buttons")
 
@@ -339,25 +346,25 @@ async def _report_by_day(turn: Turn, day: date) -> None:
 
 async def _transfer_to_department(turn: Turn, report_by: datetime | None) -> None:
     department = Department(str(_data(turn)["department"]))
-    await _finish(
+    await finish(
         turn,
         lambda ctx, tid: workflow.transfer(ctx, tid, department=department, report_by=report_by),
     )
 
 
-async def _finish(turn: Turn, run: Run) -> None:
+async def finish(turn: Turn, run: Run) -> None:
     ticket_id = int(str(_data(turn)["ticket"]))
     if turn.staff is None:
         turn.end()
         refuse(turn)
         return
     try:
-        await run(_context(turn), ticket_id)
+        await run(action_context(turn), ticket_id)
     except Refused:
         turn.end()
         refuse(turn)
         return
-    await _done(turn, ticket_id)
+    await show_done(turn, ticket_id)
     turn.end()
 
 

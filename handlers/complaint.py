@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from telegram import InlineKeyboardMarkup
@@ -10,7 +12,7 @@ from telegram.ext import BaseHandler
 from bot.domain.tickets import Draft, LocationKind, TicketKind
 from bot.domain.validation import Invalid, clean_text, parse_requested_date
 from bot.services.notifier import Notifier
-from bot.services.tickets import file_ticket
+from bot.services.tickets import WorkOrder, file_ticket
 from handlers import dialogue, menu
 from handlers.dialogue import Flow, Step, button, goto, reprompt, tapped, text_step
 from handlers.dialogue import data as _data
@@ -20,23 +22,52 @@ from handlers.menu import main_menu
 from handlers.runtime import Input, InputKind, Turn
 
 COMPLAINT, SUGGESTION = "complaint", "suggestion"
-KINDS = {COMPLAINT: TicketKind.COMPLAINT, SUGGESTION: TicketKind.SUGGESTION}
-EDITABLE = {
-    COMPLAINT: ("category", "description", "photos", "location", "deadline"),
-    SUGGESTION: ("description", "photos"),
-}
-NEXT = {
-    COMPLAINT: {
-        "category": "description",
-        "description": "photos",
-        "photos": "location",
-        "location": "deadline",
-        "location_text": "deadline",
-        "deadline": "summary",
-    },
-    SUGGESTION: {"description": "photos", "photos": "summary"},
-}
 DEADLINE_CHOICES = {"d1": 1, "d3": 3, "d7": 7}
+Options = Callable[[Turn], list[tuple[str, str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One kind of guided report built from these steps: its order, what can be changed
+    from the summary, its categories, and what it adds to the summary and the item."""
+
+    kind: TicketKind
+    next: dict[str, str]
+    editable: tuple[str, ...]
+    categories: Options | None = None
+    summary: Callable[[Turn], list[str]] = lambda turn: []
+    work: Callable[[Turn], WorkOrder | None] = lambda turn: None
+
+
+def _complaint_categories(turn: Turn) -> list[tuple[str, str]]:
+    return [(c, turn.t(f"category.{c}")) for c in turn.desk.policy.categories.complaint]
+
+
+REPORTS: dict[str, Report] = {
+    COMPLAINT: Report(
+        TicketKind.COMPLAINT,
+        {
+            "category": "description",
+            "description": "photos",
+            "photos": "location",
+            "location": "deadline",
+            "location_text": "deadline",
+            "deadline": "summary",
+        },
+        ("category", "description", "photos", "location", "deadline"),
+        categories=_complaint_categories,
+    ),
+    SUGGESTION: Report(
+        TicketKind.SUGGESTION,
+        {"description": "photos", "photos": "summary"},
+        ("description", "photos"),
+    ),
+}
+
+
+def _report(turn: Turn) -> Report:
+    assert turn.dialogue is not None
+    return REPORTS[turn.dialogue.flow]
 
 
 def _photos(turn: Turn) -> list[str]:
@@ -45,13 +76,13 @@ def _photos(turn: Turn) -> list[str]:
     return photos
 
 
-async def _next(turn: Turn) -> None:
+async def carry_on(turn: Turn) -> None:
     """Go to the following step, or straight back to the summary when editing one field."""
     assert turn.dialogue is not None
     if _data(turn).get("editing"):
         await goto(turn, "summary")
         return
-    await goto(turn, NEXT[turn.dialogue.flow][turn.dialogue.step])
+    await goto(turn, _report(turn).next[turn.dialogue.step])
 
 
 @menu.add("menu.complaint", order=1)
@@ -60,30 +91,34 @@ async def start_complaint(turn: Turn, quotes: str | None = None) -> None:
     await dialogue.begin(turn, COMPLAINT, "category", photos=[], quotes=quotes)
 
 
-@menu.add("menu.suggestion", order=2)
+@menu.add("menu.suggestion", order=4)
 async def start_suggestion(turn: Turn) -> None:
     await dialogue.begin(turn, SUGGESTION, "description", photos=[])
 
 
 # --- category -------------------------------------------------------------------------------
+def _categories(turn: Turn) -> list[tuple[str, str]]:
+    found = _report(turn).categories
+    return found(turn) if found else []
+
+
 async def ask_category(turn: Turn) -> None:
-    categories = turn.desk.policy.categories.complaint
-    buttons = [button(turn, turn.t(f"category.{c}"), c) for c in categories]
-    turn.reply(turn.t("complaint.ask_category"), grid(buttons, 2))
+    buttons = [button(turn, label, value) for value, label in _categories(turn)]
+    turn.reply(turn.t(f"{_report(turn).kind.value}.ask_category"), grid(buttons, 2))
 
 
 async def on_category(turn: Turn, inp: Input) -> None:
     choice = tapped(turn, inp)
-    categories = turn.desk.policy.categories.complaint
+    labels = dict(_categories(turn))
     if choice is None and inp.kind is InputKind.TEXT:
         typed = (inp.text or "").strip()
-        choice = next((c for c in categories if turn.t(f"category.{c}") == typed), None)
-    if choice not in categories:
+        choice = next((value for value, label in labels.items() if label == typed), None)
+    if choice not in labels:
         await reprompt(turn, "invalid.use_buttons")
         return
     _data(turn)["category"] = choice
-    turn.edit(turn.t("complaint.category_chosen", category=turn.t(f"category.{choice}")))
-    await _next(turn)
+    turn.edit(turn.t("complaint.category_chosen", category=labels[choice]))
+    await carry_on(turn)
 
 
 # --- description and photos --------------------------------------------------------------------
@@ -118,13 +153,13 @@ async def on_description(turn: Turn, inp: Input) -> None:
         await reprompt(turn, text)
         return
     _data(turn)["description"] = text
-    await _next(turn)
+    await carry_on(turn)
 
 
 async def ask_photos(turn: Turn) -> None:
     count, limit = len(_photos(turn)), turn.desk.policy.dialogue.max_photos
     if limit == 0:
-        await _next(turn)
+        await carry_on(turn)
         return
     label = turn.t("button.photos_done") if count else turn.t("button.skip")
     markup = InlineKeyboardMarkup([[button(turn, label, "done")]])
@@ -135,19 +170,19 @@ async def on_photos(turn: Turn, inp: Input) -> None:
     limit = turn.desk.policy.dialogue.max_photos
     if tapped(turn, inp) == "done":
         turn.edit(turn.t("complaint.photos_saved", count=len(_photos(turn))))
-        await _next(turn)
+        await carry_on(turn)
         return
     if inp.kind is not InputKind.PHOTO:
         await reprompt(turn, Invalid("invalid.need_photo", {"max": limit}))
         return
     if not _keep_photo(turn, inp.photo_file_id):
         turn.reply(turn.t("invalid.too_many_photos", count=limit))
-        await _next(turn)
+        await carry_on(turn)
         return
     count = len(_photos(turn))
     if count >= limit:
         turn.reply(turn.t("complaint.photos_full", count=limit))
-        await _next(turn)
+        await carry_on(turn)
         return
     markup = InlineKeyboardMarkup([[button(turn, turn.t("button.photos_done"), "done")]])
     turn.reply(turn.t("complaint.photo_received", count=count, max=limit), markup)
@@ -180,7 +215,7 @@ async def on_location(turn: Turn, inp: Input) -> None:
     if choice == "own" and _own_unit(turn):
         _data(turn).update(location_kind=LocationKind.OWN_UNIT.value, location_text=None)
         turn.edit(turn.t("complaint.location_chosen", location=turn.esc(_own_unit(turn))))
-        await _next(turn)
+        await carry_on(turn)
     elif choice == "common":
         turn.edit(
             turn.t("complaint.location_chosen", location=turn.t("complaint.location_common"))
@@ -197,7 +232,7 @@ async def on_location_text(turn: Turn, text: str) -> None:
     _data(turn).update(location_kind=LocationKind.COMMON_AREA.value, location_text=text)
     assert turn.dialogue is not None
     turn.dialogue.step = "location_text"
-    await _next(turn)
+    await carry_on(turn)
 
 
 def _place(turn: Turn, text: str | None) -> str | Invalid:
@@ -243,7 +278,7 @@ async def on_deadline(turn: Turn, inp: Input) -> None:
     _data(turn)["requested_by"] = value.isoformat() if value else None
     if choice is not None:
         turn.edit(turn.t("complaint.deadline_chosen", date=_date_label(turn, value)))
-    await _next(turn)
+    await carry_on(turn)
 
 
 def _date_label(turn: Turn, value: date | None) -> str:
@@ -260,7 +295,7 @@ def _draft(turn: Turn) -> Draft:
     if data.get("quotes") and description:
         description = f"[{data['quotes']}] {description}"  # about an earlier item
     return Draft(
-        kind=KINDS[turn.dialogue.flow],
+        kind=_report(turn).kind,
         description=description,
         category=str(data["category"]) if data.get("category") else None,
         photos=tuple(_photos(turn)),
@@ -274,7 +309,8 @@ def _summary(turn: Turn) -> str:
     draft = _draft(turn)
     lines = [turn.t(f"summary.title_{draft.kind.value}")]
     if draft.category:
-        lines.append(turn.t("summary.category", category=turn.t(f"category.{draft.category}")))
+        label = dict(_categories(turn)).get(draft.category, draft.category)
+        lines.append(turn.t("summary.category", category=label))
     lines.append(turn.t("summary.description", description=turn.esc(draft.description)))
     lines.append(turn.t("summary.photos", count=len(draft.photos)))
     if draft.location_kind is LocationKind.OWN_UNIT:
@@ -283,6 +319,7 @@ def _summary(turn: Turn) -> str:
         lines.append(turn.t("summary.location", location=turn.esc(draft.location_text or "")))
     if draft.kind is TicketKind.COMPLAINT:
         lines.append(turn.t("summary.deadline", date=_date_label(turn, draft.requested_by)))
+    lines += _report(turn).summary(turn)
     return "\n".join(lines)
 
 
@@ -332,6 +369,7 @@ async def _file(turn: Turn) -> None:
         tz=turn.desk.settings.tz,
         now=turn.now,
         on_behalf=on_behalf,
+        work=_report(turn).work(turn),
     )
     turn.edit(_summary(turn) + "\n\n" + turn.t("summary.submitted", reference=filed.reference))
     turn.end()
@@ -342,7 +380,7 @@ async def _file(turn: Turn) -> None:
 # --- choosing a field to change -----------------------------------------------------------------
 async def ask_edit(turn: Turn) -> None:
     assert turn.dialogue is not None
-    fields = EDITABLE[turn.dialogue.flow]
+    fields = _report(turn).editable
     buttons = [button(turn, turn.t(f"edit.{field}"), field) for field in fields]
     buttons.append(button(turn, turn.t("button.back"), "back"))
     turn.reply(turn.t("edit.which"), grid(buttons, 2))
@@ -355,7 +393,7 @@ async def on_edit(turn: Turn, inp: Input) -> None:
         turn.edit(turn.t("edit.which"))
         await goto(turn, "summary")
         return
-    if choice not in EDITABLE[turn.dialogue.flow]:
+    if choice not in _report(turn).editable:
         await reprompt(turn, "invalid.use_buttons")
         return
     _data(turn)["editing"] = True
@@ -365,7 +403,8 @@ async def on_edit(turn: Turn, inp: Input) -> None:
     await goto(turn, choice)
 
 
-def _steps(*names: str) -> dict[str, Step]:
+def steps(*names: str) -> dict[str, Step]:
+    """The shared steps a report is built from, by name."""
     table = {
         "category": Step(ask_category, on_category),
         "description": Step(ask_description, on_description),
@@ -382,7 +421,7 @@ def _steps(*names: str) -> dict[str, Step]:
 dialogue.register_flow(
     Flow(
         COMPLAINT,
-        _steps(
+        steps(
             "category",
             "description",
             "photos",
@@ -394,7 +433,7 @@ dialogue.register_flow(
         ),
     )
 )
-dialogue.register_flow(Flow(SUGGESTION, _steps("description", "photos", "summary", "edit")))
+dialogue.register_flow(Flow(SUGGESTION, steps("description", "photos", "summary", "edit")))
 
 # Reached from the main menu (menu.add above) and from /new; no commands or buttons of its own.
 HANDLERS: list[BaseHandler] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -23,6 +24,8 @@ from handlers.runtime import Input, InputKind, Turn, entry
 
 PER_PAGE = 8
 MESSAGE_FLOW = "message"
+# Buttons other features add under an item (an order's *Cancel*): each gets the item.
+ITEM_BUTTONS: list[Callable[[Turn, TicketFacts], list[InlineKeyboardButton]]] = []
 
 
 class Open(StrEnum):
@@ -46,7 +49,7 @@ def _status(turn: Turn, item: TicketFacts) -> str:
     return turn.t(f"status.{item.status.value}")
 
 
-@menu.add("menu.my_requests", order=3)
+@menu.add("menu.my_requests", order=5)
 async def my_requests(turn: Turn) -> None:
     await show_list(turn, 0)
 
@@ -108,7 +111,9 @@ async def show_ticket(turn: Turn, ticket_id: int) -> None:
     buttons = [_button(turn.t("button.back"), Open.PAGE, 0)]
     if item.status in OPEN_STATUSES or item.status is TicketStatus.RESOLVED:
         buttons.insert(0, _button(turn.t("requests.add_message"), Open.WRITE, item.id))
-    turn.edit("\n".join(lines), InlineKeyboardMarkup([buttons]))
+    extra = [b for add in ITEM_BUTTONS for b in add(turn, item)]
+    rows = [extra, buttons] if extra else [buttons]
+    turn.edit("\n".join(lines), InlineKeyboardMarkup(rows))
 
 
 @entry

@@ -12,7 +12,14 @@ from bot.callbacks import CallbackData
 from bot.domain.estate import BuildingPlan, parse_unit_input
 from bot.domain.validation import Invalid, clean_name, clean_phone
 from bot.i18n import LANGUAGES
-from bot.services.residents import Profile, UnknownUnit, profile_of, save_profile
+from bot.services.residents import (
+    Profile,
+    UnknownUnit,
+    birthday_wishes,
+    profile_of,
+    save_profile,
+)
+from bot.views.followup import WITHDRAW, Wishes, WishesTap
 from handlers import dialogue
 from handlers.common import PRIVATE, note_expired, remind_dialogue
 from handlers.dialogue import Flow, Step, button, goto, reprompt, tapped, text_step
@@ -266,11 +273,11 @@ async def _save(turn: Turn, *, welcome: bool) -> None:
         turn.reply(turn.t("onboarding.done", name=turn.esc(profile.name)), main_menu(turn))
     else:
         turn.reply(turn.t("profile.saved"), main_menu(turn))
-        show_profile(turn)
+        await show_profile(turn)
 
 
 # --- /profile ---------------------------------------------------------------------------------
-def show_profile(turn: Turn) -> None:
+async def show_profile(turn: Turn) -> None:
     assert turn.resident is not None
     profile = profile_of(turn.resident)
     building = turn.desk.estate.building(profile.building)
@@ -288,6 +295,13 @@ def show_profile(turn: Turn) -> None:
         )
         for field in ProfileField
     ]
+    wishes = await birthday_wishes(turn.uow, turn.resident.id)
+    if wishes is not None:  # asked for with a birthday order; withdrawn here
+        text += "\n" + turn.t("profile.wishes_on", day=turn.short_day(wishes))
+        withdraw = WishesTap(Wishes.NO, WITHDRAW).pack()
+        buttons.append(
+            InlineKeyboardButton(turn.t("profile.wishes_withdraw"), callback_data=withdraw)
+        )
     turn.reply(text, grid(buttons, 2))
 
 
@@ -300,7 +314,7 @@ async def profile(turn: Turn) -> None:
     elif turn.resident is None:
         await start_onboarding(turn)
     else:
-        show_profile(turn)
+        await show_profile(turn)
 
 
 @entry

@@ -153,6 +153,9 @@ class Turn:
     def day(self, value: date) -> str:
         return self.desk.texts.day(self.language, value)
 
+    def short_day(self, value: date) -> str:
+        return self.desk.texts.short_day(self.language, value)
+
     def duration(self, value: timedelta) -> str:
         return self.desk.texts.duration(self.language, value)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application, ContextTypes
 
 from bot.desk import Desk
-from scheduler.sweep import expire_idle_dialogues, fire_due_alarms
+from scheduler.sweep import expire_idle_dialogues, fire_due_alarms, send_yearly_wishes
 
 OUTBOX_EVERY_SECONDS = 2.0
 EXPIRY_EVERY_SECONDS = 30.0
@@ -27,7 +27,8 @@ async def _expiry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _alarm_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     desk: Desk = context.bot_data["desk"]
-    if await fire_due_alarms(desk) and desk.outbox is not None:
+    fired = await fire_due_alarms(desk) + await send_yearly_wishes(desk)
+    if fired and desk.outbox is not None:
         await desk.outbox.deliver_due()
 
 

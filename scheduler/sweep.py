@@ -85,3 +85,24 @@ async def plan_missing_alarms(desk: Desk, *, batch: int = 500) -> int:
         if len(ids) < batch:
             return planned
         after = ids[-1]
+
+
+async def send_yearly_wishes(desk: Desk) -> int:
+    """The project's birthday wishes, each year, to residents who said yes to them."""
+    now = utcnow()
+    local = now.astimezone(desk.settings.tz)
+    if local.time() < desk.policy.concierge.wishes_at:
+        return 0
+    async with UnitOfWork(desk.sessions) as uow:
+        wished = await uow.residents.claim_birthdays(local.date(), local.year)
+        for resident in wished:
+            if resident.chat_id is None:
+                continue
+            uow.outbox.add(
+                chat_id=resident.chat_id,
+                text=desk.t(resident.language, "order.birthday_wishes"),
+                purpose="birthday_wishes",
+                now=now,
+            )
+        await uow.commit()
+    return len(wished)

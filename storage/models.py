@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     TypeDecorator,
@@ -106,6 +108,10 @@ class Resident(Base):
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Kept with consent only: the project's wishes on this day every year (None: not asked).
+    birthday: Mapped[date | None] = mapped_column(Date)
+    birthday_wishes: Mapped[bool | None] = mapped_column(Boolean)
+    wished_year: Mapped[int | None] = mapped_column(Integer)
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
 
@@ -184,6 +190,16 @@ class Ticket(Base):
     feedback: Mapped[str | None] = mapped_column(Text)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  # a visit's item
+    # Orders and repairs: which service (or repair type), how far along, the answers of
+    # the form, when it is to be delivered (or visited), and the resident's signature.
+    service: Mapped[str | None] = mapped_column(String(32))
+    stage: Mapped[str | None] = mapped_column(String(16))
+    details: Mapped[dict[str, Any] | None]
+    service_at: Mapped[datetime | None]
+    service_done_at: Mapped[datetime | None]
+    signed_at: Mapped[datetime | None]
+    wish_on: Mapped[date | None] = mapped_column(Date)  # a birthday: the project's wishes
+    followup_due_at: Mapped[datetime | None]  # a follow-up window of its own (repairs)
 
     attachments: Mapped[list[Attachment]] = relationship(
         order_by="Attachment.id", lazy="selectin", cascade="all, delete-orphan"
@@ -228,6 +244,22 @@ class Extension(Base):
     status: Mapped[str] = mapped_column(String(16))
     decided_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     decided_at: Mapped[datetime | None]
+
+
+class MoneyEntry(Base):
+    """The money trail of an order: prepayment and receipt, purchase voucher, final amount,
+    balance, refund, invoice. Never edited: a correction is a new entry."""
+
+    __tablename__ = "money_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    number: Mapped[str | None] = mapped_column(String(64))  # receipt, voucher, invoice no.
+    note: Mapped[str | None] = mapped_column(Text)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
 
 
 class Attachment(Base):

@@ -30,6 +30,9 @@ class AlarmKind(StrEnum):
     FOLLOWUP_ASK = "followup_ask"  # was it solved? (回访)
     FOLLOWUP_REMIND = "followup_remind"
     FOLLOWUP_CLOSE = "followup_close"  # no answer: closed, the desk phones instead
+    SERVICE_SOON = "service_soon"  # an order's delivery (or a visit) is near: its staff
+    SERVICE_LATE = "service_late"  # not delivered at the agreed time: the ladder
+    BIRTHDAY_WISHES = "birthday_wishes"  # the project's wishes, on the day
 
 
 class FollowupState(StrEnum):
@@ -119,6 +122,8 @@ class Rules:
     followup_remind_after: timedelta
     followup_close_after: timedelta
     tz: ZoneInfo
+    service_reminders: tuple[timedelta, ...] = ()  # before a delivery or visit
+    wishes_at: time = time(9)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +146,10 @@ class Clocks:
     resolved_at: datetime | None
     followup: FollowupState | None
     followup_asked_at: datetime | None
+    service_at: datetime | None = None
+    service_done: bool = False
+    wish_on: date | None = None
+    followup_due_at: datetime | None = None  # a window of its own (repairs)
 
 
 def _ladder(
@@ -202,6 +211,14 @@ def plan(item: Clocks, rules: Rules) -> list[tuple[AlarmKind, datetime]]:
         )
     if becomes_major(item):
         alarms.append((AlarmKind.MONTH_OLD, item.created_at + rules.major_after))
+    if item.service_at is not None and not item.service_done and item.status in OPEN_STATUSES:
+        alarms += [
+            (AlarmKind.SERVICE_SOON, item.service_at - ahead) for ahead in rules.service_reminders
+        ]
+        alarms.append((AlarmKind.SERVICE_LATE, item.service_at))
+    if item.wish_on is not None and item.status is not TicketStatus.CLOSED:
+        moment = datetime.combine(item.wish_on, rules.wishes_at, rules.tz)
+        alarms.append((AlarmKind.BIRTHDAY_WISHES, moment))
     alarms += _followup(item, rules)
     # Stored and compared in UTC (aware datetimes in other zones compare slower).
     return [(kind, due.astimezone(UTC)) for kind, due in alarms]
@@ -218,12 +235,15 @@ def becomes_major(item: Clocks) -> bool:
 
 
 def _followup(item: Clocks, rules: Rules) -> list[tuple[AlarmKind, datetime]]:
-    if item.kind is TicketKind.SUGGESTION or item.status is not TicketStatus.RESOLVED:
+    quiet = (TicketKind.SUGGESTION, TicketKind.VISIT, TicketKind.TASK)
+    if item.kind in quiet or item.status is not TicketStatus.RESOLVED:
         return []
     if item.resolved_at is None:
         return []
     if item.followup is None:
-        ask = followup_moment(item.resolved_at, rules.followup_days, rules.followup_at, rules.tz)
+        ask = item.followup_due_at or followup_moment(
+            item.resolved_at, rules.followup_days, rules.followup_at, rules.tz
+        )
         return [(AlarmKind.FOLLOWUP_ASK, ask)]
     asked = item.followup_asked_at or item.resolved_at
     if item.followup is FollowupState.ASKED:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 
 class TicketKind(StrEnum):
@@ -13,6 +14,7 @@ class TicketKind(StrEnum):
     REPAIR = "repair"
     CONCIERGE = "concierge"
     VISIT = "visit"  # an in-person follow-up visit about another item (回访)
+    TASK = "task"  # a manager going along with a birthday delivery
 
 
 class TicketStatus(StrEnum):
@@ -220,3 +222,7 @@ class TicketFacts:
     escalated_to_staff_id: int | None = None
     awaiting_call: bool = False  # closed without an answer to the follow-up: phone them
     parent_id: int | None = None  # a visit's item
+    service: str | None = None  # an order's catalogue service, a repair's type
+    stage: str | None = None
+    details: dict[str, Any] | None = None  # an order's answers, a repair's particulars
+    service_at: datetime | None = None  # delivery, or the visit

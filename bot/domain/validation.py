@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 
@@ -83,3 +84,62 @@ def parse_requested_date(text: str | None, *, today: date, max_days: int) -> dat
             return Invalid("invalid.date_far", {"count": max_days})
         return value
     return Invalid("invalid.date")
+
+
+TIME_OF_DAY = re.compile(r"^(?P<h>\d{1,2})[:：点.](?P<m>\d{2})?分?$|^(?P<hh>\d{1,2})点$")
+
+
+def parse_time_of_day(text: str | None) -> time | Invalid:
+    """ "15:00", "9:30", "15点", "15点30"."""
+    raw = (text or "").strip().replace(" ", "")
+    match = TIME_OF_DAY.match(raw)
+    if not match:
+        return Invalid("invalid.time")
+    hour = int(match.group("h") or match.group("hh"))
+    minute = int(match.group("m") or 0)
+    if hour > 23 or minute > 59:
+        return Invalid("invalid.time")
+    return time(hour, minute)
+
+
+def parse_moment(
+    text: str | None, *, today: date, tz: ZoneInfo, max_days: int
+) -> datetime | Invalid:
+    """A day and a time as people type them: "12-20 15:00", "2026-12-20 9:30", "12月20日 15点"."""
+    raw = (text or "").strip()
+    parts = raw.rsplit(maxsplit=1) if " " in raw else _split_chinese(raw)
+    if len(parts) != 2:
+        return Invalid("invalid.moment")
+    day = _any_day(parts[0], today=today, max_days=max_days)
+    if isinstance(day, Invalid):
+        return day
+    clock = parse_time_of_day(parts[1])
+    if isinstance(clock, Invalid):
+        return Invalid("invalid.moment")
+    return datetime.combine(day, clock, tz)
+
+
+def _any_day(text: str, *, today: date, max_days: int) -> date | Invalid:
+    """Like parse_requested_date, but a day already gone is reported as past."""
+    raw = text.strip().replace(" ", "")
+    for pattern in DATE_FORMATS:
+        match = pattern.match(raw)
+        if not match:
+            continue
+        parts = match.groupdict()
+        year = int(parts["y"]) if parts.get("y") else today.year
+        try:
+            value = date(year, int(parts["m"]), int(parts["d"]))
+        except ValueError:
+            return Invalid("invalid.date")
+        if value < today and not parts.get("y") and (today - value).days > 180:
+            value = value.replace(year=today.year + 1)  # "1-5" in December: next January
+        if value > today + timedelta(days=max_days):
+            return Invalid("invalid.date_far", {"count": max_days})
+        return value
+    return Invalid("invalid.date")
+
+
+def _split_chinese(raw: str) -> list[str]:
+    match = re.match(r"^(.*?日)(.+)$", raw)
+    return [match.group(1), match.group(2)] if match else [raw]

@@ -15,7 +15,7 @@ from bot.domain.tickets import EventKind, Nature, Severity, TicketStatus
 from bot.services import followup
 from bot.services.actions import ItemContext
 from bot.services.clocks import set_promises
-from bot.services.notices import Label, Notice, Value, staff_card
+from bot.services.notices import Label, Notice, Value, staff_card, to_resident_plain
 from bot.services.workflow import hand_over
 from storage.models import Ticket
 from storage.repositories.alarms import Due
@@ -36,6 +36,9 @@ async def fire(ctx: ItemContext, due: Due) -> None:
         return
     if due.kind is AlarmKind.MONTH_OLD:
         await ctx.done(ticket, await _month_old(ctx, ticket, due))
+        return
+    if due.kind is AlarmKind.BIRTHDAY_WISHES:
+        await _wishes(ctx, ticket)
         return
     # A reminder or a rung of the ladder changes nothing about the item, so its plan
     # stands (the alarm that fired is history): tell, and record that it was told.
@@ -184,6 +187,40 @@ async def _waiting_date(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Noti
     return _cards(ids, ticket, "notice.waiting_date", day=ticket.waiting_until)
 
 
+async def _service_soon(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Notice]:
+    """Before a delivery (or a visit): whoever works it, else its department."""
+    if ticket.service_at is None or ticket.service_done_at is not None:
+        return []
+    ids = _handlers(ticket) or [p.id for p in _department(await ctx.staff(ticket), ticket)]
+    left = ticket.service_at - ctx.now
+    return _cards(ids, ticket, "notice.service_soon", at=ticket.service_at, left=left)
+
+
+async def _service_late(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Notice]:
+    """Not delivered at the agreed time: the duty supervisor, the owner and whoever works it."""
+    if ticket.service_at is None or ticket.service_done_at is not None:
+        return []
+    staff = await ctx.staff(ticket)
+    ids = _ids(ticket.owner_staff_id, ticket.assignee_staff_id)
+    ids |= {p.id for p in serving(staff, ctx.policy.deadlines.late_notify, ticket.zone)}
+    late = lateness(ticket.service_at, ctx.now)
+    return _cards(ids, ticket, "notice.service_late", at=ticket.service_at, late=late)
+
+
+async def _wishes(ctx: ItemContext, ticket: Ticket) -> None:
+    """On the birthday of a birthday order: the project's own wishes to the resident (once
+    a year: the yearly wishes, with consent, skip a year already wished)."""
+    if ticket.resident_id is None or ticket.wish_on is None:
+        return
+    resident = await ctx.uow.residents.get(ticket.resident_id)
+    year = ctx.now.astimezone(ctx.tz).year
+    if resident is None or resident.wished_year == year:
+        return
+    resident.wished_year = year
+    ctx.record(ticket, EventKind.REMINDED, note="birthday wishes", touch=False)
+    await ctx.notifier.tell([to_resident_plain(ticket.id, "order.birthday_wishes")], ctx.now)
+
+
 async def _month_old(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Notice]:
     """A valid complaint still open after the policy's days becomes major, with all that
     major implies (new promises, handed to the chief butler, the project head told)."""
@@ -208,4 +245,6 @@ FIRES: dict[AlarmKind, Fire] = {
     AlarmKind.ANSWER_TWICE_LATE: _twice_late,
     AlarmKind.RESOLVE_TWICE_LATE: _twice_late,
     AlarmKind.WAITING_DATE: _waiting_date,
+    AlarmKind.SERVICE_SOON: _service_soon,
+    AlarmKind.SERVICE_LATE: _service_late,
 }

@@ -6,6 +6,7 @@ from bot.domain.lifecycle import Action
 from bot.domain.permissions import can, staff_viewer
 from bot.domain.references import looks_like_reference
 from bot.domain.staff import StaffMember
+from bot.domain.tickets import TicketFacts
 from bot.services.workflow import Refused
 from bot.views import Screen, Views
 from bot.views.card import card, scope_of
@@ -42,11 +43,14 @@ async def card_by_reference(
     return card(views, member.language, item, viewer)
 
 
-async def check(uow: UnitOfWork, member: StaffMember, ticket_id: int, action: Action) -> None:
+async def check(
+    uow: UnitOfWork, member: StaffMember, ticket_id: int, action: Action
+) -> TicketFacts:
     """Refused unless the member may take this action on the item now (before asking more)."""
     item = await uow.tickets.facts(ticket_id)
     if item is None or not can(staff_viewer(member), action, scope_of(item)):
         raise Refused(action.value)
+    return item
 
 
 async def photos(uow: UnitOfWork, member: StaffMember, ticket_id: int) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.domain.residents import ResidentCard
 from storage.models import Resident
@@ -65,3 +65,19 @@ def profile_of(resident: ResidentCard) -> Profile:
 
 async def resident_card(uow: UnitOfWork, resident_id: int) -> ResidentCard | None:
     return await uow.residents.card_by_id(resident_id)
+
+
+async def birthday_wishes(uow: UnitOfWork, resident_id: int) -> date | None:
+    """The birthday the project sends wishes on each year, if the resident asked for them."""
+    person = await uow.residents.get(resident_id)
+    if person is None or not person.birthday_wishes:
+        return None
+    return person.birthday
+
+
+async def withdraw_birthday_wishes(uow: UnitOfWork, resident_id: int) -> None:
+    """Withdrawn from the profile: no more wishes, and the date is forgotten."""
+    person = await uow.residents.get(resident_id)
+    if person is not None:
+        person.birthday_wishes = False
+        person.birthday = None

@@ -11,7 +11,7 @@ from bot.domain.permissions import can_view, resident_viewer
 from bot.domain.references import day_key, format_reference
 from bot.domain.residents import ResidentCard
 from bot.domain.routing import route
-from bot.domain.staff import StaffMember
+from bot.domain.staff import Department, StaffMember
 from bot.domain.tickets import (
     Channel,
     Draft,
@@ -39,6 +39,16 @@ class Filed:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkOrder:
+    """What a repair request adds to an item: its type, stage and particulars."""
+
+    service: str
+    stage: str
+    details: dict[str, object]
+    department: Department
+
+
+@dataclass(frozen=True, slots=True)
 class OnBehalf:
     """An item staff register for someone who phoned, came to the desk, or wrote.
 
@@ -60,8 +70,10 @@ async def file_ticket(
     tz: ZoneInfo,
     now: datetime,
     on_behalf: OnBehalf | None = None,
+    work: WorkOrder | None = None,
 ) -> Filed:
-    """Store the item, its photos and first timeline entry; tell the resident and staff."""
+    """Store the item, its photos and first timeline entry; tell the resident and staff.
+    `work`: a repair's work order (its type, stage, particulars and department)."""
     terms = policy.promise(Severity.GENERAL)
     due = promise(
         now,
@@ -78,9 +90,12 @@ async def file_ticket(
         resolve_due_at=due.resolve_due_at,
         channel=on_behalf.channel if on_behalf else Channel.BOT,
     )
-    reference = await _next_reference(uow, policy.references[new.kind], tz, now)
+    reference = await next_reference(uow, policy.references[new.kind], tz, now)
     ticket = _row(new, reference, resident, on_behalf, now)
-    notices = await _route(uow, ticket, policy, on_behalf)
+    if work is not None:
+        ticket.service, ticket.stage, ticket.details = work.service, work.stage, work.details
+    department = work.department if work is not None else None
+    notices = await route_item(uow, ticket, policy, on_behalf, department=department)
     await uow.tickets.add(ticket, _first_events(new, resident, on_behalf, now))
     await replan(uow, ticket, policy.alarm_rules(tz), now=now, new_item=True)
     if resident is not None:
@@ -92,7 +107,7 @@ async def file_ticket(
     return Filed(ticket.id, ticket.reference)
 
 
-async def _next_reference(uow: UnitOfWork, prefix: str, tz: ZoneInfo, now: datetime) -> str:
+async def next_reference(uow: UnitOfWork, prefix: str, tz: ZoneInfo, now: datetime) -> str:
     """References count per prefix and local day (the desk's day, not UTC's)."""
     local_day = now.astimezone(tz).date()
     sequence = await uow.tickets.next_sequence(prefix, day_key(local_day))
@@ -152,12 +167,17 @@ def _first_events(
     ]
 
 
-async def _route(
-    uow: UnitOfWork, ticket: Ticket, policy: Policy, on_behalf: OnBehalf | None
+async def route_item(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    policy: Policy,
+    on_behalf: OnBehalf | None,
+    department: Department | None = None,
 ) -> list[Notice]:
-    """Department from the policy; the first-ask owner is the zone's butler (or, for an item
-    registered by staff, whoever registered it); the working department is always told."""
-    department = policy.department_for(ticket.category)
+    """Department from the policy (or the service's own); the first-ask owner is the zone's
+    butler (or, for an item registered by staff, whoever registered it); the working
+    department is always told."""
+    department = department or policy.department_for(ticket.category)
     ticket.department = department.value
     if ticket.estate_id is None:
         return []
@@ -188,10 +208,13 @@ async def _route(
 
 
 def _acknowledgement(ticket: Ticket, resident: ResidentCard, policy: Policy) -> Notice:
-    suggestion = ticket.kind == TicketKind.SUGGESTION
+    key = {
+        TicketKind.SUGGESTION.value: "ticket.ack_suggestion",
+        TicketKind.REPAIR.value: "repair.ack",
+    }.get(ticket.kind, "ticket.ack")
     return to_resident_plain(
         ticket.id,
-        "ticket.ack_suggestion" if suggestion else "ticket.ack",
+        key,
         name=resident.name,
         reference=ticket.reference,
         due=ticket.first_answer_due_at or ticket.created_at,

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.catalogue import Catalogue
 from bot.i18n import Catalogues
 
 
@@ -44,10 +45,12 @@ def rows_of(buttons: list[Button], columns: int) -> tuple[tuple[Button, ...], ..
 
 @dataclass(frozen=True, slots=True)
 class Views:
-    """Texts and the desk's time zone: everything a screen needs besides its data."""
+    """Texts, the service catalogue and the desk's time zone: everything a screen needs
+    besides its data."""
 
     texts: Catalogues
     tz: ZoneInfo
+    services: Catalogue | None = None
 
     def t(self, language: str, key: str, /, **values: object) -> str:
         return self.texts.t(language, key, **values)
@@ -57,6 +60,9 @@ class Views:
 
     def day(self, language: str, value: date) -> str:
         return self.texts.day(language, value)
+
+    def short_day(self, language: str, value: date) -> str:
+        return self.texts.short_day(language, value)
 
     def duration(self, language: str, value: timedelta) -> str:
         return self.texts.duration(language, value)

@@ -9,8 +9,9 @@ from enum import StrEnum
 from bot.callbacks import CallbackData
 from bot.domain.lifecycle import Action
 from bot.domain.permissions import TicketScope, Viewer, can
-from bot.domain.tickets import OPEN_STATUSES, TicketFacts, TicketStatus
+from bot.domain.tickets import OPEN_STATUSES, TicketFacts, TicketKind, TicketStatus
 from bot.views import Button, Screen, Views, rows_of
+from bot.views.service import service_lines, step_buttons
 
 
 class CardAction(StrEnum):
@@ -117,10 +118,21 @@ def scope_of(item: TicketFacts) -> TicketScope:
     )
 
 
+# An order or a repair has steps of its own (StepTap) in place of the complaint's moves.
+HIDDEN = {
+    TicketKind.CONCIERGE: frozenset(
+        {CardAction.RESOLVE, CardAction.CLASSIFY, CardAction.WAIT, CardAction.EXTEND}
+    ),
+    TicketKind.REPAIR: frozenset({CardAction.RESOLVE, CardAction.CLASSIFY}),
+    TicketKind.TASK: frozenset({CardAction.CLASSIFY, CardAction.WAIT, CardAction.TRANSFER}),
+    TicketKind.VISIT: frozenset({CardAction.CLASSIFY, CardAction.WAIT}),
+}
+
+
 def offered(item: TicketFacts, viewer: Viewer) -> list[CardAction]:
     """The actions this reader may take on the item now, and that make sense to show."""
     scope = scope_of(item)
-    pointless = set()
+    pointless = set(HIDDEN.get(item.kind, ()))
     if not item.photos:
         pointless.add(CardAction.PHOTOS)
     if not (item.resident_id or item.contact_phone):
@@ -147,7 +159,7 @@ def card(
         description=html.escape(item.description[:1500], quote=False),
     )
     lines = [headline] if headline else []
-    lines += [body, *_clock_lines(views, language, item)]
+    lines += [body, *service_lines(views, language, item), *_clock_lines(views, language, item)]
     text = "\n".join(lines)
     actions = offered(item, viewer)
     review = [a for a in actions if a in FIRST]
@@ -156,7 +168,8 @@ def card(
     def buttons(chosen: list[CardAction]) -> list[Button]:
         return [Button(t(language, a.label_key), CardTap(a, item.id).pack()) for a in chosen]
 
-    rows = rows_of(buttons(review), 2) + rows_of(buttons(others), 3)
+    own = step_buttons(views, language, item) if can(viewer, Action.NOTE, scope_of(item)) else []
+    rows = rows_of(own, 2) + rows_of(buttons(review), 2) + rows_of(buttons(others), 3)
     return Screen(text, rows)
 
 

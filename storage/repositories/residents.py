@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, select
+from sqlalchemy import BigInteger, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.residents import ResidentCard
@@ -95,6 +95,35 @@ class ResidentRepository:
             .limit(1)
         )
         return card_of(resident) if resident is not None else None
+
+    async def claim_birthdays(self, day: date, year: int) -> list[Resident]:
+        """Residents who asked for yearly wishes and have their birthday today, not yet
+        wished this year: marked wished in the same statement, so never twice."""
+        due = select(Resident.id).where(
+            Resident.birthday_wishes.is_(True),
+            Resident.birthday.is_not(None),
+            or_(Resident.wished_year.is_(None), Resident.wished_year < year),
+        )
+        candidates = [
+            rid
+            for rid, birthday in await self.session.execute(
+                select(Resident.id, Resident.birthday).where(Resident.id.in_(due))
+            )
+            if birthday is not None and (birthday.month, birthday.day) == (day.month, day.day)
+        ]
+        if not candidates:
+            return []
+        result = await self.session.scalars(
+            update(Resident)
+            .where(
+                Resident.id.in_(candidates),
+                or_(Resident.wished_year.is_(None), Resident.wished_year < year),
+            )
+            .values(wished_year=year)
+            .returning(Resident),
+            execution_options={"synchronize_session": False},
+        )
+        return list(result)
 
     async def snapshot(self, telegram_user_id: int) -> Snapshot:
         """Who is writing (resident, staff, or both) and where they are in a dialogue: one

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, inspect, select
@@ -22,6 +23,7 @@ from bot.domain.tickets import (
 )
 from bot.domain.timeline import TimelineEntry
 from storage.models import (
+    MoneyEntry,
     ReferenceCounter,
     Ticket,
     TicketEvent,
@@ -48,6 +50,10 @@ def clocks_of(ticket: Ticket) -> Clocks:
         resolved_at=ticket.resolved_at,
         followup=FollowupState(ticket.followup) if ticket.followup else None,
         followup_asked_at=ticket.followup_asked_at,
+        service_at=ticket.service_at,
+        service_done=ticket.service_done_at is not None,
+        wish_on=ticket.wish_on,
+        followup_due_at=ticket.followup_due_at,
     )
 
 
@@ -85,6 +91,10 @@ def facts_of(ticket: Ticket, *, home: str | None = None) -> TicketFacts:
         escalated_to_staff_id=ticket.escalated_to_staff_id,
         awaiting_call=ticket.followup == FollowupState.NO_RESPONSE,
         parent_id=ticket.parent_id,
+        service=ticket.service,
+        stage=ticket.stage,
+        details=dict(ticket.details) if ticket.details else None,
+        service_at=ticket.service_at,
     )
 
 
@@ -222,6 +232,16 @@ class TicketRepository:
             select(func.count()).select_from(Ticket).where(Ticket.resident_id == resident_id)
         )
         return TicketPage(items=list(await self.session.scalars(query)), total=int(total or 0))
+
+    async def money(self, ticket_id: int) -> list[tuple[str, Decimal | None]]:
+        """An order's money trail, oldest first (kind, amount)."""
+        await self.session.flush()
+        rows = await self.session.execute(
+            select(MoneyEntry.kind, MoneyEntry.amount)
+            .where(MoneyEntry.ticket_id == ticket_id)
+            .order_by(MoneyEntry.id)
+        )
+        return [(kind, amount) for kind, amount in rows]
 
     async def timeline(self, ticket_id: int) -> list[TimelineEntry]:
         return [

@@ -11,6 +11,8 @@ from pydantic import BaseModel
 
 from bot.config import DEFAULTS_DIR, ConfigError, load_settings
 from bot.domain.deadlines import AlarmKind
+from bot.domain.orders import OrderStage, OrderStep
+from bot.domain.repairs import RepairStage, RepairStep, RepairType
 from bot.domain.staff import Department, Role
 from bot.domain.tickets import (
     Channel,
@@ -27,9 +29,11 @@ from bot.policy import Policy, load_policy
 from bot.services.followup import CallOutcome
 from bot.views.card import CardAction
 from handlers import BOT_COMMANDS
+from handlers.complaint import REPORTS
 from handlers.dialogue import FLOWS
 from handlers.menu import ENTRIES, STAFF_DESK
 from handlers.staff import MANAGER_COMMANDS, STAFF_COMMANDS
+from handlers.steps import question_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:TEST-token-for-the-offline-simulation"
@@ -184,7 +188,18 @@ def _keys_used_in_code() -> set[str]:
                         and re.fullmatch(r"[a-z_]+\.[a-z_0-9]+", arg.value)
                     ):
                         keys.add(arg.value)
+            # Keys chosen by a condition or passed by name (`reason="repair.not_fixed"`).
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and re.fullmatch(rf"(?:{TEXT_AREAS})\.[a-z_0-9]*[a-z0-9]", node.value)
+                ):
+                    keys.add(node.value)
     return keys
+
+
+TEXT_AREAS = "order|repair|steps|profile|card|notice|followup|resident|summary|invalid|common"
 
 
 def test_every_text_key_is_in_every_catalogue() -> None:
@@ -205,13 +220,23 @@ def test_every_text_key_is_in_every_catalogue() -> None:
     needed |= {f"channel.{c.value}" for c in Channel}
     needed |= {f"flow.{name}" for name in FLOWS} | {"flow.unknown"}
     needed |= set(ENTRIES) | {STAFF_DESK}
-    silent = ("followup", "month_old")  # these speak through other notices
+    silent = ("followup", "month_old", "birthday")  # these speak through other notices
     needed |= {f"notice.{k.value}" for k in AlarmKind if not k.value.startswith(silent)}
     needed |= {f"notice.handed_{s.value}" for s in Severity}
     needed |= {f"followup.rating_{n}" for n in range(1, 6)}
     needed |= {f"call.{o.value}" for o in CallOutcome}
     needed |= {"notice.waiting_date", "card.approve", "card.reject"}
     needed |= {"followup.yes", "followup.no", "followup.heard_solved"}
+    needed |= question_keys() | {f"edit.{field}" for field in REPORTS["repair"].editable}
+    needed |= {f"repair.type_{t.value}" for t in RepairType}
+    needed |= {f"repair.stage_{s.value}" for s in RepairStage}
+    needed |= {f"repair.step_{s.value}" for s in RepairStep}
+    needed |= {f"order.stage_{s.value}" for s in OrderStage}
+    needed |= {f"order.step_{s.value}" for s in OrderStep}
+    needed |= {f"notice.order_{s.value}" for s in OrderStage}
+    needed |= {f"{kind.value}.ask_category" for kind in (TicketKind.COMPLAINT, TicketKind.REPAIR)}
+    needed |= {f"summary.title_{kind.value}" for kind in (TicketKind.REPAIR,)}
+    needed |= {f"card.{kind.value}" for kind in (TicketKind.TASK, TicketKind.VISIT)}
     commands = (*BOT_COMMANDS, *STAFF_COMMANDS, *MANAGER_COMMANDS)
     needed |= {f"command.{name}" for name in commands}
     for language in LANGUAGES:

@@ -1,0 +1,95 @@
+"""A repair request's way from the resident's form to their sign-off (报修).
+
+Engineering schedules the visit (the resident confirms the time or picks another), works
+it, and reports what was done, in or out of warranty, and the cost; the resident signs it
+off or says it is not fixed, which reopens it. A water leak has its own leak test, and the
+follow-up comes after it; every repair is followed up, at the policy's window.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.domain.tickets import TicketStatus
+
+
+class RepairType(StrEnum):
+    PLUMBING = "plumbing"
+    ELECTRICAL = "electrical"
+    DOORS_WINDOWS = "doors_windows"
+    APPLIANCE = "appliance"
+    PUBLIC_FACILITY = "public_facility"
+    SAFETY_FACILITY = "safety_facility"
+    WATER_LEAK = "water_leak"
+    OTHER = "other"
+
+
+class RepairStage(StrEnum):
+    REQUESTED = "requested"
+    SCHEDULED = "scheduled"  # a visit time proposed to the resident
+    CONFIRMED = "confirmed"  # the resident agreed to it
+    WORKING = "working"
+    DONE = "done"  # reported done: waiting for the resident's sign-off
+    SIGNED_OFF = "signed_off"
+
+
+class RepairStep(StrEnum):
+    SCHEDULE = "schedule"
+    START = "start"
+    LEAK_TEST = "leak_test"
+    DONE = "done"
+
+
+STATUS = {
+    RepairStage.REQUESTED: TicketStatus.NEW,
+    RepairStage.SCHEDULED: TicketStatus.ACCEPTED,
+    RepairStage.CONFIRMED: TicketStatus.ACCEPTED,
+    RepairStage.WORKING: TicketStatus.IN_PROGRESS,
+    RepairStage.DONE: TicketStatus.RESOLVED,
+    RepairStage.SIGNED_OFF: TicketStatus.RESOLVED,
+}
+# Which steps each stage allows (rescheduling is allowed until work starts).
+STEPS: dict[RepairStage, tuple[RepairStep, ...]] = {
+    RepairStage.REQUESTED: (RepairStep.SCHEDULE,),
+    RepairStage.SCHEDULED: (RepairStep.SCHEDULE, RepairStep.START),
+    RepairStage.CONFIRMED: (RepairStep.SCHEDULE, RepairStep.START),
+    RepairStage.WORKING: (RepairStep.LEAK_TEST, RepairStep.DONE),
+}
+
+
+class StageError(ValueError):
+    """The repair is not at a stage where this step can be taken (a stale card)."""
+
+
+def steps(stage: RepairStage, repair_type: RepairType) -> tuple[RepairStep, ...]:
+    found = STEPS.get(stage, ())
+    if repair_type is not RepairType.WATER_LEAK:
+        found = tuple(step for step in found if step is not RepairStep.LEAK_TEST)
+    return found
+
+
+def advance(stage: RepairStage, step: RepairStep, repair_type: RepairType) -> RepairStage:
+    if step not in steps(stage, repair_type):
+        raise StageError(f"{step.value} on a {stage.value} repair")
+    return {
+        RepairStep.SCHEDULE: RepairStage.SCHEDULED,
+        RepairStep.START: RepairStage.WORKING,
+        RepairStep.LEAK_TEST: RepairStage.WORKING,
+        RepairStep.DONE: RepairStage.DONE,
+    }[step]
+
+
+def followup_at(
+    repair_type: RepairType,
+    *,
+    done_at: datetime,
+    leak_test_at: datetime | None,
+    days: dict[str, int],
+) -> datetime:
+    """Safety facilities 2 days after, a water leak 3 days after its leak test, others 2
+    days after (the days are the policy's)."""
+    if repair_type is RepairType.WATER_LEAK:
+        return (leak_test_at or done_at) + timedelta(days=days.get(repair_type.value, 3))
+    key = repair_type.value if repair_type.value in days else "other"
+    return done_at + timedelta(days=days.get(key, 2))

@@ -1,0 +1,349 @@
+"""Concierge orders (委托代办): filing the signed commission form, the staff's steps to
+settlement with the money trail, cancellation with the refund, and birthday touches (a
+manager goes along; the project's wishes on the day, and each year with consent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from bot.catalogue import Role as QuestionRole
+from bot.catalogue import Service
+from bot.domain.deadlines import promise
+from bot.domain.lifecycle import Action
+from bot.domain.orders import (
+    STATUS,
+    MoneyKind,
+    OrderStage,
+    OrderStep,
+    StageError,
+    advance,
+    balance,
+)
+from bot.domain.permissions import resident_viewer
+from bot.domain.residents import ResidentCard
+from bot.domain.routing import nearest, serving
+from bot.domain.staff import Role, StaffMember
+from bot.domain.tickets import Channel, EventKind, Severity, TicketKind, TicketStatus
+from bot.policy import Policy
+from bot.services.actions import ActionContext, ItemContext, Refused, answered, load
+from bot.services.clocks import fresh_followup, replan
+from bot.services.notices import (
+    Notice,
+    staff_card,
+    to_resident,
+    to_resident_plain,
+    with_buttons,
+)
+from bot.services.notifier import Notifier
+from bot.services.tickets import Filed, next_reference, route_item
+from bot.views.followup import wishes_buttons
+from storage.models import MoneyEntry, Ticket, TicketEvent
+from storage.repositories.tickets import facts_of
+from storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class StepInput:
+    """What staff enter with a step (each step asks only for its own)."""
+
+    amount: Decimal | None = None  # prepayment, final amount, refund
+    number: str | None = None  # receipt, voucher or invoice number
+    text: str | None = None  # supplier, received by, cancellation reason
+    invoice: bool = False
+    pickup: bool = False  # collected at the desk: "ready", not "out for delivery"
+
+
+async def file_order(
+    uow: UnitOfWork,
+    notifier: Notifier,
+    *,
+    resident: ResidentCard,
+    service: Service,
+    answers: dict[str, str],
+    summary: str,
+    policy: Policy,
+    tz: ZoneInfo,
+    now: datetime,
+) -> Filed:
+    """The resident's confirmation is their signature on the commission form (业户服务委托单),
+    recorded with the time. The duty supervisor hears of every new order at once."""
+    service_at = _moment(service, answers, QuestionRole.SERVICE_AT)
+    terms = policy.promise(Severity.GENERAL)
+    due = promise(now, terms.first_answer, terms.resolve, clock=policy.service_clock(tz))
+    reference = await next_reference(uow, policy.references[TicketKind.CONCIERGE], tz, now)
+    birthday = _day(service, answers) if service.is_birthday(answers) else None
+    ticket = Ticket(
+        reference=reference,
+        kind=TicketKind.CONCIERGE.value,
+        category=None,
+        status=TicketStatus.NEW.value,
+        channel=Channel.BOT.value,
+        resident_id=resident.id,
+        unit_id=resident.unit_id,
+        estate_id=resident.estate_id,
+        zone=resident.zone or None,
+        location_kind="own_unit",
+        description=summary,
+        service=service.code,
+        stage=OrderStage.SUBMITTED.value,
+        details=dict(answers),
+        service_at=service_at,
+        signed_at=now,
+        wish_on=birthday,
+        created_at=now,
+        updated_at=now,
+        clock_started_at=now,
+        first_answer_due_at=due.first_answer_due_at,
+        resolve_due_at=service_at or due.resolve_due_at,
+        paused_s=0,
+        reopen_count=0,
+        attachments=[],
+    )
+    notices = await route_item(uow, ticket, policy, None, department=service.department)
+    event = TicketEvent(
+        created_at=now, kind=EventKind.CREATED.value, actor_kind="resident", actor_id=resident.id
+    )
+    await uow.tickets.add(ticket, [event])
+    await replan(uow, ticket, policy.alarm_rules(tz), now=now, new_item=True)
+    staff = await uow.staff.members(ticket.estate_id) if ticket.estate_id else []
+    told = {n.staff_id for n in notices}
+    notices += [
+        staff_card(p.id, 0, "notice.new_order")
+        for p in serving(staff, [Role.SUPERVISOR], ticket.zone)
+        if p.id not in told
+    ]
+    if birthday is not None:
+        notices += await _escort(uow, ticket, policy, staff, tz, now)
+    notices = [_for(n, ticket.id) for n in notices]
+    ack = to_resident_plain(
+        ticket.id,
+        "order.ack",
+        name=resident.name,
+        reference=reference,
+        due=due.first_answer_due_at,
+    )
+    notices.insert(0, ack)
+    person = await uow.residents.get(resident.id) if birthday is not None else None
+    if birthday is not None and person is not None and person.birthday_wishes is None:
+        ask = to_resident_plain(ticket.id, "order.ask_wishes", day=birthday)
+        notices.insert(1, with_buttons(ask, wishes_buttons(ticket.id)))
+    item = facts_of(ticket, home=resident.home)
+    await notifier.tell(notices, now, item=item, resident=resident)
+    return Filed(ticket.id, reference)
+
+
+def _for(notice: Notice, ticket_id: int) -> Notice:
+    """Notices made before the order had an id are about the order."""
+    return notice if notice.ticket_id else replace(notice, ticket_id=ticket_id)
+
+
+def _moment(service: Service, answers: dict[str, str], role: QuestionRole) -> datetime | None:
+    question = service.with_role(role)
+    value = answers.get(question.id) if question else None
+    return datetime.fromisoformat(value) if value else None
+
+
+def _day(service: Service, answers: dict[str, str]) -> date | None:
+    question = service.with_role(QuestionRole.BIRTHDAY)
+    value = answers.get(question.id) if question else None
+    return date.fromisoformat(value) if value else None
+
+
+async def _escort(
+    uow: UnitOfWork,
+    order: Ticket,
+    policy: Policy,
+    staff: list[StaffMember],
+    tz: ZoneInfo,
+    now: datetime,
+) -> list[Notice]:
+    """A birthday: a manager goes along with the delivery (with a gift, if any), as a task
+    on their card with its time."""
+    manager = nearest(staff, policy.concierge.birthday_escort, order.zone)
+    if manager is None:
+        return []
+    reference = await next_reference(uow, policy.references[TicketKind.TASK], tz, now)
+    task = Ticket(
+        reference=reference,
+        kind=TicketKind.TASK.value,
+        status=TicketStatus.NEW.value,
+        channel=Channel.BOT.value,
+        resident_id=order.resident_id,
+        unit_id=order.unit_id,
+        estate_id=order.estate_id,
+        zone=order.zone,
+        location_kind=order.location_kind,
+        description=order.reference,
+        department=order.department,
+        owner_staff_id=manager.id,
+        assignee_staff_id=manager.id,
+        parent_id=order.id,
+        service_at=order.service_at,
+        created_at=now,
+        updated_at=now,
+        clock_started_at=now,
+        resolve_due_at=order.service_at,
+        paused_s=0,
+        reopen_count=0,
+        attachments=[],
+    )
+    event = TicketEvent(
+        created_at=now, kind=EventKind.CREATED.value, actor_kind="system", note=order.reference
+    )
+    await uow.tickets.add(task, [event])
+    await replan(uow, task, policy.alarm_rules(tz), now=now, new_item=True)
+    return [staff_card(manager.id, task.id, "notice.birthday_escort", reference=order.reference)]
+
+
+# --- staff's steps -------------------------------------------------------------------------
+async def step(ctx: ActionContext, ticket_id: int, which: OrderStep, given: StepInput) -> None:
+    """One step of the order, told to the resident; money entered goes to the trail."""
+    ticket = await ctx.load(ticket_id, Action.NOTE)  # anyone who may work on the item
+    if ticket.kind != TicketKind.CONCIERGE:
+        raise Refused("not an order")
+    stage = _advance(ticket, which)
+    ctx.take_ownership(ticket)
+    if ticket.assignee_staff_id is None:
+        ticket.assignee_staff_id = ctx.me.id
+    notices: list[Notice] = []
+    if which is OrderStep.CONFIRM:
+        answered(ticket, ctx.now)
+        _money(ctx, ticket, MoneyKind.PREPAYMENT, given.amount, given.number)
+        notices.append(_told(ticket, "order.confirmed", given))
+    elif which is OrderStep.ORDERED:
+        _money(ctx, ticket, MoneyKind.PURCHASE, given.amount, given.number, given.text)
+        notices.append(to_resident(ticket.id, "order.ordered"))
+    elif which is OrderStep.OUT:
+        notices.append(to_resident(ticket.id, "order.ready" if given.pickup else "order.out"))
+    elif which is OrderStep.DELIVERED:
+        ticket.service_done_at = ctx.now
+        details = dict(ticket.details or {})
+        details["received_by"] = given.text or ""
+        ticket.details = details
+        notices.append(to_resident(ticket.id, "order.delivered", by=given.text or "—"))
+    elif which is OrderStep.SETTLE:
+        notices.append(await _settle(ctx, ticket, given))
+    elif which is OrderStep.CANCEL:
+        notices += _cancelled(ctx, ticket, given)
+    ctx.record(ticket, EventKind.STATUS_CHANGED, status=STATUS[stage], note=f"order {stage.value}")
+    await ctx.done(ticket, notices + ctx.others(ticket, f"notice.order_{stage.value}"))
+
+
+def _advance(ticket: Ticket, which: OrderStep) -> OrderStage:
+    try:
+        stage = advance(OrderStage(ticket.stage or OrderStage.SUBMITTED.value), which)
+    except StageError as exc:
+        raise Refused(str(exc)) from None
+    ticket.stage = stage.value
+    return stage
+
+
+def _money(
+    ctx: ItemContext,
+    ticket: Ticket,
+    kind: MoneyKind,
+    amount: Decimal | None,
+    number: str | None = None,
+    note: str | None = None,
+) -> None:
+    ctx.uow.session.add(
+        MoneyEntry(
+            ticket_id=ticket.id,
+            kind=kind.value,
+            amount=amount,
+            number=number,
+            note=note,
+            staff_id=ctx.actor.id if ctx.actor else None,
+            created_at=ctx.now,
+        )
+    )
+
+
+def _told(ticket: Ticket, key: str, given: StepInput) -> Notice:
+    if given.amount is None:  # a service paid afterwards: nothing was taken
+        return to_resident(ticket.id, f"{key}_plain")
+    return to_resident(ticket.id, key, amount=f"{given.amount:.2f}", number=given.number or "—")
+
+
+async def _settle(ctx: ActionContext, ticket: Ticket, given: StepInput) -> Notice:
+    final = given.amount or Decimal(0)
+    entries = await ctx.uow.tickets.money(ticket.id)
+    owed = balance([(MoneyKind(kind), amount) for kind, amount in entries], final)
+    _money(ctx, ticket, MoneyKind.FINAL, final)
+    _money(ctx, ticket, MoneyKind.BALANCE, owed)
+    if given.invoice:
+        _money(ctx, ticket, MoneyKind.INVOICE, None, given.number)
+    ticket.resolved_at = ctx.now
+    fresh_followup(ticket)  # the resident confirms completion and rates the service
+    key = "order.settled"
+    if owed > 0:
+        key = "order.settled_owing"
+    elif owed < 0:
+        key = "order.settled_refund"
+    invoice = given.number if given.invoice and given.number else "—"
+    return to_resident(
+        ticket.id, key, final=f"{final:.2f}", balance=f"{abs(owed):.2f}", invoice=invoice
+    )
+
+
+def _cancelled(ctx: ItemContext, ticket: Ticket, given: StepInput) -> list[Notice]:
+    ticket.service_done_at = ctx.now  # no more delivery reminders
+    ticket.closed_at = ctx.now
+    _money(ctx, ticket, MoneyKind.REFUND, given.amount, note=given.text)
+    refund = f"{given.amount:.2f}" if given.amount is not None else "0.00"
+    return [to_resident(ticket.id, "order.cancelled", reason=given.text or "—", refund=refund)]
+
+
+async def cancel_by_resident(
+    ctx: ItemContext, resident: ResidentCard, ticket_id: int, reason: str
+) -> None:
+    """The resident may cancel until delivery; whatever they prepaid is refunded."""
+    ticket = await load(ctx.uow, resident_viewer(resident.id), ticket_id, Action.VIEW)
+    if ticket.kind != TicketKind.CONCIERGE:
+        raise Refused("not an order")
+    stage = _advance(ticket, OrderStep.CANCEL)
+    refund = await prepaid(ctx.uow, ticket.id)
+    notices = _cancelled(ctx, ticket, StepInput(amount=refund, text=reason))
+    ticket.updated_at = ctx.now
+    ticket.status = STATUS[stage].value
+    ctx.uow.tickets.add_event(
+        ticket_id=ticket.id,
+        created_at=ctx.now,
+        kind=EventKind.STATUS_CHANGED.value,
+        actor_kind="resident",
+        actor_id=resident.id,
+        status=ticket.status,
+        note=f"order cancelled: {reason}",
+    )
+    ids = {i for i in (ticket.owner_staff_id, ticket.assignee_staff_id) if i is not None}
+    notices += [
+        staff_card(i, ticket.id, "notice.order_cancelled_by_resident", reason=reason)
+        for i in sorted(ids)
+    ]
+    await ctx.done(ticket, notices)
+
+
+async def prepaid(uow: UnitOfWork, ticket_id: int) -> Decimal:
+    """What the resident has paid so far, net of refunds (what a cancellation gives back)."""
+    entries = await uow.tickets.money(ticket_id)
+    return sum(
+        (amount or Decimal(0) for kind, amount in entries if kind == MoneyKind.PREPAYMENT.value),
+        Decimal(0),
+    )
+
+
+# --- birthday wishes -----------------------------------------------------------------------
+async def wishes_consent(
+    uow: UnitOfWork, resident: ResidentCard, ticket_id: int, *, consent: bool
+) -> date | None:
+    """Asked once after a birthday order; kept as a preference they can withdraw."""
+    ticket = await uow.tickets.get(ticket_id)
+    person = await uow.residents.get(resident.id)
+    if ticket is None or person is None or ticket.resident_id != resident.id:
+        raise Refused("not theirs")
+    person.birthday_wishes = consent
+    person.birthday = ticket.wish_on if consent else None
+    return person.birthday

@@ -1,0 +1,208 @@
+"""Repair requests (报修): the work order, the visit the resident agrees to, the work and
+its report, the resident's sign-off (or "not fixed", which reopens it), and a follow-up for
+every repair at the policy's window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from bot.domain.lifecycle import Action
+from bot.domain.permissions import resident_viewer
+from bot.domain.repairs import (
+    STATUS,
+    RepairStage,
+    RepairStep,
+    RepairType,
+    StageError,
+    advance,
+    followup_at,
+)
+from bot.domain.staff import Department
+from bot.domain.tickets import EventKind, TicketKind, TicketStatus
+from bot.services.actions import ActionContext, ItemContext, Refused, answered, load
+from bot.services.clocks import fresh_followup
+from bot.services.followup import reopen
+from bot.services.notices import Label, staff_card, to_resident, with_buttons
+from bot.services.tickets import WorkOrder
+from bot.views.followup import repair_signoff_buttons, visit_buttons
+from storage.models import MoneyEntry, Ticket
+
+DEPARTMENT = Department.ENGINEERING
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What the engineer reports when the work is done."""
+
+    work: str
+    warranty: bool
+    cost: Decimal | None
+
+
+def work_order(repair_type: RepairType, windows: list[str], may_enter: bool) -> WorkOrder:
+    """A repair request's particulars: the visit windows the resident chose, and whether
+    staff may enter when nobody is home."""
+    return WorkOrder(
+        service=repair_type.value,
+        stage=RepairStage.REQUESTED.value,
+        details={"windows": windows, "may_enter": may_enter},
+        department=DEPARTMENT,
+    )
+
+
+def _stage(ticket: Ticket) -> RepairStage:
+    return RepairStage(ticket.stage or RepairStage.REQUESTED.value)
+
+
+def _type(ticket: Ticket) -> RepairType:
+    return RepairType(ticket.service or RepairType.OTHER.value)
+
+
+async def _repair(ctx: ActionContext, ticket_id: int, which: RepairStep) -> Ticket:
+    ticket = await ctx.load(ticket_id, Action.NOTE)  # anyone who may work on the item
+    if ticket.kind != TicketKind.REPAIR:
+        raise Refused("not a repair")
+    try:
+        stage = advance(_stage(ticket), which, _type(ticket))
+    except StageError as exc:
+        raise Refused(str(exc)) from None
+    ticket.stage = stage.value
+    ctx.take_ownership(ticket)
+    if ticket.assignee_staff_id is None:
+        ticket.assignee_staff_id = ctx.me.id
+    return ticket
+
+
+async def schedule(ctx: ActionContext, ticket_id: int, visit_at: datetime) -> None:
+    """Propose a visit time; the resident confirms it or asks for another."""
+    ticket = await _repair(ctx, ticket_id, RepairStep.SCHEDULE)
+    ticket.service_at = visit_at
+    answered(ticket, ctx.now)
+    ctx.record(
+        ticket,
+        EventKind.STATUS_CHANGED,
+        status=STATUS[RepairStage.SCHEDULED],
+        note=f"visit {visit_at.isoformat()}",
+    )
+    ask = to_resident(ticket.id, "repair.visit_proposed", at=visit_at)
+    await ctx.done(ticket, [with_buttons(ask, visit_buttons(ticket.id))])
+
+
+async def start(ctx: ActionContext, ticket_id: int) -> None:
+    ticket = await _repair(ctx, ticket_id, RepairStep.START)
+    ctx.record(
+        ticket, EventKind.STATUS_CHANGED, status=STATUS[RepairStage.WORKING], note="repair working"
+    )
+    await ctx.done(ticket, [to_resident(ticket.id, "repair.working")])
+
+
+async def leak_test(ctx: ActionContext, ticket_id: int, day: date) -> None:
+    """A water leak's test has its own date; the follow-up counts from it."""
+    ticket = await _repair(ctx, ticket_id, RepairStep.LEAK_TEST)
+    details = dict(ticket.details or {})
+    details["leak_test"] = day.isoformat()
+    ticket.details = details
+    ctx.record(ticket, EventKind.NOTE, note=f"leak test {day.isoformat()}")
+    await ctx.done(ticket, [to_resident(ticket.id, "repair.leak_test", day=day)])
+
+
+async def done(ctx: ActionContext, ticket_id: int, report: Report) -> None:
+    """The work is reported: the resident signs it off (or says it is not fixed)."""
+    ticket = await _repair(ctx, ticket_id, RepairStep.DONE)
+    details = dict(ticket.details or {})
+    details.update(work=report.work, warranty=report.warranty)
+    ticket.details = details
+    ticket.service_done_at = ticket.resolved_at = ctx.now
+    answered(ticket, ctx.now)
+    fresh_followup(ticket)
+    leak = details.get("leak_test")
+    ticket.followup_due_at = followup_at(
+        _type(ticket),
+        done_at=ctx.now,
+        leak_test_at=_leak_moment(leak, ctx) if isinstance(leak, str) else None,
+        days=ctx.policy.repairs.followup_days,
+    )
+    if report.cost is not None:
+        ctx.uow.session.add(
+            MoneyEntry(
+                ticket_id=ticket.id,
+                kind="repair_cost",
+                amount=report.cost,
+                note="warranty" if report.warranty else "paid",
+                staff_id=ctx.me.id,
+                created_at=ctx.now,
+            )
+        )
+    ctx.record(ticket, EventKind.RESOLVED, status=TicketStatus.RESOLVED, note=report.work)
+    paid = "repair.paid" if not report.warranty else "repair.warranty"
+    cost = f"{report.cost:.2f}" if report.cost is not None else "0.00"
+    told = to_resident(ticket.id, "repair.done", work=report.work, terms=Label.of(paid), cost=cost)
+    await ctx.done(
+        ticket,
+        [
+            with_buttons(told, repair_signoff_buttons(ticket.id)),
+            *ctx.others(ticket, "notice.resolved"),
+        ],
+    )
+
+
+def _leak_moment(day: str, ctx: ItemContext) -> datetime:
+    return datetime.combine(date.fromisoformat(day), datetime.min.time(), ctx.tz)
+
+
+# --- the resident's side -------------------------------------------------------------------
+async def visit_answer(
+    ctx: ItemContext, resident_id: int, ticket_id: int, *, agreed: bool, wanted: str | None
+) -> None:
+    """The resident agrees to the proposed visit, or asks for another window."""
+    ticket = await load(ctx.uow, resident_viewer(resident_id), ticket_id, Action.VIEW)
+    if ticket.kind != TicketKind.REPAIR or _stage(ticket) is not RepairStage.SCHEDULED:
+        raise Refused("no visit proposed")
+    ids = sorted({i for i in (ticket.owner_staff_id, ticket.assignee_staff_id) if i})
+    if agreed:
+        ticket.stage = RepairStage.CONFIRMED.value
+        notices = [staff_card(i, ticket.id, "notice.visit_confirmed") for i in ids]
+    else:
+        details = dict(ticket.details or {})
+        details["wanted"] = wanted or ""
+        ticket.details = details
+        notices = [
+            staff_card(i, ticket.id, "notice.visit_other", wanted=wanted or "—") for i in ids
+        ]
+    ctx.uow.tickets.add_event(
+        ticket_id=ticket.id,
+        created_at=ctx.now,
+        kind=EventKind.MESSAGE.value,
+        actor_kind="resident",
+        actor_id=resident_id,
+        status=ticket.status,
+        note="visit agreed" if agreed else f"another time: {wanted}",
+    )
+    await ctx.done(ticket, notices)
+
+
+async def sign_off(ctx: ItemContext, resident_id: int, ticket_id: int, *, fixed: bool) -> None:
+    """Fixed: signed off (the follow-up still comes, at the window). Not fixed: reopened."""
+    ticket = await load(ctx.uow, resident_viewer(resident_id), ticket_id, Action.VIEW)
+    if ticket.kind != TicketKind.REPAIR or _stage(ticket) is not RepairStage.DONE:
+        raise Refused("nothing to sign off")
+    ctx.uow.tickets.add_event(
+        ticket_id=ticket.id,
+        created_at=ctx.now,
+        kind=EventKind.MESSAGE.value,
+        actor_kind="resident",
+        actor_id=resident_id,
+        status=ticket.status,
+        note="signed off" if fixed else "not fixed",
+    )
+    if fixed:
+        ticket.stage = RepairStage.SIGNED_OFF.value
+        ticket.signed_at = ctx.now
+        await ctx.done(ticket, [])
+        return
+    ticket.stage = RepairStage.WORKING.value
+    ticket.service_done_at = None
+    notices = await reopen(ctx, ticket, reason="repair.reported_not_fixed")
+    await ctx.done(ticket, notices)
