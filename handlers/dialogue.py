@@ -25,11 +25,16 @@ Handle = Callable[[Turn, Input], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class DialogueTap(CallbackData, prefix="d"):
-    """A button of one step of one flow: pressed at another step, it is stale."""
+    """A button of one step of one flow, on one showing of it: pressed at another step, or
+    on an older message of the same step (an earlier summary), it is stale."""
 
     flow: str
     step: str
+    shown: int
     value: str
+
+
+SHOWN = "_shown"  # how many prompts the dialogue has shown: the newest one's buttons count
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +74,27 @@ def data(turn: Turn) -> dict[str, object]:
 
 async def begin(turn: Turn, flow: str, step: str, **values: object) -> None:
     turn.start(flow, step, dict(values))
-    await FLOWS[flow].steps[step].prompt(turn)
+    await _show(turn, FLOWS[flow].steps[step])
 
 
 async def goto(turn: Turn, step: str) -> None:
     assert turn.dialogue is not None
     turn.dialogue.step = step
     turn.touch()
-    await FLOWS[turn.dialogue.flow].steps[step].prompt(turn)
+    await _show(turn, FLOWS[turn.dialogue.flow].steps[step])
+
+
+async def _show(turn: Turn, step: Step) -> None:
+    """Prompt anew: the buttons of any earlier prompt go stale."""
+    shown = data(turn)
+    shown[SHOWN] = _shown(turn) + 1
+    turn.touch()
+    await step.prompt(turn)
+
+
+def _shown(turn: Turn) -> int:
+    value = turn.dialogue.data.get(SHOWN, 0) if turn.dialogue else 0
+    return value if isinstance(value, int) else 0
 
 
 def _known(turn: Turn) -> bool:
@@ -93,7 +111,7 @@ async def prompt_again(turn: Turn) -> None:
     if not _known(turn):
         return
     _, step, _ = current(turn)
-    await step.prompt(turn)
+    await _show(turn, step)
 
 
 async def reprompt(turn: Turn, why: Invalid | str) -> None:
@@ -112,7 +130,7 @@ def button(turn: Turn, label: str, value: str) -> InlineKeyboardButton:
     state = turn.dialogue
     assert state is not None
     return InlineKeyboardButton(
-        label, callback_data=DialogueTap(state.flow, state.step, value).pack()
+        label, callback_data=DialogueTap(state.flow, state.step, _shown(turn), value).pack()
     )
 
 
@@ -121,7 +139,8 @@ def tapped(turn: Turn, inp: Input) -> str | None:
     if inp.kind is not InputKind.BUTTON or turn.dialogue is None:
         return None
     tap = DialogueTap.unpack(inp.data)
-    if tap is None or (tap.flow, tap.step) != (turn.dialogue.flow, turn.dialogue.step):
+    state = turn.dialogue
+    if tap is None or (tap.flow, tap.step, tap.shown) != (state.flow, state.step, _shown(turn)):
         return None
     return tap.value
 
@@ -197,7 +216,7 @@ async def dispatch(turn: Turn, inp: Input) -> None:
     _, step, _ = current(turn)
     if inp.kind is InputKind.BUTTON and tapped(turn, inp) is None:
         turn.answer(turn.t("common.stale_button"))
-        await step.prompt(turn)
+        await _show(turn, step)
         return
     await step.handle(turn, inp)
 

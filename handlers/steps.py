@@ -108,7 +108,7 @@ async def step_tap(turn: Turn) -> None:
         pending = _pending(tap.step, answers)
         if pending:
             turn.answer()
-            answers.update(ticket=item.id, step=tap.step, card=card_origin(turn))
+            answers.update(ticket=item.id, doing=tap.step, card=card_origin(turn))
             await dialogue.begin(
                 turn, FLOW, pending[0].field.value, asking=pending[0].name, **answers
             )
@@ -194,19 +194,19 @@ def _run(step: str, answers: Answers) -> Run:
 # --- the form, one answer at a time -------------------------------------------------------------
 def _asking(turn: Turn) -> Ask:
     data = _data(turn)
-    return next(a for a in FORMS[str(data["step"])] if a.name == data["asking"])
+    return next(a for a in FORMS[str(data["doing"])] if a.name == data["asking"])
 
 
 def _question(turn: Turn) -> str:
     data = _data(turn)
-    return turn.t(f"steps.{data['step']}_{data['asking']}")
+    return turn.t(f"steps.{data['doing']}_{data['asking']}")
 
 
 async def _ask_next(turn: Turn) -> None:
     data = _data(turn)
-    pending = _pending(str(data["step"]), data)
+    pending = _pending(str(data["doing"]), data)
     if not pending:
-        await finish(turn, _run(str(data["step"]), data))
+        await finish(turn, _run(str(data["doing"]), data))
         return
     data["asking"] = pending[0].name
     await goto(turn, pending[0].field.value)
@@ -237,11 +237,11 @@ def _offers(turn: Turn, ask: Ask) -> list[tuple[str, str]]:
         return [(start, start) for start in starts]
     if (
         ask.field is Field.TEXT
-        and data.get("step") == OrderStep.DELIVERED
+        and data.get("doing") == OrderStep.DELIVERED
         and data.get("offer_text")
     ):
         return [(str(data["offer_text"]), str(data["offer_text"]))]
-    if ask.field is Field.AMOUNT and data.get("step") == OrderStep.CANCEL:
+    if ask.field is Field.AMOUNT and data.get("doing") == OrderStep.CANCEL:
         paid = str(data.get("offer_amount") or "0.00")
         return [(amount, f"¥{amount}") for amount in dict.fromkeys((paid, "0.00"))]
     return []

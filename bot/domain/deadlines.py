@@ -185,7 +185,9 @@ def plan(item: Clocks, rules: Rules) -> list[tuple[AlarmKind, datetime]]:
             rules,
         )
     paused = item.status is TicketStatus.WAITING
-    if item.resolve_due_at and item.status in OPEN_STATUSES and not paused:
+    # An agreed time (a delivery, a visit) is the promise: its own ladder replaces this one.
+    agreed = item.service_at is not None and not item.service_done
+    if item.resolve_due_at and item.status in OPEN_STATUSES and not paused and not agreed:
         alarms += _ladder(
             AlarmKind.RESOLVE_SOON,
             AlarmKind.RESOLVE_LATE,

@@ -92,6 +92,7 @@ async def schedule(ctx: ActionContext, ticket_id: int, visit_at: datetime) -> No
 
 async def start(ctx: ActionContext, ticket_id: int) -> None:
     ticket = await _repair(ctx, ticket_id, RepairStep.START)
+    ticket.service_done_at = ctx.now  # the visit took place: its lateness alarm is over
     ctx.record(
         ticket, EventKind.STATUS_CHANGED, status=STATUS[RepairStage.WORKING], note="repair working"
     )
@@ -202,7 +203,7 @@ async def sign_off(ctx: ItemContext, resident_id: int, ticket_id: int, *, fixed:
         ticket.signed_at = ctx.now
         await ctx.done(ticket, [])
         return
-    ticket.stage = RepairStage.WORKING.value
-    ticket.service_done_at = None
+    ticket.stage = RepairStage.REQUESTED.value  # a new visit is needed
+    ticket.service_at = ticket.service_done_at = None
     notices = await reopen(ctx, ticket, reason="repair.reported_not_fixed")
     await ctx.done(ticket, notices)

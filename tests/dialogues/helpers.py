@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import time_machine
+
+from scheduler.sweep import fire_due_alarms
 from tests.sim import Persona
+
+if TYPE_CHECKING:
+    from tests.conftest import DeskHarness
+
+ADMIN = 9100
 
 
 async def register(
@@ -40,3 +52,31 @@ async def fill_complaint(person: Persona, text: str = "The lobby lift is stuck a
     await person.taps("A common area")
     await person.says("Lobby of building 3")
     await person.taps("No particular date")
+
+
+async def enroll(
+    desk: DeskHarness, user_id: int, role: str, department: str, zone: str
+) -> Persona:
+    """A staff member invited by the administrator and enrolled through the invite link."""
+    admin = desk.sim.user(ADMIN, first_name="Admin", language_code="en")
+    await admin.says("/invite")
+    await admin.taps(role)
+    await admin.taps(department)
+    await admin.taps(zone)
+    token = re.search(r"start=(inv_[A-Za-z0-9_-]+)", admin.last_text)
+    assert token, admin.last_text
+    person = desk.sim.user(user_id, first_name=role, language_code="en")
+    await person.says(f"/start {token.group(1)}")
+    return person
+
+
+async def at(desk: DeskHarness, moment: datetime) -> int:
+    """Let the clock reach `moment`: sweep what is due and deliver what it said."""
+    with time_machine.travel(moment, tick=False):
+        fired = await fire_due_alarms(desk.desk)
+        await desk.deliver()
+    return fired
+
+
+def told(person: Persona, text: str) -> int:
+    return sum(text in m.body for m in person.transcript)

@@ -4,64 +4,18 @@ upgrade, follow-up and reopening, and alarms that fire exactly once."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
 
-from bot import migrate
 from bot.clock import utcnow
 from bot.config import Settings
-from scheduler.sweep import fire_due_alarms
-from tests.conftest import DeskHarness, make_settings
-from tests.dialogues.helpers import fill_complaint, register
+from tests.conftest import DeskHarness
+from tests.dialogues.helpers import at, enroll, fill_complaint, register, told
 from tests.sim import FakeBotAPI, Persona
 
-ADMIN = 9100
 _SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture
-def clock_settings(database_url: str) -> Settings:
-    settings = make_settings(database_url, admin_ids=[ADMIN])
-    migrate.upgrade(settings.database_url)
-    return settings
-
-
-@pytest.fixture
-async def desk(clock_settings: Settings) -> AsyncIterator[DeskHarness]:
-    async with DeskHarness(FakeBotAPI(), clock_settings) as running:
-        yield running
-
-
-async def enroll(
-    desk: DeskHarness, user_id: int, role: str, department: str, zone: str
-) -> Persona:
-    admin = desk.sim.user(ADMIN, first_name="Admin", language_code="en")
-    await admin.says("/invite")
-    await admin.taps(role)
-    await admin.taps(department)
-    await admin.taps(zone)
-    token = re.search(r"start=(inv_[A-Za-z0-9_-]+)", admin.last_text)
-    assert token, admin.last_text
-    person = desk.sim.user(user_id, first_name=role, language_code="en")
-    await person.says(f"/start {token.group(1)}")
-    return person
-
-
-async def at(desk: DeskHarness, moment: datetime) -> int:
-    """Let the clock reach `moment`: sweep what is due and deliver what it said."""
-    with time_machine.travel(moment, tick=False):
-        fired = await fire_due_alarms(desk.desk)
-        await desk.deliver()
-    return fired
-
-
-def told(person: Persona, text: str) -> int:
-    return sum(text in m.body for m in person.transcript)
 
 
 async def file(desk: DeskHarness, li: Persona, text: str = "Lift stuck") -> datetime:

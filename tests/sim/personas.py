@@ -246,6 +246,20 @@ class Persona:
                     return
         raise AssertionError(f"no button {label!r}; buttons are {self.buttons()}")
 
+    async def taps_on(self, label: str, containing: str) -> None:
+        """Press a button on the newest message that says `containing` (a card among other
+        messages), exact label first."""
+        for exact in (True, False):
+            for message in reversed(self.transcript):
+                if message.deleted or containing not in message.body:
+                    continue
+                for button in message.inline_buttons():
+                    text = button["text"]
+                    if (text == label if exact else label in text) and "callback_data" in button:
+                        await self.taps_data(button["callback_data"], message=message)
+                        return
+        raise AssertionError(f"no message with {containing!r} and a button {label!r}")
+
     async def taps_data(self, data: str, message: SentMessage | None = None) -> None:
         """A callback query with any data (forged or stale ones included) on a given message,
         else on the newest one with an inline keyboard."""

@@ -149,3 +149,30 @@ def test_no_resolve_reminders_for_an_item_under_review_or_closed(status: TicketS
     assert AlarmKind.ANSWER_SOON not in kinds
     if status is TicketStatus.CLOSED:
         assert AlarmKind.RESOLVE_LATE not in kinds
+
+
+def test_an_agreed_time_has_its_own_ladder_in_place_of_the_resolve_one() -> None:
+    rules = replace(RULES, service_reminders=(timedelta(hours=24), timedelta(hours=2)))
+    delivery = NOW + timedelta(days=2)
+    order = clocks(kind=TicketKind.CONCIERGE, service_at=delivery, resolve_due_at=delivery)
+    alarms = plan(order, rules)
+    soon = sorted(due for kind, due in alarms if kind is AlarmKind.SERVICE_SOON)
+    assert soon == [delivery - timedelta(hours=24), delivery - timedelta(hours=2)]
+    assert (AlarmKind.SERVICE_LATE, delivery) in alarms
+    assert not {AlarmKind.RESOLVE_SOON, AlarmKind.RESOLVE_LATE} & {k for k, _ in alarms}
+    delivered = dict(plan(_replace(order, {"service_done": True}), rules))
+    assert AlarmKind.SERVICE_LATE not in delivered
+    assert AlarmKind.RESOLVE_LATE in delivered  # still to be settled by the promise
+
+
+def test_birthday_wishes_at_the_policys_hour_and_a_repairs_own_follow_up_day() -> None:
+    wishes = dict(plan(clocks(wish_on=date(2026, 11, 27)), RULES))[AlarmKind.BIRTHDAY_WISHES]
+    assert wishes == datetime(2026, 11, 27, 9, tzinfo=SHANGHAI)
+    due = NOW + timedelta(days=3)
+    repair = clocks(
+        kind=TicketKind.REPAIR,
+        status=TicketStatus.RESOLVED,
+        resolved_at=NOW,
+        followup_due_at=due,
+    )
+    assert dict(plan(repair, RULES))[AlarmKind.FOLLOWUP_ASK] == due

@@ -1,0 +1,303 @@
+"""Concierge orders through Telegram (委托代办): the birthday cake from the first tap to the
+rating, a pickup, changes from the summary, cancellation by either side with the refund,
+every bad input of the form, and a service that exists only in a test catalogue."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import time_machine
+
+from bot.clock import utcnow
+from scheduler.sweep import send_yearly_wishes
+from tests.conftest import DeskHarness
+from tests.dialogues.helpers import at, enroll, register, told
+from tests.sim import Persona
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _local_day(days: int) -> date:
+    return (utcnow().astimezone(SHANGHAI) + timedelta(days=days)).date()
+
+
+def _moment(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI)
+
+
+async def order_cake(
+    li: Persona, day: date, *, delivery: bool = True, birthday: bool = True
+) -> None:
+    """The whole commission form, up to its summary."""
+    await li.taps("🎂 Order a service")
+    await li.taps("Birthday or occasion cake")
+    if birthday:
+        await li.taps("🎂 Birthday")
+        await li.says("My daughter Lily")
+        await li.says(f"{day:%m-%d}")
+    else:
+        await li.taps("💍 Anniversary")
+    await li.taps("8 inch")
+    await li.says("Chocolate, with pink roses")
+    await li.says("Happy birthday Lily")
+    await li.taps("Holiland")
+    await li.says(f"{day:%m-%d} 15:00")
+    await li.taps("Yes")  # a greeting card
+    await li.says("Love, Mum and Dad")
+    await li.taps("No")  # no flowers
+    await li.taps("Skip")  # nothing special
+    if delivery:
+        await li.taps("🚚 Deliver it")
+        await li.says("Building 3, 1202")
+        await li.taps("Li Lei")  # the recipient: the resident, one tap
+        await li.taps("+8613800138000")
+        await li.taps("Yes")  # signature required
+    else:
+        await li.taps("🏢 Pick up at the desk")
+    await li.taps("WeChat Pay")
+
+
+async def test_a_birthday_cake_from_the_form_to_the_rating(desk: DeskHarness) -> None:
+    concierge = await enroll(desk, 8601, "Department staff", "Concierge", "B")
+    supervisor = await enroll(desk, 8602, "Duty supervisor", "Customer service", "B")
+    senior = await enroll(desk, 8603, "Senior butler", "Customer service", "B")
+    li = desk.sim.user(8701, language_code="en")
+    await register(li)
+    day = _local_day(2)
+    delivery = _moment(day, 15)
+    await order_cake(li, day)
+    summary = li.last_text
+    for shown in ("My daughter Lily", "8 inch", "Happy birthday Lily", "Holiland", "15:00"):
+        assert shown in summary
+    assert "Love, Mum and Dad" in summary
+    assert "WeChat Pay" in summary
+    assert "signature on the service commission form" in summary
+    await li.taps("✍️ Confirm and sign")
+    assert told(li, "Signed. Your order is <b>WT-") == 1
+    reference = await desk.scalar("select reference from tickets where kind = 'concierge'")
+    assert str(reference).startswith("WT-")
+    assert await desk.scalar("select signed_at from tickets where kind = 'concierge'")
+    assert told(li, f"Your order <b>{reference}</b> is with our concierge desk") == 1
+    assert told(supervisor, str(reference)) == 1  # the duty supervisor, at once
+    assert told(senior, "please go along with it") == 1  # a birthday: a manager goes too
+    assert "15:00" in senior.last_text
+    assert told(concierge, str(reference)) >= 1
+    # Asked once: yearly wishes?
+    await li.taps("Yes, please")
+    assert "every year on" in li.last_text
+
+    # The concierge works it, one tap (and a short form) per step; each is told.
+    card = str(reference)
+    await concierge.taps_on("✅ Confirm & prepayment", card)
+    await concierge.says("abc")
+    assert told(concierge, "Please type an amount") == 1
+    await concierge.says("¥300")
+    await concierge.says("R-2026-0042")
+    assert told(li, "Prepayment received: ¥300.00 (receipt R-2026-0042)") == 1
+    await concierge.taps_on("🛒 Ordered", card)
+    await concierge.says("Holiland, Century Ave")
+    await concierge.says("PV-778")
+    assert told(li, "placed with the supplier") == 1
+
+    # Reminders before the delivery: 24 h and 2 h.
+    await at(desk, delivery - timedelta(hours=24, minutes=-1))
+    assert told(concierge, "Due at") == 1
+    await at(desk, delivery - timedelta(hours=2, minutes=-1))
+    assert told(concierge, "Due at") == 2
+    # The wishes on the day (at the policy's hour), once.
+    await at(desk, _moment(day, 9) + timedelta(minutes=1))
+    assert told(li, "Happy birthday from all of us") == 1
+    await at(desk, _moment(day, 10))
+    assert told(li, "Happy birthday from all of us") == 1
+
+    with time_machine.travel(delivery - timedelta(minutes=40), tick=False):
+        await concierge.taps_on("🚚 Out for delivery", card)
+        assert told(li, "on its way") == 1
+        await concierge.taps_on("📦 Delivered", card)
+        await concierge.taps("Li Lei")  # the recipient on the form, one tap
+        assert told(li, "Delivered and signed for by Li Lei") == 1
+        await concierge.taps_on("🧾 Settle", card)
+        await concierge.says("328")
+        await concierge.taps("Yes")  # an invoice
+        await concierge.says("INV-5521")
+        await senior.taps_on("✔️ Resolve", "Go along with the delivery")
+        await senior.says("Went along; the gift basket was handed over")
+    assert told(li, "final amount ¥328.00; ¥28.00 is still to pay. Invoice: INV-5521") == 1
+    assert await at(desk, delivery + timedelta(minutes=5)) == 0  # delivered: nothing late
+    trail = await desk.column(
+        "select kind || ':' || coalesce(cast(amount as varchar), '') || ':' "
+        "|| coalesce(number, '') from money_entries order by id"
+    )
+    assert [str(row).replace(".00:", ":") for row in trail] == [
+        "prepayment:300:R-2026-0042",
+        "purchase::PV-778",
+        "final:328:",
+        "balance:28:",
+        "invoice::INV-5521",
+    ]
+    # The resident confirms completion and rates the service (the follow-up).
+    await at(desk, delivery + timedelta(days=1, hours=1))
+    assert told(li, "solved") >= 1
+    await li.taps("Yes")
+    await li.taps("5")
+    assert await desk.scalar("select rating from tickets where kind = 'concierge'") == 5
+
+    # Next year the wishes go by themselves (consent kept on the profile).
+    next_year = _moment(day.replace(year=day.year + 1), 9) + timedelta(minutes=5)
+    with time_machine.travel(next_year, tick=False):
+        assert await send_yearly_wishes(desk.desk) == 1
+        await desk.deliver()
+        assert await send_yearly_wishes(desk.desk) == 0
+    assert told(li, "Happy birthday from all of us") == 2
+
+
+async def test_a_pickup_order_is_ready_at_the_desk_and_asks_no_birthday_questions(
+    desk: DeskHarness,
+) -> None:
+    concierge = await enroll(desk, 8611, "Department staff", "Concierge", "B")
+    senior = await enroll(desk, 8612, "Senior butler", "Customer service", "B")
+    li = desk.sim.user(8711, language_code="en")
+    await register(li)
+    await order_cake(li, _local_day(3), delivery=False, birthday=False)
+    assert "Where should it be delivered" not in li.last_text
+    await li.taps("✍️ Confirm and sign")
+    assert told(li, "birthday wishes") == 0
+    assert told(senior, "go along") == 0
+    reference = str(await desk.scalar("select reference from tickets"))
+    await concierge.taps_on("✅ Confirm & prepayment", reference)
+    await concierge.says("168")
+    await concierge.taps("No number")
+    assert told(li, "Prepayment received: ¥168.00 (receipt —)") == 1
+    await concierge.taps_on("🛒 Ordered", reference)
+    await concierge.says("Our partner bakery")
+    await concierge.says("PV-1")
+    await concierge.taps_on("🚚 Out for delivery", reference)
+    assert told(li, "ready to collect at the desk") == 1
+    assert told(li, "on its way") == 0
+
+
+async def test_any_answer_can_be_changed_from_the_summary(desk: DeskHarness) -> None:
+    li = desk.sim.user(8721, language_code="en")
+    await register(li)
+    day = _local_day(2)
+    await order_cake(li, day, birthday=False)
+    await li.taps("✏️")
+    await li.taps("Which size?")
+    await li.taps("12 inch")
+    # Answers that depend on the one changed are kept; the summary comes straight back.
+    assert "12 inch (12+ people)" in li.last_text
+    assert "8 inch" not in li.last_text
+    await li.taps("✏️")
+    await li.taps("When should it be ready?")
+    await li.taps(f"{_local_day(3):%b} {_local_day(3).day}")  # another day, by button
+    await li.taps("11:00")
+    assert "11:00" in li.last_text
+    assert "Please check every detail" in li.last_text
+    await li.taps("✍️ Confirm and sign")
+    details = str(await desk.scalar("select details from tickets"))
+    assert "12in" in details
+    assert f"{_local_day(3).isoformat()}T11:00:00+08:00" in details
+
+
+async def test_every_bad_answer_is_explained_and_asked_again(desk: DeskHarness) -> None:
+    li = desk.sim.user(8731, language_code="en")
+    await register(li)
+    day = _local_day(2)
+    await li.taps("🎂 Order a service")
+    await li.taps("Birthday or occasion cake")
+    await li.taps("💍 Anniversary")
+    await li.taps("6 inch")
+    await li.sends_photo()  # a photo where text is expected
+    assert told(li, "This step needs a text answer") == 1
+    await li.says("Vanilla")
+    await li.says("Happy anniversary to the both of you")  # 36 characters
+    assert told(li, "within 20 characters") == 1
+    await li.says("Happy anniversary!")
+    await li.taps("BreadTalk")
+    yesterday = _local_day(-1)
+    await li.says(f"{yesterday:%m-%d} 15:00")  # in the past
+    assert told(li, "That time has already passed") == 1
+    soon = utcnow().astimezone(SHANGHAI) + timedelta(hours=3)
+    await li.says(f"{soon:%m-%d %H}:00")  # less than the day's lead time
+    assert told(li, "at least 24 hours to prepare") == 1
+    await li.says(f"{day:%m-%d} 22:00")  # after hours
+    assert told(li, "runs from 09:00 to 20:00") == 1
+    await li.says(f"{day:%m-%d} 16:30")
+    await li.taps("No")
+    await li.taps("No")
+    await li.taps("Skip")
+    await li.taps("🚚 Deliver it")
+    await li.says("Building 3, 1202")
+    await li.says("Han Meimei")
+    await li.says("12345")  # not a phone number
+    assert told(li, "That number doesn't look right") == 1
+    await li.says("13900139000")
+    await li.taps("Yes")
+    await li.taps("Alipay")
+    old_summary = next(m for m in reversed(li.transcript) if "check every detail" in m.body)
+    sign = old_summary.inline_buttons()[0]["callback_data"]
+    await li.taps("✏️")
+    await li.taps("« Back")  # a new summary: the old one's buttons are stale
+    await li.taps_data(sign, message=old_summary)
+    answer = list(desk.api.callback_answers.values())[-1]
+    assert "no longer active" in str(answer.get("text"))
+    assert await desk.scalar("select count(*) from tickets") == 0
+    await li.taps("✍️ Confirm and sign")
+    assert await desk.scalar("select count(*) from tickets") == 1
+    details = str(await desk.scalar("select details from tickets"))
+    assert "+8613900139000" in details
+    assert "Han Meimei" in details
+
+
+async def test_the_resident_cancels_before_delivery_and_gets_the_prepayment_back(
+    desk: DeskHarness,
+) -> None:
+    concierge = await enroll(desk, 8641, "Department staff", "Concierge", "B")
+    li = desk.sim.user(8741, language_code="en")
+    await register(li)
+    await order_cake(li, _local_day(2), birthday=False)
+    await li.taps("✍️ Confirm and sign")
+    reference = str(await desk.scalar("select reference from tickets"))
+    await concierge.taps_on("✅ Confirm & prepayment", reference)
+    await concierge.says("300")
+    await concierge.says("R-1")
+    await li.taps("📋 My requests")
+    await li.taps(reference)
+    await li.taps("✖️ Cancel this order")
+    await li.sends_sticker()
+    assert told(li, "This step needs a text answer") == 1
+    await li.says("Plans changed, sorry")
+    assert told(li, "cancelled (Plans changed, sorry). Refund: ¥300.00") == 1
+    assert told(concierge, "The resident cancelled this order (Plans changed, sorry)") == 1
+    assert await desk.scalar("select status from tickets") == "closed"
+    refund = await desk.scalar("select amount from money_entries where kind = 'refund'")
+    assert float(str(refund)) == 300.0
+    # The cancelled order's buttons are stale: refused, and the card shows it as it is.
+    await concierge.taps_on("🛒 Ordered", reference)
+    assert "cancelled" in concierge.transcript[1].body
+    assert await desk.scalar("select stage from tickets") == "cancelled"
+    await li.taps("📋 My requests")
+    await li.taps(reference)
+    assert "✖️ Cancel this order" not in li.buttons()
+
+
+async def test_staff_cancel_with_the_refund_recorded(desk: DeskHarness) -> None:
+    concierge = await enroll(desk, 8651, "Department staff", "Concierge", "B")
+    li = desk.sim.user(8751, language_code="en")
+    await register(li)
+    await order_cake(li, _local_day(2), birthday=False)
+    await li.taps("✍️ Confirm and sign")
+    reference = str(await desk.scalar("select reference from tickets"))
+    await concierge.taps_on("✅ Confirm & prepayment", reference)
+    await concierge.says("300")
+    await concierge.says("R-9")
+    await concierge.taps_on("✖️ Cancel order", reference)
+    await concierge.says("The bakery cannot deliver that day")
+    assert "¥300.00" in concierge.buttons()
+    await concierge.says("250")  # a part kept for the work already done
+    assert told(li, "cancelled (The bakery cannot deliver that day). Refund: ¥250.00") == 1
+    assert await desk.scalar("select stage from tickets") == "cancelled"
+    kinds = await desk.column("select kind from money_entries order by id")
+    assert kinds == ["prepayment", "refund"]
+    assert await at(desk, utcnow() + timedelta(days=3)) == 0  # no reminders, nothing late
