@@ -97,7 +97,7 @@ async def show_ticket(turn: Turn, ticket_id: int) -> None:
             "requests.detail",
             reference=item.reference,
             kind=turn.t(f"kind.{item.kind.value}"),
-            category=turn.t(f"category.{item.category}") if item.category else "—",
+            category=turn.views.category(turn.language, item.kind.value, item.category),
             status=_status(turn, item),
             created=turn.moment(item.created_at),
             location=location,

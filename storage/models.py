@@ -338,7 +338,7 @@ class OutboxMessage(Base):
     notice: Mapped[dict[str, Any] | None]
     reply_markup: Mapped[dict[str, Any] | None]
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
-    purpose: Mapped[str] = mapped_column(String(32))
+    purpose: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime]

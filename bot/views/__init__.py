@@ -61,6 +61,13 @@ class Views:
     def day(self, language: str, value: date) -> str:
         return self.texts.day(language, value)
 
+    def category(self, language: str, kind: str, category: str | None) -> str:
+        """An item's category as read: a repair's is its type (plumbing, water leak …)."""
+        if not category:
+            return "—"
+        key = f"repair.type_{category}" if kind == "repair" else f"category.{category}"
+        return self.t(language, key)
+
     def short_day(self, language: str, value: date) -> str:
         return self.texts.short_day(language, value)
 

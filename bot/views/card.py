@@ -150,7 +150,7 @@ def card(
         reference=item.reference,
         kind=t(language, f"kind.{item.kind.value}"),
         status=t(language, f"status.{item.status.value}"),
-        category=t(language, f"category.{item.category}") if item.category else "—",
+        category=views.category(language, item.kind.value, item.category),
         severity=t(language, f"severity.{item.severity.value if item.severity else 'unset'}"),
         place=html.escape(item.place or "—", quote=False),
         requested=views.day(language, item.requested_by) if item.requested_by else "—",

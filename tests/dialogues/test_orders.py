@@ -301,3 +301,44 @@ async def test_staff_cancel_with_the_refund_recorded(desk: DeskHarness) -> None:
     kinds = await desk.column("select kind from money_entries order by id")
     assert kinds == ["prepayment", "refund"]
     assert await at(desk, utcnow() + timedelta(days=3)) == 0  # no reminders, nothing late
+
+
+async def test_yearly_wishes_can_be_withdrawn_from_the_profile(desk: DeskHarness) -> None:
+    li = desk.sim.user(8761, language_code="en")
+    await register(li)
+    day = _local_day(2)
+    await order_cake(li, day)
+    await li.taps("✍️ Confirm and sign")
+    await li.taps("Yes, please")
+    await li.says("/profile")
+    assert "Birthday wishes: every year on" in li.last_text
+    await li.taps("🎂 Stop birthday wishes")
+    assert "we will not send birthday wishes any more" in li.last_text
+    await li.says("/profile")
+    assert "Birthday wishes" not in li.last_text
+    next_year = _moment(day.replace(year=day.year + 1), 9) + timedelta(minutes=5)
+    with time_machine.travel(next_year, tick=False):
+        assert await send_yearly_wishes(desk.desk) == 0
+
+
+async def test_a_chinese_resident_orders_flowers(desk: DeskHarness) -> None:
+    florist = await enroll(desk, 8671, "Department staff", "Concierge", "B")
+    mei = desk.sim.user(8771, language_code="zh-hans")
+    await register(mei, name="韩梅梅", language="中文")
+    day = _local_day(1)
+    await mei.taps("🎂 委托代办")
+    await mei.taps("鲜花")
+    await mei.taps("🌹 玫瑰")
+    await mei.says("生日快乐")
+    await mei.says(f"{day.month}月{day.day}日 18点")
+    await mei.says("3栋1202")
+    await mei.taps("韩梅梅")
+    await mei.taps("+8613800138000")
+    await mei.taps("支付宝")
+    assert "请核对以下内容" in mei.last_text
+    assert "18:00" in mei.last_text
+    await mei.taps("✍️ 确认并签字")
+    reference = str(await desk.scalar("select reference from tickets"))
+    assert told(mei, f"您的委托 <b>{reference}</b> 已交给礼宾前台") == 1
+    assert told(florist, reference) == 1
+    assert "Flowers" in florist.transcript[-1].body  # staff read it in their own language

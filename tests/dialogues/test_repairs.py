@@ -1,0 +1,151 @@
+"""Repair requests through Telegram (报修): the request, a visit the resident moves, the
+work and its report, the sign-off; a water leak with its leak test and the follow-up three
+days after it; "not fixed", which reopens it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.clock import utcnow
+from tests.conftest import DeskHarness
+from tests.dialogues.helpers import at, enroll, register, told
+from tests.sim import Persona
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _day_label(days: int) -> str:
+    """A day button's label, as the bot writes it in English ("Thu, Nov 26")."""
+    day = (utcnow().astimezone(SHANGHAI) + timedelta(days=days)).date()
+    return f"{day:%a}, {day:%b} {day.day}"
+
+
+async def request_repair(
+    li: Persona, kind: str = "🚰 Plumbing", text: str = "The kitchen tap drips"
+) -> str:
+    await li.taps("🔧 Repair request")
+    await li.taps(kind)
+    await li.taps("🏠 My home")
+    await li.says(text)
+    await li.sends_photo()
+    await li.taps("Done")
+    await li.taps(f"{_day_label(1)} 09:00-12:00")
+    await li.taps(f"{_day_label(2)} 18:00-20:00")
+    await li.taps(f"{_day_label(1)} 09:00-12:00")  # changed their mind: untick
+    await li.says("Any weekday evening")  # in their own words
+    await li.taps("✔️ Done")
+    await li.taps("Yes")  # staff may enter if nobody is home
+    summary = li.last_text
+    await li.taps("✅ Confirm")
+    return summary
+
+
+async def schedule(engineer: Persona, reference: str, days: int, time: str) -> None:
+    await engineer.taps_on("📅 Schedule visit", reference)
+    await engineer.taps(_day_label(days))
+    await engineer.taps(time)
+
+
+async def test_a_repair_from_the_request_to_the_sign_off(desk: DeskHarness) -> None:
+    engineer = await enroll(desk, 8611, "Department staff", "Engineering", "B")
+    li = desk.sim.user(8711, language_code="en")
+    await register(li)
+    summary = await request_repair(li)
+    assert f"Visit times: {_day_label(2)} 18:00-20:00, Any weekday evening" in summary
+    assert "Entry when nobody is home: Yes" in summary
+    reference = str(await desk.scalar("select reference from tickets"))
+    assert reference.startswith("BX-")
+    assert told(li, f"registered as <b>{reference}</b>. Engineering will contact you") == 1
+    assert told(engineer, reference) == 1  # routed to engineering
+    assert await desk.scalar("select department from tickets") == "engineering"
+
+    await schedule(engineer, reference, 1, "14:00")
+    assert told(li, "Our engineer proposes to come on") == 1
+    await li.taps("🕒 Another time")
+    await li.taps(f"{_day_label(2)} 18:00-20:00")
+    assert "we have asked the engineer to come" in li.last_text
+    assert told(engineer, "asks for another visit time") == 1
+    await schedule(engineer, reference, 2, "18:00")
+    assert "proposes to come on" in li.last_text  # the first proposal now shows the answer
+    assert "18:00" in li.last_text
+    await li.taps("👍 That suits me")
+    assert told(engineer, "agreed to the visit time") == 1
+    visit = datetime.fromisoformat(str(await desk.scalar("select service_at from tickets")))
+    visit = visit if visit.tzinfo else visit.replace(tzinfo=UTC)
+    assert visit.astimezone(SHANGHAI).hour == 18
+
+    await engineer.taps_on("🔧 In progress", reference)
+    assert told(li, "Work on your repair has started") == 1
+    await engineer.taps_on("✅ Done", reference)
+    await engineer.says("Replaced the washer and the cartridge")
+    await engineer.taps("No")  # not under warranty
+    await engineer.says("fifty")
+    assert told(engineer, "Please type an amount") == 1
+    await engineer.says("50")
+    assert told(li, "The repair is done: Replaced the washer and the cartridge") == 1
+    assert told(li, "Paid repair, cost ¥50.00") == 1
+    done = utcnow()
+    await li.taps("✅ Fixed, thank you")
+    assert "Thank you for signing it off" in li.last_text
+    assert await desk.scalar("select stage from tickets") == "signed_off"
+    # Every repair is followed up: plumbing two days after the work.
+    await at(desk, done + timedelta(days=2) - timedelta(minutes=5))
+    assert told(li, "solved") == 0
+    await at(desk, done + timedelta(days=2, minutes=5))
+    assert told(li, "solved") == 1
+
+
+async def test_a_water_leak_is_followed_up_three_days_after_its_leak_test(
+    desk: DeskHarness,
+) -> None:
+    engineer = await enroll(desk, 8621, "Department staff", "Engineering", "B")
+    li = desk.sim.user(8721, language_code="en")
+    await register(li)
+    await request_repair(li, "💧 Water leak", "Water drips through the bathroom ceiling")
+    reference = str(await desk.scalar("select reference from tickets"))
+    await schedule(engineer, reference, 1, "09:00")
+    await li.taps("👍 That suits me")
+    await engineer.taps_on("🔧 In progress", reference)
+    await engineer.taps_on("💧 Leak test", reference)
+    await engineer.taps(_day_label(2))
+    assert told(li, "The leak test is set for") == 1
+    await engineer.taps_on("✅ Done", reference)
+    await engineer.says("Resealed the shower tray")
+    await engineer.taps("Yes")  # under warranty: no cost asked
+    assert told(li, "Under warranty, cost ¥0.00") == 1
+    await li.taps("✅ Fixed, thank you")
+    test_day = (utcnow().astimezone(SHANGHAI) + timedelta(days=2)).date()
+    follow_up = datetime(test_day.year, test_day.month, test_day.day, tzinfo=SHANGHAI)
+    follow_up += timedelta(days=3)
+    await at(desk, follow_up - timedelta(minutes=5))
+    assert told(li, "solved") == 0
+    await at(desk, follow_up + timedelta(minutes=5))
+    assert told(li, "solved") == 1
+
+
+async def test_not_fixed_reopens_the_repair_for_a_new_visit(desk: DeskHarness) -> None:
+    engineer = await enroll(desk, 8631, "Department staff", "Engineering", "B")
+    li = desk.sim.user(8731, language_code="en")
+    await register(li)
+    await request_repair(li, "💡 Electrical", "The hallway light flickers")
+    reference = str(await desk.scalar("select reference from tickets"))
+    await schedule(engineer, reference, 1, "09:00")
+    await li.taps("👍 That suits me")
+    await engineer.taps_on("🔧 In progress", reference)
+    await engineer.taps_on("✅ Done", reference)
+    await engineer.says("Tightened the fitting")
+    await engineer.taps("Yes")
+    await li.taps("❌ Not fixed")
+    assert told(li, "The repair is reopened") == 1
+    assert told(engineer, "Reopened (the resident reports it is not fixed)") == 1
+    assert await desk.scalar("select status from tickets") != "resolved"
+    assert await desk.scalar("select stage from tickets") == "requested"
+    assert await desk.scalar("select reopen_count from tickets") == 1
+    # The old sign-off buttons are stale now.
+    await li.taps_data(f"so:y:{await desk.scalar('select id from tickets')}")
+    answer = list(desk.api.callback_answers.values())[-1]
+    assert "already have your answer" in str(answer.get("text"))
+    await schedule(engineer, reference, 2, "14:00")
+    assert "proposes to come on" in li.last_text
+    assert "14:00" in li.last_text
