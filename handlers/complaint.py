@@ -14,11 +14,19 @@ from bot.domain.validation import Invalid, clean_text, parse_requested_date
 from bot.services.notifier import Notifier
 from bot.services.tickets import WorkOrder, file_ticket
 from handlers import dialogue, menu
-from handlers.dialogue import Flow, Step, button, goto, reprompt, tapped, text_step
+from handlers.dialogue import (
+    Flow,
+    Step,
+    button,
+    goto,
+    reprompt,
+    summary_step,
+    tapped,
+    text_step,
+)
 from handlers.dialogue import data as _data
 from handlers.intake import filed_by_staff, on_behalf_of, resident_for
 from handlers.keyboards import grid
-from handlers.menu import main_menu
 from handlers.runtime import Input, InputKind, Turn
 
 COMPLAINT, SUGGESTION = "complaint", "suggestion"
@@ -323,35 +331,6 @@ def _summary(turn: Turn) -> str:
     return "\n".join(lines)
 
 
-async def ask_summary(turn: Turn) -> None:
-    _data(turn).pop("editing", None)
-    turn.touch()
-    markup = grid(
-        [
-            button(turn, turn.t("button.confirm"), "confirm"),
-            button(turn, turn.t("button.edit"), "edit"),
-            button(turn, turn.t("button.cancel"), "cancel"),
-        ],
-        3,
-    )
-    turn.reply(_summary(turn) + "\n\n" + turn.t("summary.question"), markup)
-
-
-async def on_summary(turn: Turn, inp: Input) -> None:
-    choice = tapped(turn, inp)
-    if choice == "edit":
-        turn.edit(_summary(turn))
-        await goto(turn, "edit")
-    elif choice == "cancel":
-        turn.edit(_summary(turn))
-        turn.end()
-        turn.reply(turn.t("common.cancelled"), main_menu(turn))
-    elif choice == "confirm":
-        await _file(turn)
-    else:
-        await reprompt(turn, "invalid.use_buttons")
-
-
 async def _file(turn: Turn) -> None:
     subject = _subject(turn)
     on_behalf = on_behalf_of(turn, subject) if subject is not None else None
@@ -412,7 +391,7 @@ def steps(*names: str) -> dict[str, Step]:
         "location": Step(ask_location, on_location),
         "location_text": LOCATION_TEXT,
         "deadline": Step(ask_deadline, on_deadline),
-        "summary": Step(ask_summary, on_summary),
+        "summary": summary_step(_summary, _file, clear="editing"),
         "edit": Step(ask_edit, on_edit),
     }
     return {name: table[name] for name in names}

@@ -17,6 +17,7 @@ from telegram import InlineKeyboardButton
 from bot.callbacks import CallbackData
 from bot.domain.validation import Invalid, clean_text, parse_requested_date
 from handlers.keyboards import grid
+from handlers.menu import main_menu
 from handlers.runtime import DialogueState, Input, InputKind, Turn
 
 Prompt = Callable[[Turn], Awaitable[None]]
@@ -265,5 +266,45 @@ def day_step(
             await then(turn, parsed)
             return
         await reprompt(turn, "invalid.date")
+
+    return Step(ask, handle)
+
+
+def summary_step(
+    summary: Callable[[Turn], str],
+    file: Prompt,
+    *,
+    confirm: str = "button.confirm",
+    note: str = "summary.question",
+    columns: int = 3,
+    clear: str | None = None,
+) -> Step:
+    """The last step of a form: everything entered, then *Confirm* (`file` runs), *Change*
+    (the flow's "edit" step) or *Cancel*. `clear`: a working value dropped on arrival."""
+
+    async def ask(turn: Turn) -> None:
+        if clear is not None:
+            data(turn).pop(clear, None)
+        turn.touch()
+        buttons = [
+            button(turn, turn.t(confirm), "confirm"),
+            button(turn, turn.t("button.edit"), "edit"),
+            button(turn, turn.t("button.cancel"), "cancel"),
+        ]
+        turn.reply(summary(turn) + "\n\n" + turn.t(note), grid(buttons, columns))
+
+    async def handle(turn: Turn, inp: Input) -> None:
+        choice = tapped(turn, inp)
+        if choice == "edit":
+            turn.edit(summary(turn))
+            await goto(turn, "edit")
+        elif choice == "cancel":
+            turn.edit(summary(turn))
+            turn.end()
+            turn.reply(turn.t("common.cancelled"), main_menu(turn))
+        elif choice == "confirm":
+            await file(turn)
+        else:
+            await reprompt(turn, "invalid.use_buttons")
 
     return Step(ask, handle)

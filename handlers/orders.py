@@ -33,7 +33,16 @@ from bot.views.followup import WITHDRAW, Wishes, WishesTap
 from bot.views.service import CancelOrderTap, answer_label, resident_may_cancel
 from handlers import dialogue, menu, my_requests
 from handlers.common import item_context
-from handlers.dialogue import Flow, Step, button, goto, reprompt, tapped, text_step
+from handlers.dialogue import (
+    Flow,
+    Step,
+    button,
+    goto,
+    reprompt,
+    summary_step,
+    tapped,
+    text_step,
+)
 from handlers.dialogue import data as _data
 from handlers.keyboards import grid
 from handlers.menu import main_menu
@@ -320,34 +329,6 @@ def _summary(turn: Turn) -> str:
     return "\n".join(lines)
 
 
-async def ask_summary(turn: Turn) -> None:
-    _data(turn).pop("q", None)
-    markup = grid(
-        [
-            button(turn, turn.t("order.sign"), "confirm"),
-            button(turn, turn.t("button.edit"), "edit"),
-            button(turn, turn.t("button.cancel"), "cancel"),
-        ],
-        1,
-    )
-    turn.reply(_summary(turn) + "\n\n" + turn.t("order.sign_note"), markup)
-
-
-async def on_summary(turn: Turn, inp: Input) -> None:
-    choice = tapped(turn, inp)
-    if choice == "edit":
-        turn.edit(_summary(turn))
-        await goto(turn, "edit")
-    elif choice == "cancel":
-        turn.edit(_summary(turn))
-        turn.end()
-        turn.reply(turn.t("common.cancelled"), main_menu(turn))
-    elif choice == "confirm":
-        await _file(turn)
-    else:
-        await reprompt(turn, "invalid.use_buttons")
-
-
 async def _file(turn: Turn) -> None:
     assert turn.resident is not None
     service = _service(turn)
@@ -466,7 +447,9 @@ dialogue.register_flow(
             "pick": Step(ask_service, on_service),
             "answer": Step(ask_answer, on_answer),
             "time": Step(ask_time, on_time),
-            "summary": Step(ask_summary, on_summary),
+            "summary": summary_step(
+                _summary, _file, confirm="order.sign", note="order.sign_note", columns=1, clear="q"
+            ),
             "edit": Step(ask_edit, on_edit),
         },
     )

@@ -64,8 +64,14 @@ def clean_phone(text: str | None, *, region: str = "CN") -> str | Invalid:
 
 
 def parse_requested_date(text: str | None, *, today: date, max_days: int) -> date | Invalid:
-    """Read a wished-for date (2026-12-01, 12/1, 12月1日) that lies ahead, within reach."""
-    raw = (text or "").strip().replace(" ", "")
+    """Read a wished-for date (2026-12-01, 12/1, 12月1日) that lies ahead, within reach: a
+    day without a year that has passed this year is next year's."""
+    return _day(text or "", today=today, max_days=max_days, wrap_after=0)
+
+
+def _day(text: str, *, today: date, max_days: int, wrap_after: int) -> date | Invalid:
+    """A typed day; one without a year more than `wrap_after` days gone is next year's."""
+    raw = text.strip().replace(" ", "")
     for pattern in DATE_FORMATS:
         match = pattern.match(raw)
         if not match:
@@ -76,9 +82,9 @@ def parse_requested_date(text: str | None, *, today: date, max_days: int) -> dat
             value = date(year, int(parts["m"]), int(parts["d"]))
         except ValueError:
             return Invalid("invalid.date")
-        if not parts.get("y") and value < today:
+        if not parts.get("y") and (today - value).days > wrap_after:
             value = value.replace(year=today.year + 1)
-        if value < today:
+        if value < today and wrap_after == 0:
             return Invalid("invalid.date_past")
         if value > today + timedelta(days=max_days):
             return Invalid("invalid.date_far", {"count": max_days})
@@ -110,34 +116,15 @@ def parse_moment(
     parts = raw.rsplit(maxsplit=1) if " " in raw else _split_chinese(raw)
     if len(parts) != 2:
         return Invalid("invalid.moment")
-    day = _any_day(parts[0], today=today, max_days=max_days)
+    # A day already gone is kept (and reported as past by the caller), unless it is so
+    # long gone that it means next year's ("1-5" typed in December).
+    day = _day(parts[0], today=today, max_days=max_days, wrap_after=180)
     if isinstance(day, Invalid):
         return day
     clock = parse_time_of_day(parts[1])
     if isinstance(clock, Invalid):
         return Invalid("invalid.moment")
     return datetime.combine(day, clock, tz)
-
-
-def _any_day(text: str, *, today: date, max_days: int) -> date | Invalid:
-    """Like parse_requested_date, but a day already gone is reported as past."""
-    raw = text.strip().replace(" ", "")
-    for pattern in DATE_FORMATS:
-        match = pattern.match(raw)
-        if not match:
-            continue
-        parts = match.groupdict()
-        year = int(parts["y"]) if parts.get("y") else today.year
-        try:
-            value = date(year, int(parts["m"]), int(parts["d"]))
-        except ValueError:
-            return Invalid("invalid.date")
-        if value < today and not parts.get("y") and (today - value).days > 180:
-            value = value.replace(year=today.year + 1)  # "1-5" in December: next January
-        if value > today + timedelta(days=max_days):
-            return Invalid("invalid.date_far", {"count": max_days})
-        return value
-    return Invalid("invalid.date")
 
 
 def _split_chinese(raw: str) -> list[str]:
