@@ -342,3 +342,23 @@ async def test_a_chinese_resident_orders_flowers(desk: DeskHarness) -> None:
     assert told(mei, f"您的委托 <b>{reference}</b> 已交给礼宾前台") == 1
     assert told(florist, reference) == 1
     assert "Flowers" in florist.transcript[-1].body  # staff read it in their own language
+
+
+async def test_a_late_delivery_climbs_the_ladder(desk: DeskHarness) -> None:
+    concierge = await enroll(desk, 8681, "Department staff", "Concierge", "B")
+    supervisor = await enroll(desk, 8682, "Duty supervisor", "Customer service", "B")
+    li = desk.sim.user(8781, language_code="en")
+    await register(li)
+    day = _local_day(2)
+    await order_cake(li, day, birthday=False)
+    await li.taps("✍️ Confirm and sign")
+    reference = str(await desk.scalar("select reference from tickets"))
+    await concierge.taps_on("✅ Confirm & prepayment", reference)
+    await concierge.says("300")
+    await concierge.says("R-7")
+    await at(desk, _moment(day, 15) - timedelta(minutes=1))
+    assert told(supervisor, "Not done at the agreed time") == 0
+    await at(desk, _moment(day, 15) + timedelta(minutes=20))
+    assert told(supervisor, "Not done at the agreed time") == 1
+    assert told(concierge, "Not done at the agreed time") == 1  # it is theirs now
+    assert told(supervisor, "resolved") == 0  # the agreed time is the promise, not two
