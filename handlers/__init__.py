@@ -19,6 +19,7 @@ from handlers import (
     my_requests,
     onboarding,
     orders,
+    registry,
     repairs,
     staff,
     start,
@@ -38,6 +39,7 @@ FEATURES = (
     intake,
     cards,
     steps,
+    registry,
 )
 # Commands everyone sees in Telegram's menu; staff get their own list on enrollment.
 BOT_COMMANDS = ("start", "menu", "profile", "help", "cancel")

@@ -35,7 +35,18 @@ from handlers.runtime import Turn, entry
 
 INVITE = "invite"
 NO_ZONE = "-"
-STAFF_COMMANDS = ("new", "ticket", "desk", "menu", "help", "cancel")
+STAFF_COMMANDS = (
+    "status",
+    "overdue",
+    "mine",
+    "find",
+    "new",
+    "ticket",
+    "desk",
+    "menu",
+    "help",
+    "cancel",
+)
 MANAGER_COMMANDS = ("invite", "staff")
 
 

@@ -141,6 +141,7 @@ class Ticket(Base):
         Index("ix_tickets_resident_created", "resident_id", "created_at"),
         Index("ix_tickets_status_first_answer_due", "status", "first_answer_due_at"),
         Index("ix_tickets_status_resolve_due", "status", "resolve_due_at"),
+        Index("ix_tickets_estate_created", "estate_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -377,4 +378,97 @@ class SensitiveView(Base):
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     what: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class SavedSearch(Base):
+    """What someone typed after /find, so the result's page buttons can name it by id."""
+
+    __tablename__ = "saved_searches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    text: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class Dispatch(Base):
+    """A pushed report (weekly, monthly) or daily ledger: one row per estate and period,
+    inserted before anything is sent, so a second process or a restart never sends twice."""
+
+    __tablename__ = "dispatches"
+    __table_args__ = (UniqueConstraint("kind", "estate_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)  # exclusive
+    created_at: Mapped[datetime]
+
+
+class Acknowledgement(Base):
+    """Someone read and signed a report, a ledger or a handover (their tap is the signature)."""
+
+    __tablename__ = "acknowledgements"
+    __table_args__ = (UniqueConstraint("subject", "subject_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(16))  # dispatch / handover
+    subject_id: Mapped[int] = mapped_column(Integer)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
+
+
+class Handover(Base):
+    """The shift's handover book (交接班): who was on, what everyone must know, notes."""
+
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), index=True)
+    written_by_staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    shift: Mapped[str] = mapped_column(String(16))  # day / night
+    shift_start: Mapped[datetime]
+    shift_end: Mapped[datetime]
+    people: Mapped[str] = mapped_column(Text)
+    matters: Mapped[str] = mapped_column(Text)
+    notes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+
+
+class HandoverItem(Base):
+    """An open item handed to the next shift: tracked until done (by whom, when)."""
+
+    __tablename__ = "handover_items"
+    __table_args__ = (UniqueConstraint("handover_id", "ticket_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handover_id: Mapped[int] = mapped_column(ForeignKey("handovers.id"), index=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    carried: Mapped[bool] = mapped_column(Boolean, default=False)
+    note_ticket: Mapped[bool] = mapped_column(Boolean, default=False)  # made from a note
+
+
+class Survey(Base):
+    """The yearly satisfaction survey: its questions, asked of every registered resident."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    started_by_staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    questions: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class SurveyAnswer(Base):
+    __tablename__ = "survey_answers"
+    __table_args__ = (UniqueConstraint("survey_id", "resident_id", "question"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    question: Mapped[int] = mapped_column(Integer)
+    rating: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]

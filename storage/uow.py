@@ -15,6 +15,7 @@ from storage.repositories import (
     ExtensionRepository,
     InviteRepository,
     OutboxRepository,
+    RegistryRepository,
     ResidentRepository,
     StaffRepository,
     TicketRepository,
@@ -41,6 +42,7 @@ class UnitOfWork:
         self.access_log = AccessLogRepository(self.session)
         self.alarms = AlarmRepository(self.session)
         self.extensions = ExtensionRepository(self.session)
+        self.registry = RegistryRepository(self.session)
         return self
 
     async def __aexit__(

@@ -25,7 +25,7 @@ from bot.domain.staff import (
 )
 from bot.domain.tickets import TicketStatus
 
-__all__ = ["Action", "TicketScope", "Viewer", "ViewerKind", "can", "can_view"]
+__all__ = ["Action", "Remit", "TicketScope", "Viewer", "ViewerKind", "can", "can_view", "remit_of"]
 
 
 class ViewerKind(StrEnum):
@@ -100,6 +100,32 @@ def can_view(viewer: Viewer, ticket: TicketScope) -> bool:
         # fallback owner); other zone-less staff see their department's items only.
         return viewer.department == Department.CUSTOMER_SERVICE
     return viewer.zone == ticket.zone
+
+
+@dataclass(frozen=True, slots=True)
+class Remit:
+    """`can_view` for many items at once: what the registry's queries filter on (the
+    storage layer turns it into SQL; a property test holds the two to the same answers)."""
+
+    estate_id: int
+    staff_id: int
+    everything: bool  # managers, and the customer-service desk that has no zone
+    department: str | None
+    zone: str | None
+
+
+def remit_of(viewer: Viewer) -> Remit | None:
+    """None: a resident, or staff who may see nothing (deactivated, no estate)."""
+    if viewer.kind is not ViewerKind.STAFF or not viewer.active or viewer.estate_id is None:
+        return None
+    desk = not viewer.zone and viewer.department == Department.CUSTOMER_SERVICE
+    return Remit(
+        estate_id=viewer.estate_id,
+        staff_id=viewer.id,
+        everything=viewer.role in MANAGERS or desk,
+        department=viewer.department,
+        zone=viewer.zone or None,
+    )
 
 
 def can(viewer: Viewer, action: Action, ticket: TicketScope) -> bool:

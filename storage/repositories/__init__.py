@@ -4,6 +4,7 @@ from storage.repositories.alarms import AlarmRepository
 from storage.repositories.dialogues import DialogueRepository
 from storage.repositories.estate import EstateRepository
 from storage.repositories.outbox import OutboxRepository
+from storage.repositories.registry import RegistryRepository
 from storage.repositories.residents import ResidentRepository, StoredDialogue, card_of
 from storage.repositories.staff import (
     AccessLogRepository,
@@ -21,6 +22,7 @@ __all__ = [
     "ExtensionRepository",
     "InviteRepository",
     "OutboxRepository",
+    "RegistryRepository",
     "ResidentRepository",
     "StaffRepository",
     "StoredDialogue",

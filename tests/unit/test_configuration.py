@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from bot.config import DEFAULTS_DIR, ConfigError, load_settings
 from bot.domain.deadlines import AlarmKind
 from bot.domain.orders import OrderStage, OrderStep
+from bot.domain.registry import Line
 from bot.domain.repairs import RepairStage, RepairStep, RepairType
 from bot.domain.staff import Department, Role
 from bot.domain.tickets import (
@@ -227,6 +228,7 @@ def test_every_text_key_is_in_every_catalogue() -> None:
     needed |= {f"call.{o.value}" for o in CallOutcome}
     needed |= {"notice.waiting_date", "card.approve", "card.reject"}
     needed |= {"followup.yes", "followup.no", "followup.heard_solved"}
+    needed |= {f"registry.line_{line.value}" for line in Line}
     needed |= question_keys() | {f"edit.{field}" for field in REPORTS["repair"].editable}
     needed |= {f"repair.type_{t.value}" for t in RepairType}
     needed |= {f"repair.stage_{s.value}" for s in RepairStage}

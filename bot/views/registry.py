@@ -1,0 +1,81 @@
+"""/status and the lists behind it, as screens: each line a button that lists its items,
+each item a button that opens its card, pages of eight."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.callbacks import CallbackData
+from bot.domain.registry import STATUS_SCREEN, Line
+from bot.domain.tickets import TicketFacts
+from bot.views import Button, Screen, Views, rows_of
+
+
+class Listing(StrEnum):
+    LINE = "l"  # a line of /status (key: the line)
+    FIND = "f"  # a /find result (key: the saved search's id)
+    OPEN = "o"  # one item's card (key: its id)
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryTap(CallbackData, prefix="rg"):
+    what: Listing
+    key: str
+    page: int = 0
+
+
+def status_screen(views: Views, language: str, counts: dict[Line, int]) -> Screen:
+    t = views.t
+    lines = [t(language, "registry.status_title")]
+    buttons: list[Button] = []
+    for group in STATUS_SCREEN:
+        lines.append("")
+        for line in group:
+            label = t(language, f"registry.line_{line.value}")
+            lines.append(f"{label}: <b>{counts.get(line, 0)}</b>")
+            if counts.get(line, 0):
+                tap = RegistryTap(Listing.LINE, line.value).pack()
+                buttons.append(Button(f"{label} ({counts[line]})", tap))
+    return Screen("\n".join(lines), rows_of(buttons, 2))
+
+
+def _item_line(views: Views, language: str, item: TicketFacts) -> str:
+    status = views.t(language, f"status.{item.status.value}")
+    due = item.resolve_due_at or item.first_answer_due_at
+    when = views.moment(language, due) if due else "—"
+    text = html.escape(item.description[:60], quote=False)
+    return f"<b>{item.reference}</b> · {status} · {when}\n{text}"
+
+
+def list_screen(
+    views: Views,
+    language: str,
+    title: str,
+    items: list[TicketFacts],
+    *,
+    total: int,
+    page: int,
+    pages: int,
+    page_tap: Callable[[int], str],
+) -> Screen:
+    """A page of items: a line each, a button each to open its card, and the pages."""
+    t = views.t
+    if not items:
+        return Screen(f"{title}\n\n{t(language, 'registry.empty')}")
+    head = t(language, "registry.list_head", total=total, page=page + 1, pages=pages)
+    body = "\n\n".join(_item_line(views, language, item) for item in items)
+    opens = [
+        Button(item.reference, RegistryTap(Listing.OPEN, str(item.id)).pack()) for item in items
+    ]
+    nav = []
+    if page > 0:
+        nav.append(Button(t(language, "button.previous"), page_tap(page - 1)))
+    if page + 1 < pages:
+        nav.append(Button(t(language, "button.next"), page_tap(page + 1)))
+    return Screen(
+        f"{title} · {head}\n\n{body}",
+        (*rows_of(opens, 2), tuple(nav)) if nav else rows_of(opens, 2),
+    )

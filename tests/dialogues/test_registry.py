@@ -1,0 +1,63 @@
+"""/status, /overdue, /mine and /find through Telegram: counts within the reader's remit,
+each line a button down to a page of items, each item a button to its card."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import time_machine
+
+from bot.clock import utcnow
+from tests.conftest import DeskHarness
+from tests.dialogues.helpers import enroll, file_complaint, register
+
+
+async def test_status_lines_lists_and_cards_within_the_readers_remit(desk: DeskHarness) -> None:
+    butler_b = await enroll(desk, 8501, "Butler", "Customer service", "B")
+    butler_a = await enroll(desk, 8502, "Butler", "Customer service", "A")
+    chief = await enroll(desk, 8503, "Chief butler", "Customer service", "No zone")
+    li = desk.sim.user(8601, language_code="en")
+    await register(li)  # building 3: zone B
+    filed = utcnow()
+    for n in range(9):
+        await file_complaint(li, f"The lobby lift is stuck, time {n}")
+
+    await butler_b.says("/status")
+    assert "🆕 New: <b>9</b>" in butler_b.last_text
+    await butler_a.says("/status")
+    assert "🆕 New: <b>0</b>" in butler_a.last_text  # zone A sees none of zone B's
+    assert "🆕 New" not in " ".join(butler_a.buttons())
+    await chief.says("/status")
+    assert "🆕 New: <b>9</b>" in chief.last_text
+
+    await chief.taps("🆕 New (9)")
+    assert "9 in all, page 1/2" in chief.last_text
+    assert chief.last_text.count("The lobby lift is stuck") == 8
+    await chief.taps("Next")
+    assert "page 2/2" in chief.last_text
+    assert "time 0" in chief.last_text  # newest first: the first one filed comes last
+    reference = str(await desk.scalar("select min(reference) from tickets"))
+    await chief.taps(reference)
+    assert f"<b>{reference}</b> · Complaint" in chief.last_text  # its card
+
+    with time_machine.travel(filed + timedelta(hours=2), tick=False):
+        await butler_b.says("/overdue")
+        assert "9 in all" in butler_b.last_text
+        await butler_a.says("/overdue")
+        assert "Nothing here right now" in butler_a.last_text
+    await butler_b.says("/mine")
+    assert "9 in all" in butler_b.last_text  # the zone's butler is first-ask owner
+
+    await chief.says(f"/find {reference.lower()}")
+    assert "1 in all" in chief.last_text
+    await chief.says("/find 3-1202")
+    assert "9 in all" in chief.last_text
+    await chief.says("/find")
+    await chief.says("time 4")
+    assert "1 in all" in chief.last_text
+    await butler_a.says("/find lift")
+    assert "Nothing here right now" in butler_a.last_text
+    await chief.says("/find x")
+    assert "I cannot search for that" in chief.last_text
+    await li.says("/status")  # residents have no such command
+    assert "9 in all" not in li.last_text
