@@ -1,5 +1,7 @@
-"""The managers' view: saved searches, dispatched reports and ledgers, acknowledgements,
-the handover book and its items, the yearly survey; tickets by estate and filing time.
+"""managers' view: saved searches, dispatches, acknowledgements, handovers, surveys
+
+Dispatched reports and ledgers are claimed once per estate and period; the handover book
+keeps its items; tickets get an index by estate and filing time for the reports.
 
 Revision ID: 0007
 Revises: 0006

@@ -239,6 +239,10 @@ async def test_deactivated_staff_and_forged_buttons_change_nothing(desk: DeskHar
     admin = desk.sim.user(ADMIN, language_code="en")
     chat_scope = (json.dumps({"chat_id": 8051, "type": "chat"}, sort_keys=True), "")
     assert [c["command"] for c in desk.api.scoped_commands[chat_scope]] == [
+        "status",
+        "overdue",
+        "mine",
+        "find",
         "new",
         "ticket",
         "desk",
