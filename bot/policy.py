@@ -156,6 +156,45 @@ class RepairPolicy(_Strict):
         return self
 
 
+class ReportPolicy(_Strict):
+    """The pushed reports, the analysis, the survey, the handover book and the ledger."""
+
+    weekly_day: int = Field(default=0, ge=0, le=6)  # 0 = Monday
+    weekly_at: time = time(9, 0)
+    weekly_to: list[Role] = Field(
+        default_factory=lambda: [Role.SENIOR_BUTLER, Role.CHIEF_BUTLER], min_length=1
+    )
+    monthly_day: int = Field(default=1, ge=1, le=28)
+    monthly_at: time = time(9, 0)
+    monthly_to: list[Role] = Field(
+        default_factory=lambda: [Role.SENIOR_BUTLER, Role.CHIEF_BUTLER, Role.PROJECT_HEAD],
+        min_length=1,
+    )
+    sign_off_by: Role = Role.CHIEF_BUTLER  # whose acknowledgement signs the report off
+    repeat_times: int = Field(default=3, ge=2)
+    repeat_days: int = Field(default=30, ge=1)
+    followup_quotas: dict[Role, int] = Field(
+        default_factory=lambda: {Role.SENIOR_BUTLER: 3, Role.PROJECT_HEAD: 1}
+    )
+    survey_questions: list[str] = Field(
+        default_factory=lambda: ["overall", "service", "cleanliness", "security", "repairs"],
+        min_length=1,
+        max_length=10,
+    )
+    ledger_at: time = time(21, 0)  # the day's ledger goes to the duty supervisor
+    ledger_to: list[Role] = Field(default_factory=lambda: [Role.SUPERVISOR], min_length=1)
+    shifts: dict[str, str] = Field(
+        default_factory=lambda: {"day": "08:00-20:00", "night": "20:00-08:00"}, min_length=1
+    )
+
+    @model_validator(mode="after")
+    def _shifts(self) -> ReportPolicy:
+        for name, span in self.shifts.items():
+            if not re.fullmatch(r"\d{2}:\d{2}-\d{2}:\d{2}", span):
+                raise ValueError(f"shift {name!r}: {span!r} is not like 08:00-20:00")
+        return self
+
+
 class ClockPolicy(_Strict):
     """Opening hours for the clocks (optional): with none, promises run day and night."""
 
@@ -189,6 +228,7 @@ class Policy(_Strict):
     clock: ClockPolicy = ClockPolicy()
     concierge: ConciergePolicy = ConciergePolicy()
     repairs: RepairPolicy = RepairPolicy()
+    reports: ReportPolicy = ReportPolicy()
     staff: StaffPolicy = StaffPolicy()
 
     def department_for(self, category: str | None) -> Department:

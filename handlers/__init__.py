@@ -13,6 +13,7 @@ from telegram.ext import Application
 from handlers import (
     cards,
     complaint,
+    dispatches,
     fallbacks,
     followup,
     intake,
@@ -21,6 +22,7 @@ from handlers import (
     orders,
     registry,
     repairs,
+    reports,
     staff,
     start,
     steps,
@@ -40,6 +42,8 @@ FEATURES = (
     cards,
     steps,
     registry,
+    reports,
+    dispatches,
 )
 # Commands everyone sees in Telegram's menu; staff get their own list on enrollment.
 BOT_COMMANDS = ("start", "menu", "profile", "help", "cancel")

@@ -163,6 +163,36 @@ class Photos:
 
 
 @dataclass(frozen=True, slots=True)
+class File:
+    """A file made for this person (a report's chart, a spreadsheet), uploaded with a short
+    caption. If Telegram cannot take it now, they are told (through the outbox) to ask
+    again: the file is rebuilt from the registry, which is where the facts live."""
+
+    data: bytes
+    file_name: str
+    caption: str
+    photo: bool
+    when_busy: str
+
+    async def deliver(self, target: Target) -> None:
+        if self.photo:
+            await target.bot.send_photo(
+                target.chat_id, self.data, caption=self.caption, parse_mode=ParseMode.HTML
+            )
+        else:
+            await target.bot.send_document(
+                target.chat_id,
+                self.data,
+                filename=self.file_name,
+                caption=self.caption,
+                parse_mode=ParseMode.HTML,
+            )
+
+    def deferred(self) -> Deferred:
+        return Deferred(self.when_busy, None)
+
+
+@dataclass(frozen=True, slots=True)
 class ChatCommands:
     """The command menu of one chat (staff see theirs); empty removes it."""
 

@@ -26,6 +26,7 @@ from handlers.output import (
     ChatCommands,
     EditMessage,
     EditTapped,
+    File,
     Output,
     Photos,
     Refusal,
@@ -219,6 +220,12 @@ class Turn:
         """Send stored photos (Telegram file ids) back to this chat, as an album if several."""
         if file_ids:
             self._out.append(Photos(tuple(file_ids)))
+
+    def file(
+        self, data: bytes, file_name: str, caption: str, *, photo: bool, when_busy: str
+    ) -> None:
+        """Upload a file made for this person (a chart as a photo, or a document)."""
+        self._out.append(File(data, file_name, caption, photo, when_busy))
 
     def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         self._answer = (text, alert)

@@ -40,6 +40,8 @@ STAFF_COMMANDS = (
     "overdue",
     "mine",
     "find",
+    "report",
+    "export",
     "new",
     "ticket",
     "desk",
@@ -47,7 +49,7 @@ STAFF_COMMANDS = (
     "help",
     "cancel",
 )
-MANAGER_COMMANDS = ("invite", "staff")
+MANAGER_COMMANDS = ("ledger", "invite", "staff")
 
 
 def granter(turn: Turn) -> Granter:

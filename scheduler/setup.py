@@ -5,7 +5,12 @@ from __future__ import annotations
 from telegram.ext import Application, ContextTypes
 
 from bot.desk import Desk
-from scheduler.sweep import expire_idle_dialogues, fire_due_alarms, send_yearly_wishes
+from scheduler.sweep import (
+    expire_idle_dialogues,
+    fire_due_alarms,
+    push_reports,
+    send_yearly_wishes,
+)
 
 OUTBOX_EVERY_SECONDS = 2.0
 EXPIRY_EVERY_SECONDS = 30.0
@@ -28,6 +33,7 @@ async def _expiry_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _alarm_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     desk: Desk = context.bot_data["desk"]
     fired = await fire_due_alarms(desk) + await send_yearly_wishes(desk)
+    fired += await push_reports(desk)
     if fired and desk.outbox is not None:
         await desk.outbox.deliver_due()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.clock import utcnow
 from bot.desk import Desk
 from bot.domain.deadlines import AlarmKind
+from bot.services import dispatches
 from bot.services.actions import ItemContext
 from bot.services.alarms import fire
 from bot.services.clocks import replan
@@ -106,3 +107,18 @@ async def send_yearly_wishes(desk: Desk) -> int:
             )
         await uow.commit()
     return len(wished)
+
+
+async def push_reports(desk: Desk) -> int:
+    """The weekly and monthly reports and the day's ledger, each once, when their time
+    comes (one transaction per estate: the claim and the messages commit together)."""
+    now = utcnow()
+    async with UnitOfWork(desk.sessions) as uow:
+        estates = await uow.dispatches.estates()
+    pushed = 0
+    for estate_id in estates:
+        async with UnitOfWork(desk.sessions) as uow:
+            sent = await dispatches.push_due(uow, estate_id, desk.policy, desk.views, now)
+            await uow.commit()
+        pushed += len(sent)
+    return pushed

@@ -11,13 +11,16 @@ from storage.repositories import (
     AccessLogRepository,
     AlarmRepository,
     DialogueRepository,
+    DispatchRepository,
     EstateRepository,
     ExtensionRepository,
     InviteRepository,
     OutboxRepository,
     RegistryRepository,
+    ReportRepository,
     ResidentRepository,
     StaffRepository,
+    SurveyRepository,
     TicketRepository,
 )
 
@@ -43,6 +46,9 @@ class UnitOfWork:
         self.alarms = AlarmRepository(self.session)
         self.extensions = ExtensionRepository(self.session)
         self.registry = RegistryRepository(self.session)
+        self.reports = ReportRepository(self.session)
+        self.surveys = SurveyRepository(self.session)
+        self.dispatches = DispatchRepository(self.session)
         return self
 
     async def __aexit__(

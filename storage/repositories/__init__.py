@@ -2,9 +2,11 @@
 
 from storage.repositories.alarms import AlarmRepository
 from storage.repositories.dialogues import DialogueRepository
+from storage.repositories.dispatches import DispatchRepository
 from storage.repositories.estate import EstateRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.registry import RegistryRepository
+from storage.repositories.reports import ReportRepository
 from storage.repositories.residents import ResidentRepository, StoredDialogue, card_of
 from storage.repositories.staff import (
     AccessLogRepository,
@@ -12,20 +14,24 @@ from storage.repositories.staff import (
     InviteRepository,
     StaffRepository,
 )
+from storage.repositories.surveys import SurveyRepository
 from storage.repositories.tickets import TicketPage, TicketRepository
 
 __all__ = [
     "AccessLogRepository",
     "AlarmRepository",
     "DialogueRepository",
+    "DispatchRepository",
     "EstateRepository",
     "ExtensionRepository",
     "InviteRepository",
     "OutboxRepository",
     "RegistryRepository",
+    "ReportRepository",
     "ResidentRepository",
     "StaffRepository",
     "StoredDialogue",
+    "SurveyRepository",
     "TicketPage",
     "TicketRepository",
     "card_of",

@@ -172,6 +172,7 @@ class Upload:
     file_name: str | None
     size: int
     mime_type: str | None
+    data: bytes = b""
 
 
 @dataclass
@@ -355,13 +356,19 @@ class FakeBotAPI:
             self._files.setdefault(file_id, kind)
 
     def register_upload(
-        self, field_name: str, file_name: str | None, size: int, mime_type: str | None
+        self,
+        field_name: str,
+        file_name: str | None,
+        size: int,
+        mime_type: str | None,
+        *,
+        data: bytes = b"",
     ) -> str:
         """Record a multipart upload and give it a file id, as Telegram does on receipt."""
         with self._lock:
             file_id = f"upload-file-{next(self._file_ids):06d}"
             self._files[file_id] = None
-            self.uploads.append(Upload(file_id, field_name, file_name, size, mime_type))
+            self.uploads.append(Upload(file_id, field_name, file_name, size, mime_type, data))
             return file_id
 
     def saw_update(self, update: dict[str, Any]) -> None:

@@ -71,7 +71,9 @@ class SimRequest(BaseRequest):
         uploads: dict[str, str] = {}
         for name, (file_name, content, mime_type) in request_data.multipart_data.items():
             data = content if isinstance(content, bytes) else content.read()
-            uploads[name] = self.api.register_upload(name, file_name, len(data), mime_type)
+            uploads[name] = self.api.register_upload(
+                name, file_name, len(data), mime_type, data=data
+            )
         return attach_uploads(params, uploads)
 
     async def _long_poll(self, params: dict[str, Any]) -> None:

@@ -3,7 +3,7 @@ and the catalogue's validation."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,6 +27,7 @@ from bot.domain.orders import (
 from bot.domain.repairs import RepairStage, RepairStep, RepairType, followup_at, steps
 from bot.domain.repairs import StageError as RepairStageError
 from bot.domain.repairs import advance as advance_repair
+from bot.domain.reports import DispatchKind, due_dispatches
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -159,3 +160,24 @@ def test_a_catalogue_mistake_is_one_line_naming_the_field(
     with pytest.raises(ConfigError, match=message) as raised:
         load_catalogue(path)
     assert "\n" not in str(raised.value)
+
+
+def test_what_is_due_to_be_dispatched() -> None:
+    rules = {
+        "weekly_day": 0,
+        "weekly_at": time(9),
+        "monthly_day": 1,
+        "monthly_at": time(9),
+        "ledger_at": time(21),
+    }
+    monday_early = datetime(2026, 11, 23, 8, 59, tzinfo=SHANGHAI)
+    due = dict(due_dispatches(monday_early, **rules))  # type: ignore[arg-type]
+    assert due[DispatchKind.WEEKLY].start == date(2026, 11, 9)  # the one already sent
+    assert due[DispatchKind.LEDGER].start == date(2026, 11, 22)
+    monday = dict(due_dispatches(monday_early.replace(hour=9, minute=1), **rules))  # type: ignore[arg-type]
+    assert monday[DispatchKind.WEEKLY].start == date(2026, 11, 16)
+    assert monday[DispatchKind.WEEKLY].end == date(2026, 11, 23)
+    assert monday[DispatchKind.MONTHLY].start == date(2026, 10, 1)
+    first = dict(due_dispatches(datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI), **rules))  # type: ignore[arg-type]
+    assert first[DispatchKind.MONTHLY].start == date(2026, 11, 1)
+    assert first[DispatchKind.MONTHLY].end == date(2026, 12, 1)

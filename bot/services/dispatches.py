@@ -1,0 +1,157 @@
+"""Pushing the weekly and monthly reports and the day's ledger, exactly once each (the
+period is claimed in the same transaction that queues the messages), and signing them.
+
+The reports go to the policy's roles with the analysis as text and buttons for the chart,
+the spreadsheet and *Acknowledge*; the acknowledgement of `sign_off_by` is the sign-off
+the house rules ask for, recorded with its time.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot.domain.permissions import Remit
+from bot.domain.reports import DispatchKind, Period, PeriodKind, due_dispatches
+from bot.domain.staff import Role, StaffMember
+from bot.policy import Policy
+from bot.services import reports
+from bot.views import Views
+from bot.views.dispatch import ledger_screen, report_buttons
+from bot.views.report import report_text
+from storage.models import Dispatch
+from storage.repositories.dispatches import Signature
+from storage.uow import UnitOfWork
+
+SUBJECT = "dispatch"
+
+
+def estate_remit(estate_id: int) -> Remit:
+    """The pushed reports cover the whole estate (they go to its managers)."""
+    return Remit(estate_id=estate_id, staff_id=0, everything=True, department=None, zone=None)
+
+
+def period_of(dispatch: Dispatch) -> Period:
+    kind = {
+        DispatchKind.WEEKLY.value: PeriodKind.WEEK,
+        DispatchKind.MONTHLY.value: PeriodKind.MONTH,
+    }.get(dispatch.kind, PeriodKind.RANGE)
+    return Period(kind, dispatch.period_start, dispatch.period_end)
+
+
+async def push_due(
+    uow: UnitOfWork, estate_id: int, policy: Policy, views: Views, now: datetime
+) -> list[DispatchKind]:
+    """Claim and queue whatever is due for one estate; what was sent already is skipped."""
+    rules = policy.reports
+    local = now.astimezone(views.tz)
+    due = due_dispatches(
+        local,
+        weekly_day=rules.weekly_day,
+        weekly_at=rules.weekly_at,
+        monthly_day=rules.monthly_day,
+        monthly_at=rules.monthly_at,
+        ledger_at=rules.ledger_at,
+    )
+    recipients = {
+        DispatchKind.WEEKLY: rules.weekly_to,
+        DispatchKind.MONTHLY: rules.monthly_to,
+        DispatchKind.LEDGER: rules.ledger_to,
+    }
+    sent = []
+    staff = await uow.staff.members(estate_id)
+    for kind, period in due:
+        readers = _readers(staff, recipients[kind])
+        if not readers:
+            continue  # nobody to send it to yet: it goes out once someone holds the role
+        dispatch_id = await uow.dispatches.claim(
+            kind.value, estate_id, period.start, period.end, now
+        )
+        if dispatch_id is None:
+            continue
+        if kind is DispatchKind.LEDGER:
+            await _ledger(uow, estate_id, period, dispatch_id, readers, views, now)
+        else:
+            await _report(uow, estate_id, period, dispatch_id, readers, policy, views, now)
+        sent.append(kind)
+    return sent
+
+
+def _readers(staff: list[StaffMember], roles: list[Role]) -> list[StaffMember]:
+    return [p for p in staff if p.active and p.role in roles and p.chat_id is not None]
+
+
+async def _report(
+    uow: UnitOfWork,
+    estate_id: int,
+    period: Period,
+    dispatch_id: int,
+    readers: list[StaffMember],
+    policy: Policy,
+    views: Views,
+    now: datetime,
+) -> None:
+    found = await reports.figures(uow, estate_remit(estate_id), period, policy, views.tz)
+    for person in readers:
+        assert person.chat_id is not None
+        text = report_text(views, person.language, found)
+        text += "\n\n" + views.t(person.language, "dispatch.sign_note")
+        markup = {
+            "inline_keyboard": [
+                [{"text": b.label, "callback_data": b.data} for b in row]
+                for row in report_buttons(views, person.language, dispatch_id)
+            ]
+        }
+        uow.outbox.add(
+            chat_id=person.chat_id, text=text, purpose="report", now=now, reply_markup=markup
+        )
+
+
+async def _ledger(
+    uow: UnitOfWork,
+    estate_id: int,
+    period: Period,
+    dispatch_id: int,
+    readers: list[StaffMember],
+    views: Views,
+    now: datetime,
+) -> None:
+    start, end = period.bounds(views.tz)
+    followed, finished = await uow.dispatches.ledger(estate_id, start, end)
+    for person in readers:
+        assert person.chat_id is not None
+        day = views.day(person.language, period.start)
+        screen = ledger_screen(views, person.language, day, dispatch_id, followed, finished)
+        uow.outbox.add(
+            chat_id=person.chat_id,
+            text=screen.text,
+            purpose="ledger",
+            now=now,
+            reply_markup=screen.keyboard(),
+        )
+
+
+async def acknowledge(
+    uow: UnitOfWork, member: StaffMember, dispatch_id: int, now: datetime
+) -> Dispatch | None:
+    """None: not theirs to sign (another estate's, or no such dispatch)."""
+    dispatch = await uow.dispatches.get(dispatch_id)
+    if dispatch is None or dispatch.estate_id != member.estate_id or not member.is_manager:
+        return None
+    await uow.dispatches.acknowledge(SUBJECT, dispatch_id, member.id, now)
+    return dispatch
+
+
+async def readable(uow: UnitOfWork, member: StaffMember, dispatch_id: int) -> Dispatch | None:
+    dispatch = await uow.dispatches.get(dispatch_id)
+    if dispatch is None or dispatch.estate_id != member.estate_id or not member.is_manager:
+        return None
+    return dispatch
+
+
+async def archive(
+    uow: UnitOfWork, estate_id: int, start: date, end: date
+) -> list[tuple[date, list[Signature]]]:
+    """The daily ledgers of a month, each with who signed it and when."""
+    found = await uow.dispatches.month(DispatchKind.LEDGER.value, estate_id, start, end)
+    signed = await uow.dispatches.acknowledged(SUBJECT, [d.id for d in found])
+    return [(d.period_start, signed.get(d.id, [])) for d in found]

@@ -1,0 +1,157 @@
+"""The weekly and monthly analysis as a message: repeat problems first, then the counts,
+the times against the promise, satisfaction, quotas and the survey, with the trend."""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+from bot.domain.reports import Figures, Timing, trend
+from bot.views import Views
+
+TOP = 8  # values shown per dimension (the spreadsheet has them all)
+
+
+def label(views: Views, language: str, prefix: str, value: str) -> str:
+    """A value as read: its catalogue label when there is one, else itself."""
+    if not value:
+        return views.t(language, "report.none")
+    for key in (f"{prefix}.{value}", f"repair.type_{value}"):
+        if key in views.texts.keys(language):
+            return views.t(language, key)
+    return value
+
+
+def _counts(views: Views, language: str, prefix: str, counts: dict[str, int]) -> str:
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = [
+        f"{html.escape(label(views, language, prefix, k), quote=False)} {n}"
+        for k, n in ranked[:TOP]
+    ]
+    if len(ranked) > TOP:
+        shown.append("…")
+    return " · ".join(shown) or "—"
+
+
+def _share(value: float | None) -> str:
+    return f"{value * 100:.0f}%" if value is not None else "—"
+
+
+def _timing(views: Views, language: str, key: str, now: Timing, before: Timing) -> str:
+    if not now.count or now.median_s is None or now.p90_s is None:
+        return views.t(language, f"{key}_none")
+    return views.t(
+        language,
+        key,
+        count=now.count,
+        median=views.duration(language, timedelta(seconds=round(now.median_s / 60) * 60)),
+        p90=views.duration(language, timedelta(seconds=round(now.p90_s / 60) * 60)),
+        share=_share(now.share_met),
+        trend=trend(now.share_met, before.share_met),
+    )
+
+
+def report_text(views: Views, language: str, figures: Figures) -> str:
+    t = views.t
+    period = figures.period
+    lines = [
+        t(
+            language,
+            f"report.title_{period.kind.value}",
+            start=views.day(language, period.start),
+            end=views.day(language, period.last_day),
+        ),
+        t(
+            language,
+            "report.total",
+            total=figures.total,
+            trend=trend(float(figures.total), float(figures.previous_total)),
+            previous=figures.previous_total,
+        ),
+        "",
+    ]
+    if figures.repeats:
+        lines.append(t(language, "report.repeats_title"))
+        for repeat in figures.repeats:
+            lines.append(
+                t(
+                    language,
+                    "report.repeat",
+                    category=html.escape(
+                        label(views, language, "category", repeat.category), quote=False
+                    ),
+                    place=html.escape(repeat.place, quote=False),
+                    count=repeat.count,
+                    references=", ".join(repeat.references),
+                )
+            )
+    else:
+        lines.append(t(language, "report.no_repeats"))
+    lines.append("")
+    for name, prefix, counts in (
+        ("kind", "kind", figures.by_kind),
+        ("category", "category", figures.by_category),
+        ("building", "", figures.by_building),
+        ("department", "department", figures.by_department),
+        ("severity", "severity", figures.by_severity),
+        ("channel", "channel", figures.by_channel),
+    ):
+        lines.append(
+            t(language, f"report.by_{name}", counts=_counts(views, language, prefix, counts))
+        )
+    lines += [
+        "",
+        _timing(
+            views,
+            language,
+            "report.first_answer",
+            figures.first_answer,
+            figures.previous_first_answer,
+        ),
+        _timing(
+            views, language, "report.resolution", figures.resolution, figures.previous_resolution
+        ),
+        t(language, "report.reopened", count=figures.reopened, rate=_share(figures.reopen_rate)),
+    ]
+    if figures.satisfaction is not None:
+        stars = " ".join(f"★{r}:{figures.ratings.get(r, 0)}" for r in range(5, 0, -1))
+        lines.append(
+            t(
+                language,
+                "report.satisfaction",
+                average=f"{figures.satisfaction:.1f}",
+                count=figures.rated,
+                stars=stars,
+            )
+        )
+    else:
+        lines.append(t(language, "report.no_ratings"))
+    lines.append(t(language, "report.no_response", count=figures.no_response))
+    lines.append(t(language, "report.suggestions", count=figures.suggestions))
+    if figures.quotas:
+        lines += ["", t(language, "report.quotas_title")]
+        for quota in figures.quotas:
+            lines.append(
+                t(
+                    language,
+                    "report.quota",
+                    name=html.escape(quota.name, quote=False),
+                    role=t(language, f"role.{quota.role}"),
+                    done=quota.done,
+                    needed=quota.needed,
+                    mark="✅" if quota.met else "❌",
+                )
+            )
+    if figures.survey:
+        lines += ["", t(language, "report.survey_title")]
+        for number, (average, count) in sorted(figures.survey.items()):
+            lines.append(
+                t(
+                    language,
+                    "report.survey_line",
+                    number=number + 1,
+                    average=f"{average:.1f}",
+                    count=count,
+                )
+            )
+    return "\n".join(lines)

@@ -1,0 +1,93 @@
+"""The buttons of a pushed report or ledger (chart, spreadsheet, *Acknowledge*), and
+/ledger: the month's daily ledgers with who signed each."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.domain.reports import DispatchKind
+from bot.services import dispatches, export, reports
+from bot.services.dispatches import estate_remit, period_of
+from bot.views.dispatch import DispatchAction, DispatchTap, signed_line
+from handlers.common import PRIVATE, refuse
+from handlers.reports import chart
+from handlers.runtime import Turn, entry
+
+
+@entry
+async def dispatch_tap(turn: Turn) -> None:
+    query = turn.update.callback_query
+    tap = DispatchTap.unpack(query.data if query else None)
+    if turn.staff is None or tap is None:
+        refuse(turn)
+        return
+    if tap.action is DispatchAction.ACKNOWLEDGE:
+        signed = await dispatches.acknowledge(turn.uow, turn.staff, tap.dispatch, turn.now)
+        if signed is None:
+            refuse(turn)
+            return
+        line = signed_line(
+            turn.views, turn.language, turn.staff.name, turn.staff.role.value, turn.now
+        )
+        turn.answer(turn.t("dispatch.thanks"))
+        turn.reply(line)
+        return
+    found = await dispatches.readable(turn.uow, turn.staff, tap.dispatch)
+    if found is None or found.kind == DispatchKind.LEDGER.value:
+        refuse(turn)
+        return
+    turn.answer()
+    period = period_of(found)
+    remit = estate_remit(found.estate_id)
+    tz = turn.desk.settings.tz
+    if tap.action is DispatchAction.CHART:
+        figures = await reports.figures(turn.uow, remit, period, turn.desk.policy, tz)
+        data = chart(turn.views, turn.language, figures)
+        caption = turn.t("report.chart_caption")
+        turn.file(data, "report.png", caption, photo=True, when_busy=turn.t("report.busy"))
+        return
+    data, listed = await export.registry_workbook(
+        turn.uow, turn.staff, remit, period, turn.views, turn.language, turn.desk.policy, turn.now
+    )
+    caption = turn.t(
+        "export.caption", count=listed, start=turn.day(period.start), end=turn.day(period.last_day)
+    )
+    name = f"registry-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}.xlsx"
+    turn.file(data, name, caption, photo=False, when_busy=turn.t("report.busy"))
+
+
+@entry
+async def ledger_command(turn: Turn) -> None:
+    """/ledger [2026-11]: the month's daily ledgers and their signatures (managers)."""
+    if turn.staff is None or not turn.staff.is_manager:
+        refuse(turn)
+        return
+    message = turn.update.effective_message
+    parts = (message.text or "").split() if message else []
+    today = turn.now.astimezone(turn.desk.settings.tz).date()
+    month = today.replace(day=1)
+    if len(parts) > 1:
+        try:
+            month = date.fromisoformat(f"{parts[1]}-01")
+        except ValueError:
+            turn.reply(turn.t("ledger.bad_month"))
+            return
+    end = (month + timedelta(days=32)).replace(day=1)
+    found = await dispatches.archive(turn.uow, turn.staff.estate_id, month, end)
+    lines = [turn.t("ledger.archive_title", month=f"{month:%Y-%m}")]
+    for day, signatures in found:
+        signed = "; ".join(
+            signed_line(turn.views, turn.language, name, role, at) for name, role, at in signatures
+        )
+        lines.append(f"{turn.day(day)}: {signed or turn.t('ledger.unsigned')}")
+    if len(lines) == 1:
+        lines.append(turn.t("registry.empty"))
+    turn.reply("\n".join(lines))
+
+
+HANDLERS: list[BaseHandler] = [
+    CallbackQueryHandler(dispatch_tap, pattern=DispatchTap.pattern()),
+    CommandHandler("ledger", ledger_command, filters=PRIVATE),
+]

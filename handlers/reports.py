@@ -1,0 +1,98 @@
+"""/report and /export: the analysis (with its chart) and the registry as a spreadsheet,
+for a week, a month or any dates, within the reader's remit."""
+
+from __future__ import annotations
+
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot.charts import chart_language, weekly_chart
+from bot.domain.permissions import remit_of, staff_viewer
+from bot.domain.reports import Figures, Period, parse_period
+from bot.domain.validation import Invalid
+from bot.services import export, reports
+from bot.views import Views
+from bot.views.report import label, report_text
+from handlers.common import PRIVATE, refuse
+from handlers.runtime import Turn, entry
+
+
+def _argument(turn: Turn) -> str:
+    message = turn.update.effective_message
+    parts = (message.text or "").split(maxsplit=1) if message else []
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _period(turn: Turn) -> Period | None:
+    today = turn.now.astimezone(turn.desk.settings.tz).date()
+    period = parse_period(_argument(turn), today)
+    if isinstance(period, Invalid):
+        turn.reply(turn.t(period.reason, **(period.values or {})))
+        return None
+    return period
+
+
+@entry
+async def report_command(turn: Turn) -> None:
+    remit = remit_of(staff_viewer(turn.staff)) if turn.staff else None
+    if remit is None:
+        refuse(turn)
+        return
+    period = _period(turn)
+    if period is None:
+        return
+    found = await reports.figures(turn.uow, remit, period, turn.desk.policy, turn.desk.settings.tz)
+    turn.reply(report_text(turn.views, turn.language, found))
+    turn.file(
+        chart(turn.views, turn.language, found),
+        "report.png",
+        turn.t("report.chart_caption"),
+        photo=True,
+        when_busy=turn.t("report.busy"),
+    )
+
+
+def chart(views: Views, language: str, found: Figures) -> bytes:
+    """The weekly chart, labelled in the reader's language when the machine can draw it."""
+    drawn = chart_language(language)
+    categories = {c for _, by, _ in found.weekly for c in by}
+    return weekly_chart(
+        found.weekly,
+        {c: label(views, drawn, "category", c) for c in categories},
+        title=views.t(drawn, "report.chart_title"),
+        met_label=views.t(drawn, "report.chart_met"),
+    )
+
+
+@entry
+async def export_command(turn: Turn) -> None:
+    remit = remit_of(staff_viewer(turn.staff)) if turn.staff else None
+    if turn.staff is None or remit is None:
+        refuse(turn)
+        return
+    period = _period(turn)
+    if period is None:
+        return
+    data, listed = await export.registry_workbook(
+        turn.uow,
+        turn.staff,
+        remit,
+        period,
+        turn.views,
+        turn.language,
+        turn.desk.policy,
+        turn.now,
+    )
+    name = f"registry-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}.xlsx"
+    caption = turn.t(
+        "export.caption",
+        count=listed,
+        start=turn.day(period.start),
+        end=turn.day(period.last_day),
+    )
+    turn.file(data, name, caption, photo=False, when_busy=turn.t("report.busy"))
+
+
+HANDLERS: list[BaseHandler] = [
+    CommandHandler("report", report_command, filters=PRIVATE),
+    CommandHandler("export", export_command, filters=PRIVATE),
+]

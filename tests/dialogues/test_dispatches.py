@@ -1,0 +1,121 @@
+"""Pushed reports and the daily ledger, by moving the clock: each at its time, exactly once
+(also across a restart), to the policy's roles, with the chart, the spreadsheet and the
+acknowledgement that signs it off."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import time_machine
+
+from bot.clock import utcnow
+from bot.config import Settings
+from scheduler.sweep import push_reports
+from tests.conftest import DeskHarness
+from tests.dialogues.helpers import enroll, file_complaint, register, told
+from tests.sim import FakeBotAPI
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+async def push(desk: DeskHarness, moment: datetime) -> int:
+    with time_machine.travel(moment, tick=False):
+        pushed = await push_reports(desk.desk)
+        await desk.deliver()
+    return pushed
+
+
+def _local(days: int, hour: int, minute: int = 0) -> datetime:
+    today = utcnow().astimezone(SHANGHAI).date() + timedelta(days=days)
+    return datetime(today.year, today.month, today.day, hour, minute, tzinfo=SHANGHAI)
+
+
+async def test_reports_and_ledgers_go_out_once_at_their_time(
+    desk: DeskHarness, clock_settings: Settings
+) -> None:
+    senior = await enroll(desk, 8901, "Senior butler", "Customer service", "No zone")
+    chief = await enroll(desk, 8902, "Chief butler", "Customer service", "No zone")
+    head = await enroll(desk, 8903, "Project head", "Customer service", "No zone")
+    supervisor = await enroll(desk, 8904, "Duty supervisor", "Customer service", "B")
+    li = desk.sim.user(8911, language_code="en")
+    await register(li)
+    await file_complaint(li, "The lobby lift is stuck")
+    await file_complaint(li, "The lobby lift is stuck again")
+
+    first = await push(desk, utcnow())  # on first start: the latest of each, once
+    assert first == 3
+    assert await push(desk, utcnow() + timedelta(minutes=1)) == 0
+    weekly = told(chief, "Weekly report")
+    monthly = told(chief, "Monthly report")
+    assert (weekly, monthly) == (1, 1)
+    assert told(head, "Weekly report") == 0  # weekly: the senior and chief butlers only
+    assert told(head, "Monthly report") == 1
+    assert told(supervisor, "Daily ledger") == 1
+
+    today = utcnow().astimezone(SHANGHAI).date()
+    next_monday = 7 - today.weekday()
+    before = told(chief, "Weekly report")
+    await push(desk, _local(next_monday, 8, 59))  # a ledger or two, but no weekly yet
+    assert told(chief, "Weekly report") == before
+    ledgers_before = told(supervisor, "Daily ledger")
+    await push(desk, _local(next_monday, 9, 1))
+    assert told(chief, "Weekly report") == before + 1
+    assert told(senior, "Weekly report") == before + 1
+    report = next(m.body for m in reversed(chief.transcript) if "Weekly report" in m.body)
+    assert "Items filed: <b>2</b>" in report
+    assert await push(desk, _local(next_monday, 9, 30)) == 0
+    assert told(supervisor, "Daily ledger") >= ledgers_before
+
+    # A restart (a new process on the same database) sends nothing again.
+    async with DeskHarness(FakeBotAPI(), clock_settings) as again:
+        assert await push(again, _local(next_monday, 9, 31)) == 0
+
+    # The chief butler's acknowledgement is the sign-off, recorded once with its time.
+    await chief.taps_on("✅ Acknowledge", "Items filed: <b>2</b>")
+    assert "Acknowledged by Chief butler (Chief butler)" in chief.last_text
+    await chief.taps_on("✅ Acknowledge", "Items filed: <b>2</b>")
+    assert await desk.scalar("select count(*) from acknowledgements") == 1
+    await chief.taps_on("📊 Chart", "Items filed: <b>2</b>")
+    assert chief.transcript[-1].method == "sendPhoto"
+    await chief.taps_on("📥 Spreadsheet", "Items filed: <b>2</b>")
+    assert chief.transcript[-1].method == "sendDocument"
+    assert "2 items" in (chief.transcript[-1].caption or "")
+    await li.taps_data(f"dp:ack:{await desk.scalar('select max(id) from dispatches')}")
+    assert await desk.scalar("select count(*) from acknowledgements") == 1
+
+    # The month's report on the 1st, to the project head as well.
+    first_of_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    days = (first_of_month - today).days
+    head_before = told(head, "Monthly report")
+    await push(desk, _local(days, 9, 5))
+    assert told(head, "Monthly report") == head_before + 1
+
+
+async def test_the_daily_ledger_lists_the_days_work_and_is_archived(desk: DeskHarness) -> None:
+    supervisor = await enroll(desk, 8921, "Duty supervisor", "Customer service", "B")
+    butler = await enroll(desk, 8922, "Butler", "Customer service", "B")
+    chief = await enroll(desk, 8923, "Chief butler", "Customer service", "No zone")
+    li = desk.sim.user(8931, language_code="en")
+    await register(li)
+    await push(desk, utcnow())  # what was due before today
+    now = utcnow().astimezone(SHANGHAI)
+    start = now.replace(hour=9, minute=0, second=0, microsecond=0)
+    if now.hour >= 21:
+        start += timedelta(days=1)
+    with time_machine.travel(start, tick=False):
+        await file_complaint(li, "Water on the stairs")
+        reference = str(await desk.scalar("select reference from tickets"))
+        await butler.taps_on("✔️ Resolve", reference)
+        await butler.says("Mopped and dried, sign put up")
+    ledgers = told(supervisor, "Daily ledger")
+    await push(desk, start.replace(hour=21, minute=1))
+    assert told(supervisor, "Daily ledger") == ledgers + 1
+    ledger = supervisor.transcript[-1].body
+    assert "Finished: 1 item" in ledger
+    assert reference in ledger
+    await supervisor.taps_on("✅ Acknowledge", "Finished: 1 item")
+    await chief.says(f"/ledger {start:%Y-%m}")
+    assert "Acknowledged by Duty supervisor" in chief.last_text
+    await butler.says("/ledger")
+    assert "isn't available" in butler.last_text
