@@ -16,6 +16,7 @@ from handlers import (
     dispatches,
     fallbacks,
     followup,
+    handover,
     intake,
     my_requests,
     onboarding,
@@ -26,6 +27,7 @@ from handlers import (
     staff,
     start,
     steps,
+    survey,
 )
 from handlers.errors import on_error
 
@@ -44,6 +46,8 @@ FEATURES = (
     registry,
     reports,
     dispatches,
+    handover,
+    survey,
 )
 # Commands everyone sees in Telegram's menu; staff get their own list on enrollment.
 BOT_COMMANDS = ("start", "menu", "profile", "help", "cancel")

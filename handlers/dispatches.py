@@ -24,7 +24,9 @@ async def dispatch_tap(turn: Turn) -> None:
         refuse(turn)
         return
     if tap.action is DispatchAction.ACKNOWLEDGE:
-        signed = await dispatches.acknowledge(turn.uow, turn.staff, tap.dispatch, turn.now)
+        signed = await dispatches.acknowledge(
+            turn.uow, turn.staff, tap.dispatch, turn.desk.policy, turn.views, turn.now
+        )
         if signed is None:
             refuse(turn)
             return

@@ -42,6 +42,7 @@ STAFF_COMMANDS = (
     "find",
     "report",
     "export",
+    "handover",
     "new",
     "ticket",
     "desk",
@@ -49,7 +50,7 @@ STAFF_COMMANDS = (
     "help",
     "cancel",
 )
-MANAGER_COMMANDS = ("ledger", "invite", "staff")
+MANAGER_COMMANDS = ("ledger", "survey", "invite", "staff")
 
 
 def granter(turn: Turn) -> Granter:

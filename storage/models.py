@@ -434,6 +434,7 @@ class Handover(Base):
     people: Mapped[str] = mapped_column(Text)
     matters: Mapped[str] = mapped_column(Text)
     notes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    made: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # note → its item's ref
     created_at: Mapped[datetime]
 
 

@@ -14,6 +14,7 @@ from storage.repositories import (
     DispatchRepository,
     EstateRepository,
     ExtensionRepository,
+    HandoverRepository,
     InviteRepository,
     OutboxRepository,
     RegistryRepository,
@@ -49,6 +50,7 @@ class UnitOfWork:
         self.reports = ReportRepository(self.session)
         self.surveys = SurveyRepository(self.session)
         self.dispatches = DispatchRepository(self.session)
+        self.handovers = HandoverRepository(self.session)
         return self
 
     async def __aexit__(

@@ -159,7 +159,7 @@ class Figures:
     previous_first_answer: Timing
     previous_resolution: Timing
     weekly: list[tuple[date, dict[str, int], float | None]] = field(default_factory=list)
-    survey: dict[int, tuple[float, int]] = field(default_factory=dict)  # question: avg, count
+    survey: dict[str, tuple[float, int]] = field(default_factory=dict)  # question: avg, n
 
     @property
     def rated(self) -> int:

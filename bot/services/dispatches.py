@@ -131,13 +131,36 @@ async def _ledger(
 
 
 async def acknowledge(
-    uow: UnitOfWork, member: StaffMember, dispatch_id: int, now: datetime
+    uow: UnitOfWork,
+    member: StaffMember,
+    dispatch_id: int,
+    policy: Policy,
+    views: Views,
+    now: datetime,
 ) -> Dispatch | None:
-    """None: not theirs to sign (another estate's, or no such dispatch)."""
+    """None: not theirs to sign (another estate's, or no such dispatch). The sign-off role's
+    first acknowledgement of a report signs it off: its other readers are told."""
     dispatch = await uow.dispatches.get(dispatch_id)
     if dispatch is None or dispatch.estate_id != member.estate_id or not member.is_manager:
         return None
-    await uow.dispatches.acknowledge(SUBJECT, dispatch_id, member.id, now)
+    first = await uow.dispatches.acknowledge(SUBJECT, dispatch_id, member.id, now)
+    rules = policy.reports
+    if first and member.role is rules.sign_off_by and dispatch.kind != DispatchKind.LEDGER.value:
+        period = period_of(dispatch)
+        roles = (
+            rules.monthly_to if dispatch.kind == DispatchKind.MONTHLY.value else rules.weekly_to
+        )
+        for person in _readers(await uow.staff.members(member.estate_id), roles):
+            if person.id == member.id or person.chat_id is None:
+                continue
+            text = views.t(
+                person.language,
+                "dispatch.signed_off",
+                name=member.name,
+                start=views.day(person.language, period.start),
+                end=views.day(person.language, period.last_day),
+            )
+            uow.outbox.add(chat_id=person.chat_id, text=text, purpose="report_signed", now=now)
     return dispatch
 
 

@@ -75,6 +75,12 @@ def _weeks(period: Period) -> list[date]:
     return weeks[-CHART_WEEKS:]
 
 
-async def _survey(uow: UnitOfWork, estate_id: int) -> dict[int, tuple[float, int]]:
+async def _survey(uow: UnitOfWork, estate_id: int) -> dict[str, tuple[float, int]]:
+    """The latest survey's average per question, by the question's name."""
     latest = await uow.surveys.latest(estate_id)
-    return await uow.reports.survey(estate_id, latest) if latest is not None else {}
+    survey = await uow.surveys.get(latest) if latest is not None else None
+    if survey is None:
+        return {}
+    found = await uow.reports.survey(estate_id, survey.id)
+    names = list(survey.questions)
+    return {names[q]: value for q, value in found.items() if 0 <= q < len(names)}

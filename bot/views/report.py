@@ -10,6 +10,7 @@ from bot.domain.reports import Figures, Timing, trend
 from bot.views import Views
 
 TOP = 8  # values shown per dimension (the spreadsheet has them all)
+DIMENSIONS = ("kind", "category", "building", "department", "severity", "channel")
 
 
 def label(views: Views, language: str, prefix: str, value: str) -> str:
@@ -144,12 +145,12 @@ def report_text(views: Views, language: str, figures: Figures) -> str:
             )
     if figures.survey:
         lines += ["", t(language, "report.survey_title")]
-        for number, (average, count) in sorted(figures.survey.items()):
+        for name, (average, count) in figures.survey.items():
             lines.append(
                 t(
                     language,
                     "report.survey_line",
-                    number=number + 1,
+                    question=label(views, language, "survey.q", name),
                     average=f"{average:.1f}",
                     count=count,
                 )

@@ -63,6 +63,7 @@ def upgrade() -> None:
         sa.Column("people", sa.Text(), nullable=False),
         sa.Column("matters", sa.Text(), nullable=False),
         sa.Column("notes", sa.JSON(), nullable=False),
+        sa.Column("made", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["estate_id"], ["estates.id"], name=op.f("fk_handovers_estate_id_estates")

@@ -4,6 +4,7 @@ from storage.repositories.alarms import AlarmRepository
 from storage.repositories.dialogues import DialogueRepository
 from storage.repositories.dispatches import DispatchRepository
 from storage.repositories.estate import EstateRepository
+from storage.repositories.handovers import HandoverRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.registry import RegistryRepository
 from storage.repositories.reports import ReportRepository
@@ -24,6 +25,7 @@ __all__ = [
     "DispatchRepository",
     "EstateRepository",
     "ExtensionRepository",
+    "HandoverRepository",
     "InviteRepository",
     "OutboxRepository",
     "RegistryRepository",

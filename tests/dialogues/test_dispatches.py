@@ -72,17 +72,20 @@ async def test_reports_and_ledgers_go_out_once_at_their_time(
         assert await push(again, _local(next_monday, 9, 31)) == 0
 
     # The chief butler's acknowledgement is the sign-off, recorded once with its time.
-    await chief.taps_on("✅ Acknowledge", "Items filed: <b>2</b>")
-    assert "Acknowledged by Chief butler (Chief butler)" in chief.last_text
-    await chief.taps_on("✅ Acknowledge", "Items filed: <b>2</b>")
-    assert await desk.scalar("select count(*) from acknowledgements") == 1
-    await chief.taps_on("📊 Chart", "Items filed: <b>2</b>")
-    assert chief.transcript[-1].method == "sendPhoto"
-    await chief.taps_on("📥 Spreadsheet", "Items filed: <b>2</b>")
-    assert chief.transcript[-1].method == "sendDocument"
-    assert "2 items" in (chief.transcript[-1].caption or "")
-    await li.taps_data(f"dp:ack:{await desk.scalar('select max(id) from dispatches')}")
-    assert await desk.scalar("select count(*) from acknowledgements") == 1
+    with time_machine.travel(_local(next_monday, 9, 40), tick=False):
+        await chief.taps_on("✅ Acknowledge", "Items filed: <b>2</b>")
+        assert "Acknowledged by Chief butler (Chief butler)" in chief.last_text
+        assert told(senior, "was signed off by Chief butler") == 1  # the sign-off, told
+        await chief.taps_on("✅ Acknowledge", "Items filed: <b>2</b>")
+        assert await desk.scalar("select count(*) from acknowledgements") == 1
+        assert told(senior, "was signed off by Chief butler") == 1
+        await chief.taps_on("📊 Chart", "Items filed: <b>2</b>")
+        assert chief.transcript[-1].method == "sendPhoto"
+        await chief.taps_on("📥 Spreadsheet", "Items filed: <b>2</b>")
+        assert chief.transcript[-1].method == "sendDocument"
+        assert "2 items" in (chief.transcript[-1].caption or "")
+        await li.taps_data(f"dp:ack:{await desk.scalar('select max(id) from dispatches')}")
+        assert await desk.scalar("select count(*) from acknowledgements") == 1
 
     # The month's report on the 1st, to the project head as well.
     first_of_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)

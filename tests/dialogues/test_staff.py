@@ -14,6 +14,7 @@ import time_machine
 from bot import migrate
 from bot.clock import utcnow
 from bot.config import DEFAULTS_DIR, Settings
+from handlers.staff import STAFF_COMMANDS
 from scheduler.sweep import expire_idle_dialogues
 from tests.conftest import DeskHarness, make_settings
 from tests.dialogues.helpers import fill_complaint, register
@@ -238,18 +239,7 @@ async def test_deactivated_staff_and_forged_buttons_change_nothing(desk: DeskHar
 
     admin = desk.sim.user(ADMIN, language_code="en")
     chat_scope = (json.dumps({"chat_id": 8051, "type": "chat"}, sort_keys=True), "")
-    assert [c["command"] for c in desk.api.scoped_commands[chat_scope]] == [
-        "status",
-        "overdue",
-        "mine",
-        "find",
-        "new",
-        "ticket",
-        "desk",
-        "menu",
-        "help",
-        "cancel",
-    ]
+    assert [c["command"] for c in desk.api.scoped_commands[chat_scope]] == list(STAFF_COMMANDS)
     await admin.says("/staff")
     await admin.taps("Zheng")
     await admin.taps("Deactivate")

@@ -11,9 +11,10 @@ from pydantic import BaseModel
 
 from bot.config import DEFAULTS_DIR, ConfigError, load_settings
 from bot.domain.deadlines import AlarmKind
-from bot.domain.orders import OrderStage, OrderStep
+from bot.domain.orders import MoneyKind, OrderStage, OrderStep
 from bot.domain.registry import Line
 from bot.domain.repairs import RepairStage, RepairStep, RepairType
+from bot.domain.reports import PeriodKind
 from bot.domain.staff import Department, Role
 from bot.domain.tickets import (
     Channel,
@@ -27,11 +28,15 @@ from bot.domain.tickets import (
 from bot.files import load_estate
 from bot.i18n import LANGUAGES, load_catalogues
 from bot.policy import Policy, load_policy
+from bot.services.export import MONEY_COLUMNS, REGISTRY_COLUMNS, REPEAT_COLUMNS
 from bot.services.followup import CallOutcome
 from bot.views.card import CardAction
+from bot.views.dispatch import DispatchAction
+from bot.views.report import DIMENSIONS
 from handlers import BOT_COMMANDS
 from handlers.complaint import REPORTS
 from handlers.dialogue import FLOWS
+from handlers.handover import FIELDS as HANDOVER_FIELDS
 from handlers.menu import ENTRIES, STAFF_DESK
 from handlers.staff import MANAGER_COMMANDS, STAFF_COMMANDS
 from handlers.steps import question_keys
@@ -229,6 +234,16 @@ def test_every_text_key_is_in_every_catalogue() -> None:
     needed |= {"notice.waiting_date", "card.approve", "card.reject"}
     needed |= {"followup.yes", "followup.no", "followup.heard_solved"}
     needed |= {f"registry.line_{line.value}" for line in Line}
+    needed |= {f"report.title_{kind.value}" for kind in PeriodKind}
+    needed |= {f"report.by_{name}" for name in DIMENSIONS}
+    needed |= {f"export.col_{c}" for c in REGISTRY_COLUMNS}
+    needed |= {f"export.col_money_{c}" for c in MONEY_COLUMNS}
+    needed |= {f"export.col_repeat_{c}" for c in REPEAT_COLUMNS}
+    needed |= {f"export.money.{k.value}" for k in MoneyKind} | {"export.money.repair_cost"}
+    needed |= {f"dispatch.{a.name.lower()}" for a in DispatchAction}
+    needed |= {f"survey.q.{q}" for q in policy.reports.survey_questions}
+    needed |= {f"handover.shift_{s}" for s in policy.reports.shifts}
+    needed |= {f"handover.edit_{f}" for f in HANDOVER_FIELDS}
     needed |= question_keys() | {f"edit.{field}" for field in REPORTS["repair"].editable}
     needed |= {f"repair.type_{t.value}" for t in RepairType}
     needed |= {f"repair.stage_{s.value}" for s in RepairStage}

@@ -1,0 +1,210 @@
+"""/handover: the outgoing shift's book (交接班) — which shift, who was on, what everyone
+must know, notes — with the open items it worked on attached; and the book's buttons for
+the incoming shift: *Acknowledge*, the carried items, a note made an item."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.domain.tickets import TicketKind
+from bot.domain.validation import Invalid, clean_text
+from bot.services import handovers
+from bot.services.notifier import Notifier
+from bot.views.dispatch import signed_line
+from bot.views.handover import HandoverAction, HandoverTap, carried_text, handover_screen
+from handlers import dialogue
+from handlers.common import PRIVATE, refuse
+from handlers.dialogue import (
+    Flow,
+    Step,
+    button,
+    choice_step,
+    goto,
+    keep,
+    reprompt,
+    summary_step,
+    tapped,
+)
+from handlers.dialogue import data as _data
+from handlers.keyboards import show
+from handlers.runtime import Input, InputKind, Turn, entry
+
+FLOW = "handover"
+NONE = "-"
+FIELDS = ("people", "matters", "notes")
+
+
+@entry
+async def handover_command(turn: Turn) -> None:
+    if turn.staff is None:
+        refuse(turn)
+        return
+    await dialogue.begin(turn, FLOW, "shift")
+
+
+def _shifts(turn: Turn) -> list[tuple[str, str]]:
+    known = turn.desk.texts.keys(turn.language)
+
+    def named(name: str) -> str:
+        key = f"handover.shift_{name}"
+        return turn.t(key) if key in known else name
+
+    return [(n, f"{named(n)} {span}") for n, span in turn.desk.policy.reports.shifts.items()]
+
+
+def _text_field(name: str, question: str, skip_label: str, *, lines: bool = False) -> Step:
+    """A typed answer, or one tap for "just me" / "nothing" / "no notes"."""
+
+    async def ask(turn: Turn) -> None:
+        markup = InlineKeyboardMarkup([[button(turn, turn.t(skip_label), NONE)]])
+        turn.reply(turn.t(question), markup)
+
+    async def handle(turn: Turn, inp: Input) -> None:
+        value: str | Invalid
+        if tapped(turn, inp) == NONE:
+            turn.edit(f"{turn.t(question)}\n<b>{turn.t(skip_label)}</b>")
+            value = turn.staff.name if name == "people" and turn.staff else ""
+        elif inp.kind is not InputKind.TEXT:
+            value = Invalid("invalid.need_text")
+        else:
+            value = clean_text(inp.text, max_chars=turn.desk.policy.dialogue.max_text_chars)
+        if isinstance(value, Invalid):
+            await reprompt(turn, value)
+            return
+        if lines:
+            _data(turn)[name] = [line.strip() for line in value.splitlines() if line.strip()]
+        else:
+            _data(turn)[name] = value
+        await _next(turn, name)
+
+    return Step(ask, handle)
+
+
+async def _next(turn: Turn, field: str) -> None:
+    if _data(turn).get("editing") or field == "notes":
+        assert turn.staff is not None
+        touched = await handovers.touched(
+            turn.uow,
+            turn.staff,
+            str(_data(turn)["shift"]),
+            turn.desk.policy,
+            turn.desk.settings.tz,
+            turn.now,
+        )
+        _data(turn)["items"] = [[ref, text[:60]] for _, ref, text in touched]
+        await goto(turn, "summary")
+        return
+    await goto(turn, FIELDS[FIELDS.index(field) + 1])
+
+
+def _summary(turn: Turn) -> str:
+    data = _data(turn)
+    notes = data.get("notes") or []
+    items = data.get("items") or []
+    assert isinstance(notes, list)
+    assert isinstance(items, list)
+    lines = [
+        turn.t("handover.summary_title"),
+        turn.t("handover.people", people=turn.esc(data.get("people") or "—")),
+        turn.t("handover.matters", matters=turn.esc(data.get("matters") or "—")),
+        turn.t("handover.notes_title"),
+        *[f"{n}. {turn.esc(note)}" for n, note in enumerate(notes, start=1)],
+        turn.t("handover.items_title", count=len(items)),
+        *[f"• {ref} {turn.esc(text)}" for ref, text in items[:30]],
+    ]
+    return "\n".join(lines)
+
+
+async def _write(turn: Turn) -> None:
+    assert turn.staff is not None
+    data = _data(turn)
+    notes = data.get("notes") or []
+    assert isinstance(notes, list)
+    writing = handovers.Writing(
+        shift=str(data["shift"]),
+        people=str(data.get("people") or turn.staff.name),
+        matters=str(data.get("matters") or ""),
+        notes=tuple(str(n) for n in notes),
+    )
+    await handovers.write(turn.uow, turn.staff, writing, turn.desk.policy, turn.views, turn.now)
+    turn.edit(_summary(turn) + "\n\n" + turn.t("handover.sent"))
+    turn.end()
+
+
+def _fields(turn: Turn) -> list[tuple[str, str]]:
+    return [(f, turn.t(f"handover.edit_{f}")) for f in FIELDS]
+
+
+async def _edit(turn: Turn, value: str, label: str) -> None:
+    _data(turn)["editing"] = True
+    turn.edit(turn.t("common.chosen", choice=label))
+    await goto(turn, value)
+
+
+dialogue.register_flow(
+    Flow(
+        FLOW,
+        {
+            "shift": choice_step(
+                "handover.ask_shift", _shifts, keep("shift", "common.chosen", "people"), columns=1
+            ),
+            "people": _text_field("people", "handover.ask_people", "handover.just_me"),
+            "matters": _text_field("matters", "handover.ask_matters", "handover.nothing"),
+            "notes": _text_field("notes", "handover.ask_notes", "handover.no_notes", lines=True),
+            "summary": summary_step(_summary, _write, clear="editing"),
+            "edit": choice_step("edit.which", _fields, _edit, columns=1),
+        },
+    )
+)
+
+
+@entry
+async def handover_tap(turn: Turn) -> None:
+    query = turn.update.callback_query
+    tap = HandoverTap.unpack(query.data if query else None)
+    if turn.staff is None or tap is None:
+        refuse(turn)
+        return
+    if tap.action is HandoverAction.ACKNOWLEDGE:
+        if not await handovers.acknowledge(turn.uow, turn.staff, tap.handover, turn.now):
+            refuse(turn)
+            return
+        turn.answer(turn.t("dispatch.thanks"))
+        name, role = turn.staff.name, turn.staff.role.value
+        turn.reply(signed_line(turn.views, turn.language, name, role, turn.now))
+        return
+    if tap.action is HandoverAction.ITEMS:
+        found = await handovers.carried(turn.uow, turn.staff, tap.handover)
+        if found is None:
+            refuse(turn)
+            return
+        turn.answer()
+        turn.reply(carried_text(turn.views, turn.language, found))
+        return
+    kind = TicketKind.REPAIR if tap.action is HandoverAction.WORK_ORDER else TicketKind.COMPLAINT
+    filed = await handovers.make_item(
+        turn.uow,
+        Notifier(turn.uow, turn.views),
+        turn.staff,
+        tap.handover,
+        tap.note,
+        kind,
+        turn.desk.policy,
+        turn.desk.settings.tz,
+        turn.now,
+    )
+    if filed is None:
+        turn.answer(turn.t("common.stale_button"))
+        return
+    turn.answer(turn.t("handover.made", reference=filed.reference))
+    redrawn = await handovers.screen_of(turn.uow, turn.staff, tap.handover, turn.views)
+    if redrawn is not None:
+        book, writer, items = redrawn
+        show(turn, handover_screen(turn.views, turn.language, book, writer, items), edit=True)
+
+
+HANDLERS: list[BaseHandler] = [
+    CommandHandler("handover", handover_command, filters=PRIVATE),
+    CallbackQueryHandler(handover_tap, pattern=HandoverTap.pattern()),
+]

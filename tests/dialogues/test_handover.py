@@ -1,0 +1,73 @@
+"""The handover book through Telegram: written by the outgoing shift with its open items
+attached, read and acknowledged by the incoming one, carried items on /status until done
+(by whom, when), and a night note made an item with one tap."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import time_machine
+
+from bot.clock import utcnow
+from tests.conftest import DeskHarness
+from tests.dialogues.helpers import enroll, file_complaint, register, told
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _local(days: int, hour: int, minute: int = 0) -> datetime:
+    day = utcnow().astimezone(SHANGHAI).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
+
+
+async def test_a_night_shift_hands_over_to_the_day(desk: DeskHarness) -> None:
+    butler = await enroll(desk, 9001, "Butler", "Customer service", "B")
+    supervisor = await enroll(desk, 9002, "Duty supervisor", "Customer service", "B")
+    chief = await enroll(desk, 9003, "Chief butler", "Customer service", "No zone")
+    li = desk.sim.user(9011, language_code="en")
+    await register(li)
+    with time_machine.travel(_local(1, 23), tick=False):
+        await file_complaint(li, "Loud music from 1302")
+        reference = str(await desk.scalar("select reference from tickets"))
+        await butler.taps_on("✅ Accept", reference)
+    with time_machine.travel(_local(2, 7, 50), tick=False):
+        await butler.says("/handover")
+        await butler.taps("🌙 Night shift 20:00-08:00")
+        await butler.taps("Just me")
+        await butler.says("Mrs Li in 3-1202 is unwell; please check on her")
+        await butler.says("Lobby light flickering\nGate 2 barrier stuck")
+        assert "Open items carried over: 1" in butler.last_text
+        assert reference in butler.last_text
+        await butler.taps("✅ Confirm")
+        assert "Handed over" in butler.last_text
+    book = supervisor.transcript[-1].body
+    assert "Handover: 🌙 Night shift" in book
+    assert "Mrs Li in 3-1202 is unwell" in book
+    assert "1. Lobby light flickering" in book
+    assert reference in book
+    assert told(chief, "Handover") == 0  # the incoming desk staff read it
+
+    with time_machine.travel(_local(2, 8, 30), tick=False):
+        await supervisor.says("/status")
+        assert "Carried over by the last shift: <b>1</b>" in supervisor.last_text
+        await supervisor.taps_on("🔧 Note 1 → work order", "Handover")
+        made = str(await desk.scalar("select reference from tickets where kind = 'repair'"))
+        assert made.startswith("BX-")
+        book = next(m.body for m in supervisor.transcript if "Handover:" in m.body)
+        assert f"Lobby light flickering → {made}" in book
+        assert "Note 1 → work order" not in " ".join(supervisor.buttons())
+        await supervisor.taps_on("📝 Note 2 → complaint", "Handover")
+        assert await desk.scalar("select count(*) from tickets") == 3
+        await supervisor.taps_on("📋 Carried items now", "Handover")
+        assert f"{reference}: still open" in supervisor.last_text
+        await butler.taps_on("✔️ Resolve", reference)
+        await butler.says("Spoke to 1302; music off")
+        await supervisor.taps_on("📋 Carried items now", "Handover")
+        assert f"{reference}: finished by Butler" in supervisor.last_text
+        await supervisor.says("/status")
+        assert "Carried over by the last shift: <b>0</b>" in supervisor.last_text
+        await supervisor.taps_on("✅ Acknowledge", "Handover")
+    assert "Acknowledged by Duty supervisor" in supervisor.last_text
+    signed = await desk.scalar("select count(*) from acknowledgements where subject = 'handover'")
+    assert signed == 1
