@@ -142,6 +142,8 @@ class Ticket(Base):
         Index("ix_tickets_status_first_answer_due", "status", "first_answer_due_at"),
         Index("ix_tickets_status_resolve_due", "status", "resolve_due_at"),
         Index("ix_tickets_estate_created", "estate_id", "created_at"),
+        Index("ix_tickets_estate_answered", "estate_id", "first_answered_at"),
+        Index("ix_tickets_estate_resolved", "estate_id", "resolved_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -277,6 +279,7 @@ class TicketEvent(Base):
     """Append-only timeline of an item: who did what, when."""
 
     __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_kind_created", "kind", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
