@@ -78,6 +78,10 @@ class Catalogues:
             raise KeyError(f"text {key!r} is in no catalogue")
         return template.format(**values) if values else template
 
+    def has(self, language: str, key: str) -> bool:
+        found = self.languages[language]
+        return key in found.keys or key in found.plural_keys
+
     def keys(self, language: str) -> set[str]:
         found = self.languages[language]
         return set(found.keys | found.plural_keys)

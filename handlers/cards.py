@@ -21,6 +21,7 @@ from bot.services import escalation, followup, items, workflow
 from bot.services.followup import CallOutcome
 from bot.services.notifier import Notifier
 from bot.services.workflow import ActionContext, Refused
+from bot.views import timeline_line
 from bot.views.card import CardAction, CardTap, Decision, ExtensionTap
 from handlers import dialogue
 from handlers.common import PRIVATE, refuse
@@ -42,6 +43,7 @@ from handlers.output import fingerprint_of
 from handlers.runtime import Input, Turn, entry
 
 STAFF_INPUT = "staff_input"
+TIMELINE_SHOWN = 30  # the latest entries of /ticket's timeline (a message holds ~4000 chars)
 ASK_SUPERVISOR = "supervisor"
 BY_RESOLVE_TIME = "resolve"
 
@@ -122,6 +124,12 @@ async def ticket_command(turn: Turn) -> None:
         turn.reply(turn.t("staff.ticket_not_found"))
         return
     show(turn, screen)
+    entries = await items.timeline_by_reference(turn.uow, turn.staff, parts[1])
+    if entries:
+        lines = [turn.t("staff.timeline_title")]
+        for entry in entries[-TIMELINE_SHOWN:]:
+            lines.append(timeline_line(turn.views, turn.language, entry, note=True, limit=200))
+        turn.reply("\n".join(lines))
 
 
 @entry

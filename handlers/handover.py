@@ -44,11 +44,9 @@ async def handover_command(turn: Turn) -> None:
 
 
 def _shifts(turn: Turn) -> list[tuple[str, str]]:
-    known = turn.desk.texts.keys(turn.language)
-
     def named(name: str) -> str:
         key = f"handover.shift_{name}"
-        return turn.t(key) if key in known else name
+        return turn.t(key) if turn.desk.texts.has(turn.language, key) else name
 
     return [(n, f"{named(n)} {span}") for n, span in turn.desk.policy.reports.shifts.items()]
 

@@ -16,6 +16,7 @@ from bot.domain.timeline import TimelineEntry, resident_timeline
 from bot.domain.validation import Invalid, clean_text
 from bot.services.tickets import resident_reference, resident_ticket, resident_tickets
 from bot.services.workflow import Refused, resident_message
+from bot.views import timeline_line
 from handlers import dialogue, menu
 from handlers.common import item_context
 from handlers.complaint import start_complaint
@@ -77,10 +78,7 @@ async def show_list(turn: Turn, page: int) -> None:
 
 
 def _event_line(turn: Turn, entry: TimelineEntry, with_note: bool) -> str:
-    text = turn.t(f"event.{entry.kind}", status=turn.t(f"status.{entry.status or 'new'}"))
-    if with_note and entry.note:
-        text += f": {turn.esc(entry.note[:300])}"
-    return f"{turn.moment(entry.created_at)} · {text}"
+    return timeline_line(turn.views, turn.language, entry, note=with_note)
 
 
 async def show_ticket(turn: Turn, ticket_id: int) -> None:

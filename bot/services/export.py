@@ -10,7 +10,9 @@ export is recorded in the access log.
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -82,11 +84,13 @@ async def registry_workbook(
     book = Workbook(write_only=True)
     sheet = book.create_sheet(views.t(language, "export.sheet_registry"))
     sheet.append([views.t(language, f"export.col_{c}") for c in REGISTRY_COLUMNS])
-    listed = 0
-    async for rows in stream_registry(uow.session, remit, start, end):
+    t = _labels(views, language)
+
+    def write(rows: list[dict[str, Any]]) -> None:
         for row in rows:
-            sheet.append(_registry_row(views, language, tz, row, personal=personal))
-        listed += len(rows)
+            sheet.append(_registry_row(views, language, tz, row, personal=personal, t=t))
+
+    listed = await _pipelined(stream_registry(uow.session, remit, start, end), write)
     money = book.create_sheet(views.t(language, "export.sheet_money"))
     money.append([views.t(language, f"export.col_money_{c}") for c in MONEY_COLUMNS])
     async for rows in stream_money(uow.session, remit, start, end):
@@ -127,48 +131,95 @@ async def registry_workbook(
     return buffer.getvalue(), listed
 
 
+async def _pipelined(
+    batches: AsyncIterator[list[dict[str, Any]]], write: Callable[[list[dict[str, Any]]], None]
+) -> int:
+    """Fetch the next batch while a worker thread writes this one: the export takes about
+    as long as the slower of the two, and the event loop keeps serving people meanwhile."""
+    queue: asyncio.Queue[list[dict[str, Any]] | None] = asyncio.Queue(maxsize=2)
+
+    async def fetch() -> None:
+        try:
+            async for rows in batches:
+                await queue.put(rows)
+        finally:
+            await queue.put(None)
+
+    async def store() -> int:
+        count = 0
+        while (rows := await queue.get()) is not None:
+            await asyncio.to_thread(write, rows)
+            count += len(rows)
+        return count
+
+    async with asyncio.TaskGroup() as group:  # one failing stops the other
+        group.create_task(fetch())
+        stored = group.create_task(store())
+    return stored.result()
+
+
+def _labels(views: Views, language: str) -> Callable[[str], str]:
+    """Labels by key, each looked up once per export (a month is tens of thousands of rows)."""
+    cache: dict[str, str] = {}
+
+    def t(key: str) -> str:
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = views.t(language, key)
+        return found
+
+    return t
+
+
 def _registry_row(
-    views: Views, language: str, tz: ZoneInfo, row: dict[str, Any], *, personal: bool
+    views: Views,
+    language: str,
+    tz: ZoneInfo,
+    row: dict[str, Any],
+    *,
+    personal: bool,
+    t: Callable[[str], str],
 ) -> list[object]:
-    t = views.t
     own = row["location_kind"] == "own_unit"
     location = (
         f"{row['building'] or ''} {row['unit'] or ''}".strip() if own else row["location_text"]
     )
-    return [
+    values = [
         row["reference"],
-        t(language, f"kind.{row['kind']}"),
+        t(f"kind.{row['kind']}"),
         _local(row["created_at"], tz),
-        t(language, f"channel.{row['channel']}"),
+        t(f"channel.{row['channel']}"),
         (row["resident"] or "") if personal else "",
         row["building"] or "",
         row["unit"] or "",
         (row["phone"] or "") if personal else "",
-        views.category(language, str(row["kind"]), row["category"]) if row["category"] else "",
+        _category(views, language, str(row["kind"]), row["category"], t),
         row["description"],
         location or "",
         int(row["photos"] or 0),
-        t(language, f"department.{row['department']}") if row["department"] else "",
+        t(f"department.{row['department']}") if row["department"] else "",
         row["requested_by"] if isinstance(row["requested_by"], date) else None,
-        t(language, f"nature.{row['nature']}") if row["nature"] else "",
-        t(language, f"severity.{row['severity'] or 'unset'}"),
-        t(language, f"status.{row['status']}"),
+        t(f"nature.{row['nature']}") if row["nature"] else "",
+        t(f"severity.{row['severity'] or 'unset'}"),
+        t(f"status.{row['status']}"),
         row["owner"] or "",
         row["assignee"] or "",
         _local(row["first_answer_due_at"], tz),
         _local(row["first_answered_at"], tz),
-        _met(views, language, row["first_answered_at"], row["first_answer_due_at"]),
+        _met(t, row["first_answered_at"], row["first_answer_due_at"]),
         _local(row["resolve_due_at"], tz),
         _local(row["resolved_at"], tz),
-        _met(views, language, row["resolved_at"], row["resolve_due_at"]),
+        _met(t, row["resolved_at"], row["resolve_due_at"]),
         row["result"] or "",
-        _yes_no(views, language, row["solved"]),
+        _yes_no(t, row["solved"]),
         row["rating"],
         row["feedback"] or "",
         int(row["reopen_count"] or 0),
         row["service"] or "",
         row["stage"] or "",
     ]
+    # An empty cell costs nothing to write; an empty string is a cell of its own.
+    return [value if value != "" else None for value in values]
 
 
 def _local(value: object, tz: ZoneInfo) -> datetime | None:
@@ -179,19 +230,28 @@ def _local(value: object, tz: ZoneInfo) -> datetime | None:
     return aware.astimezone(tz).replace(tzinfo=None, microsecond=0)
 
 
-def _met(views: Views, language: str, done: object, due: object) -> str:
+def _category(
+    views: Views, language: str, kind: str, category: str | None, t: Callable[[str], str]
+) -> str:
+    if not category:
+        return ""
+    key = f"repair.type_{category}" if kind == "repair" else f"category.{category}"
+    return t(key) if views.texts.has(language, key) else category
+
+
+def _met(t: Callable[[str], str], done: object, due: object) -> str:
     if not isinstance(due, datetime):
         return ""
     if not isinstance(done, datetime):
-        return views.t(language, "export.pending")
-    return _yes_no(views, language, _utc(done) <= _utc(due))
+        return t("export.pending")
+    return _yes_no(t, _utc(done) <= _utc(due))
 
 
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
 
 
-def _yes_no(views: Views, language: str, value: object) -> str:
+def _yes_no(t: Callable[[str], str], value: object) -> str:
     if value is None:
         return ""
-    return views.t(language, "common.yes" if value else "common.no")
+    return t("common.yes" if value else "common.no")

@@ -7,6 +7,7 @@ from bot.domain.permissions import can, staff_viewer
 from bot.domain.references import looks_like_reference
 from bot.domain.staff import StaffMember
 from bot.domain.tickets import TicketFacts
+from bot.domain.timeline import TimelineEntry
 from bot.services.workflow import Refused
 from bot.views import Screen, Views
 from bot.views.card import card, scope_of
@@ -62,3 +63,13 @@ async def photos(uow: UnitOfWork, member: StaffMember, ticket_id: int) -> list[s
 
 async def transfer_targets(uow: UnitOfWork, member: StaffMember) -> list[StaffMember]:
     return [p for p in await uow.staff.members(member.estate_id) if p.id != member.id]
+
+
+async def timeline_by_reference(
+    uow: UnitOfWork, member: StaffMember, reference: str
+) -> list[TimelineEntry] | None:
+    """The item's whole timeline (staff read internal notes too), if they may see it."""
+    ticket = await uow.tickets.by_reference(reference.strip().upper())
+    if ticket is None or not can(staff_viewer(member), Action.VIEW, scope_of(facts_of(ticket))):
+        return None
+    return await uow.tickets.timeline(ticket.id)

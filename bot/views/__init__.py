@@ -6,6 +6,7 @@ outbox and a handler can show the same card in reply, from the same code.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -66,7 +67,8 @@ class Views:
         if not category:
             return "—"
         key = f"repair.type_{category}" if kind == "repair" else f"category.{category}"
-        return self.t(language, key)
+        # A category the policy no longer lists still names its old items.
+        return self.t(language, key) if self.texts.has(language, key) else category
 
     def short_day(self, language: str, value: date) -> str:
         return self.texts.short_day(language, value)
@@ -78,4 +80,13 @@ class Views:
         """How a guided dialogue is named to people ("your complaint was left idle …"):
         `flow.<name>` in the catalogues; a flow this version no longer has is a "form"."""
         key = f"flow.{flow}"
-        return self.t(language, key if key in self.texts.keys(language) else "flow.unknown")
+        return self.t(language, key if self.texts.has(language, key) else "flow.unknown")
+
+
+def timeline_line(views: Views, language: str, entry: Any, *, note: bool, limit: int = 300) -> str:
+    """One entry of an item's timeline: when, what, and (if shown) its text."""
+    status = views.t(language, f"status.{entry.status or 'new'}")
+    text = views.t(language, f"event.{entry.kind}", status=status)
+    if note and entry.note:
+        text += ": " + html.escape(entry.note[:limit], quote=False)
+    return f"{views.moment(language, entry.created_at)} · {text}"

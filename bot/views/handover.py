@@ -37,7 +37,7 @@ def handover_screen(
 ) -> Screen:
     t = views.t
     shift_key = f"handover.shift_{book.shift}"
-    named = shift_key in views.texts.keys(language)
+    named = views.texts.has(language, shift_key)
     lines = [
         t(
             language,

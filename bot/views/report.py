@@ -18,7 +18,7 @@ def label(views: Views, language: str, prefix: str, value: str) -> str:
     if not value:
         return views.t(language, "report.none")
     for key in (f"{prefix}.{value}", f"repair.type_{value}"):
-        if key in views.texts.keys(language):
+        if views.texts.has(language, key):
             return views.t(language, key)
     return value
 

@@ -360,8 +360,10 @@ async def test_card_shows_photos_and_ticket_command_opens_it(desk: DeskHarness) 
     assert sent == [first, second]
     reference = await desk.scalar("select reference from tickets")
     await butler.says(f"/ticket {str(reference).lower()}")
-    assert "Broken lock on the bike shed" in butler.last_text
+    assert "Broken lock on the bike shed" in butler.transcript[-2].body  # the card
     assert "✅ Accept" in butler.buttons()
+    assert "Timeline" in butler.last_text  # and every entry of its timeline
+    assert "Registered" in butler.last_text
     await butler.says("/ticket TS-20000101-0001")
     assert "No such item" in butler.last_text
 

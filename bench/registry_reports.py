@@ -1,0 +1,326 @@
+"""The managers' view over a large registry: /status, the monthly report, a month's export.
+
+    python -m bench.registry_reports [--sqlite-items 100000] [--postgres-items 1000000]
+
+Three years of items are generated (bulk statements): complaints, repairs, suggestions and
+orders across the estate's buildings and zones, most closed, some open, late, waiting or
+reopened, with answer and resolution times, ratings and a timeline event each. Then, on a
+fresh database each (SQLite, and PostgreSQL when one is reachable):
+
+- /status for the chief butler (the whole estate) and a zone's butler (their remit);
+- the monthly report for the last full month (every figure, with the trend and quotas);
+- the export of that month (the .xlsx as sent), with the process's peak memory meanwhile.
+
+Targets: /status and the report under 2 s on PostgreSQL and 1 s on SQLite, the export
+under 5 s, the bot's memory under 200 MB during the export.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select
+
+from bench.alarm_sweep import _drop_postgres, _fresh_postgres, _postgres
+from bot import migrate
+from bot.config import DEFAULTS_DIR, SAMPLE_ESTATE
+from bot.domain.permissions import remit_of, staff_viewer
+from bot.domain.repairs import RepairType
+from bot.domain.reports import last_full_month
+from bot.domain.staff import Role
+from bot.files import load_estate
+from bot.i18n import load_catalogues
+from bot.policy import load_policy
+from bot.services import export, registry, reports
+from bot.views import Views
+from storage.db import create_engine, create_sessionmaker
+from storage.models import Resident, Staff, Ticket, TicketEvent, Unit
+from storage.repositories.staff import member_of
+from storage.uow import UnitOfWork
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+YEARS = 3
+CATEGORIES = [
+    "facilities",
+    "service_attitude",
+    "service_quality",
+    "environment",
+    "security",
+    "neighbours",
+    "fees",
+    "incident",
+    "other",
+]
+TARGETS = {"sqlite": 1.0, "postgresql": 2.0}
+EXPORT_TARGET, MEMORY_TARGET_MB = 5.0, 200
+
+
+def _rss_mb() -> float:
+    with open(f"/proc/{os.getpid()}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def _generate(url: str, items: int) -> None:
+    engine = create_engine(url)
+    try:
+        async with UnitOfWork(create_sessionmaker(engine)) as uow:
+            await uow.estate.sync(load_estate(SAMPLE_ESTATE))
+            await uow.commit()
+        async with engine.begin() as conn:
+            estate = (await conn.execute(select(Unit.building_id).limit(1))).scalar_one()
+            units = [int(u) for u in (await conn.execute(select(Unit.id))).scalars()]
+            estate_id = 1
+            staff = [
+                {
+                    "estate_id": estate_id,
+                    "telegram_user_id": 70_000 + n,
+                    "chat_id": 70_000 + n,
+                    "name": name,
+                    "role": role,
+                    "department": "customer_service",
+                    "zone": zone,
+                    "language": "en",
+                    "active": True,
+                    "created_at": NOW,
+                }
+                for n, (name, role, zone) in enumerate(
+                    [
+                        ("Chief", "chief_butler", None),
+                        ("Senior", "senior_butler", None),
+                        ("Butler A", "butler", "A"),
+                        ("Butler B", "butler", "B"),
+                    ]
+                )
+            ]
+            await conn.execute(insert(Staff), staff)
+            resident = (
+                await conn.execute(
+                    insert(Resident).returning(Resident.id),
+                    [
+                        {
+                            "telegram_user_id": 80_000,
+                            "chat_id": 80_000,
+                            "name": "Li Lei",
+                            "phone": "+8613800138000",
+                            "unit_id": units[0],
+                            "language": "en",
+                            "confidential": False,
+                            "created_at": NOW,
+                            "updated_at": NOW,
+                        }
+                    ],
+                )
+            ).scalar_one()
+            assert estate
+            span = timedelta(days=365 * YEARS).total_seconds()
+            chunk = 10_000
+            for start in range(0, items, chunk):
+                rows = [
+                    _row(n, items, span, units, resident, estate_id)
+                    for n in range(start, min(start + chunk, items))
+                ]
+                ids = (
+                    (
+                        await conn.execute(
+                            insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True), rows
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                events = [
+                    {
+                        "ticket_id": ticket_id,
+                        "created_at": row["resolved_at"] or row["created_at"],
+                        "kind": "followup_answered" if row["rating"] else "created",
+                        "actor_kind": "resident" if row["rating"] else "system",
+                    }
+                    for ticket_id, row in zip(ids, rows, strict=True)
+                ]
+                await conn.execute(insert(TicketEvent), events)
+    finally:
+        await engine.dispose()
+
+
+def _row(
+    n: int, items: int, span: float, units: list[int], resident: int, estate: int
+) -> dict[str, Any]:
+    created = NOW - timedelta(seconds=span * (items - n) / items)
+    recent = NOW - created < timedelta(days=10)
+    status = (
+        ("new", "accepted", "in_progress", "waiting", "resolved")[n % 5] if recent else "closed"
+    )
+    answered = created + timedelta(minutes=10 + n % 110)
+    resolved = created + timedelta(hours=6 + n % 90) if status in ("resolved", "closed") else None
+    kind = "repair" if n % 10 == 0 else "suggestion" if n % 17 == 0 else "complaint"
+    return {
+        "reference": f"TS-BENCH-{n:08d}",
+        "kind": kind,
+        "category": None if kind == "suggestion" else _category(kind, n),
+        "status": status,
+        "severity": ("general", "important", "major", None)[n % 4],
+        "channel": ("bot", "phone", "visit")[n % 3],
+        "resident_id": resident,
+        "unit_id": units[n % len(units)],
+        "estate_id": estate,
+        "zone": "AB"[n % 2],
+        "location_kind": "common_area" if n % 3 else "own_unit",
+        "location_text": f"Lobby {n % 50}",
+        "description": f"Item {n}: the lift in the lobby stops between floors",
+        "department": ("engineering", "environment", "security")[n % 3],
+        "created_at": created,
+        "updated_at": created,
+        "clock_started_at": created,
+        "first_answer_due_at": created + timedelta(hours=1),
+        "first_answered_at": answered,
+        "resolve_due_at": created + timedelta(days=2),
+        "resolved_at": resolved,
+        "closed_at": resolved if status == "closed" else None,
+        "rating": 1 + n % 5 if resolved and n % 4 == 0 else None,
+        "paused_s": 0,
+        "reopen_count": 1 if n % 50 == 0 else 0,
+    }
+
+
+def _category(kind: str, n: int) -> str:
+    if kind == "repair":
+        return list(RepairType)[n % len(RepairType)].value
+    return CATEGORIES[n % len(CATEGORIES)]
+
+
+async def _measure(url: str) -> dict[str, float]:
+    engine = create_engine(url)
+    policy = load_policy(DEFAULTS_DIR / "policy.toml")
+    views = Views(load_catalogues(), TZ)
+    figures: dict[str, float] = {}
+    try:
+        sessions = create_sessionmaker(engine)
+        async with UnitOfWork(sessions) as uow:
+            people = list(await uow.session.scalars(select(Staff).order_by(Staff.id)))
+            chief, butler = member_of(people[0]), member_of(people[2])
+            for name, member in (("status (chief)", chief), ("status (butler)", butler)):
+                started = time.perf_counter()
+                await registry.status(uow, member, NOW, TZ)
+                figures[name] = time.perf_counter() - started
+            remit = remit_of(staff_viewer(chief))
+            assert remit is not None
+            month = last_full_month(NOW.astimezone(TZ).date())
+            started = time.perf_counter()
+            found = await reports.figures(uow, remit, month, policy, TZ)
+            figures["monthly report"] = time.perf_counter() - started
+            figures["items in the month"] = found.total
+            peak = _rss_mb()
+            before = peak
+
+            async def sample() -> None:
+                nonlocal peak
+                while True:
+                    peak = max(peak, _rss_mb())
+                    await asyncio.sleep(0.01)
+
+            sampler = asyncio.create_task(sample())
+            started = time.perf_counter()
+            data, listed = await export.registry_workbook(
+                uow, chief, remit, month, views, "en", policy, NOW
+            )
+            figures["export"] = time.perf_counter() - started
+            sampler.cancel()
+            peak = max(peak, _rss_mb())
+            figures["export rows"] = listed
+            figures["export kB"] = len(data) / 1024
+            figures["rss before MB"] = before
+            figures["rss peak MB"] = peak
+    finally:
+        await engine.dispose()
+    assert Role.CHIEF_BUTLER
+    return figures
+
+
+def _report(database: str, items: int, generated: float, figures: dict[str, float]) -> None:
+    target = TARGETS[database]
+    print(f"\n{database}: {items:,} items over {YEARS} years (generated in {generated:.0f} s)")
+    for name in ("status (chief)", "status (butler)", "monthly report"):
+        verdict = "ok" if figures[name] < target else f"OVER the {target:.0f} s target"
+        print(f"  {name:<16} {figures[name]:.3f} s  ({verdict})")
+    export_verdict = "ok" if figures["export"] < EXPORT_TARGET else "OVER the 5 s target"
+    print(
+        f"  export           {figures['export']:.3f} s for {figures['export rows']:.0f} rows, "
+        f"{figures['export kB']:.0f} kB ({export_verdict})"
+    )
+    memory = "ok" if figures["rss peak MB"] < MEMORY_TARGET_MB else "OVER the 200 MB target"
+    print(
+        f"  memory           {figures['rss before MB']:.0f} MB before, "
+        f"{figures['rss peak MB']:.0f} MB at the export's peak ({memory})"
+    )
+
+
+def _measured(database: str, url: str, items: int, generated: float) -> None:
+    """Measure in a fresh process, as the bot would run: memory is the bot's, not the
+    generator's."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.registry_reports",
+            "--measure",
+            url,
+            "--database",
+            database,
+            "--items",
+            str(items),
+            "--generated",
+            f"{generated:.1f}",
+        ],
+        check=True,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sqlite-items", type=int, default=100_000)
+    parser.add_argument("--postgres-items", type=int, default=1_000_000)
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--database", help=argparse.SUPPRESS)
+    parser.add_argument("--items", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--generated", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        _report(args.database, args.items, args.generated, asyncio.run(_measure(args.measure)))
+        return 0
+    with tempfile.TemporaryDirectory() as workdir:
+        url = f"sqlite+aiosqlite:///{Path(workdir) / 'reports.db'}"
+        migrate.upgrade(url)
+        started = time.perf_counter()
+        asyncio.run(_generate(url, args.sqlite_items))
+        _measured("sqlite", url, args.sqlite_items, time.perf_counter() - started)
+    admin = _postgres()
+    if admin is None:
+        print("\npostgresql: not reachable, skipped")
+        return 0
+    url, name = _fresh_postgres(admin)
+    try:
+        migrate.upgrade(url)
+        started = time.perf_counter()
+        asyncio.run(_generate(url, args.postgres_items))
+        _measured("postgresql", url, args.postgres_items, time.perf_counter() - started)
+    finally:
+        _drop_postgres(admin, name)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
