@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -337,11 +337,9 @@ async def stream_registry(
         .outerjoin(assignee, assignee.id == Ticket.assignee_staff_id)
         .where(remit_clause(remit), Ticket.created_at >= start, Ticket.created_at < end)
         .order_by(Ticket.created_at, Ticket.id)
-        .execution_options(yield_per=batch)
     )
-    result_set = await session.stream(query)
-    async for rows in result_set.mappings().partitions(batch):
-        yield [dict(row) for row in rows]
+    async for rows in _batches(session, query, batch):
+        yield rows
 
 
 async def stream_money(
@@ -363,8 +361,15 @@ async def stream_money(
         .outerjoin(Staff, Staff.id == MoneyEntry.staff_id)
         .where(remit_clause(remit), Ticket.created_at >= start, Ticket.created_at < end)
         .order_by(Ticket.reference, MoneyEntry.id)
-        .execution_options(yield_per=batch)
     )
-    result_set = await session.stream(query)
+    async for rows in _batches(session, query, batch):
+        yield rows
+
+
+async def _batches(
+    session: AsyncSession, query: Select[Unpack[tuple[Any, ...]]], batch: int
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Rows from a server-side cursor, a batch at a time: memory stays flat however many."""
+    result_set = await session.stream(query.execution_options(yield_per=batch))
     async for rows in result_set.mappings().partitions(batch):
         yield [dict(row) for row in rows]

@@ -108,6 +108,26 @@ class World:
         """Changes the clock makes (a sweep), or a resident."""
         return ItemContext(self.uow, now, self.policy, TZ, self.notifier())
 
+    def add_ticket(self, reference: str, created: datetime, **values: object) -> Ticket:
+        """An item row as the registry holds it, without the dialogue that files one."""
+        row: dict[str, object] = {
+            "reference": reference,
+            "kind": "complaint",
+            "category": "facilities",
+            "status": "accepted",
+            "channel": "bot",
+            "estate_id": self.estate_id,
+            "description": f"Item {reference}",
+            "created_at": created,
+            "updated_at": created,
+            "paused_s": 0,
+            "reopen_count": 0,
+        }
+        row.update(values)
+        ticket = Ticket(**row)
+        self.uow.session.add(ticket)
+        return ticket
+
     async def ticket(self, ticket_id: int) -> Ticket:
         found = await self.uow.tickets.get(ticket_id)
         assert found is not None

@@ -4,7 +4,7 @@ what it says, /find understands references, units, dates and words."""
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -22,23 +22,10 @@ DEPARTMENTS = (*(d.value for d in Department), None)
 
 
 def _ticket(world: World, n: int, **values: object) -> Ticket:
-    row: dict[str, object] = {
-        "reference": f"TS-20261124-{n:04d}",
-        "kind": "complaint",
-        "category": "facilities",
-        "status": "accepted",
-        "channel": "bot",
-        "estate_id": world.estate_id,
-        "description": f"Item {n}",
-        "created_at": NOW - timedelta(days=1),
-        "updated_at": NOW,
-        "paused_s": 0,
-        "reopen_count": 0,
-    }
-    row.update(values)
-    ticket = Ticket(**row)
-    world.uow.session.add(ticket)
-    return ticket
+    created = values.pop("created_at", NOW - timedelta(days=1))
+    assert isinstance(created, datetime)
+    values.setdefault("description", f"Item {n}")
+    return world.add_ticket(f"TS-20261124-{n:04d}", created, **values)
 
 
 async def test_the_registrys_filter_is_the_permission_rule_itself(world: World) -> None:

@@ -29,23 +29,7 @@ MONDAY = datetime(2026, 11, 16, 9, 0, tzinfo=TZ)
 
 
 def _ticket(world: World, n: int, created: datetime, **values: object) -> Ticket:
-    row: dict[str, object] = {
-        "reference": f"TS-20261116-{n:04d}",
-        "kind": "complaint",
-        "category": "facilities",
-        "status": "accepted",
-        "channel": "bot",
-        "estate_id": world.estate_id,
-        "description": f"Item {n}",
-        "created_at": created,
-        "updated_at": created,
-        "paused_s": 0,
-        "reopen_count": 0,
-    }
-    row.update(values)
-    ticket = Ticket(**row)
-    world.uow.session.add(ticket)
-    return ticket
+    return world.add_ticket(f"TS-20261116-{n:04d}", created, **values)
 
 
 def _event(
