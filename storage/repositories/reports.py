@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
-from typing import Any, Unpack
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
@@ -367,7 +367,7 @@ async def stream_money(
 
 
 async def _batches(
-    session: AsyncSession, query: Select[Unpack[tuple[Any, ...]]], batch: int
+    session: AsyncSession, query: Select[*tuple[Any, ...]], batch: int
 ) -> AsyncIterator[list[dict[str, Any]]]:
     """Rows from a server-side cursor, a batch at a time: memory stays flat however many."""
     result_set = await session.stream(query.execution_options(yield_per=batch))
