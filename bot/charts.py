@@ -11,13 +11,6 @@ import io
 from datetime import date
 from functools import cache
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib import font_manager
-from matplotlib.figure import Figure
-
 WIDTH_IN, HEIGHT_IN, DPI = 8, 4.5, 100  # 800 × 450 pixels
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "SimHei", "PingFang SC")
 
@@ -25,6 +18,8 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "SimHei", 
 @cache
 def cjk_font() -> str | None:
     """A font that can draw Chinese, if the machine has one."""
+    from matplotlib import font_manager
+
     names = {font.name for font in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in names), None)
 
@@ -41,7 +36,13 @@ def weekly_chart(
     met_label: str,
 ) -> bytes:
     """`weeks`: (Monday, items by category, share answered in time); `labels`: category
-    names as the reader reads them."""
+    names as the reader reads them. Matplotlib is loaded on the first chart, not with the
+    bot: most processes never draw one, and it weighs some 50 MB."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     if cjk_font():
         matplotlib.rcParams["font.sans-serif"] = [cjk_font(), "DejaVu Sans"]

@@ -18,8 +18,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-
 from bot.domain.permissions import Remit, can_see_resident, staff_viewer
 from bot.domain.reports import Period
 from bot.domain.staff import StaffMember
@@ -78,6 +76,8 @@ async def registry_workbook(
     now: datetime,
 ) -> tuple[bytes, int]:
     """The .xlsx file and how many items it lists."""
+    from openpyxl import Workbook  # loaded when first needed: most processes never export
+
     tz = views.tz
     start, end = period.bounds(tz)
     personal = can_see_resident(staff_viewer(member), estate_id=remit.estate_id, zone=None)
