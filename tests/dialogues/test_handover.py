@@ -51,12 +51,20 @@ async def test_a_night_shift_hands_over_to_the_day(desk: DeskHarness) -> None:
     with time_machine.travel(_local(2, 8, 30), tick=False):
         await supervisor.says("/status")
         assert "Carried over by the last shift: <b>1</b>" in supervisor.last_text
+        book_message = next(m for m in supervisor.transcript if "Handover:" in m.body)
+        note_one = next(
+            b["callback_data"]
+            for b in book_message.inline_buttons()
+            if b["text"] == "🔧 Note 1 → work order"
+        )
         await supervisor.taps_on("🔧 Note 1 → work order", "Handover")
         made = str(await desk.scalar("select reference from tickets where kind = 'repair'"))
         assert made.startswith("BX-")
         book = next(m.body for m in supervisor.transcript if "Handover:" in m.body)
         assert f"Lobby light flickering → {made}" in book
         assert "Note 1 → work order" not in " ".join(supervisor.buttons())
+        await supervisor.taps_data(note_one, message=book_message)  # an old copy's button
+        assert await desk.scalar("select count(*) from tickets where kind = 'repair'") == 1
         await supervisor.taps_on("📝 Note 2 → complaint", "Handover")
         assert await desk.scalar("select count(*) from tickets") == 3
         await supervisor.taps_on("📋 Carried items now", "Handover")

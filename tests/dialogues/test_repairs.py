@@ -77,6 +77,8 @@ async def test_a_repair_from_the_request_to_the_sign_off(desk: DeskHarness) -> N
 
     await engineer.taps_on("🔧 In progress", reference)
     assert told(li, "Work on your repair has started") == 1
+    await at(desk, visit + timedelta(hours=1))  # the visit took place: it is not late
+    assert told(engineer, "Not done at the agreed time") == 0
     await engineer.taps_on("✅ Done", reference)
     await engineer.says("Replaced the washer and the cartridge")
     await engineer.taps("No")  # not under warranty

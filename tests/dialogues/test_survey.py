@@ -72,6 +72,9 @@ async def test_the_survey_reaches_everyone_paced_and_counts_each_answer_once(
     await li.taps("5★")
     assert "Question 2 of 5" in li.last_text
     await li.taps_data(again, message=first)  # a second answer to question 1
+    await li.taps_data(again.rsplit(":", 2)[0] + ":1:9", message=first)  # forged: 9 stars
+    answer = list(desk.api.callback_answers.values())[-1]
+    assert "no longer active" in str(answer.get("text"))
     for _ in range(4):
         await li.taps("4★")
     assert "Thank you for your answers" in li.last_text
