@@ -12,7 +12,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -269,3 +271,100 @@ def test_migrate_and_load_estate_commands(tmp_path: Path) -> None:
     assert report.returncode == 0, report.stderr
     assert "unknown              1" in report.stdout
     assert "#1 unknown chat=1 ticket=None ticket_ack: Timed out" in report.stdout
+
+
+async def tap(api: FakeBotAPI, person: Persona, label: str) -> None:
+    """Tap once the other process has shown the button (it answers in its own time)."""
+    if not api.wait_until(lambda: any(label in b for b in person.buttons()), timeout=30):
+        raise AssertionError(f"no button {label!r}; buttons are {person.buttons()}")
+    await person.taps(label)
+
+
+async def test_repair_order_and_managers_view_on_the_real_process(
+    tmp_path: Path, api: FakeBotAPI
+) -> None:
+    """A Chinese resident files a repair and orders flowers, an English chief butler asks
+    for the status, the report and the spreadsheet: Telegram refuses none of the calls."""
+    with LoopbackBotAPIServer(api) as server:
+        bot = start_bot(tmp_path, server, api, ADMIN_IDS="6000")
+        sim = TelegramSim(api, None)
+        mei = sim.user(6001, language_code="zh-hans")
+        admin = sim.user(6000, first_name="Admin", language_code="en")
+        try:
+            await admin.says("/invite")
+            wait_for(api, admin, "role")
+            await tap(api, admin, "Chief butler")
+            await tap(api, admin, "Customer service")
+            await tap(api, admin, "No zone")
+            wait_for(api, admin, "start=inv_")
+            token = admin.last_text.split("start=")[1].split()[0].strip('"<>')
+            chief = sim.user(6002, first_name="Zhou", language_code="en")
+            await chief.says(f"/start {token}")
+            wait_for(api, chief, "Welcome aboard")
+
+            await mei.says("/start")
+            wait_for(api, mei, "请选择语言")
+            await tap(api, mei, "中文")
+            wait_for(api, mei, "怎么称呼")
+            await mei.says("韩梅梅")
+            wait_for(api, mei, "楼栋")
+            await mei.says("3-1202")
+            wait_for(api, mei, "联系电话")
+            await mei.shares_contact("+8613800138000")
+            wait_for(api, mei, "请核对您的资料")
+            await tap(api, mei, "确认")
+            wait_for(api, mei, "登记完成")
+            await tap(api, mei, "🔧 报修")
+            wait_for(api, mei, "需要维修什么")
+            await tap(api, mei, "🚰 水管")
+            wait_for(api, mei, "问题发生在哪里")
+            await tap(api, mei, "🏠 我家")
+            wait_for(api, mei, "描述")
+            await mei.says("厨房水龙头漏水")
+            wait_for(api, mei, "照片")
+            await tap(api, mei, "跳过")
+            wait_for(api, mei, "上门方便")
+            await mei.says("工作日晚上七点后")
+            wait_for(api, mei, "另外")
+            await tap(api, mei, "✔️ 完成")
+            wait_for(api, mei, "入户")
+            await tap(api, mei, "是")
+            wait_for(api, mei, "请核对您的报修信息")
+            await tap(api, mei, "确认")
+            wait_for(api, mei, "BX-")
+
+            await tap(api, mei, "🎂 委托代办")
+            wait_for(api, mei, "代办什么")
+            await tap(api, mei, "鲜花")
+            wait_for(api, mei, "花束")
+            await tap(api, mei, "🌹 玫瑰")
+            wait_for(api, mei, "贺卡留言")
+            await tap(api, mei, "跳过")
+            wait_for(api, mei, "送达")
+            day = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
+            await mei.says(f"{day.month}月{day.day}日 18点")
+            wait_for(api, mei, "送到哪里")
+            await mei.says("3栋1202")
+            wait_for(api, mei, "签收")
+            await tap(api, mei, "韩梅梅")
+            wait_for(api, mei, "电话")
+            await tap(api, mei, "+8613800138000")
+            wait_for(api, mei, "付款方式")
+            await tap(api, mei, "支付宝")
+            wait_for(api, mei, "请核对以下内容")
+            await tap(api, mei, "✍️ 确认并签字")
+            wait_for(api, mei, "WT-")
+
+            await chief.says("/status")
+            wait_for(api, chief, "Status")
+            await chief.says("/report week")
+            assert api.wait_until(lambda: api.count("sendPhoto") >= 1, timeout=30)
+            await chief.says("/export week")
+            assert api.wait_until(lambda: api.count("sendDocument") >= 1, timeout=30)
+        finally:
+            code = bot.stop()
+    assert code == 0, (tmp_path / "bot.log").read_text()
+    assert not api.refusals, api.refusals
+    with sqlite3.connect(tmp_path / "data" / "estate-desk.db") as db:
+        kinds = [k for (k,) in db.execute("select kind from tickets order by id")]
+    assert kinds == ["repair", "concierge"]
