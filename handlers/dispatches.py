@@ -8,11 +8,11 @@ from datetime import date, timedelta
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.domain.reports import DispatchKind
-from bot.services import dispatches, export, reports
+from bot.services import dispatches, reports
 from bot.services.dispatches import estate_remit, period_of
 from bot.views.dispatch import DispatchAction, DispatchTap, signed_line
 from handlers.common import PRIVATE, refuse
-from handlers.reports import chart
+from handlers.reports import send_chart, send_registry
 from handlers.runtime import Turn, entry
 
 
@@ -43,21 +43,10 @@ async def dispatch_tap(turn: Turn) -> None:
     turn.answer()
     period = period_of(found)
     remit = estate_remit(found.estate_id)
-    tz = turn.desk.settings.tz
     if tap.action is DispatchAction.CHART:
-        figures = await reports.figures(turn.uow, remit, period, turn.desk.policy, tz)
-        data = chart(turn.views, turn.language, figures)
-        caption = turn.t("report.chart_caption")
-        turn.file(data, "report.png", caption, photo=True, when_busy=turn.t("report.busy"))
-        return
-    data, listed = await export.registry_workbook(
-        turn.uow, turn.staff, remit, period, turn.views, turn.language, turn.desk.policy, turn.now
-    )
-    caption = turn.t(
-        "export.caption", count=listed, start=turn.day(period.start), end=turn.day(period.last_day)
-    )
-    name = f"registry-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}.xlsx"
-    turn.file(data, name, caption, photo=False, when_busy=turn.t("report.busy"))
+        send_chart(turn, await reports.weekly(turn.uow, remit, period, turn.desk.settings.tz))
+    else:
+        await send_registry(turn, remit, period)
 
 
 @entry

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.charts import chart_language, weekly_chart
-from bot.domain.permissions import remit_of, staff_viewer
-from bot.domain.reports import Figures, Period, parse_period
+from bot.domain.permissions import Remit, remit_of, staff_viewer
+from bot.domain.reports import Period, Week, parse_period
 from bot.domain.validation import Invalid
 from bot.services import export, reports
-from bot.views import Views
-from bot.views.report import label, report_text
+from bot.views.report import report_chart, report_text
 from handlers.common import PRIVATE, refuse
 from handlers.runtime import Turn, entry
 
@@ -42,25 +40,13 @@ async def report_command(turn: Turn) -> None:
         return
     found = await reports.figures(turn.uow, remit, period, turn.desk.policy, turn.desk.settings.tz)
     turn.reply(report_text(turn.views, turn.language, found))
-    turn.file(
-        chart(turn.views, turn.language, found),
-        "report.png",
-        turn.t("report.chart_caption"),
-        photo=True,
-        when_busy=turn.t("report.busy"),
-    )
+    send_chart(turn, found.weekly)
 
 
-def chart(views: Views, language: str, found: Figures) -> bytes:
-    """The weekly chart, labelled in the reader's language when the machine can draw it."""
-    drawn = chart_language(language)
-    categories = {c for _, by, _ in found.weekly for c in by}
-    return weekly_chart(
-        found.weekly,
-        {c: label(views, drawn, "category", c) for c in categories},
-        title=views.t(drawn, "report.chart_title"),
-        met_label=views.t(drawn, "report.chart_met"),
-    )
+def send_chart(turn: Turn, weeks: list[Week]) -> None:
+    data = report_chart(turn.views, turn.language, weeks)
+    caption = turn.t("report.chart_caption")
+    turn.file(data, "report.png", caption, photo=True, when_busy=turn.t("report.busy"))
 
 
 @entry
@@ -72,6 +58,12 @@ async def export_command(turn: Turn) -> None:
     period = _period(turn)
     if period is None:
         return
+    await send_registry(turn, remit, period)
+
+
+async def send_registry(turn: Turn, remit: Remit, period: Period) -> None:
+    """The registry of the period as a spreadsheet, in the reader's language."""
+    assert turn.staff is not None
     data, listed = await export.registry_workbook(
         turn.uow,
         turn.staff,

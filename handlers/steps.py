@@ -15,7 +15,6 @@ from enum import StrEnum
 
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.catalogue import Prepayment, Service
 from bot.domain.lifecycle import Action
 from bot.domain.orders import OrderStep, parse_amount
 from bot.domain.repairs import RepairStep
@@ -124,30 +123,18 @@ async def step_tap(turn: Turn) -> None:
 
 
 async def _prefill(turn: Turn, item: TicketFacts) -> Answers:
-    """What the form knows before asking: the service's prepayment rule, a pickup, the
-    recipient and the amount paid so far (offered as one-tap answers)."""
     if item.kind is not TicketKind.CONCIERGE:
         return {"kind": item.kind.value}
-    service = _service(turn, item)
-    answers = item.details or {}
-    recipient = (
-        next((answers.get(q.id) for q in service.questions if q.default == "resident_name"), None)
-        if service
-        else None
-    )
-    paid = await orders.prepaid(turn.uow, item.id)
+    services = turn.desk.services
+    service = services.service(item.service or "") if services else None
+    facts = await orders.step_facts(turn.uow, service, item)
     return {
         "kind": item.kind.value,
-        "prepay": service is not None and service.prepayment is not Prepayment.NONE,
-        "pickup": service is not None and service.is_pickup(answers),
-        "offer_text": recipient or "",
-        "offer_amount": f"{paid:.2f}",
+        "prepay": facts.prepayment,
+        "pickup": facts.pickup,
+        "offer_text": facts.recipient,
+        "offer_amount": f"{facts.paid:.2f}",
     }
-
-
-def _service(turn: Turn, item: TicketFacts) -> Service | None:
-    services = turn.desk.services
-    return services.service(item.service or "") if services else None
 
 
 def _pending(step: str, answers: Answers) -> list[Ask]:

@@ -137,6 +137,9 @@ class Quota:
         return self.done >= self.needed
 
 
+Week = tuple[date, dict[str, int], float | None]  # Monday, items by category, share in time
+
+
 @dataclass(frozen=True, slots=True)
 class Figures:
     period: Period
@@ -158,7 +161,7 @@ class Figures:
     previous_total: int
     previous_first_answer: Timing
     previous_resolution: Timing
-    weekly: list[tuple[date, dict[str, int], float | None]] = field(default_factory=list)
+    weekly: list[Week] = field(default_factory=list)
     survey: dict[str, tuple[float, int]] = field(default_factory=dict)  # question: avg, n
 
     @property

@@ -60,6 +60,12 @@ def answered(ticket: Ticket, now: datetime) -> None:
         ticket.first_answered_at = now
 
 
+def owner_and_assignee(ticket: Ticket) -> list[int]:
+    """The item's first-ask owner and whoever works it, each once: who hears what the
+    resident says or does about it."""
+    return sorted({i for i in (ticket.owner_staff_id, ticket.assignee_staff_id) if i is not None})
+
+
 @dataclass
 class ItemContext:
     """One change to items, inside one unit of work, by someone or by the clock."""
@@ -107,6 +113,18 @@ class ItemContext:
             note=note,
         )
 
+    def resident_said(self, ticket: Ticket, resident_id: int, kind: EventKind, note: str) -> None:
+        """Append what the resident did (a message, an answer, a cancellation)."""
+        self.uow.tickets.add_event(
+            ticket_id=ticket.id,
+            created_at=self.now,
+            kind=kind.value,
+            actor_kind="resident",
+            actor_id=resident_id,
+            status=ticket.status,
+            note=note,
+        )
+
     async def staff(self, ticket: Ticket) -> list[StaffMember]:
         """The estate's active staff (read once per unit of work)."""
         if ticket.estate_id is None:
@@ -139,8 +157,8 @@ class ActionContext(ItemContext):
 
     def others(self, ticket: Ticket, key: str, **values: Value) -> list[Notice]:
         """Owner and assignee both hear of changes, except from themselves."""
-        ids = {i for i in (ticket.owner_staff_id, ticket.assignee_staff_id) if i is not None}
-        return [staff_card(i, ticket.id, key, **values) for i in sorted(ids - {self.me.id})]
+        ids = owner_and_assignee(ticket)
+        return [staff_card(i, ticket.id, key, **values) for i in ids if i != self.me.id]
 
     def signature(self) -> dict[str, Value]:
         """How staff sign to residents: their role, and their name if the policy says so."""

@@ -15,7 +15,7 @@ from bot.domain.reports import DispatchKind, Period, PeriodKind, due_dispatches
 from bot.domain.staff import Role, StaffMember
 from bot.policy import Policy
 from bot.services import reports
-from bot.views import Views
+from bot.views import Screen, Views
 from bot.views.dispatch import ledger_screen, report_buttons
 from bot.views.report import report_text
 from storage.models import Dispatch
@@ -95,12 +95,7 @@ async def _report(
         assert person.chat_id is not None
         text = report_text(views, person.language, found)
         text += "\n\n" + views.t(person.language, "dispatch.sign_note")
-        markup = {
-            "inline_keyboard": [
-                [{"text": b.label, "callback_data": b.data} for b in row]
-                for row in report_buttons(views, person.language, dispatch_id)
-            ]
-        }
+        markup = Screen(text, report_buttons(views, person.language, dispatch_id)).keyboard()
         uow.outbox.add(
             chat_id=person.chat_id, text=text, purpose="report", now=now, reply_markup=markup
         )

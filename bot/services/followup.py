@@ -22,7 +22,14 @@ from bot.domain.tickets import (
     TicketKind,
     TicketStatus,
 )
-from bot.services.actions import ActionContext, ItemContext, Refused, load, situation_of
+from bot.services.actions import (
+    ActionContext,
+    ItemContext,
+    Refused,
+    load,
+    owner_and_assignee,
+    situation_of,
+)
 from bot.services.clocks import set_promises
 from bot.services.notices import Label, Notice, staff_card, to_resident, with_buttons
 from bot.views.followup import solved_buttons
@@ -124,18 +131,10 @@ async def answer_comment(
 ) -> None:
     ticket = await load(ctx.uow, resident_viewer(resident.id), ticket_id, Action.VIEW)
     ticket.feedback = comment
-    ctx.uow.tickets.add_event(
-        ticket_id=ticket.id,
-        created_at=ctx.now,
-        kind=EventKind.MESSAGE.value,
-        actor_kind="resident",
-        actor_id=resident.id,
-        status=ticket.status,
-        note=comment,
-    )
-    ids = {i for i in (ticket.owner_staff_id, ticket.assignee_staff_id) if i is not None}
+    ctx.resident_said(ticket, resident.id, EventKind.MESSAGE, comment)
     notices = [
-        staff_card(i, ticket.id, "notice.followup_comment", text=comment) for i in sorted(ids)
+        staff_card(i, ticket.id, "notice.followup_comment", text=comment)
+        for i in owner_and_assignee(ticket)
     ]
     await ctx.notifier.tell(notices, ctx.now)
 
@@ -170,7 +169,7 @@ async def reopen(ctx: ItemContext, ticket: Ticket, *, reason: str) -> list[Notic
     ticket.reopen_count = (ticket.reopen_count or 0) + 1
     ctx.record(ticket, EventKind.REOPENED, status=status, note=reason)
     staff = await ctx.staff(ticket)
-    people = {i for i in (ticket.owner_staff_id, ticket.assignee_staff_id) if i is not None}
+    people = set(owner_and_assignee(ticket))
     people |= {p.id for p in serving(staff, [Role.SUPERVISOR], ticket.zone)}
     if ctx.actor is not None:
         people.discard(ctx.actor.id)

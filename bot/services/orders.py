@@ -9,8 +9,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from bot.catalogue import Prepayment, Service
 from bot.catalogue import Role as QuestionRole
-from bot.catalogue import Service
 from bot.domain.deadlines import promise
 from bot.domain.lifecycle import Action
 from bot.domain.orders import (
@@ -26,9 +26,23 @@ from bot.domain.permissions import resident_viewer
 from bot.domain.residents import ResidentCard
 from bot.domain.routing import nearest, serving
 from bot.domain.staff import Role, StaffMember
-from bot.domain.tickets import Channel, EventKind, Severity, TicketKind, TicketStatus
+from bot.domain.tickets import (
+    Channel,
+    EventKind,
+    Severity,
+    TicketFacts,
+    TicketKind,
+    TicketStatus,
+)
 from bot.policy import Policy
-from bot.services.actions import ActionContext, ItemContext, Refused, answered, load
+from bot.services.actions import (
+    ActionContext,
+    ItemContext,
+    Refused,
+    answered,
+    load,
+    owner_and_assignee,
+)
 from bot.services.clocks import fresh_followup, replan
 from bot.services.notices import (
     Notice,
@@ -309,21 +323,38 @@ async def cancel_by_resident(
     notices = _cancelled(ctx, ticket, StepInput(amount=refund, text=reason))
     ticket.updated_at = ctx.now
     ticket.status = STATUS[stage].value
-    ctx.uow.tickets.add_event(
-        ticket_id=ticket.id,
-        created_at=ctx.now,
-        kind=EventKind.STATUS_CHANGED.value,
-        actor_kind="resident",
-        actor_id=resident.id,
-        status=ticket.status,
-        note=f"order cancelled: {reason}",
-    )
-    ids = {i for i in (ticket.owner_staff_id, ticket.assignee_staff_id) if i is not None}
+    ctx.resident_said(ticket, resident.id, EventKind.STATUS_CHANGED, f"order cancelled: {reason}")
     notices += [
         staff_card(i, ticket.id, "notice.order_cancelled_by_resident", reason=reason)
-        for i in sorted(ids)
+        for i in owner_and_assignee(ticket)
     ]
     await ctx.done(ticket, notices)
+
+
+@dataclass(frozen=True, slots=True)
+class StepFacts:
+    """What a step's form knows before asking: whether the service takes a prepayment,
+    whether it is collected at the desk, the recipient named on the form and what the
+    resident has paid so far (the last two are offered as one-tap answers)."""
+
+    prepayment: bool
+    pickup: bool
+    recipient: str
+    paid: Decimal
+
+
+async def step_facts(uow: UnitOfWork, service: Service | None, item: TicketFacts) -> StepFacts:
+    answers = item.details or {}
+    recipient = ""
+    if service is not None:
+        named = (answers.get(q.id) for q in service.questions if q.default == "resident_name")
+        recipient = next((str(n) for n in named if n), "")
+    return StepFacts(
+        prepayment=service is not None and service.prepayment is not Prepayment.NONE,
+        pickup=service is not None and service.is_pickup(answers),
+        recipient=recipient,
+        paid=await prepaid(uow, item.id),
+    )
 
 
 async def prepaid(uow: UnitOfWork, ticket_id: int) -> Decimal:

@@ -21,7 +21,14 @@ from bot.domain.repairs import (
 )
 from bot.domain.staff import Department
 from bot.domain.tickets import EventKind, TicketKind, TicketStatus
-from bot.services.actions import ActionContext, ItemContext, Refused, answered, load
+from bot.services.actions import (
+    ActionContext,
+    ItemContext,
+    Refused,
+    answered,
+    load,
+    owner_and_assignee,
+)
 from bot.services.clocks import fresh_followup
 from bot.services.followup import reopen
 from bot.services.notices import Label, staff_card, to_resident, with_buttons
@@ -161,7 +168,7 @@ async def visit_answer(
     ticket = await load(ctx.uow, resident_viewer(resident_id), ticket_id, Action.VIEW)
     if ticket.kind != TicketKind.REPAIR or _stage(ticket) is not RepairStage.SCHEDULED:
         raise Refused("no visit proposed")
-    ids = sorted({i for i in (ticket.owner_staff_id, ticket.assignee_staff_id) if i})
+    ids = owner_and_assignee(ticket)
     if agreed:
         ticket.stage = RepairStage.CONFIRMED.value
         notices = [staff_card(i, ticket.id, "notice.visit_confirmed") for i in ids]
@@ -172,15 +179,8 @@ async def visit_answer(
         notices = [
             staff_card(i, ticket.id, "notice.visit_other", wanted=wanted or "—") for i in ids
         ]
-    ctx.uow.tickets.add_event(
-        ticket_id=ticket.id,
-        created_at=ctx.now,
-        kind=EventKind.MESSAGE.value,
-        actor_kind="resident",
-        actor_id=resident_id,
-        status=ticket.status,
-        note="visit agreed" if agreed else f"another time: {wanted}",
-    )
+    said = "visit agreed" if agreed else f"another time: {wanted}"
+    ctx.resident_said(ticket, resident_id, EventKind.MESSAGE, said)
     await ctx.done(ticket, notices)
 
 
@@ -189,14 +189,8 @@ async def sign_off(ctx: ItemContext, resident_id: int, ticket_id: int, *, fixed:
     ticket = await load(ctx.uow, resident_viewer(resident_id), ticket_id, Action.VIEW)
     if ticket.kind != TicketKind.REPAIR or _stage(ticket) is not RepairStage.DONE:
         raise Refused("nothing to sign off")
-    ctx.uow.tickets.add_event(
-        ticket_id=ticket.id,
-        created_at=ctx.now,
-        kind=EventKind.MESSAGE.value,
-        actor_kind="resident",
-        actor_id=resident_id,
-        status=ticket.status,
-        note="signed off" if fixed else "not fixed",
+    ctx.resident_said(
+        ticket, resident_id, EventKind.MESSAGE, "signed off" if fixed else "not fixed"
     )
     if fixed:
         ticket.stage = RepairStage.SIGNED_OFF.value

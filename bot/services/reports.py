@@ -21,7 +21,6 @@ async def figures(
 ) -> Figures:
     counts = await uow.reports.counts(remit, period, tz)
     before = period.previous()
-    previous = await uow.reports.counts(remit, before, tz)
     _, end = period.bounds(tz)
     rules = policy.reports
     return Figures(
@@ -43,10 +42,10 @@ async def figures(
             remit, end, timedelta(days=rules.repeat_days), rules.repeat_times
         ),
         quotas=await quotas(uow, remit.estate_id, period, policy, tz),
-        previous_total=sum(previous["kind"].values()),
+        previous_total=await uow.reports.total(remit, before, tz),
         previous_first_answer=await uow.reports.timing(remit, before, tz, first_answer=True),
         previous_resolution=await uow.reports.timing(remit, before, tz, first_answer=False),
-        weekly=await uow.reports.weekly(remit, _weeks(period), tz),
+        weekly=await weekly(uow, remit, period, tz),
         survey=await _survey(uow, remit.estate_id),
     )
 
@@ -64,6 +63,13 @@ async def quotas(
         Quota(staff_id, name, role, count, wanted[next(r for r in wanted if r.value == role)])
         for staff_id, name, role, count in done
     ]
+
+
+async def weekly(
+    uow: UnitOfWork, remit: Remit, period: Period, tz: ZoneInfo
+) -> list[tuple[date, dict[str, int], float | None]]:
+    """What the chart draws: the period's last weeks, by category, and answers in time."""
+    return await uow.reports.weekly(remit, _weeks(period), tz)
 
 
 def _weeks(period: Period) -> list[date]:

@@ -27,6 +27,7 @@ from bot.services.actions import (
     Refused,
     answered,
     load,
+    owner_and_assignee,
     role_label,
     situation_of,
 )
@@ -296,16 +297,8 @@ async def resident_message(
     if resolved and not within_reopen_window(ctx, ticket):
         raise Refused("closed")
     ticket.updated_at = ctx.now
-    ctx.uow.tickets.add_event(
-        ticket_id=ticket.id,
-        created_at=ctx.now,
-        kind=EventKind.MESSAGE.value,
-        actor_kind="resident",
-        actor_id=resident.id,
-        status=ticket.status,
-        note=text,
-    )
-    ids = {i for i in (ticket.owner_staff_id, ticket.assignee_staff_id) if i is not None}
+    ctx.resident_said(ticket, resident.id, EventKind.MESSAGE, text)
+    ids = set(owner_and_assignee(ticket))
     if resolved:
         ids = {ticket.owner_staff_id} if ticket.owner_staff_id is not None else set()
     if not ids:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 
-from bot.domain.reports import Figures, Timing, trend
+from bot.charts import chart_language, weekly_chart
+from bot.domain.reports import Figures, Timing, Week, trend
 from bot.views import Views
 
 TOP = 8  # values shown per dimension (the spreadsheet has them all)
@@ -156,3 +157,15 @@ def report_text(views: Views, language: str, figures: Figures) -> str:
                 )
             )
     return "\n".join(lines)
+
+
+def report_chart(views: Views, language: str, weeks: list[Week]) -> bytes:
+    """The weekly chart, labelled in the reader's language when the machine can draw it."""
+    drawn = chart_language(language)
+    categories = {c for _, by, _ in weeks for c in by}
+    return weekly_chart(
+        weeks,
+        {c: label(views, drawn, "category", c) for c in categories},
+        title=views.t(drawn, "report.chart_title"),
+        met_label=views.t(drawn, "report.chart_met"),
+    )

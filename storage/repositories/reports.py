@@ -78,6 +78,12 @@ class ReportRepository:
         }
         return found
 
+    async def total(self, remit: Remit, period: Period, tz: ZoneInfo) -> int:
+        """Items filed in the period (the previous period's, for the trend)."""
+        start, end = period.bounds(tz)
+        query = select(func.count(Ticket.id)).where(self._filed(remit, start, end))
+        return int((await self.session.execute(query)).scalar() or 0)
+
     async def timing(
         self, remit: Remit, period: Period, tz: ZoneInfo, *, first_answer: bool
     ) -> Timing:
