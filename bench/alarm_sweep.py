@@ -18,7 +18,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from bot import migrate
@@ -30,6 +29,7 @@ from bot.i18n import load_catalogues
 from bot.policy import load_policy
 from scheduler.sweep import fire_due_alarms
 from storage.db import create_engine, create_sessionmaker
+from tests.conftest import fresh_postgres
 from tests.seed import seed
 
 TOKEN = "123456789:BENCH-token-for-the-offline-simulation"
@@ -67,52 +67,6 @@ def _postgres() -> str | None:
     return pg_url()
 
 
-def _fresh_postgres(admin: str) -> tuple[str, str]:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(admin)
-    name = f"desk_bench_{uuid.uuid4().hex[:10]}"
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(
-            host=parsed.host,
-            port=parsed.port or 5432,
-            user=parsed.username,
-            password=parsed.password,
-            database=parsed.database,
-        )
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    return parsed.set(database=name).render_as_string(hide_password=False), name
-
-
-def _drop_postgres(admin: str, name: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(admin)
-
-    async def run() -> None:
-        conn = await asyncpg.connect(
-            host=parsed.host,
-            port=parsed.port or 5432,
-            user=parsed.username,
-            password=parsed.password,
-            database=parsed.database,
-        )
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100_000)
@@ -130,12 +84,9 @@ def main() -> int:
                     took, fired, seeded = asyncio.run(sweep_once(url, args.items, args.due))
             else:
                 assert admin is not None
-                url, name = _fresh_postgres(admin)
-                try:
+                with fresh_postgres(admin, "desk_bench") as url:
                     migrate.upgrade(url)
                     took, fired, seeded = asyncio.run(sweep_once(url, args.items, args.due))
-                finally:
-                    _drop_postgres(admin, name)
             print(
                 f"{database} run {run + 1}: {fired} alarms fired in {took:.3f} s "
                 f"({fired / took:,.0f}/s); seeding took {seeded:.1f} s"

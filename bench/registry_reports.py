@@ -31,22 +31,22 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
-from bench.alarm_sweep import _drop_postgres, _fresh_postgres, _postgres
+from bench.alarm_sweep import _postgres
 from bot import migrate
 from bot.config import DEFAULTS_DIR, SAMPLE_ESTATE
 from bot.domain.permissions import remit_of, staff_viewer
 from bot.domain.repairs import RepairType
 from bot.domain.reports import last_full_month
-from bot.domain.staff import Role
 from bot.files import load_estate
 from bot.i18n import load_catalogues
 from bot.policy import load_policy
 from bot.services import export, registry, reports
 from bot.views import Views
 from storage.db import create_engine, create_sessionmaker
-from storage.models import Resident, Staff, Ticket, TicketEvent, Unit
+from storage.models import Estate, Resident, Staff, Ticket, TicketEvent, Unit
 from storage.repositories.staff import member_of
 from storage.uow import UnitOfWork
+from tests.conftest import fresh_postgres
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -81,9 +81,8 @@ async def _generate(url: str, items: int) -> None:
             await uow.estate.sync(load_estate(SAMPLE_ESTATE))
             await uow.commit()
         async with engine.begin() as conn:
-            estate = (await conn.execute(select(Unit.building_id).limit(1))).scalar_one()
             units = [int(u) for u in (await conn.execute(select(Unit.id))).scalars()]
-            estate_id = 1
+            estate_id = (await conn.execute(select(Estate.id))).scalar_one()
             staff = [
                 {
                     "estate_id": estate_id,
@@ -125,7 +124,6 @@ async def _generate(url: str, items: int) -> None:
                     ],
                 )
             ).scalar_one()
-            assert estate
             span = timedelta(days=365 * YEARS).total_seconds()
             chunk = 10_000
             for start in range(0, items, chunk):
@@ -246,7 +244,6 @@ async def _measure(url: str) -> dict[str, float]:
             figures["rss peak MB"] = peak
     finally:
         await engine.dispose()
-    assert Role.CHIEF_BUTLER
     return figures
 
 
@@ -311,14 +308,11 @@ def main() -> int:
     if admin is None:
         print("\npostgresql: not reachable, skipped")
         return 0
-    url, name = _fresh_postgres(admin)
-    try:
+    with fresh_postgres(admin, "desk_bench") as url:
         migrate.upgrade(url)
         started = time.perf_counter()
         asyncio.run(_generate(url, args.postgres_items))
         _measured("postgresql", url, args.postgres_items, time.perf_counter() - started)
-    finally:
-        _drop_postgres(admin, name)
     return 0
 
 

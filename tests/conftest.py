@@ -6,6 +6,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -67,16 +68,13 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    admin = pg_url()
-    if admin is None:
-        pytest.skip("PostgreSQL is not reachable (set TEST_DATABASE_URL)")
+@contextmanager
+def fresh_postgres(admin: str, prefix: str = "desk_test") -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on the admin URL's server, dropped afterwards."""
     import asyncpg
 
     parsed = make_url(admin)
-    name = f"desk_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
 
     async def run(sql: str) -> None:
         conn = await asyncpg.connect(
@@ -96,6 +94,16 @@ def postgres_url() -> Iterator[str]:
         yield parsed.set(database=name).render_as_string(hide_password=False)
     finally:
         asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    admin = pg_url()
+    if admin is None:
+        pytest.skip("PostgreSQL is not reachable (set TEST_DATABASE_URL)")
+    with fresh_postgres(admin) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
