@@ -203,6 +203,9 @@ class Ticket(Base):
     signed_at: Mapped[datetime | None]
     wish_on: Mapped[date | None] = mapped_column(Date)  # a birthday: the project's wishes
     followup_due_at: Mapped[datetime | None]  # a follow-up window of its own (repairs)
+    # A cancelled order (or any item withdrawn): when, and why, where the reports read them.
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     attachments: Mapped[list[Attachment]] = relationship(
         order_by="Attachment.id", lazy="selectin", cascade="all, delete-orphan"
@@ -315,6 +318,29 @@ class Dialogue(Base):
     language: Mapped[str] = mapped_column(String(16))
     updated_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class HandledUpdate(Base):
+    """A Telegram update whose effects are committed: written in the same transaction as
+    them, so an update fetched again after a crash (or posted twice to the webhook) is
+    skipped instead of applied twice."""
+
+    __tablename__ = "handled_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class DrawnMessage(Base):
+    """What the bot last drew in one of its messages (text and buttons, as a fingerprint),
+    so an edit that would change nothing is skipped: Telegram refuses it."""
+
+    __tablename__ = "drawn_messages"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    fingerprint: Mapped[str] = mapped_column(String(16))
+    drawn_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class OutboxStatus(StrEnum):
