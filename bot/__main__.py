@@ -20,8 +20,9 @@ from telegram.ext import Application
 from bot import migrate
 from bot.app import build_application
 from bot.config import ConfigError, RunMode, Settings, load_settings
+from bot.polling import PollingConflict, run_polling
 
-EXIT_CONFIG, EXIT_DATABASE, EXIT_NETWORK = 2, 3, 4
+EXIT_CONFIG, EXIT_DATABASE, EXIT_NETWORK, EXIT_CONFLICT = 2, 3, 4, 5
 
 
 def _safe_url(url: str) -> str:
@@ -60,7 +61,8 @@ def _run(settings: Settings, application: Application) -> None:
             allowed_updates=Update.ALL_TYPES,
         )
     else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        # Not application.run_polling: see bot.polling for why.
+        run_polling(application, allowed_updates=Update.ALL_TYPES)
 
 
 async def _load_estate(settings: Settings, path: Path) -> int:
@@ -150,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         # Policy, texts and settings are checked before anything touches the database.
-        application = build_application(settings) if args.command in (None, "run") else None
+        running = args.command in (None, "run")
+        application = build_application(settings, takes_over=True) if running else None
         migrate.upgrade(settings.database_url)
         if application is not None:
             asyncio.run(_preflight(settings))
@@ -180,6 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     except NetworkError as exc:
         print(f"estate-desk-bot: cannot reach the Telegram Bot API: {exc}", file=sys.stderr)
         return EXIT_NETWORK
+    except PollingConflict as exc:
+        print(
+            "estate-desk-bot: stopped: another process is taking this bot's updates "
+            f"(409 Conflict: {exc}); run one poller per BOT_TOKEN and no webhook",
+            file=sys.stderr,
+        )
+        return EXIT_CONFLICT
     except (SQLAlchemyError, OSError) as exc:
         print(
             f"estate-desk-bot: cannot use the database {_safe_url(settings.database_url)}: "

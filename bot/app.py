@@ -11,7 +11,7 @@ from telegram.request import BaseRequest
 
 import handlers
 from bot.catalogue import load_catalogue
-from bot.config import SAMPLE_ESTATE, ConfigError, Settings
+from bot.config import SAMPLE_ESTATE, ConfigError, RunMode, Settings
 from bot.desk import Desk
 from bot.domain.estate import EstatePlan
 from bot.files import load_estate
@@ -19,6 +19,7 @@ from bot.i18n import load_catalogues
 from bot.policy import load_policy
 from bot.services.notifier import render_queued
 from scheduler.outbox import OutboxSender
+from scheduler.recovery import take_over
 from scheduler.setup import schedule
 from scheduler.sweep import plan_missing_alarms
 from storage.db import create_engine, create_sessionmaker
@@ -27,6 +28,7 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 COMMAND_LANGUAGES = {"zh_Hans": "zh", "en": "en"}
+SENDER_LOCK = "sender_lock"  # bot_data key: held while this process is the only sender
 
 
 def build_application(
@@ -34,8 +36,12 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
+    takes_over: bool = False,
 ) -> Application:
-    """Assemble everything that can fail on bad configuration before any network call."""
+    """Assemble everything that can fail on bad configuration before any network call.
+
+    `takes_over`: this is the bot's own process (`python -m bot`), which at start sends what
+    a dead predecessor left half-sent when it can tell it is alone (scheduler.recovery)."""
     policy = load_policy(settings.policy_file)
     texts = load_catalogues(default=settings.default_language)
     services = load_catalogue(settings.catalogue_file)
@@ -52,9 +58,11 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
-        .post_init(startup)
+        .post_init(startup_taking_over if takes_over else startup)
         .post_shutdown(shutdown)
     )
+    if settings.mode is RunMode.POLLING:
+        builder = builder.updater(None)  # bot.polling fetches, and confirms only what is done
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)
         base_file_url = settings.telegram_api_base_file_url or _file_url(
@@ -119,6 +127,22 @@ async def startup(application: Application) -> None:
     await application.bot.set_my_commands(default_commands)
 
 
+async def startup_taking_over(application: Application) -> None:
+    """post_init of the bot's own process: startup, then its predecessor's leftovers, before
+    the first update is read."""
+    await startup(application)
+    lock = await take_over(application.bot_data["desk"])
+    if lock is not None:
+        application.bot_data[SENDER_LOCK] = lock
+
+
 async def shutdown(application: Application) -> None:
     desk: Desk = application.bot_data["desk"]
+    if desk.outbox is not None:  # the rows of the last replies delivered
+        async with UnitOfWork(desk.sessions) as uow:
+            await uow.outbox.forget(desk.outbox.take_delivered())
+            await uow.commit()
     await desk.engine.dispose()
+    lock = application.bot_data.pop(SENDER_LOCK, None)
+    if lock is not None:
+        lock.release()

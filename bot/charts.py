@@ -2,12 +2,14 @@
 of first answers given in time (a line), drawn with matplotlib off-screen.
 
 Chinese labels need a CJK font on the machine (e.g. the fonts-noto-cjk package); without
-one the chart is labelled in English, so no label ever shows as empty boxes.
+one the chart is labelled in English; emoji (the repair types have them) are left out, as
+no chart font has them. So no label ever shows as empty boxes.
 """
 
 from __future__ import annotations
 
 import io
+import unicodedata
 from datetime import date
 from functools import cache
 
@@ -26,6 +28,30 @@ def cjk_font() -> str | None:
 
 def chart_language(language: str) -> str:
     return language if language != "zh_Hans" or cjk_font() else "en"
+
+
+# Where emoji and other pictographs live: technical symbols (⌛), miscellaneous symbols and
+# dingbats (☎ ✅), miscellaneous symbols and arrows (⭐), and the emoji planes (🚪 🔧).
+_PICTOGRAPHS = ((0x2300, 0x23FF), (0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x1F000, 0x1FAFF))
+# What glues emoji sequences together: the zero-width joiner, the keycap, the text and
+# emoji variation selectors.
+_EMOJI_GLUE = frozenset({0x200D, 0x20E3, 0xFE0E, 0xFE0F})
+
+
+def _pictograph(char: str) -> bool:
+    code = ord(char)
+    if code in _EMOJI_GLUE or 0xE0020 <= code <= 0xE007F:  # the last: emoji flag tags
+        return True
+    symbol = unicodedata.category(char) in ("So", "Sk")  # Sk: the skin-tone modifiers
+    return symbol and any(low <= code <= high for low, high in _PICTOGRAPHS)
+
+
+def chart_label(text: str) -> str:
+    """A label as the chart can draw it: emoji and other pictographs left out (the chart's
+    fonts have none, and each would show as an empty box), the spaces around them closed
+    up. "🔧 水管 Plumbing" → "水管 Plumbing"; letters, CJK and ordinary signs stay."""
+    kept = "".join(" " if _pictograph(char) else char for char in text)
+    return " ".join(kept.split())
 
 
 def weekly_chart(
@@ -47,15 +73,16 @@ def weekly_chart(
     if cjk_font():
         matplotlib.rcParams["font.sans-serif"] = [cjk_font(), "DejaVu Sans"]
     axes = figure.add_subplot()
-    categories = sorted({c for _, by, _ in weeks for c in by}, key=lambda c: labels.get(c, c))
+    drawn = {c: chart_label(labels.get(c, c)) or c for _, by, _ in weeks for c in by}
+    categories = sorted(drawn, key=lambda c: (drawn[c], c))
     positions = list(range(len(weeks)))
     bottom = [0] * len(weeks)
     for category in categories:
         heights = [by.get(category, 0) for _, by, _ in weeks]
-        axes.bar(positions, heights, bottom=bottom, label=labels.get(category, category))
+        axes.bar(positions, heights, bottom=bottom, label=drawn[category])
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     axes.set_xticks(positions, [f"{monday:%m-%d}" for monday, _, _ in weeks])
-    axes.set_title(title)
+    axes.set_title(chart_label(title))
     share = axes.twinx()
     share.set_ylim(0, 100)
     share.plot(
@@ -63,7 +90,7 @@ def weekly_chart(
         [s * 100 if s is not None else float("nan") for _, _, s in weeks],
         color="black",
         marker="o",
-        label=met_label,
+        label=chart_label(met_label),
     )
     share.set_ylabel("%")
     if categories:

@@ -11,6 +11,7 @@ from telegram.ext import Application
 from bot.catalogue import Catalogue
 from bot.config import Settings
 from bot.domain.estate import EstatePlan
+from bot.htmltext import Html
 from bot.i18n import Catalogues
 from bot.policy import Policy
 from bot.views import Views
@@ -29,6 +30,12 @@ class Outbox(Protocol):
     async def deliver_due(self) -> int:
         """Send everything due; returns how many were delivered."""
 
+    def delivered(self, row_ids: list[int]) -> None:
+        """Note replies sent right after their commit, whose rows are to be deleted."""
+
+    def take_delivered(self) -> list[int]:
+        """Those rows, for the caller's transaction to delete."""
+
 
 @dataclass(slots=True)
 class Desk:
@@ -45,5 +52,5 @@ class Desk:
     def __post_init__(self) -> None:
         self.views = Views(self.texts, self.settings.tz, self.services)
 
-    def t(self, language: str, key: str, /, **values: object) -> str:
+    def t(self, language: str, key: str, /, **values: object) -> Html:
         return self.texts.t(language, key, **values)

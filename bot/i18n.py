@@ -1,5 +1,9 @@
 """Texts for people, looked up by key in gettext catalogues (locales/<lang>/LC_MESSAGES).
 
+`t` renders a text as Telegram HTML: the catalogue's own tags kept, its stray `&`, `<`
+and `>` escaped, and every value escaped unless it is HTML the bot built (`Html`), so no
+caller can forget. `text` renders the same entry as plain text, for buttons and alerts.
+
 Counts use the catalogue's own plural forms (`ngettext`); dates, times and durations are
 formatted for the reader's language by Babel, never by hand.
 """
@@ -22,6 +26,7 @@ from babel.support import Translations
 from babel.units import format_unit
 
 from bot.config import ConfigError
+from bot.htmltext import Html, plain, template
 
 LOCALES_DIR = Path(__file__).resolve().parents[1] / "locales"
 LANGUAGES = ("zh_Hans", "en")
@@ -63,20 +68,34 @@ class Catalogues:
     def _language(self, language: str) -> _Language:
         return self.languages.get(language) or self.languages[self.default]
 
-    def t(self, language: str, key: str, /, **values: Any) -> str:
-        """The text for `key`; a plural entry takes the form its language uses for `count`."""
+    def t(self, language: str, key: str, /, **values: Any) -> Html:
+        """The text for `key` as HTML, values escaped; a plural entry takes the form its
+        language uses for `count`."""
+        found_template = Html(self._template(language, key, values))
+        return found_template.format(**values) if values else found_template
+
+    def text(self, language: str, key: str, /, **values: Any) -> str:
+        """The text for `key` as plain text (a button, an alert): no tags, values as given."""
+        found_template = plain(Html(self._template(language, key, values)))
+        if not values:
+            return found_template
+        return found_template.format(
+            **{k: plain(v) if isinstance(v, str) else v for k, v in values.items()}
+        )
+
+    def _template(self, language: str, key: str, values: dict[str, Any]) -> str:
         found = self._language(language)
         if key not in found.keys and key not in found.plural_keys:
             found = self.languages[self.default]
         if key in found.plural_keys:
             if not isinstance(values.get("count"), int):
                 raise KeyError(f"text {key!r} needs an integer count")
-            template = found.translations.ngettext(key, key, values["count"])
+            source = found.translations.ngettext(key, key, values["count"])
         elif key in found.keys:
-            template = found.translations.gettext(key)
+            source = found.translations.gettext(key)
         else:
             raise KeyError(f"text {key!r} is in no catalogue")
-        return template.format(**values) if values else template
+        return str(source)
 
     def has(self, language: str, key: str) -> bool:
         found = self.languages[language]
@@ -93,7 +112,7 @@ class Catalogues:
     def all_variants(self, key: str) -> set[str]:
         """The text of one key in every language (to recognise a tapped menu button)."""
         return {
-            found.translations.gettext(key)
+            plain(Html(found.translations.gettext(key)))
             for found in self.languages.values()
             if key in found.keys
         }
@@ -158,6 +177,11 @@ def _load_language(path: Path, language: str) -> _Language:
     done = [m for m in catalogue if m.id and _finished(m)]
     for unfinished in [m.id for m in catalogue if m.id and not _finished(m)]:
         catalogue.delete(unfinished)
+    for message in done:  # stored as HTML Telegram accepts ("Doors &amp; windows")
+        if isinstance(message.string, tuple):
+            message.string = tuple(str(template(form)) for form in message.string)
+        else:
+            message.string = str(template(str(message.string)))
     compiled = io.BytesIO()
     write_mo(compiled, catalogue)
     compiled.seek(0)

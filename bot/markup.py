@@ -4,11 +4,14 @@ A queued message may carry an inline keyboard (a card's buttons), a reply keyboa
 main menu), a keyboard removal, a forced reply, or nothing. A stored shape that is none of
 these is refused loudly (`MarkupError`), so the sender marks the row failed instead of
 sending something other than what was queued.
+
+Button labels are plain text (Telegram shows them as they are): a label rendered as HTML
+from the catalogues loses its escaping here, once, for every keyboard that goes out.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from telegram import (
     ForceReply,
@@ -19,6 +22,8 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
+from bot.htmltext import Html, plain
+
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 
 
@@ -27,7 +32,33 @@ class MarkupError(ValueError):
 
 
 def markup_to_dict(markup: ReplyMarkup | None) -> dict[str, Any] | None:
-    return markup.to_dict() if markup is not None else None
+    """The Bot API's object for a keyboard, with every label as plain text."""
+    if markup is None:
+        return None
+    data = markup.to_dict()
+    for key in ("inline_keyboard", "keyboard"):
+        for row in data.get(key, ()):
+            for button in row:
+                button["text"] = plain(button["text"])
+    return data
+
+
+def _labels(markup: ReplyMarkup) -> list[str]:
+    if isinstance(markup, InlineKeyboardMarkup):
+        return [button.text for row in markup.inline_keyboard for button in row]
+    if isinstance(markup, ReplyKeyboardMarkup):
+        return [button.text for row in markup.keyboard for button in row]
+    return []
+
+
+M = TypeVar("M", bound=ReplyMarkup | None)
+
+
+def with_plain_labels(markup: M) -> M:
+    """The same keyboard, its labels plain text (rebuilt only if one was HTML)."""
+    if markup is None or not any(isinstance(label, Html) for label in _labels(markup)):
+        return markup
+    return cast(M, markup_from_dict(markup_to_dict(markup)))
 
 
 def markup_from_dict(data: dict[str, Any] | None) -> ReplyMarkup | None:

@@ -17,6 +17,7 @@ from bot.domain.deadlines import end_of_day
 from bot.domain.staff import Department
 from bot.domain.tickets import Nature, Severity, WaitingReason
 from bot.domain.workflow import Classification
+from bot.htmltext import Html, join
 from bot.services import escalation, followup, items, workflow
 from bot.services.followup import CallOutcome
 from bot.services.notifier import Notifier
@@ -129,7 +130,7 @@ async def ticket_command(turn: Turn) -> None:
         lines = [turn.t("staff.timeline_title")]
         for entry in entries[-TIMELINE_SHOWN:]:
             lines.append(timeline_line(turn.views, turn.language, entry, note=True, limit=200))
-        turn.reply("\n".join(lines))
+        turn.reply(join("\n", lines))
 
 
 @entry
@@ -320,7 +321,11 @@ async def ask_transfer(turn: Turn) -> None:
     if turn.staff is not None:
         people = await items.transfer_targets(turn.uow, turn.staff)
         buttons += [
-            button(turn, f"👤 {p.name} · {turn.t(f'role.{p.role.value}')}", f"p.{p.id}")
+            button(
+                turn,
+                Html("👤 {} · {}").format(p.name, turn.t(f"role.{p.role.value}")),
+                f"p.{p.id}",
+            )
             for p in people
         ]
     turn.reply(turn.t("staff.ask_transfer"), grid(buttons, 2))
@@ -400,6 +405,7 @@ dialogue.register_flow(
             "extend": day_step("staff.ask_extension_until", _extend_until),
             "call": choice_step("staff.ask_call_outcome", _outcomes, _call, columns=1),
         },
+        staff_only=True,
     )
 )
 

@@ -11,6 +11,7 @@ from telegram.ext import BaseHandler
 
 from bot.domain.tickets import Draft, LocationKind, TicketKind
 from bot.domain.validation import Invalid, clean_text, parse_requested_date
+from bot.htmltext import Html, join
 from bot.services.notifier import Notifier
 from bot.services.tickets import WorkOrder, file_ticket
 from handlers import dialogue, menu
@@ -313,9 +314,9 @@ def _draft(turn: Turn) -> Draft:
     )
 
 
-def _summary(turn: Turn) -> str:
+def _summary(turn: Turn) -> Html:
     draft = _draft(turn)
-    lines = [turn.t(f"summary.title_{draft.kind.value}")]
+    lines: list[str] = [turn.t(f"summary.title_{draft.kind.value}")]
     if draft.category:
         label = dict(_categories(turn)).get(draft.category, draft.category)
         lines.append(turn.t("summary.category", category=label))
@@ -328,7 +329,7 @@ def _summary(turn: Turn) -> str:
     if draft.kind is TicketKind.COMPLAINT:
         lines.append(turn.t("summary.deadline", date=_date_label(turn, draft.requested_by)))
     lines += _report(turn).summary(turn)
-    return "\n".join(lines)
+    return join("\n", lines)
 
 
 async def _file(turn: Turn) -> None:

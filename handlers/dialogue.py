@@ -48,6 +48,9 @@ class Step:
 class Flow:
     name: str
     steps: dict[str, Step]
+    # A staff member's form: it ends the moment their access is withdrawn (a form begun
+    # before is not a way back in).
+    staff_only: bool = False
 
 
 FLOWS: dict[str, Flow] = {}
@@ -99,9 +102,15 @@ def _shown(turn: Turn) -> int:
 
 
 def _known(turn: Turn) -> bool:
-    """False for a stored step this version no longer has: start afresh, politely."""
+    """False for a stored step this version no longer has (start afresh, politely), or for
+    a staff form of someone who is no longer staff."""
     state = turn.dialogue
-    if state is not None and state.step in getattr(FLOWS.get(state.flow), "steps", {}):
+    flow = FLOWS.get(state.flow) if state is not None else None
+    if flow is not None and flow.staff_only and turn.staff is None and not turn.is_admin:
+        turn.end()
+        turn.reply(turn.t("staff.not_allowed"))
+        return False
+    if state is not None and flow is not None and state.step in flow.steps:
         return True
     turn.end()
     turn.reply(turn.t("common.dialogue_reset"))

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.domain.reports import DispatchKind
+from bot.htmltext import Html, join
 from bot.services import dispatches, reports
 from bot.services.dispatches import estate_remit, period_of
 from bot.views.dispatch import DispatchAction, DispatchTap, signed_line
@@ -69,13 +70,14 @@ async def ledger_command(turn: Turn) -> None:
     found = await dispatches.archive(turn.uow, turn.staff.estate_id, month, end)
     lines = [turn.t("ledger.archive_title", month=f"{month:%Y-%m}")]
     for day, signatures in found:
-        signed = "; ".join(
-            signed_line(turn.views, turn.language, name, role, at) for name, role, at in signatures
+        signed = join(
+            "; ",
+            [signed_line(turn.views, turn.language, n, role, at) for n, role, at in signatures],
         )
-        lines.append(f"{turn.day(day)}: {signed or turn.t('ledger.unsigned')}")
+        lines.append(Html("{}: {}").format(turn.day(day), signed or turn.t("ledger.unsigned")))
     if len(lines) == 1:
         lines.append(turn.t("registry.empty"))
-    turn.reply("\n".join(lines))
+    turn.reply(join("\n", lines))
 
 
 HANDLERS: list[BaseHandler] = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.htmltext import join
 from bot.services import followup
 from bot.services.workflow import Refused
 from bot.views.followup import FollowupTap, Question, rating_buttons
@@ -38,7 +39,7 @@ async def on_answer(turn: Turn) -> None:
                 InlineKeyboardButton(turn.t(key), callback_data=data)
                 for key, data in rating_buttons(tap.ticket)
             ]
-            question = f"{heard}\n\n{turn.t('followup.ask_rating')}"
+            question = join("\n\n", [heard, turn.t("followup.ask_rating")])
             turn.edit(question, InlineKeyboardMarkup([stars]))
         elif tap.value.isdigit():
             reopened = await followup.answer_rating(ctx, turn.resident, tap.ticket, int(tap.value))

@@ -9,6 +9,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.domain.tickets import TicketKind
 from bot.domain.validation import Invalid, clean_text
+from bot.htmltext import Html, join
 from bot.services import handovers
 from bot.services.notifier import Notifier
 from bot.views.dispatch import signed_line
@@ -48,7 +49,8 @@ def _shifts(turn: Turn) -> list[tuple[str, str]]:
         key = f"handover.shift_{name}"
         return turn.t(key) if turn.desk.texts.has(turn.language, key) else name
 
-    return [(n, f"{named(n)} {span}") for n, span in turn.desk.policy.reports.shifts.items()]
+    shifts = turn.desk.policy.reports.shifts.items()
+    return [(n, join(" ", [named(n), span])) for n, span in shifts]
 
 
 def _text_field(name: str, question: str, skip_label: str, *, lines: bool = False) -> Step:
@@ -61,7 +63,7 @@ def _text_field(name: str, question: str, skip_label: str, *, lines: bool = Fals
     async def handle(turn: Turn, inp: Input) -> None:
         value: str | Invalid
         if tapped(turn, inp) == NONE:
-            turn.edit(f"{turn.t(question)}\n<b>{turn.t(skip_label)}</b>")
+            turn.edit(Html("{}\n<b>{}</b>").format(turn.t(question), turn.t(skip_label)))
             value = turn.staff.name if name == "people" and turn.staff else ""
         elif inp.kind is not InputKind.TEXT:
             value = Invalid("invalid.need_text")
@@ -96,7 +98,7 @@ async def _next(turn: Turn, field: str) -> None:
     await goto(turn, FIELDS[FIELDS.index(field) + 1])
 
 
-def _summary(turn: Turn) -> str:
+def _summary(turn: Turn) -> Html:
     data = _data(turn)
     notes = data.get("notes") or []
     items = data.get("items") or []
@@ -104,14 +106,14 @@ def _summary(turn: Turn) -> str:
     assert isinstance(items, list)
     lines = [
         turn.t("handover.summary_title"),
-        turn.t("handover.people", people=turn.esc(data.get("people") or "—")),
-        turn.t("handover.matters", matters=turn.esc(data.get("matters") or "—")),
+        turn.t("handover.people", people=data.get("people") or "—"),
+        turn.t("handover.matters", matters=data.get("matters") or "—"),
         turn.t("handover.notes_title"),
-        *[f"{n}. {turn.esc(note)}" for n, note in enumerate(notes, start=1)],
+        *[Html("{}. {}").format(n, note) for n, note in enumerate(notes, start=1)],
         turn.t("handover.items_title", count=len(items)),
-        *[f"• {ref} {turn.esc(text)}" for ref, text in items[:30]],
+        *[Html("• {} {}").format(ref, text) for ref, text in items[:30]],
     ]
-    return "\n".join(lines)
+    return join("\n", lines)
 
 
 async def _write(turn: Turn) -> None:
@@ -153,6 +155,7 @@ dialogue.register_flow(
             "summary": summary_step(_summary, _write, clear="editing"),
             "edit": choice_step("edit.which", _fields, _edit, columns=1),
         },
+        staff_only=True,
     )
 )
 

@@ -160,6 +160,7 @@ dialogue.register_flow(
                 "intake.ask_caller_phone", on_caller_phone, clean=_clean_phone
             ),
         },
+        staff_only=True,
     )
 )
 

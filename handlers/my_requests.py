@@ -14,6 +14,7 @@ from bot.domain.references import find_reference
 from bot.domain.tickets import OPEN_STATUSES, TicketFacts, TicketStatus
 from bot.domain.timeline import TimelineEntry, resident_timeline
 from bot.domain.validation import Invalid, clean_text
+from bot.htmltext import join, plain
 from bot.services.tickets import resident_reference, resident_ticket, resident_tickets
 from bot.services.workflow import Refused, resident_message
 from bot.views import timeline_line
@@ -63,7 +64,8 @@ async def show_list(turn: Turn, page: int) -> None:
         turn.edit(turn.t("requests.empty"))
         return
     rows = [
-        [_button(f"{t.reference} · {_status(turn, t)}", Open.ITEM, t.id)] for t in result.items
+        [_button(f"{t.reference} · {plain(_status(turn, t))}", Open.ITEM, t.id)]
+        for t in result.items
     ]
     nav = []
     if page > 0:
@@ -111,7 +113,7 @@ async def show_ticket(turn: Turn, ticket_id: int) -> None:
         buttons.insert(0, _button(turn.t("requests.add_message"), Open.WRITE, item.id))
     extra = [b for add in ITEM_BUTTONS for b in add(turn, item)]
     rows = [extra, buttons] if extra else [buttons]
-    turn.edit("\n".join(lines), InlineKeyboardMarkup(rows))
+    turn.edit(join("\n", lines), InlineKeyboardMarkup(rows))
 
 
 @entry

@@ -8,7 +8,6 @@ catalogue says (lengths, numbers, lead time, service hours).
 
 from __future__ import annotations
 
-import html
 from datetime import date, datetime, timedelta
 
 from telegram import InlineKeyboardButton
@@ -25,6 +24,7 @@ from bot.domain.validation import (
     parse_requested_date,
     parse_time_of_day,
 )
+from bot.htmltext import Html, escape, join
 from bot.services import orders
 from bot.services.notifier import Notifier
 from bot.services.residents import withdraw_birthday_wishes
@@ -130,7 +130,7 @@ def _button(turn: Turn, label: str, value: str) -> InlineKeyboardButton:
 
 async def ask_answer(turn: Turn) -> None:
     question = _question(turn)
-    text = html.escape(question.ask.get(turn.language), quote=False)
+    text = escape(question.ask.get(turn.language))
     buttons: list[InlineKeyboardButton] = []
     if question.kind is QuestionKind.CHOICE:
         buttons = [_button(turn, c.label.get(turn.language), c.value) for c in question.choices]
@@ -268,8 +268,7 @@ async def _keep(turn: Turn, question: Question, answer: str | None, shown: str) 
     answers[question.id] = answer if answer is not None else ""
     turn.touch()
     if turn.update.callback_query is not None:
-        label = html.escape(question.ask.get(turn.language), quote=False)
-        turn.edit(f"{label}\n<b>{turn.esc(shown)}</b>")
+        turn.edit(Html("{}\n<b>{}</b>").format(question.ask.get(turn.language), shown))
     await _next(turn)
 
 
@@ -316,17 +315,17 @@ async def on_time(turn: Turn, inp: Input) -> None:
 
 
 # --- summary, change, confirm ------------------------------------------------------------------
-def _summary(turn: Turn) -> str:
+def _summary(turn: Turn) -> Html:
     service = _service(turn)
     answers = _answers(turn)
-    lines = [turn.t("order.summary_title", service=turn.esc(service.name.get(turn.language)))]
+    lines: list[str] = [turn.t("order.summary_title", service=service.name.get(turn.language))]
     for question in service.asked(answers):
         value = answers.get(question.id) or ""
         shown = answer_label(turn.views, turn.language, question, value) if value else "—"
-        lines.append(f"{turn.esc(question.ask.get(turn.language))} <b>{turn.esc(shown)}</b>")
+        lines.append(Html("{} <b>{}</b>").format(question.ask.get(turn.language), shown))
     if service.price is not None:
-        lines.append(turn.esc(service.price.get(turn.language)))
-    return "\n".join(lines)
+        lines.append(service.price.get(turn.language))
+    return join("\n", lines)
 
 
 async def _file(turn: Turn) -> None:

@@ -8,10 +8,8 @@ Telegram answers such an edit with 400 "message is not modified".
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -25,13 +23,13 @@ from telegram import (
     MaybeInaccessibleMessage,
     Message,
 )
-from telegram.constants import MessageLimit, ParseMode
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.htmltext import CAPTION_LIMIT, fit, plain
 from bot.markup import ReplyMarkup, markup_to_dict
 
 log = logging.getLogger(__name__)
-_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,27 +57,19 @@ class Output(Protocol):
         """What to queue if Telegram refuses for now; None when it is not worth keeping."""
 
 
-def fit(text: str) -> str:
-    """Stay inside Telegram's limit even if a template and user text together overflow."""
-    limit = MessageLimit.MAX_TEXT_LENGTH
-    return text if len(text) <= limit - 100 else text[: limit - 200] + "…"
-
-
-def plain(text: str) -> str:
-    """What Telegram keeps of HTML text: tags dropped, entities decoded, ends trimmed."""
-    return html.unescape(_TAG.sub("", text)).strip()
-
-
 def fingerprint(text: str, markup: InlineKeyboardMarkup | None) -> str:
-    """Identify what a message shows, to tell whether an edit would change anything."""
-    buttons = json.dumps(markup.to_dict() if markup else None, sort_keys=True)
-    return hashlib.sha1(f"{plain(text)}\x00{buttons}".encode()).hexdigest()[:16]
+    """Identify what a message shows, to tell whether an edit would change anything:
+    what Telegram keeps of the text (tags dropped, entities decoded, ends trimmed)."""
+    buttons = json.dumps(markup_to_dict(markup), sort_keys=True)
+    shown = plain(fit(text)).strip()
+    return hashlib.sha1(f"{shown}\x00{buttons}".encode()).hexdigest()[:16]
 
 
 def fingerprint_of(message: Message) -> str:
+    """The fingerprint of a message as Telegram echoes it (its text is plain)."""
     markup = message.reply_markup
     shown = markup if markup and markup.inline_keyboard else None
-    return fingerprint(html.escape(message.text or "", quote=False), shown)
+    return fingerprint(message.text or "", shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,19 +167,22 @@ class File:
     async def deliver(self, target: Target) -> None:
         if self.photo:
             await target.bot.send_photo(
-                target.chat_id, self.data, caption=self.caption, parse_mode=ParseMode.HTML
+                target.chat_id,
+                self.data,
+                caption=fit(self.caption, CAPTION_LIMIT),
+                parse_mode=ParseMode.HTML,
             )
         else:
             await target.bot.send_document(
                 target.chat_id,
                 self.data,
                 filename=self.file_name,
-                caption=self.caption,
+                caption=fit(self.caption, CAPTION_LIMIT),
                 parse_mode=ParseMode.HTML,
             )
 
     def deferred(self) -> Deferred:
-        return Deferred(self.when_busy, None)
+        return Deferred(fit(self.when_busy), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.domain.registry import Line
+from bot.htmltext import Html
 from bot.services import items, registry
 from bot.services.registry import Page
 from bot.views import Screen
@@ -61,7 +62,7 @@ def _screen(turn: Turn, title: str, page: Page, tap: Callable[[int], str]) -> Sc
     return list_screen(
         turn.views,
         turn.language,
-        f"<b>{title}</b>",
+        Html("<b>{}</b>").format(title),
         page.items,
         total=page.total,
         page=page.page,
@@ -137,7 +138,9 @@ async def registry_tap(turn: Turn) -> None:
         show(turn, screen)
 
 
-dialogue.register_flow(Flow(FIND_FLOW, {"words": text_step("registry.ask_find", _find_typed)}))
+dialogue.register_flow(
+    Flow(FIND_FLOW, {"words": text_step("registry.ask_find", _find_typed)}, staff_only=True)
+)
 
 HANDLERS: list[BaseHandler] = [
     CommandHandler("status", status_command, filters=PRIVATE),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import html
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -19,8 +18,9 @@ from bot.clock import utcnow
 from bot.desk import Desk
 from bot.domain.residents import ResidentCard
 from bot.domain.staff import StaffMember
+from bot.htmltext import Html, escape, plain
 from bot.i18n import language_from_telegram
-from bot.markup import ReplyMarkup, markup_to_dict
+from bot.markup import ReplyMarkup, markup_to_dict, with_plain_labels
 from bot.views import Views
 from handlers.output import (
     ChatCommands,
@@ -34,6 +34,7 @@ from handlers.output import (
     Target,
     deliver_all,
 )
+from handlers.replies import REPLY_PURPOSE, DurableSend, ReplyLedger
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,9 @@ class Turn:
             update.effective_user.language_code, desk.settings.default_language
         )
         self._out: list[Output] = []
+        self._ledger = ReplyLedger(
+            uow, later=desk.outbox.delivered if desk.outbox is not None else None
+        )
         self._answer: tuple[str | None, bool] | None = None
         self._dialogue_touched = False
 
@@ -140,12 +144,12 @@ class Turn:
         return self.desk.views
 
     # --- texts ---
-    def t(self, key: str, /, **values: object) -> str:
+    def t(self, key: str, /, **values: object) -> Html:
         return self.desk.t(self.language, key, **values)
 
     @staticmethod
-    def esc(value: object) -> str:
-        return html.escape(str(value), quote=False)
+    def esc(value: object) -> Html:
+        return escape(str(value))
 
     def moment(self, value: datetime) -> str:
         """A time in the person's language and the desk's time zone."""
@@ -192,14 +196,14 @@ class Turn:
 
     # --- output ---
     def reply(self, text: str, markup: ReplyMarkup | None = None) -> None:
-        self._out.append(Send(text, markup))
+        self._out.append(Send(text, with_plain_labels(markup)))
 
     def edit(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         """Rewrite the message whose button was tapped (falls back to a new message)."""
         if self.update.callback_query is None:
             self.reply(text, markup)
         else:
-            self._out.append(EditTapped(text, markup))
+            self._out.append(EditTapped(text, with_plain_labels(markup)))
 
     def edit_message(
         self,
@@ -211,7 +215,7 @@ class Turn:
         shown: str | None = None,
     ) -> None:
         """Rewrite an earlier message (a staff card after a typed reply, say)."""
-        self._out.append(EditMessage(chat_id, message_id, text, markup, shown))
+        self._out.append(EditMessage(chat_id, message_id, text, with_plain_labels(markup), shown))
 
     def chat_commands(self, chat_id: int, commands: list[tuple[str, str]]) -> None:
         self._out.append(ChatCommands(chat_id, tuple(commands)))
@@ -228,13 +232,30 @@ class Turn:
         self._out.append(File(data, file_name, caption, photo, when_busy))
 
     def answer(self, text: str | None = None, *, alert: bool = False) -> None:
-        self._answer = (text, alert)
+        """The callback query's answer: a short plain-text notice (no formatting)."""
+        self._answer = (plain(text) if text is not None else None, alert)
+
+    def queue_replies(self) -> None:
+        """Write the turn's new messages to the outbox with its commit (handlers.replies):
+        from then on a crash delays them, and never loses them."""
+        for index, item in enumerate(self._out):
+            if isinstance(item, Send):
+                queued = item.deferred()
+                row = self.uow.outbox.add_reply(
+                    chat_id=self.chat_id,
+                    text=queued.text,
+                    reply_markup=markup_to_dict(queued.markup),
+                    purpose=REPLY_PURPOSE,
+                    now=self.now,
+                )
+                self._ledger.rows.append(row)
+                self._out[index] = DurableSend(item, row, self._ledger)
 
     async def flush(self) -> None:
         """Deliver what the turn said; runs after commit so nothing is promised unsaved.
 
-        If Telegram refuses for now (429, 5xx, network), the unsent replies go to the outbox,
-        so a reply is delayed, never lost.
+        If Telegram refuses for now (429, 5xx, network), the unsent replies stay in the
+        outbox, so a reply is delayed, never lost.
         """
         query = self.update.callback_query
         if query is not None:
@@ -246,7 +267,12 @@ class Turn:
         target = Target(
             self.update.get_bot(), self.chat_id, query.message if query is not None else None
         )
-        refusal = await deliver_all(self._out, target, utcnow())
+        try:
+            refusal = await deliver_all(self._out, target, utcnow())
+        except Exception:
+            await self._ledger.settle(None, interrupted=True)
+            raise
+        await self._ledger.settle(refusal)
         if refusal is not None and refusal.pending:
             await self._defer(refusal)
 
@@ -270,7 +296,13 @@ PTBCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, 
 
 
 def entry(handler: TurnHandler) -> PTBCallback:
-    """Wrap a turn handler: open the unit of work, load the person, commit once, then reply."""
+    """Wrap a turn handler: open the unit of work, load the person, commit once, then reply.
+
+    The update's id is written first, in the same transaction: an update handled before
+    (Telegram sends it again after a crash, or the webhook gets it twice) is skipped with
+    no effect and no reply; two processes racing on one update meet on its key, and the one
+    that finds it taken rolls back.
+    """
 
     @functools.wraps(handler)
     async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -278,12 +310,17 @@ def entry(handler: TurnHandler) -> PTBCallback:
             return
         desk: Desk = context.bot_data["desk"]
         async with UnitOfWork(desk.sessions, lease_outbox=OUTBOX_LEASE) as uow:
-            turn = Turn(update, desk, uow, utcnow())
+            now = utcnow()
+            if not await uow.updates.claim(update.update_id, now):
+                log.info("update %s was handled already; skipped", update.update_id)
+                return
+            turn = Turn(update, desk, uow, now)
             await turn.load()
             await handler(turn)
             await turn.save()
+            turn.queue_replies()
             await uow.commit()
-        await turn.flush()
+            await turn.flush()  # after the commit; its session records the replies' fate
         if uow.outbox.leased and desk.outbox is not None:
             desk.outbox.hand_over(uow.outbox.leased, context.application)
 

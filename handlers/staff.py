@@ -199,7 +199,8 @@ async def staff_command(turn: Turn) -> None:
 def _staff_label(turn: Turn, person: StaffMember) -> str:
     state = "" if person.active else " ✖"
     zone = f" · {person.zone}" if person.zone else ""
-    return f"{person.name} · {turn.t(f'role.{person.role.value}')}{zone}{state}"
+    role = turn.desk.texts.text(turn.language, f"role.{person.role.value}")
+    return f"{person.name} · {role}{zone}{state}"
 
 
 @entry
@@ -308,6 +309,7 @@ dialogue.register_flow(
             ),
             "zone": choice_step("invite.ask_zone", _zones, _invite_for_zone, columns=4),
         },
+        staff_only=True,
     )
 )
 

@@ -20,6 +20,7 @@ from bot.domain.orders import OrderStep, parse_amount
 from bot.domain.repairs import RepairStep
 from bot.domain.tickets import TicketFacts, TicketKind
 from bot.domain.validation import Invalid, clean_text, parse_requested_date, parse_time_of_day
+from bot.htmltext import Html
 from bot.services import items, orders, repairs
 from bot.services.orders import StepInput
 from bot.services.workflow import Refused
@@ -257,7 +258,7 @@ async def on_field(turn: Turn, inp: Input) -> None:
             return
         _data(turn)["at"] = at.isoformat()
     if value is not None:
-        turn.edit(f"{_question(turn)}\n<b>{turn.esc(offered[value])}</b>")
+        turn.edit(Html("{}\n<b>{}</b>").format(_question(turn), offered[value]))
     _data(turn)[ask.name] = answer
     turn.touch()
     await _ask_next(turn)
@@ -291,6 +292,8 @@ def _at(turn: Turn, clock: str) -> datetime | Invalid:
     return moment if moment > turn.now else Invalid("order.time_past")
 
 
-dialogue.register_flow(Flow(FLOW, {field.value: Step(ask_field, on_field) for field in Field}))
+dialogue.register_flow(
+    Flow(FLOW, {field.value: Step(ask_field, on_field) for field in Field}, staff_only=True)
+)
 
 HANDLERS: list[BaseHandler] = [CallbackQueryHandler(step_tap, pattern=StepTap.pattern())]

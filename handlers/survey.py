@@ -38,7 +38,7 @@ async def _confirmed(turn: Turn, value: str, label: str) -> None:
 
 
 dialogue.register_flow(
-    Flow(FLOW, {"confirm": choice_step("survey.confirm", _choices, _confirmed)})
+    Flow(FLOW, {"confirm": choice_step("survey.confirm", _choices, _confirmed)}, staff_only=True)
 )
 
 

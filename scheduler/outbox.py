@@ -119,6 +119,7 @@ class OutboxSender:
         self.pacing = pacing or Pacing()
         self._lock = asyncio.Lock()
         self._mine: list[OutboxMessage] = []
+        self._delivered: list[int] = []
 
     def hand_over(self, rows: list[OutboxMessage], application: Application) -> None:
         """Take rows this process leased when it wrote them, to send right after commit.
@@ -129,6 +130,18 @@ class OutboxSender:
         self._mine.extend(rows)
         if application.running:
             application.create_task(self.deliver_mine(), name="outbox-hand-over")
+
+    def delivered(self, row_ids: list[int]) -> None:
+        """Replies this process sent right after their update (handlers.replies): their rows
+        are deleted with this sender's next transaction (the periodic one runs every few
+        seconds), not by one of their own."""
+        self._delivered.extend(row_ids)
+
+    def take_delivered(self) -> list[int]:
+        """The rows to delete, now owned by the caller's transaction (if it rolls back, they
+        stay "sending" and are reported unknown once the lease runs out: never resent)."""
+        rows, self._delivered = self._delivered, []
+        return rows
 
     async def deliver_mine(self) -> int:
         """Send only what this process handed over (the fast path after an update)."""
@@ -141,6 +154,7 @@ class OutboxSender:
             delivered = await self._deliver_own()
             while True:
                 async with UnitOfWork(self.sessions) as uow:
+                    await uow.outbox.forget(self.take_delivered())
                     rows = await uow.outbox.claim(utcnow(), limit=self.batch, lease=self.lease)
                     await uow.commit()
                 if not rows:
@@ -181,6 +195,7 @@ class OutboxSender:
 
     async def _record(self, outcomes: list[tuple[OutboxMessage, Outcome]]) -> None:
         async with UnitOfWork(self.sessions) as uow:
+            await uow.outbox.forget(self.take_delivered())
             await uow.outbox.finish([outcome.values(row) for row, outcome in outcomes])
             for row, outcome in outcomes:
                 if outcome.status is OutboxStatus.UNDELIVERABLE and row.ticket_id is not None:
@@ -208,34 +223,37 @@ class OutboxSender:
             message = await self.bot.send_message(
                 row.chat_id, row.text, parse_mode=ParseMode.HTML, reply_markup=markup
             )
-        except RetryAfter as exc:
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            return self._later(row, now + timedelta(seconds=seconds), exc)
-        except TimedOut as exc:
-            # Telegram may have delivered it: resending blindly is how duplicates happen.
-            log.warning("outbox %s: outcome unknown after timeout", row.id)
-            return Outcome(OutboxStatus.UNKNOWN, error=str(exc))
-        except Forbidden as exc:
-            return Outcome(OutboxStatus.UNDELIVERABLE, error=exc.message)
-        except BadRequest as exc:
-            gone = "chat not found" in exc.message.lower()
-            log.error("outbox %s refused by Telegram: %s", row.id, exc.message)
-            return Outcome(
-                OutboxStatus.UNDELIVERABLE if gone else OutboxStatus.FAILED, exc.message
-            )
-        except (NetworkError, TelegramError) as exc:
-            if row.attempts >= self.retry.max_attempts:
-                return Outcome(OutboxStatus.FAILED, error=str(exc))
-            return self._later(row, now + self.retry.delay(row.attempts), exc)
         except Exception as exc:
-            # A row that cannot even be built (a bad stored keyboard, say) will not get
-            # better by retrying: it is failed with its reason, for an operator to see.
-            log.exception("outbox %s cannot be sent", row.id)
-            return Outcome(OutboxStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+            return outcome_of(row, exc, now, self.retry)
         return Outcome(OutboxStatus.SENT, sent_at=now, message_id=message.message_id)
 
-    @staticmethod
-    def _later(row: OutboxMessage, when: datetime, exc: Exception) -> Outcome:
-        log.info("outbox %s deferred: %s", row.id, exc)
-        return Outcome(OutboxStatus.PENDING, error=str(exc), not_before=when)
+
+def outcome_of(row: OutboxMessage, exc: Exception, now: datetime, retry: RetryPolicy) -> Outcome:
+    """What a failed attempt at `now` comes to (called while handling `exc`)."""
+    if isinstance(exc, RetryAfter):
+        wait = exc.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        return _later(row, now + timedelta(seconds=seconds), exc)
+    if isinstance(exc, TimedOut):
+        # Telegram may have delivered it: resending blindly is how duplicates happen.
+        log.warning("outbox %s: outcome unknown after timeout", row.id)
+        return Outcome(OutboxStatus.UNKNOWN, error=str(exc))
+    if isinstance(exc, Forbidden):
+        return Outcome(OutboxStatus.UNDELIVERABLE, error=exc.message)
+    if isinstance(exc, BadRequest):
+        gone = "chat not found" in exc.message.lower()
+        log.error("outbox %s refused by Telegram: %s", row.id, exc.message)
+        return Outcome(OutboxStatus.UNDELIVERABLE if gone else OutboxStatus.FAILED, exc.message)
+    if isinstance(exc, NetworkError | TelegramError):
+        if row.attempts >= retry.max_attempts:
+            return Outcome(OutboxStatus.FAILED, error=str(exc))
+        return _later(row, now + retry.delay(row.attempts), exc)
+    # A row that cannot even be built (a bad stored keyboard, say) will not get better by
+    # retrying: it is failed with its reason, for an operator to see.
+    log.exception("outbox %s cannot be sent", row.id)
+    return Outcome(OutboxStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+
+
+def _later(row: OutboxMessage, when: datetime, exc: Exception) -> Outcome:
+    log.info("outbox %s deferred: %s", row.id, exc)
+    return Outcome(OutboxStatus.PENDING, error=str(exc), not_before=when)

@@ -8,12 +8,14 @@ from bot.desk import Desk
 from scheduler.sweep import (
     expire_idle_dialogues,
     fire_due_alarms,
+    forget_handled_updates,
     push_reports,
     send_yearly_wishes,
 )
 
 OUTBOX_EVERY_SECONDS = 2.0
 EXPIRY_EVERY_SECONDS = 30.0
+PRUNE_EVERY_SECONDS = 3600.0
 # APScheduler drops a run that starts over 1 s late by default; a sweep late is still useful.
 JOB_KWARGS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
@@ -38,6 +40,10 @@ async def _alarm_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         await desk.outbox.deliver_due()
 
 
+async def _prune_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await forget_handled_updates(context.bot_data["desk"])
+
+
 def schedule(application: Application) -> None:
     jobs = application.job_queue
     if jobs is None:
@@ -47,6 +53,9 @@ def schedule(application: Application) -> None:
     )
     jobs.run_repeating(
         _expiry_job, EXPIRY_EVERY_SECONDS, first=5, name="dialogue-expiry", job_kwargs=JOB_KWARGS
+    )
+    jobs.run_repeating(
+        _prune_job, PRUNE_EVERY_SECONDS, first=60, name="handled-updates", job_kwargs=JOB_KWARGS
     )
     desk: Desk = application.bot_data["desk"]
     jobs.run_repeating(

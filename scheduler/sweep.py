@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.clock import utcnow
 from bot.desk import Desk
 from bot.domain.deadlines import AlarmKind
@@ -122,3 +124,16 @@ async def push_reports(desk: Desk) -> int:
             await uow.commit()
         pushed += len(sent)
     return pushed
+
+
+# Telegram keeps an update nobody confirmed for at most 24 hours; twice that is ample.
+HANDLED_UPDATES_KEPT = timedelta(hours=48)
+
+
+async def forget_handled_updates(desk: Desk) -> int:
+    """Drop the ids of updates handled long ago: none of them can come again. A plain
+    delete by age, so a second run (or a second process) finds nothing more to do."""
+    async with UnitOfWork(desk.sessions) as uow:
+        forgotten = await uow.updates.prune(utcnow() - HANDLED_UPDATES_KEPT)
+        await uow.commit()
+    return forgotten

@@ -14,6 +14,7 @@ from storage.repositories import (
     DispatchRepository,
     EstateRepository,
     ExtensionRepository,
+    HandledUpdateRepository,
     HandoverRepository,
     InviteRepository,
     OutboxRepository,
@@ -51,6 +52,7 @@ class UnitOfWork:
         self.surveys = SurveyRepository(self.session)
         self.dispatches = DispatchRepository(self.session)
         self.handovers = HandoverRepository(self.session)
+        self.updates = HandledUpdateRepository(self.session)
         return self
 
     async def __aexit__(

@@ -136,6 +136,8 @@ class DeskHarness:
         )
         self.desk: Desk = self.application.bot_data["desk"]
         self.expected_refusals: set[str] = {"bot was blocked by the user"}
+        # A test that types "<b>" or "&amp;" on purpose may see them echoed back.
+        self.allow_escaping_slips = False
         self.sim = TelegramSim(api, self.application, after_update=self.deliver)
 
     async def deliver(self) -> int:
@@ -155,6 +157,7 @@ class DeskHarness:
         await shutdown(self.application)
         if exc[0] is None:
             self.assert_no_refusals()
+            self.assert_no_escaping_slips()
 
     def assert_no_refusals(self) -> None:
         """Telegram refuses a bad request (an edit that changes nothing, a second answer to a
@@ -166,6 +169,13 @@ class DeskHarness:
             if not any(allowed in refusal[2] for allowed in self.expected_refusals)
         ]
         assert not unexpected, f"the bot made requests Telegram refuses: {unexpected}"
+
+    def assert_no_escaping_slips(self) -> None:
+        """Nothing the bot showed reads "&amp;" or "<b>": a value escaped twice, or a
+        button label escaped as if it were HTML."""
+        if not self.allow_escaping_slips:
+            slips = self.api.escaping_slips
+            assert not slips, f"the bot showed escaped text: {slips[:5]}"
 
     async def column(self, sql: str, **params: object) -> list[object]:
         async with self.desk.engine.connect() as conn:

@@ -127,6 +127,15 @@ def after(action: Action, item: Situation, *, needs_review: bool = False) -> Tic
     return MOVES[action].to or item.status
 
 
+def ends_escalation(status: TicketStatus) -> bool:
+    """Whether entering this status ends an escalation. Escalating asks the person above
+    for a decision on open work (take it over, or send it back with instructions); an item
+    that leaves the open states — resolved (also when classified out of scope), closed, a
+    cancelled order — has nothing left to decide, so the escalation ends with it. A result
+    waiting for review is still open work: the person above may still take it over."""
+    return status not in OPEN_STATUSES
+
+
 def out_of_scope(item: Situation) -> TicketStatus:
     """Classified as not the office's responsibility: answered and closed as resolved."""
     if not allows(Action.CLASSIFY, item):

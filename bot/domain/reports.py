@@ -153,6 +153,7 @@ class Figures:
     first_answer: Timing
     resolution: Timing
     reopened: int
+    cancelled: int  # called off in the period: neither resolved nor still open
     ratings: dict[int, int]  # 1-5: how many
     no_response: int
     suggestions: int

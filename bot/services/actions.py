@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.deadlines import FollowupState, Rules
-from bot.domain.lifecycle import Action, Situation
+from bot.domain.lifecycle import Action, Situation, ends_escalation
 from bot.domain.permissions import TicketScope, Viewer, can, staff_viewer
 from bot.domain.staff import DESK_ROLES, StaffMember
 from bot.domain.tickets import EventKind, TicketStatus
@@ -94,12 +94,10 @@ class ItemContext:
         note: str | None = None,
         touch: bool = True,
     ) -> None:
-        """Append to the timeline; leaving *waiting* restarts the resolve clock. `touch`
-        False: the item itself did not change (a reminder about it went out)."""
+        """Append to the timeline, entering `status` if given. `touch` False: the item
+        itself did not change (a reminder about it went out)."""
         if status is not None:
-            if ticket.status == TicketStatus.WAITING and status is not TicketStatus.WAITING:
-                resume(ticket, self.now)
-            ticket.status = status.value
+            self.enter(ticket, status)
         if touch or status is not None:
             ticket.updated_at = self.now
         self.uow.tickets.add_event(
@@ -112,6 +110,16 @@ class ItemContext:
             status=ticket.status,
             note=note,
         )
+
+    def enter(self, ticket: Ticket, status: TicketStatus) -> None:
+        """The one place an item's status changes, with what the state machine says comes
+        with it: leaving *waiting* restarts the resolve clock, and leaving the open states
+        ends an escalation (nobody above is left with a decision on a finished item)."""
+        if ticket.status == TicketStatus.WAITING and status is not TicketStatus.WAITING:
+            resume(ticket, self.now)
+        ticket.status = status.value
+        if ends_escalation(status):
+            ticket.escalated_to_staff_id = None
 
     def resident_said(self, ticket: Ticket, resident_id: int, kind: EventKind, note: str) -> None:
         """Append what the resident did (a message, an answer, a cancellation)."""

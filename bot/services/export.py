@@ -1,6 +1,7 @@
 """The registry (登记表) as a spreadsheet managers sign off: one row per item with the
-columns of the registration form, due times met or missed, the follow-up's verdict; the
-orders' money trail on a second sheet; repeat problems on a third.
+columns of the registration form, due times met or missed, a cancellation's time and
+reason, the follow-up's verdict; the orders' money trail on a second sheet; repeat
+problems on a third.
 
 Rows are streamed from the database in batches into a write-only workbook (openpyxl keeps
 written rows on disk, not in memory), so a month of a large estate stays small in RAM.
@@ -53,6 +54,8 @@ REGISTRY_COLUMNS = (
     "resolve_due",
     "resolved",
     "resolve_met",
+    "cancelled",
+    "cancel_reason",
     "result",
     "solved",
     "rating",
@@ -165,7 +168,7 @@ def _labels(views: Views, language: str) -> Callable[[str], str]:
     def t(key: str) -> str:
         found = cache.get(key)
         if found is None:
-            found = cache[key] = views.t(language, key)
+            found = cache[key] = views.texts.text(language, key)
         return found
 
     return t
@@ -206,10 +209,12 @@ def _registry_row(
         row["assignee"] or "",
         _local(row["first_answer_due_at"], tz),
         _local(row["first_answered_at"], tz),
-        _met(t, row["first_answered_at"], row["first_answer_due_at"]),
+        _met(t, row["first_answered_at"], row["first_answer_due_at"], row["cancelled_at"]),
         _local(row["resolve_due_at"], tz),
         _local(row["resolved_at"], tz),
-        _met(t, row["resolved_at"], row["resolve_due_at"]),
+        _met(t, row["resolved_at"], row["resolve_due_at"], row["cancelled_at"]),
+        _local(row["cancelled_at"], tz),
+        row["cancel_reason"] or "",
         row["result"] or "",
         _yes_no(t, row["solved"]),
         row["rating"],
@@ -239,11 +244,13 @@ def _category(
     return t(key) if views.texts.has(language, key) else category
 
 
-def _met(t: Callable[[str], str], done: object, due: object) -> str:
+def _met(t: Callable[[str], str], done: object, due: object, cancelled: object) -> str:
+    """Met or missed; not done yet is pending, unless the item was cancelled: its clock
+    stopped with it, so it is neither late nor in time."""
     if not isinstance(due, datetime):
         return ""
     if not isinstance(done, datetime):
-        return t("export.pending")
+        return t("export.cancelled" if isinstance(cancelled, datetime) else "export.pending")
     return _yes_no(t, _utc(done) <= _utc(due))
 
 

@@ -3,7 +3,6 @@ transaction, so a message is owed exactly when the change that caused it is save
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,6 +11,7 @@ from bot.domain.permissions import staff_viewer
 from bot.domain.residents import ResidentCard
 from bot.domain.staff import StaffMember
 from bot.domain.tickets import TicketFacts
+from bot.htmltext import escape, join
 from bot.services.notices import Label, Notice, NoticeKind, Value, from_json, to_json
 from bot.views import Button, Screen, Views
 from bot.views.card import card
@@ -118,7 +118,7 @@ class Notifier:
             text = self.render(reader.language, notice)
             if notice.about:
                 about = self.views.t(reader.language, "resident.about", reference=item.reference)
-                text = f"{about}\n{text}"
+                text = join("\n", [about, text])
             found = Screen(text)
         return self._with_buttons(reader.language, found, notice)
 
@@ -142,19 +142,19 @@ class Notifier:
         values = {name: self._value(language, value) for name, value in notice.values.items()}
         signed = notice.values.get("name")
         if isinstance(signed, str) and "role" in values:
-            values["role"] = f"{values['role']} {values.pop('name')}"
+            values["role"] = join(" ", [values["role"], values.pop("name")])
         return self.views.t(language, notice.key, **values)
 
     def _value(self, language: str, value: Value) -> str:
         if isinstance(value, Label):
-            return " · ".join(self.views.t(language, key) for key in value.keys)
+            return join(" · ", (self.views.t(language, key) for key in value.keys))
         if isinstance(value, datetime):
             return self.views.moment(language, value)
         if isinstance(value, date):
             return self.views.day(language, value)
         if isinstance(value, timedelta):
             return self.views.duration(language, value)
-        return html.escape(value, quote=False)
+        return escape(value)
 
 
 async def render_queued(

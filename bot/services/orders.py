@@ -304,8 +304,11 @@ async def _settle(ctx: ActionContext, ticket: Ticket, given: StepInput) -> Notic
 
 
 def _cancelled(ctx: ItemContext, ticket: Ticket, given: StepInput) -> list[Notice]:
+    """Either side's cancellation: closed with its time and reason in the fields the
+    registry and the reports read, so it counts as cancelled, never as still pending."""
     ticket.service_done_at = ctx.now  # no more delivery reminders
-    ticket.closed_at = ctx.now
+    ticket.closed_at = ticket.cancelled_at = ctx.now
+    ticket.cancel_reason = given.text or None
     _money(ctx, ticket, MoneyKind.REFUND, given.amount, note=given.text)
     refund = f"{given.amount:.2f}" if given.amount is not None else "0.00"
     return [to_resident(ticket.id, "order.cancelled", reason=given.text or "—", refund=refund)]
@@ -322,7 +325,7 @@ async def cancel_by_resident(
     refund = await prepaid(ctx.uow, ticket.id)
     notices = _cancelled(ctx, ticket, StepInput(amount=refund, text=reason))
     ticket.updated_at = ctx.now
-    ticket.status = STATUS[stage].value
+    ctx.enter(ticket, STATUS[stage])
     ctx.resident_said(ticket, resident.id, EventKind.STATUS_CHANGED, f"order cancelled: {reason}")
     notices += [
         staff_card(i, ticket.id, "notice.order_cancelled_by_resident", reason=reason)

@@ -6,20 +6,25 @@ outbox and a handler can show the same card in reply, from the same code.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.catalogue import Catalogue
+from bot.htmltext import Html, plain
 from bot.i18n import Catalogues
 
 
 @dataclass(frozen=True, slots=True)
 class Button:
+    """An inline button; its label is plain text, whatever it was rendered as."""
+
     label: str
     data: str  # packed callback data (bot.callbacks), at most 64 bytes
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", plain(self.label))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +58,7 @@ class Views:
     tz: ZoneInfo
     services: Catalogue | None = None
 
-    def t(self, language: str, key: str, /, **values: object) -> str:
+    def t(self, language: str, key: str, /, **values: object) -> Html:
         return self.texts.t(language, key, **values)
 
     def moment(self, language: str, value: datetime) -> str:
@@ -83,10 +88,12 @@ class Views:
         return self.t(language, key if self.texts.has(language, key) else "flow.unknown")
 
 
-def timeline_line(views: Views, language: str, entry: Any, *, note: bool, limit: int = 300) -> str:
+def timeline_line(
+    views: Views, language: str, entry: Any, *, note: bool, limit: int = 300
+) -> Html:
     """One entry of an item's timeline: when, what, and (if shown) its text."""
     status = views.t(language, f"status.{entry.status or 'new'}")
     text = views.t(language, f"event.{entry.kind}", status=status)
     if note and entry.note:
-        text += ": " + html.escape(entry.note[:limit], quote=False)
-    return f"{views.moment(language, entry.created_at)} · {text}"
+        text = Html("{}: {}").format(text, entry.note[:limit])
+    return Html("{} · {}").format(views.moment(language, entry.created_at), text)

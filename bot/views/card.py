@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -10,6 +9,7 @@ from bot.callbacks import CallbackData
 from bot.domain.lifecycle import Action
 from bot.domain.permissions import TicketScope, Viewer, can
 from bot.domain.tickets import OPEN_STATUSES, TicketFacts, TicketKind, TicketStatus
+from bot.htmltext import join
 from bot.views import Button, Screen, Views, rows_of
 from bot.views.service import service_lines, step_buttons
 
@@ -152,15 +152,15 @@ def card(
         status=t(language, f"status.{item.status.value}"),
         category=views.category(language, item.kind.value, item.category),
         severity=t(language, f"severity.{item.severity.value if item.severity else 'unset'}"),
-        place=html.escape(item.place or "—", quote=False),
+        place=item.place or "—",
         requested=views.day(language, item.requested_by) if item.requested_by else "—",
         due=views.moment(language, item.first_answer_due_at) if item.first_answer_due_at else "—",
         photos=len(item.photos),
-        description=html.escape(item.description[:1500], quote=False),
+        description=item.description[:1500],
     )
     lines = [headline] if headline else []
     lines += [body, *service_lines(views, language, item), *_clock_lines(views, language, item)]
-    text = "\n".join(lines)
+    text = join("\n", lines)
     actions = offered(item, viewer)
     review = [a for a in actions if a in FIRST]
     others = [a for a in actions if a not in FIRST]
@@ -175,7 +175,7 @@ def card(
 
 def _clock_lines(views: Views, language: str, item: TicketFacts) -> list[str]:
     """What the clocks say beyond the first answer: resolve by, report back by, waiting."""
-    lines = []
+    lines: list[str] = []
     if item.status is TicketStatus.WAITING and item.waiting_until is not None:
         lines.append(
             views.t(language, "card.waiting_until", day=views.day(language, item.waiting_until))

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.callbacks import CallbackData
+from bot.htmltext import Html, join
 from bot.views import Button, Screen, Views, rows_of
 
 
@@ -39,7 +40,8 @@ def report_buttons(views: Views, language: str, dispatch_id: int) -> Rows:
 
 def _events(views: Views, language: str, found: list[tuple[str, str]]) -> list[str]:
     return [
-        f"• {ref} · {views.t(language, f'event.{kind}', status='')}" for ref, kind in found[:40]
+        Html("• {} · {}").format(ref, views.t(language, f"event.{kind}", status=""))
+        for ref, kind in found[:40]
     ]
 
 
@@ -60,7 +62,7 @@ def ledger_screen(
     lines += ["", t(language, "ledger.finished", count=len(finished))]
     lines += _events(views, language, finished)
     ack = _button(views, language, DispatchAction.ACKNOWLEDGE, dispatch_id)
-    return Screen("\n".join(lines), ((ack,),))
+    return Screen(join("\n", lines), ((ack,),))
 
 
 def signed_line(views: Views, language: str, name: str, role: str, at: datetime) -> str:

@@ -3,12 +3,12 @@ notes (each can become an item with one tap), and the open items carried over.""
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.callbacks import CallbackData
 from bot.domain.handover import Book, CarriedItem
+from bot.htmltext import Html, join
 from bot.views import Button, Screen, Views, rows_of
 
 NOTE_BUTTONS = 5  # notes offered as items by button (the rest: by /new)
@@ -28,10 +28,6 @@ class HandoverTap(CallbackData, prefix="ho"):
     note: int = 0
 
 
-def _esc(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
 def handover_screen(
     views: Views, language: str, book: Book, writer: str, items: list[tuple[str, str]]
 ) -> Screen:
@@ -42,22 +38,22 @@ def handover_screen(
         t(
             language,
             "handover.title",
-            shift=t(language, shift_key) if named else _esc(book.shift),
+            shift=t(language, shift_key) if named else book.shift,
             start=views.moment(language, book.shift_start),
             end=views.moment(language, book.shift_end),
-            writer=_esc(writer),
+            writer=writer,
         ),
-        t(language, "handover.people", people=_esc(book.people)),
-        t(language, "handover.matters", matters=_esc(book.matters)),
+        t(language, "handover.people", people=book.people),
+        t(language, "handover.matters", matters=book.matters),
     ]
     if book.notes:
         lines.append(t(language, "handover.notes_title"))
         for number, note in enumerate(book.notes, start=1):
             made = (book.made or {}).get(str(number - 1))
             suffix = f" → {made}" if made else ""
-            lines.append(f"{number}. {_esc(note)}{suffix}")
+            lines.append(Html("{}. {}{}").format(number, note, suffix))
     lines.append(t(language, "handover.items_title", count=len(items)))
-    lines += [f"• {ref} {_esc(text[:60])}" for ref, text in items[:30]]
+    lines += [Html("• {} {}").format(ref, text[:60]) for ref, text in items[:30]]
     buttons = [
         Button(
             t(language, "dispatch.acknowledge"),
@@ -77,7 +73,7 @@ def handover_screen(
         ):
             tap = HandoverTap(action, book.id, index).pack()
             notes.append(Button(t(language, key, number=index + 1), tap))
-    return Screen("\n".join(lines), rows_of(buttons, 2) + rows_of(notes, 2))
+    return Screen(join("\n", lines), rows_of(buttons, 2) + rows_of(notes, 2))
 
 
 def carried_text(views: Views, language: str, items: list[CarriedItem]) -> str:
@@ -92,10 +88,10 @@ def carried_text(views: Views, language: str, items: list[CarriedItem]) -> str:
                     language,
                     "handover.carried_done",
                     reference=item.reference,
-                    by=_esc(item.finished_by or "—"),
+                    by=item.finished_by or "—",
                     at=views.moment(language, item.finished_at) if item.finished_at else "—",
                 )
             )
     if not items:
         lines.append(t(language, "registry.empty"))
-    return "\n".join(lines)
+    return join("\n", lines)

@@ -3,7 +3,6 @@ each item a button that opens its card, pages of eight."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -11,6 +10,7 @@ from enum import StrEnum
 from bot.callbacks import CallbackData
 from bot.domain.registry import STATUS_SCREEN, Line
 from bot.domain.tickets import TicketFacts
+from bot.htmltext import Html, join, plain
 from bot.views import Button, Screen, Views, rows_of
 
 
@@ -29,25 +29,26 @@ class RegistryTap(CallbackData, prefix="rg"):
 
 def status_screen(views: Views, language: str, counts: dict[Line, int]) -> Screen:
     t = views.t
-    lines = [t(language, "registry.status_title")]
+    lines: list[str] = [t(language, "registry.status_title")]
     buttons: list[Button] = []
     for group in STATUS_SCREEN:
         lines.append("")
         for line in group:
             label = t(language, f"registry.line_{line.value}")
-            lines.append(f"{label}: <b>{counts.get(line, 0)}</b>")
+            lines.append(Html("{}: <b>{}</b>").format(label, counts.get(line, 0)))
             if counts.get(line, 0):
                 tap = RegistryTap(Listing.LINE, line.value).pack()
-                buttons.append(Button(f"{label} ({counts[line]})", tap))
-    return Screen("\n".join(lines), rows_of(buttons, 2))
+                buttons.append(Button(f"{plain(label)} ({counts[line]})", tap))
+    return Screen(join("\n", lines), rows_of(buttons, 2))
 
 
-def _item_line(views: Views, language: str, item: TicketFacts) -> str:
+def _item_line(views: Views, language: str, item: TicketFacts) -> Html:
     status = views.t(language, f"status.{item.status.value}")
     due = item.resolve_due_at or item.first_answer_due_at
     when = views.moment(language, due) if due else "—"
-    text = html.escape(item.description[:60], quote=False)
-    return f"<b>{item.reference}</b> · {status} · {when}\n{text}"
+    return Html("<b>{}</b> · {} · {}\n{}").format(
+        item.reference, status, when, item.description[:60]
+    )
 
 
 def list_screen(
@@ -64,9 +65,9 @@ def list_screen(
     """A page of items: a line each, a button each to open its card, and the pages."""
     t = views.t
     if not items:
-        return Screen(f"{title}\n\n{t(language, 'registry.empty')}")
+        return Screen(join("\n\n", [title, t(language, "registry.empty")]))
     head = t(language, "registry.list_head", total=total, page=page + 1, pages=pages)
-    body = "\n\n".join(_item_line(views, language, item) for item in items)
+    body = join("\n\n", (_item_line(views, language, item) for item in items))
     opens = [
         Button(item.reference, RegistryTap(Listing.OPEN, str(item.id)).pack()) for item in items
     ]
@@ -76,6 +77,6 @@ def list_screen(
     if page + 1 < pages:
         nav.append(Button(t(language, "button.next"), page_tap(page + 1)))
     return Screen(
-        f"{title} · {head}\n\n{body}",
+        Html("{} · {}\n\n{}").format(title, head, body),
         (*rows_of(opens, 2), tuple(nav)) if nav else rows_of(opens, 2),
     )

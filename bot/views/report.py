@@ -3,11 +3,11 @@ the times against the promise, satisfaction, quotas and the survey, with the tre
 
 from __future__ import annotations
 
-import html
 from datetime import timedelta
 
 from bot.charts import chart_language, weekly_chart
 from bot.domain.reports import Figures, Timing, Week, trend
+from bot.htmltext import Html, join, plain
 from bot.views import Views
 
 TOP = 8  # values shown per dimension (the spreadsheet has them all)
@@ -26,13 +26,12 @@ def label(views: Views, language: str, prefix: str, value: str) -> str:
 
 def _counts(views: Views, language: str, prefix: str, counts: dict[str, int]) -> str:
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    shown = [
-        f"{html.escape(label(views, language, prefix, k), quote=False)} {n}"
-        for k, n in ranked[:TOP]
+    shown: list[str] = [
+        Html("{} {}").format(label(views, language, prefix, k), n) for k, n in ranked[:TOP]
     ]
     if len(ranked) > TOP:
         shown.append("…")
-    return " · ".join(shown) or "—"
+    return join(" · ", shown) or "—"
 
 
 def _share(value: float | None) -> str:
@@ -53,7 +52,7 @@ def _timing(views: Views, language: str, key: str, now: Timing, before: Timing) 
     )
 
 
-def report_text(views: Views, language: str, figures: Figures) -> str:
+def report_text(views: Views, language: str, figures: Figures) -> Html:
     t = views.t
     period = figures.period
     lines = [
@@ -79,10 +78,8 @@ def report_text(views: Views, language: str, figures: Figures) -> str:
                 t(
                     language,
                     "report.repeat",
-                    category=html.escape(
-                        label(views, language, "category", repeat.category), quote=False
-                    ),
-                    place=html.escape(repeat.place, quote=False),
+                    category=label(views, language, "category", repeat.category),
+                    place=repeat.place,
                     count=repeat.count,
                     references=", ".join(repeat.references),
                 )
@@ -114,6 +111,7 @@ def report_text(views: Views, language: str, figures: Figures) -> str:
             views, language, "report.resolution", figures.resolution, figures.previous_resolution
         ),
         t(language, "report.reopened", count=figures.reopened, rate=_share(figures.reopen_rate)),
+        t(language, "report.cancelled", count=figures.cancelled),
     ]
     if figures.satisfaction is not None:
         stars = " ".join(f"★{r}:{figures.ratings.get(r, 0)}" for r in range(5, 0, -1))
@@ -137,7 +135,7 @@ def report_text(views: Views, language: str, figures: Figures) -> str:
                 t(
                     language,
                     "report.quota",
-                    name=html.escape(quota.name, quote=False),
+                    name=quota.name,
                     role=t(language, f"role.{quota.role}"),
                     done=quota.done,
                     needed=quota.needed,
@@ -156,7 +154,7 @@ def report_text(views: Views, language: str, figures: Figures) -> str:
                     count=count,
                 )
             )
-    return "\n".join(lines)
+    return join("\n", lines)
 
 
 def report_chart(views: Views, language: str, weeks: list[Week]) -> bytes:
@@ -165,7 +163,7 @@ def report_chart(views: Views, language: str, weeks: list[Week]) -> bytes:
     categories = {c for _, by, _ in weeks for c in by}
     return weekly_chart(
         weeks,
-        {c: label(views, drawn, "category", c) for c in categories},
-        title=views.t(drawn, "report.chart_title"),
-        met_label=views.t(drawn, "report.chart_met"),
+        {c: plain(label(views, drawn, "category", c)) for c in categories},
+        title=views.texts.text(drawn, "report.chart_title"),
+        met_label=views.texts.text(drawn, "report.chart_met"),
     )

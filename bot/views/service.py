@@ -3,7 +3,6 @@ how far along it is, and the next steps of its own."""
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -12,6 +11,7 @@ from bot.catalogue import Question, QuestionKind
 from bot.domain.orders import BEFORE_DELIVERY, OrderStage, OrderStep, next_step
 from bot.domain.repairs import RepairStage, RepairType, steps
 from bot.domain.tickets import TicketFacts, TicketKind
+from bot.htmltext import Html
 from bot.views import Button, Views
 
 
@@ -68,17 +68,16 @@ def service_lines(views: Views, language: str, item: TicketFacts) -> list[str]:
         return _order_lines(views, language, item)
     if item.kind is TicketKind.REPAIR:
         details = item.details or {}
-        lines = [
+        lines: list[str] = [
             t(language, "repair.card_type", type=t(language, f"repair.type_{item.service}")),
             t(language, "repair.card_stage", stage=t(language, f"repair.stage_{item.stage}")),
             t(
                 language,
                 "repair.card_windows",
-                windows=html.escape(
-                    ", ".join(window_label(views, language, w) for w in details.get("windows", []))
-                    or "—",
-                    quote=False,
-                ),
+                windows=", ".join(
+                    window_label(views, language, w) for w in details.get("windows", [])
+                )
+                or "—",
                 enter=t(language, "common.yes" if details.get("may_enter") else "common.no"),
             ),
         ]
@@ -97,8 +96,8 @@ def _order_lines(views: Views, language: str, item: TicketFacts) -> list[str]:
     t = views.t
     service = views.services.service(item.service or "") if views.services else None
     name = service.name.get(language) if service else (item.service or "—")
-    lines = [
-        t(language, "order.card_service", service=html.escape(name, quote=False)),
+    lines: list[str] = [
+        t(language, "order.card_service", service=name),
         t(language, "order.card_stage", stage=t(language, f"order.stage_{item.stage}")),
     ]
     if service is not None:
@@ -106,9 +105,9 @@ def _order_lines(views: Views, language: str, item: TicketFacts) -> list[str]:
         for question in service.asked(answers):
             value = answers.get(question.id)
             if value:
-                asked = html.escape(question.ask.get(language), quote=False)
-                said = html.escape(answer_label(views, language, question, value), quote=False)
-                lines.append(f"• {asked} <b>{said}</b>")
+                asked = question.ask.get(language)
+                said = answer_label(views, language, question, value)
+                lines.append(Html("• {} <b>{}</b>").format(asked, said))
     return lines
 
 

@@ -17,6 +17,7 @@ from storage.repositories.staff import (
 )
 from storage.repositories.surveys import SurveyRepository
 from storage.repositories.tickets import TicketPage, TicketRepository
+from storage.repositories.updates import HandledUpdateRepository
 
 __all__ = [
     "AccessLogRepository",
@@ -25,6 +26,7 @@ __all__ = [
     "DispatchRepository",
     "EstateRepository",
     "ExtensionRepository",
+    "HandledUpdateRepository",
     "HandoverRepository",
     "InviteRepository",
     "OutboxRepository",

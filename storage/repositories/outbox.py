@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, OutboxStatus
 from storage.repositories._common import is_postgres
 
 PENDING, SENDING = OutboxStatus.PENDING.value, OutboxStatus.SENDING.value
+# A row found "sending" with its attempt marked (`sent_at`) after its sender died: Telegram
+# may have it, so it is not sent again (the same rule as a timeout).
+DIED_SENDING = "the process sending it died: Telegram may or may not have it"
 
 
 def _claim_outbox(skip_locked: bool) -> Any:
@@ -46,6 +49,30 @@ def _claim_outbox(skip_locked: bool) -> Any:
 
 CLAIM_OUTBOX = {False: _claim_outbox(False), True: _claim_outbox(True)}
 _OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_MOMENT = _OUTBOX.c.not_before.type
+INSERT_ONE = insert(_OUTBOX)
+MARK_SENDING = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == SENDING)
+    .values(sent_at=bindparam("now", type_=_MOMENT))
+)
+FORGET = delete(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("row_ids", expanding=True)))
+_DEAD_MID_SEND = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.status == SENDING, _OUTBOX.c.sent_at.is_not(None))
+    .values(
+        status=OutboxStatus.UNKNOWN.value,
+        lease_until=None,
+        sent_at=None,
+        last_error=DIED_SENDING,
+    )
+)
+ABANDONED = _DEAD_MID_SEND.where(_OUTBOX.c.lease_until <= bindparam("now", type_=_MOMENT))
+RELEASE_UNTRIED = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.status == SENDING, _OUTBOX.c.sent_at.is_(None))
+    .values(lease_until=bindparam("now", type_=_MOMENT))
+)
 FINISH = (
     update(_OUTBOX)
     .where(_OUTBOX.c.id == bindparam("b_row_id"))
@@ -73,6 +100,7 @@ class OutboxRepository:
         self.session = session
         self.lease = lease
         self.leased: list[OutboxMessage] = []
+        self.replies: list[OutboxMessage] = []  # written first, so they keep their place
         self._notices: list[dict[str, Any]] = []
 
     def add_notice(
@@ -98,7 +126,44 @@ class OutboxRepository:
             }
         )
 
+    def add_reply(
+        self,
+        *,
+        chat_id: int,
+        text: str,
+        purpose: str,
+        now: datetime,
+        reply_markup: dict[str, Any] | None = None,
+    ) -> OutboxMessage:
+        """Queue a reply the caller sends itself right after commit (leased to it).
+
+        Replies are written at commit before every other row of the transaction, so after a
+        crash a sender taking rows by id still sends a reply before the notices its update
+        queued to the same chat. The row's id is set when it is written.
+        """
+        row = OutboxMessage(
+            chat_id=chat_id,
+            text=text,
+            reply_markup=reply_markup,
+            purpose=purpose,
+            status=PENDING,
+            attempts=0,
+            not_before=now,
+            created_at=now,
+        )
+        if self.lease is not None:
+            row.status, row.lease_until, row.attempts = SENDING, now + self.lease, 1
+        self.replies.append(row)
+        return row
+
     async def write_pending(self) -> None:
+        if self.replies:
+            connection = await self.session.connection()
+            for row in self.replies:
+                if row.id is None:
+                    written = await connection.execute(INSERT_ONE, _columns(row))
+                    row.id = written.inserted_primary_key[0]
+        self.session.add_all(self.leased)
         if self._notices:
             connection = await self.session.connection()
             await connection.execute(insert(_OUTBOX), self._notices)
@@ -127,15 +192,22 @@ class OutboxRepository:
             created_at=now,
         )
         if self.lease is not None:
-            # Written already claimed by this process, which sends it right after commit.
+            # Written already claimed by this process, which sends it right after commit;
+            # added to the session at commit, after the transaction's replies.
             row.status, row.lease_until = OutboxStatus.SENDING.value, now + self.lease
             row.attempts = 1
             self.leased.append(row)
-        self.session.add(row)
+        else:
+            self.session.add(row)
         return row
 
     async def claim(self, now: datetime, *, limit: int, lease: timedelta) -> list[OutboxMessage]:
-        """Take due rows (and rows whose sender died mid-lease) for this sender alone."""
+        """Take due rows (and rows whose sender died mid-lease) for this sender alone.
+
+        A dead sender's row whose attempt had begun is marked unknown instead: resending it
+        could say the same thing twice."""
+        connection = await self.session.connection()
+        await connection.execute(ABANDONED, {"now": now})
         statement = CLAIM_OUTBOX[is_postgres(self.session)]
         result = await self.session.scalars(
             statement,
@@ -155,6 +227,25 @@ class OutboxRepository:
                 FINISH, [{f"b_{k}": v for k, v in o.items()} for o in outcomes]
             )
 
+    async def mark_sending(self, row_id: int, now: datetime) -> None:
+        """Note that this row's request is about to leave (committed before it does)."""
+        connection = await self.session.connection()
+        await connection.execute(MARK_SENDING, {"row_id": row_id, "now": now})
+
+    async def forget(self, row_ids: list[int]) -> None:
+        """Delete rows that need no record once delivered (a turn's replies)."""
+        if row_ids:
+            connection = await self.session.connection()
+            await connection.execute(FORGET, {"row_ids": row_ids})
+
+    async def take_over(self, now: datetime) -> tuple[int, int]:
+        """Rows a dead sender held, for a sender that knows it is the only one: those it
+        never tried are due now, those it was sending are unknown. (unknown, due) counts."""
+        connection = await self.session.connection()
+        unknown = await connection.execute(_DEAD_MID_SEND)
+        due = await connection.execute(RELEASE_UNTRIED, {"now": now})
+        return int(unknown.rowcount or 0), int(due.rowcount or 0)
+
     async def by_status(self, status: OutboxStatus) -> list[OutboxMessage]:
         return list(
             await self.session.scalars(
@@ -169,3 +260,17 @@ class OutboxRepository:
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         )
         return {status: int(count) for status, count in rows}
+
+
+def _columns(row: OutboxMessage) -> dict[str, Any]:
+    return {
+        "chat_id": row.chat_id,
+        "text": row.text,
+        "reply_markup": row.reply_markup,
+        "purpose": row.purpose,
+        "status": row.status,
+        "attempts": row.attempts,
+        "not_before": row.not_before,
+        "lease_until": row.lease_until,
+        "created_at": row.created_at,
+    }

@@ -132,6 +132,15 @@ class ReportRepository:
         )
         return int((await self.session.execute(query)).scalar() or 0)
 
+    async def cancelled(self, remit: Remit, period: Period, tz: ZoneInfo) -> int:
+        """Items cancelled in the period (an order either side called off): counted as
+        cancelled by when that happened, never among the resolved or the still open."""
+        start, end = period.bounds(tz)
+        query = select(func.count(Ticket.id)).where(
+            remit_clause(remit), Ticket.cancelled_at >= start, Ticket.cancelled_at < end
+        )
+        return int((await self.session.execute(query)).scalar() or 0)
+
     async def ratings(self, remit: Remit, period: Period, tz: ZoneInfo) -> dict[int, int]:
         """Ratings residents gave in the period's follow-ups, 1-5."""
         start, end = period.bounds(tz)
@@ -328,6 +337,8 @@ async def stream_registry(
             Ticket.first_answered_at,
             Ticket.resolve_due_at,
             Ticket.resolved_at,
+            Ticket.cancelled_at,
+            Ticket.cancel_reason,
             result.label("result"),
             Ticket.solved,
             Ticket.rating,

@@ -229,6 +229,35 @@ async def test_escalation_up_the_chain_and_the_decision(desk: DeskHarness) -> No
     assert kinds == ["escalated", "returned", "escalated", "taken_over"]
 
 
+async def test_a_resolved_item_is_no_longer_escalated_to_the_person_above(
+    desk: DeskHarness,
+) -> None:
+    butler = await enroll(desk, 8483, "Butler", "Customer service", "B")
+    senior = await enroll(desk, 8484, "Senior butler", "Customer service", "No zone")
+    li = desk.sim.user(8583, language_code="en")
+    await register(li)
+    await file(desk, li)
+    await butler.taps("✅ Accept")
+    await butler.taps("⬆️ Escalate")
+    await butler.says("Needs a budget decision")
+    escalated = "Escalated: waiting for the decision of the person above"
+    assert escalated in senior.last_text
+    await butler.taps("✔️ Resolve")
+    await butler.says("Lift repaired")
+    assert "dealt with: Lift repaired" in li.last_text
+    assert await desk.scalar("select escalated_to_staff_id from tickets") is None
+    # The senior butler's card, tapped once more, is redrawn as the item stands: resolved,
+    # with nothing left for them to decide.
+    await senior.taps("🙋 Take over")
+    assert "Resolved" in senior.last_text
+    assert escalated not in senior.last_text
+    reference = str(await desk.scalar("select reference from tickets"))
+    await senior.says(f"/ticket {reference}")
+    card = senior.transcript[-2].body
+    assert reference in card
+    assert escalated not in card
+
+
 async def test_a_valid_complaint_open_a_month_becomes_major(desk: DeskHarness) -> None:
     butler = await enroll(desk, 8491, "Butler", "Customer service", "B")
     chief = await enroll(desk, 8492, "Chief butler", "Customer service", "No zone")

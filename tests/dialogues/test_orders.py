@@ -4,10 +4,12 @@ every bad input of the form, and a service that exists only in a test catalogue.
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import time_machine
+from openpyxl import load_workbook
 
 from bot.clock import utcnow
 from scheduler.sweep import send_yearly_wishes
@@ -282,6 +284,38 @@ async def test_the_resident_cancels_before_delivery_and_gets_the_prepayment_back
     assert "✖️ Cancel this order" not in li.buttons()
 
 
+async def test_a_cancelled_order_counts_as_cancelled_in_the_report_and_the_registry(
+    desk: DeskHarness,
+) -> None:
+    await enroll(desk, 8691, "Department staff", "Concierge", "B")
+    chief = await enroll(desk, 8692, "Chief butler", "Customer service", "No zone")
+    li = desk.sim.user(8791, language_code="en")
+    await register(li)
+    await order_cake(li, _local_day(2), birthday=False)
+    await li.taps("✍️ Confirm and sign")
+    reference = str(await desk.scalar("select reference from tickets"))
+    await li.taps("📋 My requests")
+    await li.taps(reference)
+    await li.taps("✖️ Cancel this order")
+    await li.says("Plans changed, sorry")
+    assert await desk.scalar("select cancelled_at from tickets") is not None
+    assert await desk.scalar("select cancel_reason from tickets") == "Plans changed, sorry"
+
+    await chief.says("/report week")
+    text = next(m.body for m in reversed(chief.transcript) if "Weekly report" in m.body)
+    assert "Cancelled: 1" in text
+    assert "Resolution: none resolved in this period." in text
+    await chief.says("/export week")
+    book = load_workbook(io.BytesIO(desk.api.uploads[-1].data), read_only=True)
+    header, row = list(book["Registry"].iter_rows(values_only=True))
+    item = dict(zip(header, row, strict=True))
+    assert item["Reference"] == reference
+    assert isinstance(item["Cancelled"], datetime)
+    assert item["Cancellation reason"] == "Plans changed, sorry"
+    assert item["Answer in time"] == "cancelled"  # called off before anyone answered
+    assert item["Resolved in time"] == "cancelled"  # neither pending nor late
+
+
 async def test_staff_cancel_with_the_refund_recorded(desk: DeskHarness) -> None:
     concierge = await enroll(desk, 8651, "Department staff", "Concierge", "B")
     li = desk.sim.user(8751, language_code="en")
@@ -298,6 +332,9 @@ async def test_staff_cancel_with_the_refund_recorded(desk: DeskHarness) -> None:
     await concierge.says("250")  # a part kept for the work already done
     assert told(li, "cancelled (The bakery cannot deliver that day). Refund: ¥250.00") == 1
     assert await desk.scalar("select stage from tickets") == "cancelled"
+    assert await desk.scalar("select cancelled_at from tickets") is not None
+    reason = await desk.scalar("select cancel_reason from tickets")
+    assert reason == "The bakery cannot deliver that day"
     kinds = await desk.column("select kind from money_entries order by id")
     assert kinds == ["prepayment", "refund"]
     assert await at(desk, utcnow() + timedelta(days=3)) == 0  # no reminders, nothing late

@@ -61,3 +61,13 @@ async def test_status_lines_lists_and_cards_within_the_readers_remit(desk: DeskH
     assert "I cannot search for that" in chief.last_text
     await li.says("/status")  # residents have no such command
     assert "9 in all" not in li.last_text
+
+
+async def test_a_find_with_a_huge_hostile_query_is_answered(desk: DeskHarness) -> None:
+    """The reply quotes the query: cut to Telegram's limit outside any tag or entity."""
+    chief = await enroll(desk, 8504, "Chief butler", "Customer service", "No zone")
+    desk.allow_escaping_slips = True  # the query itself reads "&amp;" and "<b>"
+    for query in ("&" * 4000, "<b>&amp;" * 500, "长" * 4000):
+        await chief.says(f"/find {query}")
+        assert chief.last_text, query[:10]
+    assert len(chief.transcript) >= 4

@@ -151,3 +151,19 @@ async def test_not_fixed_reopens_the_repair_for_a_new_visit(desk: DeskHarness) -
     await schedule(engineer, reference, 2, "14:00")
     assert "proposes to come on" in li.last_text
     assert "14:00" in li.last_text
+
+
+async def test_a_doors_and_windows_repair_reaches_engineering(desk: DeskHarness) -> None:
+    """A label with "&" is text, not a broken HTML entity: the resident sees their choice
+    and every card about the repair is delivered (Telegram refused them before)."""
+    engineer = await enroll(desk, 8612, "Department staff", "Engineering", "B")
+    li = desk.sim.user(8712, language_code="en")
+    await register(li)
+    summary = await request_repair(li, kind="🚪 Doors & windows", text="The balcony door sticks")
+    assert "Doors &amp; windows" in summary  # as sent; the resident reads "Doors & windows"
+    assert any(m.plain == "Category: 🚪 Doors & windows" for m in li.transcript)
+    reference = str(await desk.scalar("select reference from tickets"))
+    assert told(engineer, reference) == 1
+    assert any("Doors & windows" in m.plain for m in engineer.transcript)
+    assert any("Doors &amp; windows" in (m.body or "") for m in engineer.transcript)
+    assert await desk.scalar("select count(*) from outbox where status <> 'sent'") == 0

@@ -1,4 +1,5 @@
-"""Services on a real SQLite database in memory: the rules with their storage, in milliseconds.
+"""Services on a real SQLite database in memory: the rules with their storage, in milliseconds
+(`stored_world`: on a migrated SQLite file and on PostgreSQL, where the two must agree).
 
 No Telegram here; what people would be told is read from the outbox rows the services wrote.
 """
@@ -6,14 +7,17 @@ No Telegram here; what people would be told is read from the outbox rows the ser
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import StaticPool
 
+from bot import migrate
 from bot.config import DEFAULTS_DIR, SAMPLE_ESTATE
 from bot.domain.residents import ResidentCard
 from bot.domain.staff import Department, Role, StaffMember
@@ -140,11 +144,8 @@ class World:
         return [row.text for row in await self.uow.session.scalars(queued.order_by("id"))]
 
 
-@pytest.fixture
-async def world() -> AsyncIterator[World]:
-    engine = create_engine("sqlite+aiosqlite:///:memory:", poolclass=StaticPool)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
+@asynccontextmanager
+async def _world_on(engine: AsyncEngine) -> AsyncIterator[World]:
     try:
         async with UnitOfWork(create_sessionmaker(engine)) as uow:
             await uow.estate.sync(load_estate(SAMPLE_ESTATE))
@@ -154,3 +155,27 @@ async def world() -> AsyncIterator[World]:
             yield World(uow, POLICY, plan.id)
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[World]:
+    engine = create_engine("sqlite+aiosqlite:///:memory:", poolclass=StaticPool)
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    async with _world_on(engine) as made:
+        yield made
+
+
+@pytest.fixture
+def migrated_url(database_url: str) -> str:
+    """Migrated outside the event loop: Alembic's environment runs its own."""
+    migrate.upgrade(database_url)
+    return database_url
+
+
+@pytest.fixture
+async def stored_world(migrated_url: str) -> AsyncIterator[World]:
+    """`world` on a migrated SQLite file and again on PostgreSQL where one is reachable:
+    for rules whose SQL (or whose columns) the two databases must agree on."""
+    async with _world_on(create_engine(migrated_url)) as made:
+        yield made

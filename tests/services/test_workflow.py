@@ -9,8 +9,9 @@ import pytest
 from bot.domain.staff import Department, Role
 from bot.domain.tickets import Nature, Severity, TicketStatus, WaitingReason
 from bot.domain.workflow import Classification
-from bot.services import workflow
+from bot.services import escalation, workflow
 from bot.services.workflow import Refused
+from storage.models import Ticket
 from tests.services.conftest import NOW, World
 
 
@@ -165,3 +166,45 @@ async def test_a_residents_words_on_an_ownerless_item_reach_the_desk(world: Worl
     filed = await world.file(resident, category="neighbours")
     await workflow.resident_message(world.clock(), resident, filed.ticket_id, "Still loud")
     assert any("Still loud" in t for t in await world.told(agent))
+
+
+async def test_an_escalation_ends_when_the_item_leaves_the_open_states(
+    stored_world: World,
+) -> None:
+    world = stored_world
+    butler = await world.staff(Role.BUTLER, zone="B")
+    senior = await world.staff(Role.SENIOR_BUTLER)
+    engineer = await world.staff(Role.STAFF, Department.ENGINEERING)
+    resident = await world.resident()
+
+    async def escalated() -> Ticket:
+        filed = await world.file(resident)
+        await workflow.accept(world.acting(butler), filed.ticket_id)
+        await escalation.escalate(world.acting(butler), filed.ticket_id, "Needs a budget")
+        ticket = await world.ticket(filed.ticket_id)
+        assert ticket.escalated_to_staff_id == senior.id
+        return ticket
+
+    resolved = await escalated()
+    await workflow.resolve(world.acting(butler), resolved.id, "Reset the lift")
+    assert (resolved.status, resolved.escalated_to_staff_id) == (TicketStatus.RESOLVED, None)
+
+    reviewed = await escalated()
+    await workflow.transfer(world.acting(butler), reviewed.id, department=Department.ENGINEERING)
+    await workflow.accept(world.acting(engineer), reviewed.id)
+    await workflow.resolve(world.acting(engineer), reviewed.id, "Replaced the relay")
+    assert reviewed.status == TicketStatus.REVIEW
+    assert reviewed.escalated_to_staff_id == senior.id  # still open: the decision stands
+    await workflow.accept_result(world.acting(butler), reviewed.id)
+    assert (reviewed.status, reviewed.escalated_to_staff_id) == (TicketStatus.RESOLVED, None)
+
+    out_of_scope = await escalated()
+    invalid = Classification(Nature.INVALID, Severity.GENERAL, "City water: call 96116")
+    await workflow.classify(world.acting(butler), out_of_scope.id, invalid)
+    assert out_of_scope.status == TicketStatus.RESOLVED
+    assert out_of_scope.escalated_to_staff_id is None
+
+    talked = await escalated()  # classified, but still open work: still escalated
+    chat = Classification(Nature.COMMUNICATION, Severity.GENERAL)
+    await workflow.classify(world.acting(butler), talked.id, chat)
+    assert talked.escalated_to_staff_id == senior.id

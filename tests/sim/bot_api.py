@@ -22,6 +22,7 @@ from tests.sim.markup import (
     BotAPIError,
     Rendered,
     check_markup,
+    escaping_slips,
     inline_keyboard,
     render,
 )
@@ -286,6 +287,8 @@ class FakeBotAPI:
             self.calls: list[tuple[str, dict[str, Any]]] = []
             # Requests refused for what they asked (4xx), not for an injected fault.
             self.refusals: list[tuple[str, int, str]] = []
+            # Accepted requests that show a person escape residue ("&amp;", "<b>").
+            self.escaping_slips: list[tuple[str, str]] = []
             self.callback_answers: dict[str, dict[str, Any]] = {}
             self.commands: dict[str, list[dict[str, Any]]] = {}  # by language, any scope
             self.scoped_commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -495,6 +498,7 @@ class FakeBotAPI:
                     self.refusals.append((method, exc.status, exc.description))
             else:
                 answer = 200, {"ok": True, "result": copy.deepcopy(result)}
+                self.escaping_slips += [(method, shown) for shown in escaping_slips(name, params)]
             finally:
                 self._changed.notify_all()
         if name == "getupdates" and answer[1].get("result") == []:

@@ -6,6 +6,7 @@ character. Parse errors carry Telegram's own wording ("can't parse entities: ...
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from dataclasses import dataclass, field
@@ -429,6 +430,32 @@ def _check_reply_keyboard(rows: Any) -> None:
                 400,
                 'Bad Request: can\'t parse keyboard button: Field "text" must be of type String',
             )
+
+
+# What a person would see if the bot escaped something twice, or escaped a plain-text
+# place (a button, an alert): an entity or a formatting tag as literal characters.
+_ESCAPE_RESIDUE = re.compile(
+    r"&(?:amp|lt|gt|quot|#\d{1,7}|#[xX][0-9a-fA-F]{1,6});"
+    r"|</?(?:b|i|u|s|em|strong|code|pre|a|blockquote|tg-spoiler)(?:\s[^>]*)?>"
+)
+
+
+def escaping_slips(method: str, params: dict[str, Any]) -> list[str]:
+    """Visible escape residue in what a request shows a person: its text or caption after
+    parsing, its button labels, a callback answer. Telegram would show it as is; for the
+    bot, it means a value was escaped twice (or a label escaped at all)."""
+    shown: list[str] = []
+    for key in ("text", "caption"):
+        value = params.get(key)
+        if isinstance(value, str):
+            with contextlib.suppress(BotAPIError):  # refused anyway, and recorded as such
+                shown.append(render(value, params.get("parse_mode"), None).text)
+    markup = params.get("reply_markup")
+    if isinstance(markup, dict):
+        shown += [str(b.get("text", "")) for b in keyboard_buttons(markup)]
+    if method == "answercallbackquery" and isinstance(params.get("text"), str):
+        shown.append(params["text"])
+    return [text for text in shown if _ESCAPE_RESIDUE.search(text)]
 
 
 def keyboard_buttons(markup: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.lifecycle import MOVES, Action, IllegalMove, Situation, after, allows
+from bot.domain.lifecycle import (
+    MOVES,
+    Action,
+    IllegalMove,
+    Situation,
+    after,
+    allows,
+    ends_escalation,
+)
 from bot.domain.permissions import TicketScope, Viewer, ViewerKind, can
 from bot.domain.staff import Role
 from bot.domain.tickets import OPEN_STATUSES, TicketStatus
@@ -92,6 +100,11 @@ def test_escalation_waits_for_one_decision(item: Situation) -> None:
     assert not (decided and allows(Action.ESCALATE, item))
     if decided:
         assert item.escalated
+
+
+def test_an_escalation_ends_with_the_work_not_while_a_result_waits_for_review() -> None:
+    ending = {status for status in TicketStatus if ends_escalation(status)}
+    assert ending == {TicketStatus.RESOLVED, TicketStatus.CLOSED}  # a cancelled order: closed
 
 
 @given(

@@ -1,0 +1,174 @@
+"""Long polling that confirms to Telegram only what has been committed.
+
+Why not `Application.run_polling`: PTB's Updater queues a fetched batch and at once asks for
+the next one with `offset = last id + 1`, and that offset tells Telegram to forget the whole
+batch while it is still being handled. A process killed then loses those updates for good.
+
+Here the application runs without an Updater. The loop fetches a batch with its own offset,
+hands each update, in order, to `Application.process_update` (one unit of work per update,
+its id committed with its effects: see `handlers.runtime`), and moves the offset past an
+update only once it has been handled. A crash therefore means Telegram sends the rest of
+the batch again, and whatever was already done is recognised by its id and skipped.
+
+Everything `run_polling` did is kept: initialize, post_init, start (the job queue runs),
+stop, post_stop, shutdown and post_shutdown; SIGINT/SIGTERM stop after the update at hand;
+network errors back off (429 waits `retry_after`); a 409 Conflict (another process polling
+with this token, or a webhook set meanwhile) stops the bot with a clear message. Pending
+updates are never dropped: the webhook is deleted without `drop_pending_updates`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Sequence
+from datetime import timedelta
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application
+
+log = logging.getLogger(__name__)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+LONG_POLL_SECONDS = 10  # as run_polling's default
+BATCH = 100  # Telegram's maximum per getUpdates
+MAX_BACKOFF_SECONDS = 30.0
+
+
+class PollingConflict(Exception):
+    """Telegram answered 409: someone else takes this bot's updates."""
+
+
+class Poller:
+    """Fetch a batch, handle each update in order, then confirm it with the next offset."""
+
+    def __init__(
+        self,
+        application: Application,
+        *,
+        allowed_updates: Sequence[str] | None,
+        long_poll: int = LONG_POLL_SECONDS,
+    ) -> None:
+        self.application = application
+        self.allowed_updates = allowed_updates
+        self.long_poll = long_poll
+        self.offset: int | None = None  # None: start from what Telegram still holds
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        """Finish the update at hand, confirm what is done, and return from `run`."""
+        self._stop.set()
+
+    async def run(self) -> None:
+        backoff = 0.0
+        while not self._stop.is_set():
+            try:
+                updates = await self._fetch()
+            except Conflict as exc:
+                log.error("409 Conflict from getUpdates, stopping: %s", exc.message)
+                raise PollingConflict(exc.message) from None
+            except InvalidToken:
+                raise
+            except RetryAfter as exc:
+                await self._pause(_seconds(exc.retry_after) + 0.5)
+                continue
+            except TimedOut:
+                continue  # a long poll that outlived its read timeout: ask again at once
+            except Exception as exc:
+                backoff = min(MAX_BACKOFF_SECONDS, max(1.0, backoff * 1.5))
+                log.warning("getUpdates failed (%s); retrying in %.1f s", exc, backoff)
+                await self._pause(backoff)
+                continue
+            backoff = 0.0
+            for update in updates or ():
+                if self._stop.is_set():
+                    break  # not confirmed: it comes again to the next process
+                await self._handle(update)
+                self.offset = update.update_id + 1
+        await self._confirm()
+
+    async def _fetch(self) -> tuple[Update, ...] | None:
+        """One long poll, abandoned (None) if a stop is asked for meanwhile."""
+        fetch = asyncio.ensure_future(
+            self.application.bot.get_updates(
+                offset=self.offset,
+                limit=BATCH,
+                timeout=self.long_poll,
+                allowed_updates=self.allowed_updates,
+            )
+        )
+        stopping = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait((fetch, stopping), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not fetch.done():  # stopping (or this task is cancelled): drop the request
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, TelegramError):
+                    await fetch
+        return None if fetch.cancelled() else fetch.result()
+
+    async def _handle(self, update: Update) -> None:
+        """Handlers' errors go to the error handler inside process_update; anything that
+        still escapes is logged, so one bad update never stops the others."""
+        try:
+            await self.application.process_update(update)
+        except Exception:
+            log.exception("update %s could not be processed", update.update_id)
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
+
+    async def _confirm(self) -> None:
+        """Tell Telegram what is done, so the next start is not sent it again (if this
+        fails, the next start is sent it again and skips it: nothing is lost)."""
+        if self.offset is None:
+            return
+        try:
+            await self.application.bot.get_updates(
+                offset=self.offset, limit=1, timeout=0, allowed_updates=self.allowed_updates
+            )
+        except TelegramError as exc:
+            log.info("could not confirm handled updates on stop: %s", exc)
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def serve(application: Application, poller: Poller) -> None:
+    """The application's whole life around the polling loop, as run_polling orders it."""
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows' loop
+        for sig in STOP_SIGNALS:
+            loop.add_signal_handler(sig, poller.stop)
+    try:
+        await application.initialize()
+        if application.post_init is not None:
+            await application.post_init(application)
+        # A webhook and getUpdates exclude each other; its pending updates are kept.
+        await application.bot.delete_webhook(drop_pending_updates=False)
+        await application.start()
+        try:
+            await poller.run()
+        finally:
+            await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
+    finally:
+        try:
+            await application.shutdown()
+            if application.post_shutdown is not None:
+                await application.post_shutdown(application)
+        finally:
+            with contextlib.suppress(NotImplementedError):
+                for sig in STOP_SIGNALS:
+                    loop.remove_signal_handler(sig)
+
+
+def run_polling(application: Application, *, allowed_updates: Sequence[str] | None) -> None:
+    """Run until SIGINT/SIGTERM; raises PollingConflict if another poller takes over."""
+    asyncio.run(serve(application, Poller(application, allowed_updates=allowed_updates)))

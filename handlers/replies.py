@@ -1,0 +1,141 @@
+"""A turn's new messages survive a crash: queued with its commit, sent right after it.
+
+Each `Send` of a turn is written as an outbox row in the turn's own transaction, leased to
+this process (`OutboxRepository.add_reply`), so a reply is owed exactly when what it answers
+is saved. Right after the commit this process sends the rows itself, in the turn's order and
+between its edits (unpaced, as a conversation needs), and records what became of them:
+
+- delivered: the row is deleted, in bulk by the outbox sender's next transaction (within
+  seconds: a process dying meanwhile leaves it `unknown`, never resent); nothing more is
+  owed, and the registry holds the facts;
+- refused for now (429, 5xx, network): it stays pending, and so do the replies behind it,
+  for the outbox sender to send in order once Telegram takes them;
+- refused for good, blocked, or timed out: it keeps that status for the operator.
+
+Just before a row's request leaves, its attempt is committed (`sent_at`). If the process
+dies before that, the row was never tried and goes out when its lease runs out (or at the
+next start, see `scheduler.recovery`); if it dies after, Telegram may have it, so like a
+timeout it becomes `unknown` instead of being said twice.
+
+Edits, photos, files and callback answers go out directly as before: an edit only redraws
+what the next message carries on, and a file is rebuilt on request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.clock import utcnow
+from handlers.output import Refusal, Send, Target
+from scheduler.outbox import Outcome, RetryPolicy, outcome_of
+from storage.models import OutboxMessage, OutboxStatus
+from storage.uow import UnitOfWork
+
+# One purpose for every reply held in the outbox, sent at once or later.
+REPLY_PURPOSE = "deferred_reply"
+BLOCKED = "not sent: Telegram refused an earlier message of the same reply (blocked)"
+
+
+@dataclass
+class ReplyLedger:
+    """The rows of one turn's replies and what became of each, written through the turn's
+    own unit of work once it has committed (a session less to open for each reply)."""
+
+    uow: UnitOfWork
+    # Where delivered rows go to be deleted by a later transaction (the outbox sender's);
+    # without one, they are deleted at once.
+    later: Callable[[list[int]], None] | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    rows: list[OutboxMessage] = field(default_factory=list)
+    _done: dict[int, Outcome] = field(default_factory=dict)  # by row id
+    _written: set[int] = field(default_factory=set)
+
+    async def begin(self, row: OutboxMessage) -> None:
+        """Commit that this row's request is leaving (with what is known of the ones
+        before it), so a crash from now on cannot make it go out twice."""
+        written = await self._write()
+        await self.uow.outbox.mark_sending(row.id, utcnow())
+        await self._commit(written)
+
+    def note(self, row: OutboxMessage, outcome: Outcome) -> None:
+        self._done[row.id] = outcome
+
+    async def settle(self, refusal: Refusal | None, *, interrupted: bool = False) -> None:
+        """Record every row's outcome. Rows never tried wait behind a refusal (in order),
+        are undeliverable once the chat blocked the bot, or are left for the sender if
+        delivery broke off. When all were delivered (the usual case) their deletion is left
+        to the outbox sender's next transaction: no transaction of its own."""
+        now = utcnow()
+        untried = [row for row in self.rows if row.id not in self._done]
+        if untried:
+            outcome = self._untried_outcome(refusal, interrupted, now)
+            for row in untried:
+                self._done[row.id] = outcome
+        fresh = [row_id for row_id in self._done if row_id not in self._written]
+        if not fresh:
+            return
+        if self.later is not None and all(
+            self._done[row_id].status is OutboxStatus.SENT for row_id in fresh
+        ):
+            self.later(fresh)
+            self._written.update(fresh)
+            return
+        await self._commit(await self._write())
+
+    def _untried_outcome(
+        self, refusal: Refusal | None, interrupted: bool, now: datetime
+    ) -> Outcome:
+        if refusal is not None:
+            waits = [o.not_before for o in self._done.values() if o.not_before is not None]
+            # Behind the refused one, never before it.
+            return Outcome(OutboxStatus.PENDING, not_before=max([refusal.not_before, *waits]))
+        if interrupted:
+            return Outcome(OutboxStatus.PENDING, not_before=now)
+        return Outcome(OutboxStatus.UNDELIVERABLE, error=BLOCKED)
+
+    async def _write(self) -> list[int]:
+        """Write the outcomes not written yet; their ids, to count once committed."""
+        fresh = [(row, self._done[row.id]) for row in self.rows if self._is_fresh(row.id)]
+        if not fresh:
+            return []
+        outbox = self.uow.outbox
+        await outbox.forget([row.id for row, o in fresh if o.status is OutboxStatus.SENT])
+        await outbox.finish(
+            [o.values(row) for row, o in fresh if o.status is not OutboxStatus.SENT]
+        )
+        return [row.id for row, _ in fresh]
+
+    async def _commit(self, written: list[int]) -> None:
+        try:
+            await self.uow.commit()
+        except BaseException:
+            await self.uow.session.rollback()  # usable again, for what is left to record
+            raise
+        self._written.update(written)
+
+    def _is_fresh(self, row_id: int) -> bool:
+        return row_id in self._done and row_id not in self._written
+
+
+@dataclass(frozen=True, slots=True)
+class DurableSend:
+    """A `Send` whose row is in the outbox: delivered like one, its outcome recorded."""
+
+    send: Send
+    row: OutboxMessage
+    ledger: ReplyLedger
+
+    async def deliver(self, target: Target) -> None:
+        await self.ledger.begin(self.row)
+        now = utcnow()
+        try:
+            await self.send.deliver(target)
+        except Exception as exc:
+            self.ledger.note(self.row, outcome_of(self.row, exc, now, self.ledger.retry))
+            raise  # delivery carries on (or stops) as for any output
+        self.ledger.note(self.row, Outcome(OutboxStatus.SENT, sent_at=now))
+
+    def deferred(self) -> None:
+        return None  # its row is already queued; the ledger sets when it goes
