@@ -65,7 +65,7 @@ def _run(settings: Settings, application: Application) -> None:
         run_polling(application, allowed_updates=Update.ALL_TYPES)
 
 
-async def _load_estate(settings: Settings, path: Path) -> int:
+async def load_estate_file(settings: Settings, path: Path) -> int:
     from bot.files import load_estate
     from storage.db import create_engine, create_sessionmaker
     from storage.uow import UnitOfWork
@@ -106,7 +106,8 @@ async def _sweep(settings: Settings) -> int:
 
 
 async def _outbox_report(settings: Settings) -> str:
-    """For operators: rows whose delivery is unknown (a timeout) or failed need a human look."""
+    """For operators: rows whose delivery is unknown (a timeout), failed, or went out only
+    as plain text need a human look."""
     from storage.db import create_engine, create_sessionmaker
     from storage.models import OutboxStatus
     from storage.uow import UnitOfWork
@@ -117,12 +118,15 @@ async def _outbox_report(settings: Settings) -> str:
         async with UnitOfWork(create_sessionmaker(engine)) as uow:
             counts = await uow.outbox.counts()
             lines = [f"{status:<14}{counts.get(status, 0):>8}" for status in OutboxStatus]
-            for status in needs_a_look:
-                lines += [
-                    f"#{row.id} {row.status} chat={row.chat_id} ticket={row.ticket_id} "
-                    f"{row.purpose}: {row.last_error or ''}"
-                    for row in (await uow.outbox.by_status(status))[:50]
-                ]
+            found = [await uow.outbox.by_status(status) for status in needs_a_look]
+            # Delivered, but only as plain text: its formatting was refused (a bug to fix).
+            found.append(await uow.outbox.by_status(OutboxStatus.SENT, noted=True))
+            lines += [
+                f"#{row.id} {row.status} chat={row.chat_id} ticket={row.ticket_id} "
+                f"{row.purpose}: {row.last_error or ''}"
+                for rows in found
+                for row in rows
+            ]
     finally:
         await engine.dispose()
     return "\n".join(lines)
@@ -166,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"alarms fired: {asyncio.run(_sweep(settings))}")
             return 0
         if args.command == "load-estate":
-            count = asyncio.run(_load_estate(settings, args.file))
+            count = asyncio.run(load_estate_file(settings, args.file))
             print(f"estate loaded: {count} units")
             return 0
         assert application is not None

@@ -10,6 +10,7 @@ formatted for the reader's language by Babel, never by hand.
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -168,6 +169,17 @@ def _finished(message: Message) -> bool:
 
 
 def _load_language(path: Path, language: str) -> _Language:
+    try:
+        changed = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        raise ConfigError(f"translation catalogue {path} is missing") from None
+    return _compiled(path, language, changed)
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(path: Path, language: str, changed: int) -> _Language:
+    """Parsing and compiling a catalogue takes a tenth of a second; a process that builds
+    several desks (the tests, the demo) does it once per file version."""
     try:
         with path.open("rb") as handle:
             catalogue = read_po(handle, locale=BABEL_LOCALES[language])

@@ -50,10 +50,12 @@ class Poller:
         *,
         allowed_updates: Sequence[str] | None,
         long_poll: int = LONG_POLL_SECONDS,
+        first_backoff: float = 1.0,
     ) -> None:
         self.application = application
         self.allowed_updates = allowed_updates
         self.long_poll = long_poll
+        self.first_backoff = first_backoff  # seconds after the first failed fetch
         self.offset: int | None = None  # None: start from what Telegram still holds
         self._stop = asyncio.Event()
 
@@ -77,7 +79,7 @@ class Poller:
             except TimedOut:
                 continue  # a long poll that outlived its read timeout: ask again at once
             except Exception as exc:
-                backoff = min(MAX_BACKOFF_SECONDS, max(1.0, backoff * 1.5))
+                backoff = min(MAX_BACKOFF_SECONDS, max(self.first_backoff, backoff * 1.5))
                 log.warning("getUpdates failed (%s); retrying in %.1f s", exc, backoff)
                 await self._pause(backoff)
                 continue

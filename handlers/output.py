@@ -28,6 +28,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.htmltext import CAPTION_LIMIT, fit, plain
 from bot.markup import ReplyMarkup, markup_to_dict
+from bot.sending import edit_html, send_html
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,14 @@ class Send:
     markup: ReplyMarkup | None = None
 
     async def deliver(self, target: Target) -> None:
-        await target.bot.send_message(
-            target.chat_id, fit(self.text), parse_mode=ParseMode.HTML, reply_markup=self.markup
+        await self.send(target)
+
+    async def send(self, target: Target) -> str | None:
+        """Send it; a note if Telegram took it only as plain text (see bot.sending)."""
+        _, note = await send_html(
+            target.bot, target.chat_id, fit(self.text), self.markup, what="a reply"
         )
+        return note
 
     def deferred(self) -> Deferred:
         return Deferred(fit(self.text), self.markup)
@@ -92,15 +98,22 @@ class EditTapped:
 
     text: str
     markup: InlineKeyboardMarkup | None = None
+    shown: str | None = None  # what the bot last drew there, if it has a record
 
     async def deliver(self, target: Target) -> None:
         message = target.tapped
         if not isinstance(message, Message):
             return  # too old for Telegram to show us; nothing to edit
-        if fingerprint_of(message) == fingerprint(self.text, self.markup):
+        shown = self.shown or fingerprint_of(message)
+        if shown == fingerprint(self.text, self.markup):
             return
-        await message.edit_text(
-            fit(self.text), parse_mode=ParseMode.HTML, reply_markup=self.markup
+        await edit_html(
+            target.bot,
+            message.chat.id,
+            message.message_id,
+            fit(self.text),
+            self.markup,
+            what="the tapped message",
         )
 
     def deferred(self) -> None:
@@ -120,12 +133,13 @@ class EditMessage:
     async def deliver(self, target: Target) -> None:
         if self.shown == fingerprint(self.text, self.markup):
             return
-        await target.bot.edit_message_text(
-            fit(self.text),
+        await edit_html(
+            target.bot,
             self.chat_id,
             self.message_id,
-            parse_mode=ParseMode.HTML,
-            reply_markup=self.markup,
+            fit(self.text),
+            self.markup,
+            what="an earlier message",
         )
 
     def deferred(self) -> None:

@@ -38,6 +38,11 @@ REPLY_PURPOSE = "deferred_reply"
 BLOCKED = "not sent: Telegram refused an earlier message of the same reply (blocked)"
 
 
+def _forgettable(outcome: Outcome) -> bool:
+    """Delivered as written: nothing more is owed, and nothing for an operator to see."""
+    return outcome.status is OutboxStatus.SENT and outcome.error is None
+
+
 @dataclass
 class ReplyLedger:
     """The rows of one turn's replies and what became of each, written through the turn's
@@ -76,9 +81,7 @@ class ReplyLedger:
         fresh = [row_id for row_id in self._done if row_id not in self._written]
         if not fresh:
             return
-        if self.later is not None and all(
-            self._done[row_id].status is OutboxStatus.SENT for row_id in fresh
-        ):
+        if self.later is not None and all(_forgettable(self._done[row_id]) for row_id in fresh):
             self.later(fresh)
             self._written.update(fresh)
             return
@@ -101,10 +104,8 @@ class ReplyLedger:
         if not fresh:
             return []
         outbox = self.uow.outbox
-        await outbox.forget([row.id for row, o in fresh if o.status is OutboxStatus.SENT])
-        await outbox.finish(
-            [o.values(row) for row, o in fresh if o.status is not OutboxStatus.SENT]
-        )
+        await outbox.forget([row.id for row, o in fresh if _forgettable(o)])
+        await outbox.finish([o.values(row) for row, o in fresh if not _forgettable(o)])
         return [row.id for row, _ in fresh]
 
     async def _commit(self, written: list[int]) -> None:
@@ -131,11 +132,12 @@ class DurableSend:
         await self.ledger.begin(self.row)
         now = utcnow()
         try:
-            await self.send.deliver(target)
+            note = await self.send.send(target)
         except Exception as exc:
             self.ledger.note(self.row, outcome_of(self.row, exc, now, self.ledger.retry))
             raise  # delivery carries on (or stops) as for any output
-        self.ledger.note(self.row, Outcome(OutboxStatus.SENT, sent_at=now))
+        # Sent as plain text (its HTML refused): kept, with the note, for `python -m bot outbox`.
+        self.ledger.note(self.row, Outcome(OutboxStatus.SENT, error=note, sent_at=now))
 
     def deferred(self) -> None:
         return None  # its row is already queued; the ledger sets when it goes

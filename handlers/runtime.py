@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -10,7 +11,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import NetworkError, RetryAfter
 from telegram.ext import ContextTypes
 
@@ -33,6 +34,7 @@ from handlers.output import (
     Send,
     Target,
     deliver_all,
+    fingerprint,
 )
 from handlers.replies import REPLY_PURPOSE, DurableSend, ReplyLedger
 from storage.uow import UnitOfWork
@@ -235,6 +237,34 @@ class Turn:
         """The callback query's answer: a short plain-text notice (no formatting)."""
         self._answer = (plain(text) if text is not None else None, alert)
 
+    async def record_drawings(self) -> None:
+        """Before the commit: compare each edit with what the bot last drew in that message
+        (its own record, not Telegram's echo, which may be older), and record the new face
+        in the same transaction, so no edit that changes nothing is ever sent."""
+        edits = [
+            (index, item, self._drawn_key(item))
+            for index, item in enumerate(self._out)
+            if isinstance(item, EditTapped | EditMessage)
+        ]
+        keys = [key for _, _, key in edits if key is not None]
+        if not keys:
+            return
+        faces = await self.uow.drawn.faces(keys)
+        for index, item, key in edits:
+            if key is None:
+                continue
+            if key in faces:
+                self._out[index] = dataclasses.replace(item, shown=faces[key])
+            faces[key] = fingerprint(item.text, item.markup)
+        await self.uow.drawn.remember({key: faces[key] for key in keys}, self.now)
+
+    def _drawn_key(self, item: EditTapped | EditMessage) -> tuple[int, int] | None:
+        if isinstance(item, EditMessage):
+            return item.chat_id, item.message_id
+        query = self.update.callback_query
+        tapped = query.message if query is not None else None
+        return (tapped.chat.id, tapped.message_id) if isinstance(tapped, Message) else None
+
     def queue_replies(self) -> None:
         """Write the turn's new messages to the outbox with its commit (handlers.replies):
         from then on a crash delays them, and never loses them."""
@@ -318,6 +348,7 @@ def entry(handler: TurnHandler) -> PTBCallback:
             await turn.load()
             await handler(turn)
             await turn.save()
+            await turn.record_drawings()
             turn.queue_replies()
             await uow.commit()
             await turn.flush()  # after the commit; its session records the replies' fate

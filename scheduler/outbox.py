@@ -12,13 +12,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
 from bot.clock import utcnow
 from bot.domain.tickets import EventKind
 from bot.markup import markup_from_dict
+from bot.sending import send_html
 from storage.models import OutboxMessage, OutboxStatus
 from storage.uow import UnitOfWork
 
@@ -220,12 +220,12 @@ class OutboxSender:
         assert row.text is not None
         try:
             markup = markup_from_dict(row.reply_markup)
-            message = await self.bot.send_message(
-                row.chat_id, row.text, parse_mode=ParseMode.HTML, reply_markup=markup
+            message, note = await send_html(
+                self.bot, row.chat_id, row.text, markup, what=f"outbox {row.id} {row.purpose}"
             )
         except Exception as exc:
             return outcome_of(row, exc, now, self.retry)
-        return Outcome(OutboxStatus.SENT, sent_at=now, message_id=message.message_id)
+        return Outcome(OutboxStatus.SENT, error=note, sent_at=now, message_id=message.message_id)
 
 
 def outcome_of(row: OutboxMessage, exc: Exception, now: datetime, retry: RetryPolicy) -> Outcome:

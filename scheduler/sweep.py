@@ -127,6 +127,7 @@ async def push_reports(desk: Desk) -> int:
 
 
 # Telegram keeps an update nobody confirmed for at most 24 hours; twice that is ample.
+DRAWINGS_KEPT = timedelta(days=30)
 HANDLED_UPDATES_KEPT = timedelta(hours=48)
 
 
@@ -135,5 +136,8 @@ async def forget_handled_updates(desk: Desk) -> int:
     delete by age, so a second run (or a second process) finds nothing more to do."""
     async with UnitOfWork(desk.sessions) as uow:
         forgotten = await uow.updates.prune(utcnow() - HANDLED_UPDATES_KEPT)
+        # The bot's record of what it drew goes too, after a month: a message that old is
+        # not edited any more (its buttons are stale, and a tap redraws it from scratch).
+        await uow.drawn.forget_before(utcnow() - DRAWINGS_KEPT)
         await uow.commit()
     return forgotten

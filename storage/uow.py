@@ -12,6 +12,7 @@ from storage.repositories import (
     AlarmRepository,
     DialogueRepository,
     DispatchRepository,
+    DrawnMessageRepository,
     EstateRepository,
     ExtensionRepository,
     HandledUpdateRepository,
@@ -53,6 +54,7 @@ class UnitOfWork:
         self.dispatches = DispatchRepository(self.session)
         self.handovers = HandoverRepository(self.session)
         self.updates = HandledUpdateRepository(self.session)
+        self.drawn = DrawnMessageRepository(self.session)
         return self
 
     async def __aexit__(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from bot import migrate
 from bot.app import build_application, shutdown, startup
-from bot.config import Settings
+from bot.config import SAMPLE_ESTATE, Settings
 from bot.desk import Desk
 from scheduler.outbox import Pacing
 from storage.db import normalise_url
@@ -69,8 +70,11 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @contextmanager
-def fresh_postgres(admin: str, prefix: str = "desk_test") -> Iterator[str]:
-    """A fresh, empty PostgreSQL database on the admin URL's server, dropped afterwards."""
+def fresh_postgres(
+    admin: str, prefix: str = "desk_test", *, template: str | None = None
+) -> Iterator[str]:
+    """A fresh PostgreSQL database on the admin URL's server (empty, or a copy of
+    `template`), dropped afterwards."""
     import asyncpg
 
     parsed = make_url(admin)
@@ -89,7 +93,8 @@ def fresh_postgres(admin: str, prefix: str = "desk_test") -> Iterator[str]:
         finally:
             await conn.close()
 
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    copy = f' TEMPLATE "{template}"' if template else ""
+    asyncio.run(run(f'CREATE DATABASE "{name}"{copy}'))
     try:
         yield parsed.set(database=name).render_as_string(hide_password=False)
     finally:
@@ -113,6 +118,48 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue(name))
 
 
+def _migrate_with_sample_estate(url: str) -> None:
+    """The schema, and the sample estate a desk loads when it has none (as at first start)."""
+    from bot.__main__ import load_estate_file
+
+    migrate.upgrade(url)
+    asyncio.run(load_estate_file(make_settings(url), SAMPLE_ESTATE))
+
+
+# Migrating takes ~0.4 s a database; hundreds of tests start from the same schema, so it
+# is built once per run and copied (a file copy, or PostgreSQL's CREATE DATABASE TEMPLATE).
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "desk.db"
+    _migrate_with_sample_estate(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_template() -> Iterator[str]:
+    admin = pg_url()
+    if admin is None:
+        pytest.skip("PostgreSQL is not reachable (set TEST_DATABASE_URL)")
+    with fresh_postgres(admin, "desk_template") as url:
+        _migrate_with_sample_estate(url)
+        yield str(make_url(url).database)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def migrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database at the latest schema, on SQLite and on PostgreSQL where one is reachable."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("migrated_sqlite_template")
+        shutil.copyfile(template, tmp_path / "desk.db")
+        yield f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
+        return
+    name: str = request.getfixturevalue("migrated_postgres_template")
+    admin = pg_url()
+    assert admin is not None
+    with fresh_postgres(admin, template=name) as url:
+        yield url
+
+
 def make_settings(url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {"bot_token": TEST_TOKEN, "database_url": url}
     values.update(overrides)
@@ -120,9 +167,9 @@ def make_settings(url: str, **overrides: object) -> Settings:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(migrated_url: str) -> Settings:
     """Dialogue tests run on SQLite, and again on PostgreSQL when one is reachable."""
-    return make_settings(database_url)
+    return make_settings(migrated_url)
 
 
 class DeskHarness:
@@ -189,8 +236,7 @@ class DeskHarness:
 
 @pytest.fixture
 def migrated(settings: Settings) -> Settings:
-    """Migrate outside the event loop: Alembic's environment runs its own."""
-    migrate.upgrade(settings.database_url)
+    """The settings of a desk whose database is at the latest schema."""
     return settings
 
 

@@ -3,6 +3,7 @@
 from storage.repositories.alarms import AlarmRepository
 from storage.repositories.dialogues import DialogueRepository
 from storage.repositories.dispatches import DispatchRepository
+from storage.repositories.drawn import DrawnMessageRepository
 from storage.repositories.estate import EstateRepository
 from storage.repositories.handovers import HandoverRepository
 from storage.repositories.outbox import OutboxRepository
@@ -24,6 +25,7 @@ __all__ = [
     "AlarmRepository",
     "DialogueRepository",
     "DispatchRepository",
+    "DrawnMessageRepository",
     "EstateRepository",
     "ExtensionRepository",
     "HandledUpdateRepository",

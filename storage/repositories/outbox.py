@@ -246,14 +246,15 @@ class OutboxRepository:
         due = await connection.execute(RELEASE_UNTRIED, {"now": now})
         return int(unknown.rowcount or 0), int(due.rowcount or 0)
 
-    async def by_status(self, status: OutboxStatus) -> list[OutboxMessage]:
-        return list(
-            await self.session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.status == status.value)
-                .order_by(OutboxMessage.id)
-            )
-        )
+    async def by_status(
+        self, status: OutboxStatus, *, noted: bool = False, limit: int = 50
+    ) -> list[OutboxMessage]:
+        """Rows in a status, oldest first; `noted`: only those with an error kept (a row
+        sent, but only as plain text after Telegram refused its formatting)."""
+        query = select(OutboxMessage).where(OutboxMessage.status == status.value)
+        if noted:
+            query = query.where(OutboxMessage.last_error.is_not(None))
+        return list(await self.session.scalars(query.order_by(OutboxMessage.id).limit(limit)))
 
     async def counts(self) -> dict[str, int]:
         rows = await self.session.execute(

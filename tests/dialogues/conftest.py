@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot import migrate
 from bot.config import Settings
 from tests.conftest import DeskHarness, make_settings
 from tests.dialogues.helpers import ADMIN
@@ -14,10 +13,8 @@ from tests.sim import FakeBotAPI
 
 
 @pytest.fixture
-def clock_settings(database_url: str) -> Settings:
-    settings = make_settings(database_url, admin_ids=[ADMIN])
-    migrate.upgrade(settings.database_url)
-    return settings
+def clock_settings(migrated_url: str) -> Settings:
+    return make_settings(migrated_url, admin_ids=[ADMIN])
 
 
 @pytest.fixture

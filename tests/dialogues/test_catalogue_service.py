@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import migrate
 from bot.clock import utcnow
 from bot.config import Settings
 from tests.conftest import DeskHarness, make_settings
@@ -66,13 +65,10 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
-def catalogue_settings(tmp_path: Path, database_url: str) -> Settings:
-    """Migrated outside the event loop: Alembic's environment runs its own."""
+def catalogue_settings(tmp_path: Path, migrated_url: str) -> Settings:
     catalogue = tmp_path / "services.toml"
     catalogue.write_text(PET_WALKING, encoding="utf-8")
-    settings = make_settings(database_url, admin_ids=[ADMIN], catalogue_file=catalogue)
-    migrate.upgrade(settings.database_url)
-    return settings
+    return make_settings(migrated_url, admin_ids=[ADMIN], catalogue_file=catalogue)
 
 
 @pytest.fixture

@@ -181,3 +181,25 @@ async def test_staff_who_live_here_switch_between_desk_and_resident_menu(
     reference = found.group(0) if found else None
     assert reference is not None
     assert card_of(butler, reference)
+
+
+async def test_an_edit_is_compared_with_what_the_bot_last_drew(desk: DeskHarness) -> None:
+    """Reply → a contact → Reopen → a forged tap → the reply's text: the card was redrawn
+    by Reopen meanwhile, so redrawing it after the reply would change nothing (Telegram
+    refuses that). The bot checks its own record of the card, not the older one."""
+    butler = await enroll(desk, 8204, "Wu", "Butler", "Customer service", "B")
+    li = desk.sim.user(8304, language_code="en")
+    await register(li)
+    await fill_complaint(li)
+    await li.taps("Confirm")
+    await butler.taps("✅ Accept")
+    await butler.taps("✔️ Resolve")
+    await butler.says("Lift repaired")
+    reference = str(await desk.scalar("select reference from tickets"))
+    await butler.taps_on("💬 Reply", reference)
+    await butler.shares_contact()
+    await butler.taps_on("🔁 Reopen", reference)
+    await butler.taps_data("t:zzz:1")
+    await butler.says("We will look again tomorrow morning.")
+    assert "We will look again tomorrow morning." in li.last_text
+    assert await desk.scalar("select status from tickets") == "reopened"

@@ -259,3 +259,37 @@ def test_a_row_that_cannot_be_built_fails_alone_and_is_reported(
     assert re.search(r"failed\s+2", report)
     assert "unknown kind" in report
     assert "Message is too long" in report
+
+
+def test_a_text_refused_for_its_formatting_goes_out_as_plain_text(
+    migrated: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Escaping makes this a bug, but the staff card must still arrive: sent once more as
+    plain text, and kept in the outbox with Telegram's reason for an operator to see."""
+
+    async def scenario() -> tuple[list[object], str | None, str]:
+        async with DeskHarness(FakeBotAPI(), migrated) as desk:
+            desk.expected_refusals.add("can't parse entities")
+            li = desk.sim.user(4201, language_code="en")
+            await register(li)
+            desk.sim.after_update = None
+            async with UnitOfWork(desk.desk.sessions) as uow:
+                now = utcnow()
+                broken = "<b>New item</b>: Doors & windows <i>stuck"
+                uow.outbox.add(chat_id=4201, text=broken, purpose="notice.new_item", now=now)
+                uow.outbox.add(chat_id=4201, text="<b>next</b>", purpose="test", now=now)
+                await uow.commit()
+            await desk.deliver()
+            plain, after = li.transcript[-2], li.transcript[-1]
+            statuses = await desk.column("select status from outbox where chat_id = 4201")
+            return statuses, plain.parse_mode, plain.plain + "|" + after.plain
+
+    statuses, mode, shown = asyncio.run(scenario())
+    assert set(statuses) == {"sent"}
+    assert mode is None
+    assert shown == "New item: Doors & windows stuck|next"
+    monkeypatch.setenv("BOT_TOKEN", migrated.bot_token.get_secret_value())
+    monkeypatch.setenv("DATABASE_URL", migrated.database_url)
+    assert main(["outbox"]) == 0
+    report = capsys.readouterr().out
+    assert "notice.new_item: sent as plain text: Can't parse entities" in report

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from bot import migrate
 from bot.clock import utcnow
 from bot.config import DEFAULTS_DIR, Settings
 from handlers.staff import STAFF_COMMANDS
@@ -24,11 +23,9 @@ ADMIN = 9000
 
 
 @pytest.fixture
-def staff_settings(database_url: str) -> Settings:
+def staff_settings(migrated_url: str) -> Settings:
     """The staff side runs on SQLite and on PostgreSQL (row locks, SKIP LOCKED claims)."""
-    settings = make_settings(database_url, admin_ids=[ADMIN])
-    migrate.upgrade(settings.database_url)
-    return settings
+    return make_settings(migrated_url, admin_ids=[ADMIN])
 
 
 @pytest.fixture

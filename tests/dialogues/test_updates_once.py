@@ -167,16 +167,16 @@ async def test_a_reply_in_flight_when_the_process_died_is_not_said_twice(
     async with DeskHarness(api, migrated) as first:
         li = first.sim.user(5105, language_code="en")
         await register(li)
-        deliver = Send.deliver
+        send = Send.send
 
-        async def dies_waiting(self: Send, target: Target) -> None:
-            await deliver(self, target)
+        async def dies_waiting(self: Send, target: Target) -> str | None:
+            await send(self, target)
             raise ProcessDied
 
-        monkeypatch.setattr(Send, "deliver", dies_waiting)
+        monkeypatch.setattr(Send, "send", dies_waiting)
         with pytest.raises(ProcessDied):
             await li.says("/help")
-        monkeypatch.setattr(Send, "deliver", deliver)
+        monkeypatch.setattr(Send, "send", send)
     assert helps(api, 5105) == 1
     async with DeskHarness(api, migrated) as second:
         with time_machine.travel(utcnow() + timedelta(minutes=3), tick=False):
@@ -271,7 +271,10 @@ async def test_polling_backs_off_on_errors_and_stops_on_a_conflict(
     (li,) = await _registered(harness, 5204)
     api.inject(ServerError(502), method="getUpdates", times=2)
     await li.says("/help")
-    poller = Poller(harness.application, allowed_updates=Update.ALL_TYPES)
+    # Short waits, so the test need not sleep through a real back-off and long poll.
+    poller = Poller(
+        harness.application, allowed_updates=Update.ALL_TYPES, long_poll=0, first_backoff=0.01
+    )
     task = await poll_until(poller, lambda: helps(api, 5204) == 1)
     assert api.count("getUpdates") >= 3
     api.webhook = {"url": "https://elsewhere.example.org/hook"}  # someone else takes over

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bot import migrate
 from bot.clock import utcnow
 from storage.db import create_engine
 from tests.conftest import TEST_TOKEN
@@ -40,8 +39,8 @@ async def _counts(url: str) -> tuple[int, int, int, int]:
         await engine.dispose()
 
 
-def test_two_processes_fire_a_thousand_due_alarms_exactly_once(database_url: str) -> None:
-    migrate.upgrade(database_url)
+def test_two_processes_fire_a_thousand_due_alarms_exactly_once(migrated_url: str) -> None:
+    database_url = migrated_url
     asyncio.run(seed(database_url, items=1200, due=1000, now=utcnow()))
     env = {**os.environ, "BOT_TOKEN": TEST_TOKEN, "DATABASE_URL": database_url}
     sweeps = [

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import migrate
 from storage.db import create_engine, create_sessionmaker
 from storage.models import OutboxStatus
 from storage.repositories.outbox import DIED_SENDING
@@ -22,9 +21,8 @@ LEASE = timedelta(minutes=2)
 
 
 @pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    await asyncio.to_thread(migrate.upgrade, database_url)
-    engine = create_engine(database_url)
+async def sessions(migrated_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(migrated_url)
     try:
         yield create_sessionmaker(engine)
     finally:

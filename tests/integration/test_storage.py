@@ -47,12 +47,6 @@ TABLES = {
 
 
 @pytest.fixture
-def migrated_url(database_url: str) -> str:
-    migrate.upgrade(database_url)
-    return database_url
-
-
-@pytest.fixture
 async def sessions(migrated_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(migrated_url)
     try:

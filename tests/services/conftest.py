@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import StaticPool
 
-from bot import migrate
 from bot.config import DEFAULTS_DIR, SAMPLE_ESTATE
 from bot.domain.residents import ResidentCard
 from bot.domain.staff import Department, Role, StaffMember
@@ -164,13 +163,6 @@ async def world() -> AsyncIterator[World]:
         await connection.run_sync(Base.metadata.create_all)
     async with _world_on(engine) as made:
         yield made
-
-
-@pytest.fixture
-def migrated_url(database_url: str) -> str:
-    """Migrated outside the event loop: Alembic's environment runs its own."""
-    migrate.upgrade(database_url)
-    return database_url
 
 
 @pytest.fixture

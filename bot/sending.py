@@ -1,0 +1,76 @@
+"""Sending a text that Telegram may still refuse for its formatting.
+
+Texts are escaped and fitted by construction (`bot.htmltext`), so a refusal for HTML means
+a bug. The person must not pay for it: the text is sent once more as plain text (tags
+dropped, entities decoded, no parse mode), and the refusal is logged with what the message
+was (its purpose or key) and returned, so the outbox keeps it for an operator to see.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.htmltext import TEXT_LIMIT, Html, plain
+from bot.markup import ReplyMarkup
+
+log = logging.getLogger(__name__)
+PLAIN_NOTE = "sent as plain text: "
+
+
+def refused_formatting(exc: BadRequest) -> bool:
+    """Telegram's words for HTML it cannot parse ("can't parse entities: …")."""
+    return "parse entities" in exc.message.lower()
+
+
+def plain_text(text: str, limit: int = TEXT_LIMIT) -> str:
+    """What a person should read of an HTML text, within Telegram's limit."""
+    shown = plain(Html(text)).strip() or "…"
+    if len(shown.encode("utf-16-le")) // 2 <= limit:
+        return shown
+    cut = shown[: limit - 1]
+    while len(cut.encode("utf-16-le")) // 2 > limit - 1:
+        cut = cut[:-1]
+    return cut + "…"
+
+
+async def send_html(
+    bot: Bot, chat_id: int, text: str, markup: ReplyMarkup | None, *, what: str
+) -> tuple[Message, str | None]:
+    """Send HTML; if Telegram refuses its formatting, send it as plain text. Returns the
+    message and, for a plain-text resend, the note to keep with it."""
+    try:
+        message = await bot.send_message(
+            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+    except BadRequest as exc:
+        if not refused_formatting(exc):
+            raise
+        log.error("Telegram refused the formatting of %s: %s; sent as plain text", what, exc)
+        message = await bot.send_message(chat_id, plain_text(text), reply_markup=markup)
+        return message, PLAIN_NOTE + exc.message
+    return message, None
+
+
+async def edit_html(
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    *,
+    what: str,
+) -> None:
+    """Edit a message's text as HTML; if Telegram refuses its formatting, as plain text."""
+    try:
+        await bot.edit_message_text(
+            text, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+    except BadRequest as exc:
+        if not refused_formatting(exc):
+            raise
+        log.error("Telegram refused the formatting of %s: %s; edited as plain text", what, exc)
+        await bot.edit_message_text(plain_text(text), chat_id, message_id, reply_markup=markup)

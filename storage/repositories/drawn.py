@@ -1,0 +1,68 @@
+"""What the bot last drew in its own messages (a fingerprint of text and buttons).
+
+An edit that would change nothing is refused by Telegram ("message is not modified"). The
+text Telegram echoes with a tap can differ from what the bot drew (entities, a newer edit
+by another update), so the bot compares an edit with its own record, written in the same
+transaction as the change that decided the edit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, delete, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import DrawnMessage
+
+_DRAWN: Table = DrawnMessage.__table__  # type: ignore[assignment]
+Key = tuple[int, int]  # (chat id, message id)
+
+
+def _upsert(dialect: Any) -> Any:
+    insert = dialect.insert(_DRAWN)
+    return insert.on_conflict_do_update(
+        index_elements=["chat_id", "message_id"],
+        set_={"fingerprint": insert.excluded.fingerprint, "drawn_at": insert.excluded.drawn_at},
+    )
+
+
+REMEMBER = {"sqlite": _upsert(sqlite), "postgresql": _upsert(postgresql)}
+FORGET = delete(_DRAWN).where(
+    _DRAWN.c.drawn_at < bindparam("before", type_=_DRAWN.c.drawn_at.type)
+)
+
+
+class DrawnMessageRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def faces(self, keys: list[Key]) -> dict[Key, str]:
+        """The fingerprints recorded for these messages (those the bot has edited)."""
+        if not keys:
+            return {}
+        rows = await self.session.execute(
+            select(_DRAWN.c.chat_id, _DRAWN.c.message_id, _DRAWN.c.fingerprint).where(
+                tuple_(_DRAWN.c.chat_id, _DRAWN.c.message_id).in_(keys)
+            )
+        )
+        return {(chat, message): found for chat, message, found in rows}
+
+    async def remember(self, drawn: dict[Key, str], now: datetime) -> None:
+        if not drawn:
+            return
+        connection = await self.session.connection()
+        await connection.execute(
+            REMEMBER[connection.dialect.name],
+            [
+                {"chat_id": chat, "message_id": message, "fingerprint": found, "drawn_at": now}
+                for (chat, message), found in drawn.items()
+            ],
+        )
+
+    async def forget_before(self, before: datetime) -> int:
+        """Old messages are no longer edited (their buttons went stale long ago)."""
+        result = await self.session.execute(FORGET, {"before": before})
+        return int(getattr(result, "rowcount", 0) or 0)
