@@ -43,8 +43,9 @@ async def send_html(
     """Send HTML; if Telegram refuses its formatting, send it as plain text. Returns the
     message and, for a plain-text resend, the note to keep with it."""
     try:
+        # A plain str on the wire: Markup's per-character escaping has no business there.
         message = await bot.send_message(
-            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+            chat_id, str(text), parse_mode=ParseMode.HTML, reply_markup=markup
         )
     except BadRequest as exc:
         if not refused_formatting(exc):
@@ -67,7 +68,7 @@ async def edit_html(
     """Edit a message's text as HTML; if Telegram refuses its formatting, as plain text."""
     try:
         await bot.edit_message_text(
-            text, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup
+            str(text), chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup
         )
     except BadRequest as exc:
         if not refused_formatting(exc):

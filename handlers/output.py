@@ -183,7 +183,7 @@ class File:
             await target.bot.send_photo(
                 target.chat_id,
                 self.data,
-                caption=fit(self.caption, CAPTION_LIMIT),
+                caption=str(fit(self.caption, CAPTION_LIMIT)),
                 parse_mode=ParseMode.HTML,
             )
         else:
@@ -191,7 +191,7 @@ class File:
                 target.chat_id,
                 self.data,
                 filename=self.file_name,
-                caption=fit(self.caption, CAPTION_LIMIT),
+                caption=str(fit(self.caption, CAPTION_LIMIT)),
                 parse_mode=ParseMode.HTML,
             )
 
