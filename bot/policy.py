@@ -19,6 +19,7 @@ from pydantic import (
 
 from bot.config import ConfigError
 from bot.domain.deadlines import Rules, ServiceClock
+from bot.domain.kinds import kinds, request_type
 from bot.domain.references import normalise_prefix
 from bot.domain.routing import Ownership
 from bot.domain.staff import Department, Role
@@ -218,7 +219,8 @@ class StaffPolicy(_Strict):
 
 class Policy(_Strict):
     dialogue: DialoguePolicy = DialoguePolicy()
-    references: dict[TicketKind, ReferencePrefix]
+    # A kind the file does not name numbers with its registry entry's prefix.
+    references: dict[TicketKind, ReferencePrefix] = Field(default_factory=dict)
     categories: Categories
     severity: dict[Severity, SeverityPromise]
     routing: dict[str, Department] = Field(default_factory=dict)
@@ -240,16 +242,18 @@ class Policy(_Strict):
         missing = [s.value for s in Severity if s not in self.severity]
         if missing:
             raise ValueError(f"severity promises missing for {', '.join(missing)}")
-        prefixes = list(self.references.values())
+        prefixes = [self.prefix(k.code) for k in kinds()]
         if len(set(prefixes)) != len(prefixes):
             raise ValueError("reference prefixes must differ per kind")
         unknown = sorted(set(self.routing) - set(self.categories.complaint))
         if unknown:
             raise ValueError(f"routing names unknown categories: {', '.join(unknown)}")
-        missing_kinds = [k.value for k in TicketKind if k not in self.references]
-        if missing_kinds:
-            raise ValueError(f"reference prefix missing for {', '.join(missing_kinds)}")
         return self
+
+    def prefix(self, kind: str) -> str:
+        """How this kind's references start: the policy's prefix, else the registry's."""
+        found = self.references.get(TicketKind(kind))
+        return found if found is not None else request_type(kind).prefix
 
     def promise(self, severity: Severity | None) -> SeverityPromise:
         """Until staff classify an item it carries the general promise."""

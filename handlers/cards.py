@@ -7,11 +7,14 @@ rules and the item's state, and the card is redrawn only when what it shows has 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated, Any
 
+from pydantic import BeforeValidator, PlainSerializer
 from telegram import Message
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.domain.deadlines import end_of_day
 from bot.domain.staff import Department
@@ -28,17 +31,20 @@ from handlers import dialogue
 from handlers.common import PRIVATE, refuse
 from handlers.dialogue import (
     Flow,
+    StaleState,
     Step,
     button,
     choice_step,
     day_step,
     goto,
     keep,
+    keep_state,
     reprompt,
+    state,
     tapped,
     text_step,
 )
-from handlers.dialogue import data as _data
+from handlers.feature import Feature
 from handlers.keyboards import grid, markup_of, show
 from handlers.output import fingerprint_of
 from handlers.runtime import Input, Turn, entry
@@ -72,6 +78,56 @@ QUESTIONS = {
     Ask.INSTRUCTIONS: "staff.ask_instructions",
     Ask.EXTENSION: "staff.ask_extension_reason",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class CardOrigin:
+    """The card a tap came from, so the dialogue it starts can redraw it at the end."""
+
+    chat_id: int
+    message_id: int
+    fingerprint: str  # what the card showed then (a redraw that changes nothing is not sent)
+
+
+def _stored_card(value: Any) -> Any:
+    """Kept as `[chat_id, message_id, fingerprint]`, the shape older versions stored, so a
+    dialogue saved by either version reads in the other."""
+    if isinstance(value, list | tuple) and len(value) == 3:
+        return dict(zip(("chat_id", "message_id", "fingerprint"), value, strict=True))
+    return value
+
+
+def _card_to_store(card: CardOrigin) -> list[object]:
+    return [card.chat_id, card.message_id, card.fingerprint]
+
+
+StoredCard = Annotated[
+    CardOrigin, BeforeValidator(_stored_card), PlainSerializer(_card_to_store, return_type=list)
+]
+
+
+@dataclass(slots=True)
+class OnCard:
+    """What every dialogue begun from a card keeps: the item, and the card to redraw."""
+
+    ticket: int
+    card: StoredCard | None = None
+
+
+@dataclass(slots=True)
+class StaffInput:
+    """The staff input dialogue: what a card's tap still needs before it is done."""
+
+    ticket: int
+    ask: Ask | None = None  # the question of the "text" step
+    card: StoredCard | None = None
+    nature: Nature | None = None
+    severity: Severity | None = None
+    reason: WaitingReason | None = None
+    until: date | None = None  # an extension: the day asked for
+    department: Department | None = None
+
+
 # Taps that need more input first: the dialogue step each one starts at.
 NEEDS_INPUT: dict[CardAction, tuple[str, Ask | None]] = {
     CardAction.REPLY: ("text", Ask.REPLY),
@@ -192,12 +248,12 @@ async def _redraw(turn: Turn, ticket_id: int) -> None:
         show(turn, screen, edit=True)
 
 
-async def show_done(turn: Turn, ticket_id: int) -> None:
-    """After an action: confirm, and redraw the card the action was started from."""
+async def show_done(turn: Turn, ticket_id: int, card: CardOrigin | None = None) -> None:
+    """After an action: confirm, and redraw the card: the one tapped, or (`card`) the one
+    the dialogue that asked for more was started from."""
     assert turn.staff is not None
     screen = await items.card_for(turn.uow, turn.views, turn.staff, ticket_id)
-    card = (turn.dialogue.data if turn.dialogue else {}).get("card")
-    from_card = turn.update.callback_query is not None and not card
+    from_card = turn.update.callback_query is not None and card is None
     if from_card:
         turn.answer(turn.t("staff.done"))
     elif turn.update.callback_query is not None:
@@ -208,49 +264,54 @@ async def show_done(turn: Turn, ticket_id: int) -> None:
         return
     if from_card:
         show(turn, screen, edit=True)
-    elif isinstance(card, list) and len(card) == 3:
+    elif card is not None:
         turn.edit_message(
-            int(card[0]), int(card[1]), screen.text, markup_of(screen), shown=str(card[2])
+            card.chat_id, card.message_id, screen.text, markup_of(screen), shown=card.fingerprint
         )
 
 
-def card_origin(turn: Turn) -> list[object] | None:
+def card_origin(turn: Turn) -> CardOrigin | None:
     """The card a tap came from, so the dialogue it starts can redraw it at the end."""
     query = turn.update.callback_query
     message = query.message if query else None
     if not isinstance(message, Message):
         return None
-    return [message.chat.id, message.message_id, fingerprint_of(message)]
+    return CardOrigin(message.chat.id, message.message_id, fingerprint_of(message))
 
 
 async def _begin_input(turn: Turn, tap: CardTap) -> None:
     step, ask = NEEDS_INPUT[tap.action]
     turn.answer()
     await dialogue.begin(
-        turn,
-        STAFF_INPUT,
-        step,
-        ticket=tap.ticket,
-        ask=ask.value if ask else None,
-        card=card_origin(turn),
+        turn, STAFF_INPUT, step, StaffInput(tap.ticket, ask=ask, card=card_origin(turn))
     )
 
 
 # --- the staff input dialogue ---------------------------------------------------------------
+def _asked(turn: Turn) -> tuple[StaffInput, Ask]:
+    """The dialogue's state, and what its text step asks (a form without one is stale)."""
+    kept = state(turn, StaffInput)
+    if kept.ask is None:
+        raise StaleState("the text step has no question")
+    return kept, kept.ask
+
+
 def _question(turn: Turn) -> str:
-    return turn.t(QUESTIONS[Ask(str(_data(turn)["ask"]))])
+    return turn.t(QUESTIONS[_asked(turn)[1]])
 
 
 async def on_text(turn: Turn, text: str) -> None:
-    ask = Ask(str(_data(turn)["ask"]))
+    kept, ask = _asked(turn)
     if ask is Ask.EXPLAIN:
-        classification = Classification(
-            Nature.INVALID, Severity(str(_data(turn)["severity"])), text
-        )
+        if kept.severity is None:
+            raise StaleState("an explanation without a severity")
+        classification = Classification(Nature.INVALID, kept.severity, text)
         await finish(turn, lambda ctx, tid: workflow.classify(ctx, tid, classification))
         return
     if ask is Ask.EXTENSION:
-        until = end_of_day(date.fromisoformat(str(_data(turn)["until"])), turn.desk.settings.tz)
+        if kept.until is None:
+            raise StaleState("an extension without its day")
+        until = end_of_day(kept.until, turn.desk.settings.tz)
         await finish(turn, lambda ctx, tid: escalation.request_extension(ctx, tid, until, text))
         return
     run = {
@@ -291,22 +352,29 @@ def _outcomes(turn: Turn) -> list[tuple[str, str]]:
 
 async def _classify(turn: Turn, value: str, label: str) -> None:
     turn.edit(turn.t("staff.severity_chosen", choice=label))
-    nature = Nature(str(_data(turn)["nature"]))
-    if nature is Nature.INVALID:
-        _data(turn).update(severity=value, ask=Ask.EXPLAIN.value)
+    kept = state(turn, StaffInput)
+    if kept.nature is None:
+        raise StaleState("a severity without a nature")
+    if kept.nature is Nature.INVALID:
+        kept.severity, kept.ask = Severity(value), Ask.EXPLAIN
+        keep_state(turn, kept)
         await goto(turn, "text")
         return
-    classification = Classification(nature, Severity(value))
+    classification = Classification(kept.nature, Severity(value))
     await finish(turn, lambda ctx, tid: workflow.classify(ctx, tid, classification))
 
 
 async def _wait_until(turn: Turn, day: date) -> None:
-    reason = WaitingReason(str(_data(turn)["reason"]))
+    reason = state(turn, StaffInput).reason
+    if reason is None:
+        raise StaleState("a day without a reason to wait")
     await finish(turn, lambda ctx, tid: workflow.wait(ctx, tid, reason, day))
 
 
 async def _extend_until(turn: Turn, day: date) -> None:
-    _data(turn).update(until=day.isoformat(), ask=Ask.EXTENSION.value)
+    kept = state(turn, StaffInput)
+    kept.until, kept.ask = day, Ask.EXTENSION
+    keep_state(turn, kept)
     await goto(turn, "text")
 
 
@@ -336,7 +404,9 @@ async def on_transfer(turn: Turn, inp: Input) -> None:
     kind, _, target = value.partition(".")
     if kind == "d" and target in set(Department):
         turn.edit(turn.t("staff.transfer_chosen", choice=turn.t(f"department.{target}")))
-        _data(turn)["department"] = target
+        kept = state(turn, StaffInput)
+        kept.department = Department(target)
+        keep_state(turn, kept)
         await goto(turn, "report_by")
     elif kind == "p" and target.isdigit():
         await finish(turn, lambda ctx, tid: workflow.transfer(ctx, tid, staff_id=int(target)))
@@ -358,7 +428,9 @@ async def _report_by_day(turn: Turn, day: date) -> None:
 
 
 async def _transfer_to_department(turn: Turn, report_by: datetime | None) -> None:
-    department = Department(str(_data(turn)["department"]))
+    department = state(turn, StaffInput).department
+    if department is None:
+        raise StaleState("a transfer without its department")
     await finish(
         turn,
         lambda ctx, tid: workflow.transfer(ctx, tid, department=department, report_by=report_by),
@@ -366,7 +438,9 @@ async def _transfer_to_department(turn: Turn, report_by: datetime | None) -> Non
 
 
 async def finish(turn: Turn, run: Run) -> None:
-    ticket_id = int(str(_data(turn)["ticket"]))
+    """The end of a dialogue begun from a card: do it, and redraw that card."""
+    kept = state(turn, OnCard)
+    ticket_id = kept.ticket
     if turn.staff is None:
         turn.end()
         refuse(turn)
@@ -377,40 +451,42 @@ async def finish(turn: Turn, run: Run) -> None:
         turn.end()
         refuse(turn)
         return
-    await show_done(turn, ticket_id)
+    await show_done(turn, ticket_id, kept.card)
     turn.end()
 
 
-dialogue.register_flow(
-    Flow(
-        STAFF_INPUT,
-        {
-            "text": text_step(_question, on_text),
-            "nature": choice_step("staff.ask_nature", _natures, _nature, columns=1),
-            "severity": choice_step("staff.ask_severity", _severities, _classify, columns=3),
-            "transfer": Step(ask_transfer, on_transfer),
-            "report_by": day_step(
-                "staff.ask_report_by",
-                _report_by_day,
-                extra=_report_default,
-                on_extra=_report_by_default,
-            ),
-            "wait": choice_step(
-                "staff.ask_waiting",
-                _reasons,
-                keep("reason", "staff.reason_chosen", "until"),
-                columns=1,
-            ),
-            "until": day_step("staff.ask_waiting_until", _wait_until),
-            "extend": day_step("staff.ask_extension_until", _extend_until),
-            "call": choice_step("staff.ask_call_outcome", _outcomes, _call, columns=1),
-        },
-        staff_only=True,
-    )
+FLOW = Flow(
+    STAFF_INPUT,
+    {
+        "text": text_step(_question, on_text),
+        "nature": choice_step("staff.ask_nature", _natures, _nature, columns=1),
+        "severity": choice_step("staff.ask_severity", _severities, _classify, columns=3),
+        "transfer": Step(ask_transfer, on_transfer),
+        "report_by": day_step(
+            "staff.ask_report_by",
+            _report_by_day,
+            extra=_report_default,
+            on_extra=_report_by_default,
+        ),
+        "wait": choice_step(
+            "staff.ask_waiting",
+            _reasons,
+            keep("reason", "staff.reason_chosen", "until"),
+            columns=1,
+        ),
+        "until": day_step("staff.ask_waiting_until", _wait_until),
+        "extend": day_step("staff.ask_extension_until", _extend_until),
+        "call": choice_step("staff.ask_call_outcome", _outcomes, _call, columns=1),
+    },
+    staff_only=True,
 )
 
-HANDLERS: list[BaseHandler] = [
-    CommandHandler("ticket", ticket_command, filters=PRIVATE),
-    CallbackQueryHandler(card_tap, pattern=CardTap.pattern()),
-    CallbackQueryHandler(extension_tap, pattern=ExtensionTap.pattern()),
-]
+FEATURE = Feature(
+    "cards",
+    handlers=(
+        CommandHandler("ticket", ticket_command, filters=PRIVATE),
+        CallbackQueryHandler(card_tap, pattern=CardTap.pattern()),
+        CallbackQueryHandler(extension_tap, pattern=ExtensionTap.pattern()),
+    ),
+    flows=(FLOW,),
+)

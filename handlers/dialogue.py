@@ -2,19 +2,28 @@
 
 State lives in the `dialogues` table and is saved in the same transaction as whatever the
 step changed, so a restart (even kill -9) resumes at the step the person last saw. A flow is
-registered by the module that owns it; its name is stored with the person's state and its
-title (`flow.<name>` in the catalogues) is how people hear of it.
+declared by the feature that owns it (its `Feature.flows`, installed by `handlers.register`);
+its name is stored with the person's state and its title (`flow.<name>` in the catalogues)
+is how people hear of it.
+
+What a flow keeps is a dataclass of its own, read with `state(turn, Cls)` and written with
+`keep_state(turn, value)` (or passed to `begin`). The stored JSON is checked when read: data
+that no longer fits the flow (saved by an older version of its form) ends the dialogue
+politely (`StaleState`: "common.stale_form" and the main menu) instead of failing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, is_dataclass
 from datetime import date, timedelta
+from typing import Any, TypeVar
 
+from pydantic import TypeAdapter, ValidationError
 from telegram import InlineKeyboardButton
 
 from bot.callbacks import CallbackData
+from bot.domain.questions import Form
 from bot.domain.validation import Invalid, clean_text, parse_requested_date
 from handlers.keyboards import grid
 from handlers.menu import main_menu
@@ -51,16 +60,20 @@ class Flow:
     # A staff member's form: it ends the moment their access is withdrawn (a form begun
     # before is not a way back in).
     staff_only: bool = False
+    # A form of questions (handlers.form asks them): which form, for this dialogue.
+    form: Callable[[Turn], Form] | None = None
 
 
 FLOWS: dict[str, Flow] = {}
 
 
-def register_flow(flow: Flow) -> Flow:
-    if flow.name in FLOWS and FLOWS[flow.name] is not flow:
-        raise ValueError(f"flow {flow.name!r} is registered twice")
-    FLOWS[flow.name] = flow
-    return flow
+def install(flows: Iterable[Flow]) -> None:
+    """Add features' flows to the table (`handlers.register`); installing the same flow
+    again changes nothing, two different flows under one name are a mistake."""
+    for flow in flows:
+        if flow.name in FLOWS and FLOWS[flow.name] is not flow:
+            raise ValueError(f"flow {flow.name!r} is registered twice")
+        FLOWS[flow.name] = flow
 
 
 def current(turn: Turn) -> tuple[Flow, Step, DialogueState]:
@@ -76,8 +89,58 @@ def data(turn: Turn) -> dict[str, object]:
     return turn.dialogue.data
 
 
-async def begin(turn: Turn, flow: str, step: str, **values: object) -> None:
-    turn.start(flow, step, dict(values))
+State = TypeVar("State")
+
+
+_ADAPTERS: dict[type, TypeAdapter[Any]] = {}
+
+
+def _adapter(kind: type) -> TypeAdapter[Any]:
+    found = _ADAPTERS.get(kind)
+    if found is None:
+        found = _ADAPTERS[kind] = TypeAdapter(kind)
+    return found
+
+
+def state(turn: Turn, kind: type[State]) -> State:
+    """The dialogue's data as the flow's own dataclass (its fields only; the dialogue's
+    bookkeeping and what other modules keep stay where they are). A stored value that no
+    longer fits is refused like a stale form (StaleState)."""
+    try:
+        found: State = _adapter(kind).validate_python(data(turn))
+    except ValidationError as exc:
+        raise StaleState(str(exc)) from None
+    return found
+
+
+def keep_state(turn: Turn, value: object) -> None:
+    """Store the flow's dataclass back with the dialogue (saved with the update)."""
+    data(turn).update(_adapter(type(value)).dump_python(value, mode="json"))
+    turn.touch()
+
+
+class StaleState(ValueError):
+    """A dialogue's stored data no longer fits its flow (a form changed under it)."""
+
+
+def end_stale(turn: Turn) -> None:
+    """The dialogue's data no longer fits its form: end it, say so, offer the menu."""
+    turn.end()
+    turn.reply(turn.t("common.stale_form"), main_menu(turn))
+
+
+async def begin(
+    turn: Turn, flow: str, step: str, kept: object | None = None, /, **values: object
+) -> None:
+    """Start `flow` at `step` with what it keeps: its state dataclass (`kept`) and/or
+    plain values (what another module carries along, such as for whom a form is)."""
+    stored: dict[str, object] = {}
+    if kept is not None:
+        if not is_dataclass(kept) or isinstance(kept, type):
+            raise TypeError(f"a dialogue keeps a dataclass, not {type(kept).__name__}")
+        stored.update(_adapter(type(kept)).dump_python(kept, mode="json"))
+    stored.update(values)
+    turn.start(flow, step, stored)
     await _show(turn, FLOWS[flow].steps[step])
 
 
@@ -121,7 +184,10 @@ async def prompt_again(turn: Turn) -> None:
     if not _known(turn):
         return
     _, step, _ = current(turn)
-    await _show(turn, step)
+    try:
+        await _show(turn, step)
+    except StaleState:
+        end_stale(turn)
 
 
 async def reprompt(turn: Turn, why: Invalid | str) -> None:
@@ -220,15 +286,19 @@ def keep(key: str, shown: str, next_step: str) -> Then:
 
 
 async def dispatch(turn: Turn, inp: Input) -> None:
-    """Route input to the current step; a button of another step is stale and re-asks."""
+    """Route input to the current step; a button of another step is stale and re-asks.
+    A step whose stored data no longer fits (StaleState) ends the dialogue politely."""
     if not _known(turn):
         return
     _, step, _ = current(turn)
-    if inp.kind is InputKind.BUTTON and tapped(turn, inp) is None:
-        turn.answer(turn.t("common.stale_button"))
-        await _show(turn, step)
-        return
-    await step.handle(turn, inp)
+    try:
+        if inp.kind is InputKind.BUTTON and tapped(turn, inp) is None:
+            turn.answer(turn.t("common.stale_button"))
+            await _show(turn, step)
+            return
+        await step.handle(turn, inp)
+    except StaleState:
+        end_stale(turn)
 
 
 DayThen = Callable[[Turn, date], Awaitable[None]]  # called with the chosen day

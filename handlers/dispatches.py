@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.domain.reports import DispatchKind
 from bot.htmltext import Html, join
@@ -13,6 +13,7 @@ from bot.services import dispatches, reports
 from bot.services.dispatches import estate_remit, period_of
 from bot.views.dispatch import DispatchAction, DispatchTap, signed_line
 from handlers.common import PRIVATE, refuse
+from handlers.feature import Feature
 from handlers.reports import send_chart, send_registry
 from handlers.runtime import Turn, entry
 
@@ -80,7 +81,10 @@ async def ledger_command(turn: Turn) -> None:
     turn.reply(join("\n", lines))
 
 
-HANDLERS: list[BaseHandler] = [
-    CallbackQueryHandler(dispatch_tap, pattern=DispatchTap.pattern()),
-    CommandHandler("ledger", ledger_command, filters=PRIVATE),
-]
+FEATURE = Feature(
+    "dispatches",
+    handlers=(
+        CallbackQueryHandler(dispatch_tap, pattern=DispatchTap.pattern()),
+        CommandHandler("ledger", ledger_command, filters=PRIVATE),
+    ),
+)

@@ -3,11 +3,12 @@ taps, replies about an item, unknown commands and stale buttons. Registered last
 
 from __future__ import annotations
 
-from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from handlers import dialogue, menu
 from handlers.common import PRIVATE, note_expired, remind_dialogue
 from handlers.dialogue import DialogueTap
+from handlers.feature import Feature
 from handlers.menu import main_menu
 from handlers.my_requests import reply_about_item
 from handlers.onboarding import start_onboarding
@@ -53,7 +54,7 @@ async def on_message(turn: Turn) -> None:
             await dialogue.dispatch(turn, inp)
         return
     if chosen == menu.STAFF_DESK:
-        await menu.ENTRIES[chosen].run(turn)
+        await menu.run(turn, chosen)
     elif turn.resident is None:
         if turn.staff is not None or turn.is_admin:
             staff_greeting(turn)
@@ -63,14 +64,17 @@ async def on_message(turn: Turn) -> None:
     elif await reply_about_item(turn, inp):
         return
     elif chosen is not None:
-        await menu.ENTRIES[chosen].run(turn)
+        await menu.run(turn, chosen)
     else:
         turn.reply(turn.t("common.not_understood"), main_menu(turn))
 
 
-HANDLERS: list[BaseHandler] = [
-    CallbackQueryHandler(on_dialogue_button, pattern=DialogueTap.pattern()),
-    CallbackQueryHandler(stale_button),
-    MessageHandler(PRIVATE & filters.COMMAND, unknown_command),
-    MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, on_message),
-]
+FEATURE = Feature(
+    "fallbacks",
+    handlers=(
+        CallbackQueryHandler(on_dialogue_button, pattern=DialogueTap.pattern()),
+        CallbackQueryHandler(stale_button),
+        MessageHandler(PRIVATE & filters.COMMAND, unknown_command),
+        MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, on_message),
+    ),
+)

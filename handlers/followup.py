@@ -5,8 +5,10 @@ message is redrawn with the next question, so the conversation reads top to bott
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot.htmltext import join
 from bot.services import followup
@@ -14,12 +16,20 @@ from bot.services.workflow import Refused
 from bot.views.followup import FollowupTap, Question, rating_buttons
 from handlers import dialogue
 from handlers.common import item_context
-from handlers.dialogue import Flow, Step, button, reprompt, tapped, text_step
+from handlers.dialogue import Flow, Step, button, reprompt, state, tapped, text_step
+from handlers.feature import Feature
 from handlers.menu import main_menu
 from handlers.runtime import Input, InputKind, Turn, entry
 
 FEEDBACK = "feedback"
 SKIP = "skip"
+
+
+@dataclass(slots=True)
+class Feedback:
+    """The comment after a rating: the item it is about."""
+
+    ticket: int
 
 
 @entry
@@ -46,7 +56,7 @@ async def on_answer(turn: Turn) -> None:
             key = "followup.thanks_reopened" if reopened else "followup.thanks"
             turn.edit(turn.t(key, rating="★" * int(tap.value)))
             if turn.dialogue is None:
-                await dialogue.begin(turn, FEEDBACK, "comment", ticket=tap.ticket)
+                await dialogue.begin(turn, FEEDBACK, "comment", Feedback(tap.ticket))
         else:
             turn.answer(turn.t("common.stale_button"))
     except Refused:
@@ -71,15 +81,17 @@ async def on_comment(turn: Turn, inp: Input) -> None:
 
 
 async def _keep_comment(turn: Turn, text: str) -> None:
-    assert turn.dialogue is not None
     assert turn.resident is not None
-    ticket_id = int(str(turn.dialogue.data["ticket"]))
+    ticket_id = state(turn, Feedback).ticket
     await followup.answer_comment(item_context(turn), turn.resident, ticket_id, text)
     turn.end()
     turn.reply(turn.t("followup.done"), main_menu(turn))
 
 
 COMMENT = text_step("followup.ask_comment", _keep_comment)
-dialogue.register_flow(Flow(FEEDBACK, {"comment": Step(ask_comment, on_comment)}))
 
-HANDLERS: list[BaseHandler] = [CallbackQueryHandler(on_answer, pattern=FollowupTap.pattern())]
+FEATURE = Feature(
+    "followup",
+    handlers=(CallbackQueryHandler(on_answer, pattern=FollowupTap.pattern()),),
+    flows=(Flow(FEEDBACK, {"comment": Step(ask_comment, on_comment)}),),
+)

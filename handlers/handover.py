@@ -4,8 +4,10 @@ the incoming shift: *Acknowledge*, the carried items, a note made an item."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from telegram import InlineKeyboardMarkup
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.domain.tickets import TicketKind
 from bot.domain.validation import Invalid, clean_text
@@ -23,17 +25,32 @@ from handlers.dialogue import (
     choice_step,
     goto,
     keep,
+    keep_state,
     reprompt,
+    state,
     summary_step,
     tapped,
 )
-from handlers.dialogue import data as _data
+from handlers.feature import Feature
 from handlers.keyboards import show
 from handlers.runtime import Input, InputKind, Turn, entry
 
 FLOW = "handover"
 NONE = "-"
 FIELDS = ("people", "matters", "notes")
+
+
+@dataclass(slots=True)
+class Handover:
+    """The book being written: the shift, who was on, what everyone must know, notes, and
+    the open items the shift worked on (reference, first words), read for the summary."""
+
+    shift: str
+    people: str | None = None
+    matters: str | None = None
+    notes: list[str] = field(default_factory=list)
+    items: list[tuple[str, str]] = field(default_factory=list)
+    editing: bool = False  # changing one field from the summary
 
 
 @entry
@@ -72,60 +89,54 @@ def _text_field(name: str, question: str, skip_label: str, *, lines: bool = Fals
         if isinstance(value, Invalid):
             await reprompt(turn, value)
             return
+        book = state(turn, Handover)
         if lines:
-            _data(turn)[name] = [line.strip() for line in value.splitlines() if line.strip()]
+            book.notes = [line.strip() for line in value.splitlines() if line.strip()]
+        elif name == "people":
+            book.people = value
         else:
-            _data(turn)[name] = value
-        await _next(turn, name)
+            book.matters = value
+        await _next(turn, book, name)
 
     return Step(ask, handle)
 
 
-async def _next(turn: Turn, field: str) -> None:
-    if _data(turn).get("editing") or field == "notes":
+async def _next(turn: Turn, book: Handover, name: str) -> None:
+    if book.editing or name == "notes":
         assert turn.staff is not None
         touched = await handovers.touched(
-            turn.uow,
-            turn.staff,
-            str(_data(turn)["shift"]),
-            turn.desk.policy,
-            turn.desk.settings.tz,
-            turn.now,
+            turn.uow, turn.staff, book.shift, turn.desk.policy, turn.desk.settings.tz, turn.now
         )
-        _data(turn)["items"] = [[ref, text[:60]] for _, ref, text in touched]
+        book.items = [(ref, text[:60]) for _, ref, text in touched]
+        keep_state(turn, book)
         await goto(turn, "summary")
         return
-    await goto(turn, FIELDS[FIELDS.index(field) + 1])
+    keep_state(turn, book)
+    await goto(turn, FIELDS[FIELDS.index(name) + 1])
 
 
 def _summary(turn: Turn) -> Html:
-    data = _data(turn)
-    notes = data.get("notes") or []
-    items = data.get("items") or []
-    assert isinstance(notes, list)
-    assert isinstance(items, list)
+    book = state(turn, Handover)
     lines = [
         turn.t("handover.summary_title"),
-        turn.t("handover.people", people=data.get("people") or "—"),
-        turn.t("handover.matters", matters=data.get("matters") or "—"),
+        turn.t("handover.people", people=book.people or "—"),
+        turn.t("handover.matters", matters=book.matters or "—"),
         turn.t("handover.notes_title"),
-        *[Html("{}. {}").format(n, note) for n, note in enumerate(notes, start=1)],
-        turn.t("handover.items_title", count=len(items)),
-        *[Html("• {} {}").format(ref, text) for ref, text in items[:30]],
+        *[Html("{}. {}").format(n, note) for n, note in enumerate(book.notes, start=1)],
+        turn.t("handover.items_title", count=len(book.items)),
+        *[Html("• {} {}").format(ref, text) for ref, text in book.items[:30]],
     ]
     return join("\n", lines)
 
 
 async def _write(turn: Turn) -> None:
     assert turn.staff is not None
-    data = _data(turn)
-    notes = data.get("notes") or []
-    assert isinstance(notes, list)
+    book = state(turn, Handover)
     writing = handovers.Writing(
-        shift=str(data["shift"]),
-        people=str(data.get("people") or turn.staff.name),
-        matters=str(data.get("matters") or ""),
-        notes=tuple(str(n) for n in notes),
+        shift=book.shift,
+        people=book.people or turn.staff.name,
+        matters=book.matters or "",
+        notes=tuple(book.notes),
     )
     await handovers.write(turn.uow, turn.staff, writing, turn.desk.policy, turn.views, turn.now)
     turn.edit(_summary(turn) + "\n\n" + turn.t("handover.sent"))
@@ -137,26 +148,26 @@ def _fields(turn: Turn) -> list[tuple[str, str]]:
 
 
 async def _edit(turn: Turn, value: str, label: str) -> None:
-    _data(turn)["editing"] = True
+    book = state(turn, Handover)
+    book.editing = True
+    keep_state(turn, book)
     turn.edit(turn.t("common.chosen", choice=label))
     await goto(turn, value)
 
 
-dialogue.register_flow(
-    Flow(
-        FLOW,
-        {
-            "shift": choice_step(
-                "handover.ask_shift", _shifts, keep("shift", "common.chosen", "people"), columns=1
-            ),
-            "people": _text_field("people", "handover.ask_people", "handover.just_me"),
-            "matters": _text_field("matters", "handover.ask_matters", "handover.nothing"),
-            "notes": _text_field("notes", "handover.ask_notes", "handover.no_notes", lines=True),
-            "summary": summary_step(_summary, _write, clear="editing"),
-            "edit": choice_step("edit.which", _fields, _edit, columns=1),
-        },
-        staff_only=True,
-    )
+BOOK = Flow(
+    FLOW,
+    {
+        "shift": choice_step(
+            "handover.ask_shift", _shifts, keep("shift", "common.chosen", "people"), columns=1
+        ),
+        "people": _text_field("people", "handover.ask_people", "handover.just_me"),
+        "matters": _text_field("matters", "handover.ask_matters", "handover.nothing"),
+        "notes": _text_field("notes", "handover.ask_notes", "handover.no_notes", lines=True),
+        "summary": summary_step(_summary, _write, clear="editing"),
+        "edit": choice_step("edit.which", _fields, _edit, columns=1),
+    },
+    staff_only=True,
 )
 
 
@@ -205,7 +216,11 @@ async def handover_tap(turn: Turn) -> None:
         show(turn, handover_screen(turn.views, turn.language, book, writer, items), edit=True)
 
 
-HANDLERS: list[BaseHandler] = [
-    CommandHandler("handover", handover_command, filters=PRIVATE),
-    CallbackQueryHandler(handover_tap, pattern=HandoverTap.pattern()),
-]
+FEATURE = Feature(
+    "handover",
+    handlers=(
+        CommandHandler("handover", handover_command, filters=PRIVATE),
+        CallbackQueryHandler(handover_tap, pattern=HandoverTap.pattern()),
+    ),
+    flows=(BOOK,),
+)

@@ -1,4 +1,6 @@
-"""The resident's main menu (the reply keyboard): each feature adds its own entry.
+"""The resident's main menu (the reply keyboard): each feature declares its entries (its
+`Feature.menu`), and a provider adds entries known only at run time (the kinds of request
+defined as data); `handlers.register` installs them.
 
 A tapped entry arrives as plain text in the person's language (or the one they used
 before switching), so entries are recognised in every language.
@@ -6,12 +8,12 @@ before switching), so entries are recognised in every language.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from telegram import ReplyKeyboardMarkup
 
+from bot.i18n import LANGUAGES
 from handlers.runtime import Turn
 
 Run = Callable[[Turn], Awaitable[None]]
@@ -20,29 +22,41 @@ STAFF_DESK = "menu.staff_desk"  # shown to staff who are residents too: back to 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    key: str  # catalogue key of the button's label
+    key: str  # catalogue key of the button's label (or, for an entry from data, its id)
     run: Run
     order: int
+    label: Callable[[str], str] | None = None  # an entry from data: its label per language
 
 
 ENTRIES: dict[str, Entry] = {}
+_PROVIDERS: list[Callable[[], list[Entry]]] = []
 
 
-F = TypeVar("F", bound=Run)
+def install(
+    entries: Iterable[Entry] = (), providers: Iterable[Callable[[], list[Entry]]] = ()
+) -> None:
+    """Add features' entries, and providers of entries read when the menu is drawn (they
+    may change while the bot runs). Installing the same ones again changes nothing."""
+    for entry in entries:
+        ENTRIES[entry.key] = entry
+    for provider in providers:
+        if provider not in _PROVIDERS:
+            _PROVIDERS.append(provider)
 
 
-def add(key: str, order: int) -> Callable[[F], F]:
-    """Register a menu entry; the decorated function runs when it is tapped."""
+def entries() -> list[Entry]:
+    found = list(ENTRIES.values())
+    for provider in _PROVIDERS:
+        found += provider()
+    return sorted(found, key=lambda e: e.order)
 
-    def register(run: F) -> F:
-        ENTRIES[key] = Entry(key, run, order)
-        return run
 
-    return register
+def _label(turn: Turn, entry: Entry) -> str:
+    return entry.label(turn.language) if entry.label else turn.t(entry.key)
 
 
 def main_menu(turn: Turn) -> ReplyKeyboardMarkup:
-    labels = [turn.t(e.key) for e in sorted(ENTRIES.values(), key=lambda e: e.order)]
+    labels = [_label(turn, e) for e in entries()]
     if turn.staff is not None:
         labels.append(turn.t(STAFF_DESK))
     rows = [labels[i : i + 2] for i in range(0, len(labels), 2)]
@@ -54,7 +68,18 @@ def choice(turn: Turn, text: str | None) -> str | None:
     if not text:
         return None
     typed = text.strip()
-    for key in (*ENTRIES, STAFF_DESK):
-        if typed in turn.desk.texts.all_variants(key):
-            return key
+    for entry in entries():
+        if entry.label is not None:
+            if typed in {entry.label(language) for language in LANGUAGES}:
+                return entry.key
+        elif typed in turn.desk.texts.all_variants(entry.key):
+            return entry.key
+    if typed in turn.desk.texts.all_variants(STAFF_DESK):
+        return STAFF_DESK
     return None
+
+
+async def run(turn: Turn, key: str) -> None:
+    """What the chosen entry does."""
+    chosen = next(e for e in entries() if e.key == key)
+    await chosen.run(turn)

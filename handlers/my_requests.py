@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot.callbacks import CallbackData
 from bot.domain.references import find_reference
@@ -18,16 +18,33 @@ from bot.htmltext import join, plain
 from bot.services.tickets import resident_reference, resident_ticket, resident_tickets
 from bot.services.workflow import Refused, resident_message
 from bot.views import timeline_line
-from handlers import dialogue, menu
+from handlers import dialogue
 from handlers.common import item_context
 from handlers.complaint import start_complaint
-from handlers.dialogue import Flow, text_step
+from handlers.dialogue import Flow, state, text_step
+from handlers.feature import Feature, ItemButtons
+from handlers.menu import Entry
 from handlers.runtime import Input, InputKind, Turn, entry
 
 PER_PAGE = 8
 MESSAGE_FLOW = "message"
 # Buttons other features add under an item (an order's *Cancel*): each gets the item.
-ITEM_BUTTONS: list[Callable[[Turn, TicketFacts], list[InlineKeyboardButton]]] = []
+# Their `Feature.item_buttons`, installed by handlers.register.
+_ITEM_BUTTONS: list[ItemButtons] = []
+
+
+def install(buttons: Iterable[ItemButtons]) -> None:
+    """Add features' item buttons; installing the same ones again changes nothing."""
+    for add in buttons:
+        if add not in _ITEM_BUTTONS:
+            _ITEM_BUTTONS.append(add)
+
+
+@dataclass(slots=True)
+class MessageTo:
+    """*Add message*: the item the typed words are for."""
+
+    ticket: int
 
 
 class Open(StrEnum):
@@ -51,7 +68,6 @@ def _status(turn: Turn, item: TicketFacts) -> str:
     return turn.t(f"status.{item.status.value}")
 
 
-@menu.add("menu.my_requests", order=5)
 async def my_requests(turn: Turn) -> None:
     await show_list(turn, 0)
 
@@ -96,7 +112,7 @@ async def show_ticket(turn: Turn, ticket_id: int) -> None:
         turn.t(
             "requests.detail",
             reference=item.reference,
-            kind=turn.t(f"kind.{item.kind.value}"),
+            kind=turn.views.kind(turn.language, item.kind.value),
             category=turn.views.category(turn.language, item.kind.value, item.category),
             status=_status(turn, item),
             created=turn.moment(item.created_at),
@@ -111,7 +127,7 @@ async def show_ticket(turn: Turn, ticket_id: int) -> None:
     buttons = [_button(turn.t("button.back"), Open.PAGE, 0)]
     if item.status in OPEN_STATUSES or item.status is TicketStatus.RESOLVED:
         buttons.insert(0, _button(turn.t("requests.add_message"), Open.WRITE, item.id))
-    extra = [b for add in ITEM_BUTTONS for b in add(turn, item)]
+    extra = [b for add in _ITEM_BUTTONS for b in add(turn, item)]
     rows = [extra, buttons] if extra else [buttons]
     turn.edit(join("\n", lines), InlineKeyboardMarkup(rows))
 
@@ -132,7 +148,7 @@ async def on_tap(turn: Turn) -> None:
     elif tap.what is Open.NEW_ABOUT:
         await _new_about(turn, tap.number)
     else:
-        await dialogue.begin(turn, MESSAGE_FLOW, "text", ticket=tap.number)
+        await dialogue.begin(turn, MESSAGE_FLOW, "text", MessageTo(tap.number))
 
 
 async def _new_about(turn: Turn, ticket_id: int) -> None:
@@ -146,8 +162,7 @@ async def _new_about(turn: Turn, ticket_id: int) -> None:
 
 
 async def on_message_text(turn: Turn, text: str) -> None:
-    assert turn.dialogue is not None
-    await _pass_on(turn, int(str(turn.dialogue.data["ticket"])), text)
+    await _pass_on(turn, state(turn, MessageTo).ticket, text)
     turn.end()
 
 
@@ -181,8 +196,9 @@ async def reply_about_item(turn: Turn, inp: Input) -> bool:
     return True
 
 
-dialogue.register_flow(
-    Flow(MESSAGE_FLOW, {"text": text_step("requests.ask_message", on_message_text)})
+FEATURE = Feature(
+    "my_requests",
+    handlers=(CallbackQueryHandler(on_tap, pattern=RequestsTap.pattern()),),
+    flows=(Flow(MESSAGE_FLOW, {"text": text_step("requests.ask_message", on_message_text)}),),
+    menu=(Entry("menu.my_requests", my_requests, order=5),),
 )
-
-HANDLERS: list[BaseHandler] = [CallbackQueryHandler(on_tap, pattern=RequestsTap.pattern())]

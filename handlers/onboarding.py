@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import CallbackData
 from bot.domain.estate import BuildingPlan, parse_unit_input
@@ -22,8 +22,19 @@ from bot.services.residents import (
 from bot.views.followup import WITHDRAW, Wishes, WishesTap
 from handlers import dialogue
 from handlers.common import PRIVATE, note_expired, remind_dialogue
-from handlers.dialogue import Flow, Step, button, goto, reprompt, tapped, text_step
-from handlers.dialogue import data as _data
+from handlers.dialogue import (
+    Flow,
+    StaleState,
+    Step,
+    button,
+    goto,
+    keep_state,
+    reprompt,
+    state,
+    tapped,
+    text_step,
+)
+from handlers.feature import Feature
 from handlers.keyboards import contact_keyboard, grid
 from handlers.menu import main_menu
 from handlers.runtime import Input, InputKind, Turn, entry
@@ -53,13 +64,37 @@ class ProfileTap(CallbackData, prefix="pf"):
     field: ProfileField
 
 
+@dataclass(slots=True)
+class Onboarding:
+    """The profile being entered: a newcomer's, or (mode "profile") one field of a
+    resident's, the rest prefilled from their profile."""
+
+    mode: str | None = None
+    language: str | None = None
+    name: str | None = None
+    building: str | None = None  # the building's code
+    floor: str | None = None
+    unit: str | None = None
+    phone: str | None = None
+
+    @property
+    def editing(self) -> bool:
+        return self.mode == PROFILE_MODE
+
+
+def _kept(turn: Turn) -> Onboarding:
+    return state(turn, Onboarding)
+
+
 def _building(turn: Turn) -> BuildingPlan | None:
-    return turn.desk.estate.building(str(_data(turn).get("building", "")))
+    return turn.desk.estate.building(_kept(turn).building or "")
 
 
-async def _advance(turn: Turn, next_step: str) -> None:
-    """Move on; when editing one profile field, save as soon as that field is complete."""
-    if _data(turn).get("mode") == PROFILE_MODE and next_step in ("building", "phone", "confirm"):
+async def _advance(turn: Turn, kept: Onboarding, next_step: str) -> None:
+    """Keep what was entered and move on; when editing one profile field, save as soon as
+    that field is complete."""
+    keep_state(turn, kept)
+    if kept.editing and next_step in ("building", "phone", "confirm"):
         await _save(turn, welcome=False)
         return
     await goto(turn, next_step)
@@ -80,15 +115,17 @@ async def on_language(turn: Turn, inp: Input) -> None:
         await reprompt(turn, "invalid.use_buttons")
         return
     turn.language = choice
-    _data(turn)["language"] = choice
+    kept = _kept(turn)
+    kept.language = choice
     turn.edit(turn.t("onboarding.language_set"))
-    await _advance(turn, "confirm" if _data(turn).get("mode") == PROFILE_MODE else "name")
+    await _advance(turn, kept, "confirm" if kept.editing else "name")
 
 
 # --- name ----------------------------------------------------------------------------------
 async def on_name(turn: Turn, name: str) -> None:
-    _data(turn)["name"] = name
-    await _advance(turn, "building")
+    kept = _kept(turn)
+    kept.name = name
+    await _advance(turn, kept, "building")
 
 
 # --- building, floor, unit -----------------------------------------------------------------
@@ -104,8 +141,9 @@ async def on_building(turn: Turn, inp: Input) -> None:
         typed = (inp.text or "").strip()
         address = parse_unit_input(typed, estate)
         if address is not None:
-            _data(turn).update(building=address[0].code, unit=address[1])
-            await _advance(turn, "phone")
+            kept = _kept(turn)
+            kept.building, kept.unit = address[0].code, address[1]
+            await _advance(turn, kept, "phone")
             return
         match = estate.building(typed) or next(
             (b for b in estate.buildings if b.name == typed), None
@@ -115,7 +153,9 @@ async def on_building(turn: Turn, inp: Input) -> None:
     if building is None:
         await reprompt(turn, "invalid.building")
         return
-    _data(turn).update(building=building.code, floor=None)
+    kept = _kept(turn)
+    kept.building, kept.floor = building.code, None
+    keep_state(turn, kept)
     turn.edit(turn.t("onboarding.building_chosen", building=turn.esc(building.name)))
     await goto(turn, "unit" if len(building.units) <= SMALL_BUILDING else "floor")
 
@@ -130,8 +170,9 @@ async def ask_floor(turn: Turn) -> None:
 async def _typed_unit(turn: Turn, inp: Input, building: BuildingPlan) -> bool:
     unit = (inp.text or "").strip().upper() if inp.kind is InputKind.TEXT else ""
     if unit in building.units:
-        _data(turn)["unit"] = unit
-        await _advance(turn, "phone")
+        kept = _kept(turn)
+        kept.unit = unit
+        await _advance(turn, kept, "phone")
         return True
     return False
 
@@ -151,7 +192,9 @@ async def on_floor(turn: Turn, inp: Input) -> None:
     if floor not in building.floors():
         await reprompt(turn, Invalid("invalid.unit", {"building": building.name}))
         return
-    _data(turn)["floor"] = floor
+    kept = _kept(turn)
+    kept.floor = floor
+    keep_state(turn, kept)
     turn.edit(turn.t("onboarding.floor_chosen", floor=turn.esc(floor)))
     await goto(turn, "unit")
 
@@ -159,8 +202,8 @@ async def on_floor(turn: Turn, inp: Input) -> None:
 async def ask_unit(turn: Turn) -> None:
     building = _building(turn)
     assert building is not None
-    floor = _data(turn).get("floor")
-    units = building.units_on(str(floor)) if floor else list(building.units)
+    floor = _kept(turn).floor
+    units = building.units_on(floor) if floor else list(building.units)
     buttons = [button(turn, unit, unit) for unit in units]
     turn.reply(turn.t("onboarding.ask_unit", building=turn.esc(building.name)), grid(buttons, 4))
 
@@ -176,9 +219,10 @@ async def on_unit(turn: Turn, inp: Input) -> None:
     if unit not in building.units:
         await reprompt(turn, Invalid("invalid.unit", {"building": building.name}))
         return
-    _data(turn)["unit"] = unit
+    kept = _kept(turn)
+    kept.unit = unit
     turn.edit(turn.t("onboarding.unit_chosen", building=turn.esc(building.name), unit=unit))
-    await _advance(turn, "phone")
+    await _advance(turn, kept, "phone")
 
 
 # --- phone -----------------------------------------------------------------------------------
@@ -201,21 +245,22 @@ async def on_phone(turn: Turn, inp: Input) -> None:
     if isinstance(phone, Invalid):
         await reprompt(turn, phone)
         return
-    _data(turn)["phone"] = phone
+    kept = _kept(turn)
+    kept.phone = phone
     turn.reply(turn.t("onboarding.phone_saved", phone=phone), ReplyKeyboardRemove())
-    await _advance(turn, "confirm")
+    await _advance(turn, kept, "confirm")
 
 
 # --- confirmation ---------------------------------------------------------------------------
 def _summary(turn: Turn) -> str:
-    data = _data(turn)
+    kept = _kept(turn)
     building = _building(turn)
     return turn.t(
         "onboarding.summary",
-        name=turn.esc(data.get("name", "")),
+        name=turn.esc(kept.name or ""),
         building=turn.esc(building.name if building else ""),
-        unit=turn.esc(data.get("unit", "")),
-        phone=turn.esc(data.get("phone", "")),
+        unit=turn.esc(kept.unit or ""),
+        phone=turn.esc(kept.phone or ""),
         language=turn.t(f"language.{turn.language}"),
     )
 
@@ -246,12 +291,14 @@ async def on_confirm(turn: Turn, inp: Input) -> None:
 
 
 async def _save(turn: Turn, *, welcome: bool) -> None:
-    data = _data(turn)
+    kept = _kept(turn)
+    if kept.name is None or kept.building is None or kept.unit is None or kept.phone is None:
+        raise StaleState("a profile without all its parts")
     profile = Profile(
-        name=str(data["name"]),
-        building=str(data["building"]),
-        unit=str(data["unit"]),
-        phone=str(data["phone"]),
+        name=kept.name,
+        building=kept.building,
+        unit=kept.unit,
+        phone=kept.phone,
         language=turn.language,
     )
     try:
@@ -264,7 +311,8 @@ async def _save(turn: Turn, *, welcome: bool) -> None:
             now=turn.now,
         )
     except UnknownUnit:
-        data.pop("unit", None)
+        kept.unit = None
+        keep_state(turn, kept)
         turn.reply(turn.t("invalid.unit_gone"))
         await goto(turn, "building")
         return
@@ -330,10 +378,7 @@ async def edit_profile_field(turn: Turn) -> None:
         await dialogue.prompt_again(turn)
         return
     profile = profile_of(turn.resident)
-    await dialogue.begin(
-        turn,
-        FLOW,
-        tap.field.step,
+    kept = Onboarding(
         mode=PROFILE_MODE,
         name=profile.name,
         building=profile.building,
@@ -341,28 +386,33 @@ async def edit_profile_field(turn: Turn) -> None:
         phone=profile.phone,
         language=profile.language,
     )
+    await dialogue.begin(turn, FLOW, tap.field.step, kept)
 
 
 async def start_onboarding(turn: Turn) -> None:
     await dialogue.begin(turn, FLOW, "language")
 
 
-dialogue.register_flow(
-    Flow(
-        name=FLOW,
-        steps={
-            "language": Step(ask_language, on_language),
-            "name": text_step("onboarding.ask_name", on_name, clean=lambda _, t: clean_name(t)),
-            "building": Step(ask_building, on_building),
-            "floor": Step(ask_floor, on_floor),
-            "unit": Step(ask_unit, on_unit),
-            "phone": Step(ask_phone, on_phone),
-            "confirm": Step(ask_confirm, on_confirm),
-        },
-    )
+FEATURE = Feature(
+    "onboarding",
+    handlers=(
+        CommandHandler("profile", profile, filters=PRIVATE),
+        CallbackQueryHandler(edit_profile_field, pattern=ProfileTap.pattern()),
+    ),
+    flows=(
+        Flow(
+            name=FLOW,
+            steps={
+                "language": Step(ask_language, on_language),
+                "name": text_step(
+                    "onboarding.ask_name", on_name, clean=lambda _, t: clean_name(t)
+                ),
+                "building": Step(ask_building, on_building),
+                "floor": Step(ask_floor, on_floor),
+                "unit": Step(ask_unit, on_unit),
+                "phone": Step(ask_phone, on_phone),
+                "confirm": Step(ask_confirm, on_confirm),
+            },
+        ),
+    ),
 )
-
-HANDLERS: list[BaseHandler] = [
-    CommandHandler("profile", profile, filters=PRIVATE),
-    CallbackQueryHandler(edit_profile_field, pattern=ProfileTap.pattern()),
-]

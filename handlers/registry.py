@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.domain.registry import Line
 from bot.htmltext import Html
@@ -16,6 +16,7 @@ from bot.views.registry import Listing, RegistryTap, list_screen, status_screen
 from handlers import dialogue
 from handlers.common import PRIVATE, refuse
 from handlers.dialogue import Flow, text_step
+from handlers.feature import Feature
 from handlers.keyboards import show
 from handlers.runtime import Turn, entry
 
@@ -138,14 +139,16 @@ async def registry_tap(turn: Turn) -> None:
         show(turn, screen)
 
 
-dialogue.register_flow(
-    Flow(FIND_FLOW, {"words": text_step("registry.ask_find", _find_typed)}, staff_only=True)
+FEATURE = Feature(
+    "registry",
+    handlers=(
+        CommandHandler("status", status_command, filters=PRIVATE),
+        CommandHandler("overdue", overdue_command, filters=PRIVATE),
+        CommandHandler("mine", mine_command, filters=PRIVATE),
+        CommandHandler("find", find_command, filters=PRIVATE),
+        CallbackQueryHandler(registry_tap, pattern=RegistryTap.pattern()),
+    ),
+    flows=(
+        Flow(FIND_FLOW, {"words": text_step("registry.ask_find", _find_typed)}, staff_only=True),
+    ),
 )
-
-HANDLERS: list[BaseHandler] = [
-    CommandHandler("status", status_command, filters=PRIVATE),
-    CommandHandler("overdue", overdue_command, filters=PRIVATE),
-    CommandHandler("mine", mine_command, filters=PRIVATE),
-    CommandHandler("find", find_command, filters=PRIVATE),
-    CallbackQueryHandler(registry_tap, pattern=RegistryTap.pattern()),
-]

@@ -2,180 +2,57 @@
 may come, and whether staff may enter when nobody is home; then the resident's side of
 the visit (agree, or pick another window) and the sign-off (fixed, or not: reopened).
 
-The dialogue is the complaint's steps (handlers.complaint) plus two of its own.
+The form is the desk's own (bot.domain.forms), asked by the one question engine
+(handlers.form); its summary and filing are the complaint's (handlers.complaint) plus the
+visit times and entry.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
-from bot.domain.repairs import RepairType
+from bot.domain import forms
+from bot.domain.questions import Answer, Source
 from bot.domain.tickets import TicketKind
-from bot.domain.validation import Invalid, clean_text
 from bot.services import repairs
-from bot.services.tickets import WorkOrder
+from bot.services.filing import own_form, supplied
 from bot.services.workflow import Refused
 from bot.views.followup import SignOff, SignOffTap, Visit, VisitTap
 from bot.views.service import window_label
-from handlers import complaint, dialogue, menu
+from handlers import complaint, form, intake
 from handlers.common import item_context
-from handlers.complaint import REPORTS, Report, carry_on
-from handlers.dialogue import Flow, Step, button, choice_step, reprompt, tapped
-from handlers.dialogue import data as _data
-from handlers.keyboards import grid
-from handlers.runtime import Input, InputKind, Turn, entry
+from handlers.feature import Feature, IntakeForm
+from handlers.menu import Entry
+from handlers.runtime import Turn, entry
 
-FLOW = "repair"
-DONE = "done"
-WINDOW_CHARS = 100
+FLOW = TicketKind.REPAIR.value
 
 
-def _types(turn: Turn) -> list[tuple[str, str]]:
-    return [(t.value, turn.t(f"repair.type_{t.value}")) for t in RepairType]
+async def start_repair(turn: Turn, subject: intake.Subject | None = None) -> None:
+    asked = own_form(TicketKind.REPAIR, turn.desk.policy)
+    await form.begin(turn, FLOW, asked, **intake.carrying(subject))
 
 
-def _windows(turn: Turn) -> list[str]:
-    windows = _data(turn).setdefault("windows", [])
-    assert isinstance(windows, list)
-    return windows
-
-
-def _today(turn: Turn) -> date:
-    return turn.now.astimezone(turn.desk.settings.tz).date()
-
-
-def _slots(turn: Turn) -> list[tuple[str, str]]:
-    """The policy's visit slots on each of the next days: (stored value, button label)."""
-    repairs_policy = turn.desk.policy.repairs
-    days = [_today(turn) + timedelta(days=n) for n in range(1, repairs_policy.visit_days + 1)]
+def _summary_lines(turn: Turn, answers: dict[str, Answer]) -> list[str]:
+    windows = answers.get(forms.WINDOWS)
+    listed = windows if isinstance(windows, list) else []
+    shown = ", ".join(window_label(turn.views, turn.language, w) for w in listed)
+    enter = "common.yes" if answers.get(forms.ENTER) == "yes" else "common.no"
     return [
-        (f"{day.isoformat()} {slot}", f"{turn.short_day(day)} {slot}")
-        for day in days
-        for slot in repairs_policy.visit_slots
-    ]
-
-
-def _summary_lines(turn: Turn) -> list[str]:
-    windows = ", ".join(window_label(turn.views, turn.language, w) for w in _windows(turn))
-    enter = "common.yes" if _data(turn).get("may_enter") == "yes" else "common.no"
-    return [
-        turn.t("summary.windows", windows=turn.esc(windows or "—")),
+        turn.t("summary.windows", windows=shown or "—"),
         turn.t("summary.enter", answer=turn.t(enter)),
     ]
 
 
-def _work(turn: Turn) -> WorkOrder:
-    data = _data(turn)
-    return repairs.work_order(
-        RepairType(str(data["category"])), list(_windows(turn)), data.get("may_enter") == "yes"
-    )
+REPAIR_FLOW = complaint.flow(FLOW, _summary_lines)
 
 
-REPORTS[FLOW] = Report(
-    TicketKind.REPAIR,
-    {
-        "category": "location",
-        "location": "description",
-        "location_text": "description",
-        "description": "photos",
-        "photos": "windows",
-        "windows": "enter",
-        "enter": "summary",
-    },
-    ("category", "location", "description", "photos", "windows", "enter"),
-    categories=_types,
-    summary=_summary_lines,
-    work=_work,
-)
-
-
-@menu.add("menu.repair", order=2)
-async def start_repair(turn: Turn) -> None:
-    await dialogue.begin(turn, FLOW, "category", photos=[], windows=[])
-
-
-# --- visit windows, several may be ticked ---------------------------------------------------
-def _windows_markup(turn: Turn) -> InlineKeyboardMarkup:
-    chosen = set(_windows(turn))
-    buttons = [
-        button(turn, f"✅ {label}" if value in chosen else label, value)
-        for value, label in _slots(turn)
-    ]
-    columns = len(turn.desk.policy.repairs.visit_slots)
-    rows = list(grid(buttons, columns).inline_keyboard)
-    rows.append((button(turn, turn.t("repair.windows_done"), DONE),))
-    return InlineKeyboardMarkup(rows)
-
-
-def _windows_text(turn: Turn) -> str:
-    typed = [w for w in _windows(turn) if w not in dict(_slots(turn))]
-    text = turn.t("repair.ask_windows")
-    if typed:
-        text += "\n" + turn.t("repair.windows_typed", windows=turn.esc(", ".join(typed)))
-    return text
-
-
-async def ask_windows(turn: Turn) -> None:
-    turn.reply(_windows_text(turn), _windows_markup(turn))
-
-
-async def on_windows(turn: Turn, inp: Input) -> None:
-    value = tapped(turn, inp)
-    windows = _windows(turn)
-    if value == DONE:
-        if not windows:
-            await reprompt(turn, "repair.pick_a_window")
-            return
-        shown = ", ".join(window_label(turn.views, turn.language, w) for w in windows)
-        turn.edit(turn.t("repair.windows_chosen", windows=turn.esc(shown)))
-        await carry_on(turn)
-        return
-    if value is not None and value in dict(_slots(turn)):
-        if value in windows:
-            windows.remove(value)
-        else:
-            windows.append(value)
-        turn.touch()
-        turn.edit(_windows_text(turn), _windows_markup(turn))
-        return
-    if inp.kind is not InputKind.TEXT:
-        await reprompt(turn, "invalid.need_text")
-        return
-    typed = clean_text(inp.text, max_chars=WINDOW_CHARS)  # "weekday evenings after 7"
-    if isinstance(typed, Invalid):
-        await reprompt(turn, typed)
-        return
-    if typed not in windows:
-        windows.append(typed)
-        turn.touch()
-    await dialogue.prompt_again(turn)
-
-
-def _yes_no(turn: Turn) -> list[tuple[str, str]]:
-    return [("yes", turn.t("common.yes")), ("no", turn.t("common.no"))]
-
-
-async def _may_enter(turn: Turn, value: str, label: str) -> None:
-    _data(turn)["may_enter"] = value
-    turn.edit(turn.t("repair.enter_chosen", choice=label))
-    await carry_on(turn)
-
-
-dialogue.register_flow(
-    Flow(
-        FLOW,
-        {
-            **complaint.steps(
-                "category", "location", "location_text", "description", "photos", "summary", "edit"
-            ),
-            "windows": Step(ask_windows, on_windows),
-            "enter": choice_step("repair.ask_enter", _yes_no, _may_enter),
-        },
-    )
-)
+def _slots(turn: Turn) -> list[tuple[str, str]]:
+    """The policy's visit slots on each of the next days: (stored value, button label)."""
+    today = turn.now.astimezone(turn.desk.settings.tz).date()
+    values = supplied(turn.desk.policy, today)[Source.VISIT_SLOTS]
+    return [(v, window_label(turn.views, turn.language, v)) for v in values]
 
 
 # --- the resident's answers to the visit and the work -------------------------------------
@@ -234,7 +111,13 @@ async def on_sign_off(turn: Turn) -> None:
     turn.edit(turn.t("repair.signed_off" if fixed else "repair.reopened"))
 
 
-HANDLERS: list[BaseHandler] = [
-    CallbackQueryHandler(on_visit, pattern=VisitTap.pattern()),
-    CallbackQueryHandler(on_sign_off, pattern=SignOffTap.pattern()),
-]
+FEATURE = Feature(
+    "repairs",
+    handlers=(
+        CallbackQueryHandler(on_visit, pattern=VisitTap.pattern()),
+        CallbackQueryHandler(on_sign_off, pattern=SignOffTap.pattern()),
+    ),
+    flows=(REPAIR_FLOW,),
+    menu=(Entry("menu.repair", start_repair, 2),),
+    intake_forms=(IntakeForm(TicketKind.REPAIR, start_repair, 2),),
+)

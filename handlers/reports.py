@@ -3,7 +3,7 @@ for a week, a month or any dates, within the reader's remit."""
 
 from __future__ import annotations
 
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import CommandHandler
 
 from bot.domain.permissions import Remit, remit_of, staff_viewer
 from bot.domain.reports import Period, Week, parse_period
@@ -11,6 +11,7 @@ from bot.domain.validation import Invalid
 from bot.services import export, reports
 from bot.views.report import report_chart, report_text
 from handlers.common import PRIVATE, refuse
+from handlers.feature import Feature
 from handlers.runtime import Turn, entry
 
 
@@ -84,7 +85,10 @@ async def send_registry(turn: Turn, remit: Remit, period: Period) -> None:
     turn.file(data, name, caption, photo=False, when_busy=turn.t("report.busy"))
 
 
-HANDLERS: list[BaseHandler] = [
-    CommandHandler("report", report_command, filters=PRIVATE),
-    CommandHandler("export", export_command, filters=PRIVATE),
-]
+FEATURE = Feature(
+    "reports",
+    handlers=(
+        CommandHandler("report", report_command, filters=PRIVATE),
+        CommandHandler("export", export_command, filters=PRIVATE),
+    ),
+)

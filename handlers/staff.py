@@ -11,7 +11,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import CallbackData
 from bot.domain.invites import InviteProblem
@@ -29,7 +29,8 @@ from bot.services.staff import (
 )
 from handlers import dialogue
 from handlers.common import PRIVATE, refuse, remind_dialogue
-from handlers.dialogue import Flow, choice_step, keep
+from handlers.dialogue import Flow, choice_step, keep, state
+from handlers.feature import Feature
 from handlers.keyboards import grid
 from handlers.runtime import Turn, entry
 
@@ -51,6 +52,14 @@ STAFF_COMMANDS = (
     "cancel",
 )
 MANAGER_COMMANDS = ("ledger", "survey", "invite", "staff")
+
+
+@dataclass(slots=True)
+class Invite:
+    """What /invite has chosen when it asks for the zone."""
+
+    role: Role
+    department: Department
 
 
 def granter(turn: Turn) -> Granter:
@@ -84,14 +93,10 @@ def _zones(turn: Turn) -> list[tuple[str, str]]:
 
 
 async def _invite_for_zone(turn: Turn, value: str, label: str) -> None:
-    values = dialogue.data(turn)
+    chosen = state(turn, Invite)
     assert turn.desk.estate.id is not None
     hours = turn.desk.policy.staff.invite_hours
-    spec = InviteSpec(
-        Role(str(values["role"])),
-        Department(str(values["department"])),
-        None if value == NO_ZONE else value,
-    )
+    spec = InviteSpec(chosen.role, chosen.department, None if value == NO_ZONE else value)
     turn.edit(turn.t("invite.zone_chosen", choice=label))
     turn.end()
     try:
@@ -295,26 +300,28 @@ def _show_member(turn: Turn, person: StaffMember) -> None:
     turn.edit(text, grid(buttons, 2) if buttons else None)
 
 
-dialogue.register_flow(
-    Flow(
-        INVITE,
-        {
-            "role": choice_step(
-                "invite.ask_role", _roles, keep("role", "invite.role_chosen", "department")
-            ),
-            "department": choice_step(
-                "invite.ask_department",
-                _departments,
-                keep("department", "invite.department_chosen", "zone"),
-            ),
-            "zone": choice_step("invite.ask_zone", _zones, _invite_for_zone, columns=4),
-        },
-        staff_only=True,
-    )
+FEATURE = Feature(
+    "staff",
+    handlers=(
+        CommandHandler("invite", invite_command, filters=PRIVATE),
+        CommandHandler("staff", staff_command, filters=PRIVATE),
+        CallbackQueryHandler(staff_member, pattern=StaffTap.pattern()),
+    ),
+    flows=(
+        Flow(
+            INVITE,
+            {
+                "role": choice_step(
+                    "invite.ask_role", _roles, keep("role", "invite.role_chosen", "department")
+                ),
+                "department": choice_step(
+                    "invite.ask_department",
+                    _departments,
+                    keep("department", "invite.department_chosen", "zone"),
+                ),
+                "zone": choice_step("invite.ask_zone", _zones, _invite_for_zone, columns=4),
+            },
+            staff_only=True,
+        ),
+    ),
 )
-
-HANDLERS: list[BaseHandler] = [
-    CommandHandler("invite", invite_command, filters=PRIVATE),
-    CommandHandler("staff", staff_command, filters=PRIVATE),
-    CallbackQueryHandler(staff_member, pattern=StaffTap.pattern()),
-]

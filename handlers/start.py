@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import CallbackData
 from bot.domain.invites import START_PREFIX, looks_like_invite
 from handlers import dialogue, menu, staff
 from handlers.common import PRIVATE, note_expired, remind_dialogue
-from handlers.menu import main_menu
+from handlers.feature import Feature
+from handlers.menu import Entry, main_menu
 from handlers.onboarding import start_onboarding
 from handlers.runtime import Turn, entry
 
@@ -96,7 +97,6 @@ async def switch(turn: Turn) -> None:
         resident_menu(turn)
 
 
-@menu.add(menu.STAFF_DESK, order=99)
 async def to_desk(turn: Turn) -> None:
     if turn.staff is not None:
         staff_greeting(turn)
@@ -143,11 +143,15 @@ async def menu_command(turn: Turn) -> None:
         turn.reply(turn.t("common.menu"), main_menu(turn))
 
 
-HANDLERS: list[BaseHandler] = [
-    CommandHandler("start", start, filters=PRIVATE),
-    CommandHandler("help", help_command, filters=PRIVATE),
-    CommandHandler("cancel", cancel, filters=PRIVATE),
-    CommandHandler("menu", menu_command, filters=PRIVATE),
-    CommandHandler("desk", desk, filters=PRIVATE),
-    CallbackQueryHandler(switch, pattern=SwitchTap.pattern()),
-]
+FEATURE = Feature(
+    "start",
+    handlers=(
+        CommandHandler("start", start, filters=PRIVATE),
+        CommandHandler("help", help_command, filters=PRIVATE),
+        CommandHandler("cancel", cancel, filters=PRIVATE),
+        CommandHandler("menu", menu_command, filters=PRIVATE),
+        CommandHandler("desk", desk, filters=PRIVATE),
+        CallbackQueryHandler(switch, pattern=SwitchTap.pattern()),
+    ),
+    menu=(Entry(menu.STAFF_DESK, to_desk, order=99),),
+)

@@ -8,12 +8,12 @@ services (bot.services.orders, bot.services.repairs), which own the rules and th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot.domain.lifecycle import Action
 from bot.domain.orders import OrderStep, parse_amount
@@ -26,10 +26,20 @@ from bot.services.orders import StepInput
 from bot.services.workflow import Refused
 from bot.views.service import StepTap, next_steps
 from handlers import dialogue
-from handlers.cards import Run, action_context, card_origin, finish, show_done
+from handlers.cards import Run, StoredCard, action_context, card_origin, finish, show_done
 from handlers.common import refuse
-from handlers.dialogue import Flow, Step, button, goto, reprompt, tapped
-from handlers.dialogue import data as _data
+from handlers.dialogue import (
+    Flow,
+    StaleState,
+    Step,
+    button,
+    goto,
+    keep_state,
+    reprompt,
+    state,
+    tapped,
+)
+from handlers.feature import Feature
 from handlers.keyboards import grid, show
 from handlers.runtime import Input, InputKind, Turn, entry
 
@@ -49,31 +59,57 @@ class Field(StrEnum):
     TIME = "time"
 
 
-Answers = dict[str, object]
+@dataclass(slots=True)
+class StepForm:
+    """The form of one step of an item: what is known of it, and the answers so far (each
+    None until given; the answers are kept as typed, or as the tapped button's value)."""
+
+    ticket: int
+    doing: str  # the step (an OrderStep or a RepairStep)
+    kind: TicketKind
+    asking: str = ""  # the answer asked for now
+    card: StoredCard | None = None
+    # an order's facts, read when the step was tapped
+    prepay: bool = False
+    pickup: bool = False
+    offer_text: str | None = None  # the recipient, offered as one tap
+    offer_amount: str | None = None  # what was paid, offered as one tap when cancelling
+    # the answers
+    amount: str | None = None
+    number: str | None = None  # "-": none
+    text: str | None = None
+    invoice: str | None = None  # "yes" / "no"
+    warranty: str | None = None  # "yes" / "no"
+    day: str | None = None  # an ISO date
+    time: str | None = None  # HH:MM
+    at: datetime | None = None  # the visit: `day` at `time`
 
 
-def _always(answers: Answers) -> bool:
+ANSWERS = ("amount", "number", "text", "invoice", "warranty", "day", "time")
+
+
+def _always(form: StepForm) -> bool:
     return True
 
 
 @dataclass(frozen=True, slots=True)
 class Ask:
-    name: str  # where the answer is kept, and (with the step) which question is asked
+    name: str  # which answer of StepForm, and (with the step) which question is asked
     field: Field
-    only_if: Callable[[Answers], bool] = _always
+    only_if: Callable[[StepForm], bool] = _always
 
 
 FORMS: dict[str, tuple[Ask, ...]] = {
     OrderStep.CONFIRM: (
-        Ask("amount", Field.AMOUNT, lambda a: bool(a.get("prepay"))),
-        Ask("number", Field.NUMBER, lambda a: bool(a.get("prepay"))),
+        Ask("amount", Field.AMOUNT, lambda f: f.prepay),
+        Ask("number", Field.NUMBER, lambda f: f.prepay),
     ),
     OrderStep.ORDERED: (Ask("text", Field.TEXT), Ask("number", Field.NUMBER)),
     OrderStep.DELIVERED: (Ask("text", Field.TEXT),),
     OrderStep.SETTLE: (
         Ask("amount", Field.AMOUNT),
         Ask("invoice", Field.YESNO),
-        Ask("number", Field.NUMBER, lambda a: a.get("invoice") == "yes"),
+        Ask("number", Field.NUMBER, lambda f: f.invoice == "yes"),
     ),
     OrderStep.CANCEL: (Ask("text", Field.TEXT), Ask("amount", Field.AMOUNT)),
     RepairStep.SCHEDULE: (Ask("day", Field.DAY), Ask("time", Field.TIME)),
@@ -81,9 +117,10 @@ FORMS: dict[str, tuple[Ask, ...]] = {
     RepairStep.DONE: (
         Ask("text", Field.TEXT),
         Ask("warranty", Field.YESNO),
-        Ask("amount", Field.AMOUNT, lambda a: a.get("warranty") == "no"),
+        Ask("amount", Field.AMOUNT, lambda f: f.warranty == "no"),
     ),
 }
+assert all(ask.name in ANSWERS for asks in FORMS.values() for ask in asks)
 
 
 def question_keys() -> set[str]:
@@ -101,19 +138,17 @@ async def step_tap(turn: Turn) -> None:
         refuse(turn)
         return
     try:
-        item = await items.check(turn.uow, turn.staff, tap.ticket, Action.NOTE)
+        item = await items.check(turn.uow, turn.staff, tap.ticket, Action.ADVANCE)
         if tap.step not in next_steps(item):
             raise Refused(tap.step)
-        answers = await _prefill(turn, item)
-        pending = _pending(tap.step, answers)
+        form = await _prefill(turn, item, tap.step)
+        pending = _pending(form)
         if pending:
             turn.answer()
-            answers.update(ticket=item.id, doing=tap.step, card=card_origin(turn))
-            await dialogue.begin(
-                turn, FLOW, pending[0].field.value, asking=pending[0].name, **answers
-            )
+            form.asking, form.card = pending[0].name, card_origin(turn)
+            await dialogue.begin(turn, FLOW, pending[0].field.value, form)
             return
-        await _run(tap.step, answers)(action_context(turn), item.id)
+        await _run(form)(action_context(turn), item.id)
     except Refused:
         refuse(turn)
         screen = await items.card_for(turn.uow, turn.views, turn.staff, tap.ticket)
@@ -123,80 +158,81 @@ async def step_tap(turn: Turn) -> None:
     await show_done(turn, tap.ticket)
 
 
-async def _prefill(turn: Turn, item: TicketFacts) -> Answers:
+async def _prefill(turn: Turn, item: TicketFacts, step: str) -> StepForm:
+    form = StepForm(ticket=item.id, doing=step, kind=item.kind)
     if item.kind is not TicketKind.CONCIERGE:
-        return {"kind": item.kind.value}
+        return form
     services = turn.desk.services
     service = services.service(item.service or "") if services else None
     facts = await orders.step_facts(turn.uow, service, item)
-    return {
-        "kind": item.kind.value,
-        "prepay": facts.prepayment,
-        "pickup": facts.pickup,
-        "offer_text": facts.recipient,
-        "offer_amount": f"{facts.paid:.2f}",
-    }
+    return replace(
+        form,
+        prepay=facts.prepayment,
+        pickup=facts.pickup,
+        offer_text=facts.recipient,
+        offer_amount=f"{facts.paid:.2f}",
+    )
 
 
-def _pending(step: str, answers: Answers) -> list[Ask]:
-    return [a for a in FORMS.get(step, ()) if a.name not in answers and a.only_if(answers)]
+def _pending(form: StepForm) -> list[Ask]:
+    return [
+        a for a in FORMS.get(form.doing, ()) if getattr(form, a.name) is None and a.only_if(form)
+    ]
 
 
-def _run(step: str, answers: Answers) -> Run:
+def _run(form: StepForm) -> Run:
     """The service call the form's answers make."""
-
-    def amount() -> Decimal | None:
-        value = answers.get("amount")
-        return Decimal(str(value)) if value not in (None, "") else None
-
-    def text() -> str | None:
-        value = answers.get("text")
-        return str(value) if value else None
-
-    def number() -> str | None:
-        value = answers.get("number")
-        return str(value) if value and value != SKIP else None
-
-    if answers.get("kind") == TicketKind.CONCIERGE.value:
+    amount = Decimal(form.amount) if form.amount else None
+    text = form.text or None
+    if form.kind is TicketKind.CONCIERGE:
         given = StepInput(
-            amount=amount(),
-            number=number(),
-            text=text(),
-            invoice=answers.get("invoice") == "yes",
-            pickup=bool(answers.get("pickup")),
+            amount=amount,
+            number=form.number if form.number and form.number != SKIP else None,
+            text=text,
+            invoice=form.invoice == "yes",
+            pickup=form.pickup,
         )
-        return lambda ctx, tid: orders.step(ctx, tid, OrderStep(step), given)
-    which = RepairStep(step)
+        step = OrderStep(form.doing)
+        return lambda ctx, tid: orders.step(ctx, tid, step, given)
+    which = RepairStep(form.doing)
     if which is RepairStep.SCHEDULE:
-        at = datetime.fromisoformat(str(answers["at"]))
+        at = form.at
+        if at is None:
+            raise StaleState("a visit without its time")
         return lambda ctx, tid: repairs.schedule(ctx, tid, at)
     if which is RepairStep.LEAK_TEST:
-        day = date.fromisoformat(str(answers["day"]))
+        if form.day is None:
+            raise StaleState("a leak test without its day")
+        day = date.fromisoformat(form.day)
         return lambda ctx, tid: repairs.leak_test(ctx, tid, day)
     if which is RepairStep.DONE:
-        report = repairs.Report(text() or "", answers.get("warranty") == "yes", amount())
+        report = repairs.Report(text or "", form.warranty == "yes", amount)
         return lambda ctx, tid: repairs.done(ctx, tid, report)
     return lambda ctx, tid: repairs.start(ctx, tid)
 
 
 # --- the form, one answer at a time -------------------------------------------------------------
-def _asking(turn: Turn) -> Ask:
-    data = _data(turn)
-    return next(a for a in FORMS[str(data["doing"])] if a.name == data["asking"])
+def _form(turn: Turn) -> tuple[StepForm, Ask]:
+    """The form, and the answer it asks for now (one this version no longer asks: stale)."""
+    form = state(turn, StepForm)
+    ask = next((a for a in FORMS.get(form.doing, ()) if a.name == form.asking), None)
+    if ask is None:
+        raise StaleState(f"no answer {form.asking!r} in the form of {form.doing!r}")
+    return form, ask
 
 
-def _question(turn: Turn) -> str:
-    data = _data(turn)
-    return turn.t(f"steps.{data['doing']}_{data['asking']}")
+def _question(form: StepForm) -> str:
+    return f"steps.{form.doing}_{form.asking}"
 
 
-async def _ask_next(turn: Turn) -> None:
-    data = _data(turn)
-    pending = _pending(str(data["doing"]), data)
+async def _ask_next(turn: Turn, form: StepForm) -> None:
+    pending = _pending(form)
     if not pending:
-        await finish(turn, _run(str(data["doing"]), data))
+        keep_state(turn, form)
+        await finish(turn, _run(form))
         return
-    data["asking"] = pending[0].name
+    form.asking = pending[0].name
+    keep_state(turn, form)
     await goto(turn, pending[0].field.value)
 
 
@@ -204,9 +240,8 @@ def _today(turn: Turn) -> date:
     return turn.now.astimezone(turn.desk.settings.tz).date()
 
 
-def _offers(turn: Turn, ask: Ask) -> list[tuple[str, str]]:
+def _offers(turn: Turn, form: StepForm, ask: Ask) -> list[tuple[str, str]]:
     """One-tap answers: (value, label)."""
-    data = _data(turn)
     if ask.field is Field.YESNO:
         return [("yes", turn.t("common.yes")), ("no", turn.t("common.no"))]
     if ask.field is Field.NUMBER:
@@ -223,27 +258,24 @@ def _offers(turn: Turn, ask: Ask) -> list[tuple[str, str]]:
     if ask.field is Field.TIME:
         starts = [slot.partition("-")[0] for slot in turn.desk.policy.repairs.visit_slots]
         return [(start, start) for start in starts]
-    if (
-        ask.field is Field.TEXT
-        and data.get("doing") == OrderStep.DELIVERED
-        and data.get("offer_text")
-    ):
-        return [(str(data["offer_text"]), str(data["offer_text"]))]
-    if ask.field is Field.AMOUNT and data.get("doing") == OrderStep.CANCEL:
-        paid = str(data.get("offer_amount") or "0.00")
+    if ask.field is Field.TEXT and form.doing == OrderStep.DELIVERED and form.offer_text:
+        return [(form.offer_text, form.offer_text)]
+    if ask.field is Field.AMOUNT and form.doing == OrderStep.CANCEL:
+        paid = form.offer_amount or "0.00"
         return [(amount, f"¥{amount}") for amount in dict.fromkeys((paid, "0.00"))]
     return []
 
 
 async def ask_field(turn: Turn) -> None:
-    buttons = [button(turn, label[:60], value) for value, label in _offers(turn, _asking(turn))]
-    turn.reply(_question(turn), grid(buttons, 2) if buttons else None)
+    form, ask = _form(turn)
+    buttons = [button(turn, label[:60], value) for value, label in _offers(turn, form, ask)]
+    turn.reply(turn.t(_question(form)), grid(buttons, 2) if buttons else None)
 
 
 async def on_field(turn: Turn, inp: Input) -> None:
-    ask = _asking(turn)
+    form, ask = _form(turn)
     value = tapped(turn, inp)
-    offered = dict(_offers(turn, ask))
+    offered = dict(_offers(turn, form, ask))
     if value is not None and value not in offered:
         await reprompt(turn, "invalid.use_buttons")
         return
@@ -252,16 +284,15 @@ async def on_field(turn: Turn, inp: Input) -> None:
         await reprompt(turn, answer)
         return
     if ask.field is Field.TIME:
-        at = _at(turn, answer)
+        at = _at(turn, form, answer)
         if isinstance(at, Invalid):
             await reprompt(turn, at)
             return
-        _data(turn)["at"] = at.isoformat()
+        form.at = at
     if value is not None:
-        turn.edit(Html("{}\n<b>{}</b>").format(_question(turn), offered[value]))
-    _data(turn)[ask.name] = answer
-    turn.touch()
-    await _ask_next(turn)
+        turn.edit(Html("{}\n<b>{}</b>").format(turn.t(_question(form)), offered[value]))
+    setattr(form, ask.name, answer)  # one of ANSWERS, each a str
+    await _ask_next(turn, form)
 
 
 def _read(turn: Turn, ask: Ask, inp: Input) -> str | Invalid:
@@ -285,15 +316,19 @@ def _read(turn: Turn, ask: Ask, inp: Input) -> str | Invalid:
     return clean_text(inp.text, max_chars=turn.desk.policy.dialogue.max_text_chars)
 
 
-def _at(turn: Turn, clock: str) -> datetime | Invalid:
+def _at(turn: Turn, form: StepForm, clock: str) -> datetime | Invalid:
     """The visit's moment: the chosen day at this time, which must lie ahead."""
-    day = date.fromisoformat(str(_data(turn)["day"]))
+    if form.day is None:
+        raise StaleState("a time without its day")
+    day = date.fromisoformat(form.day)
     moment = datetime.combine(day, time.fromisoformat(clock), turn.desk.settings.tz)
     return moment if moment > turn.now else Invalid("order.time_past")
 
 
-dialogue.register_flow(
-    Flow(FLOW, {field.value: Step(ask_field, on_field) for field in Field}, staff_only=True)
+FEATURE = Feature(
+    "steps",
+    handlers=(CallbackQueryHandler(step_tap, pattern=StepTap.pattern()),),
+    flows=(
+        Flow(FLOW, {field.value: Step(ask_field, on_field) for field in Field}, staff_only=True),
+    ),
 )
-
-HANDLERS: list[BaseHandler] = [CallbackQueryHandler(step_tap, pattern=StepTap.pattern())]

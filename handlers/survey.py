@@ -3,13 +3,14 @@ confirmation), and the residents' one-tap answers, each redrawn with the next qu
 
 from __future__ import annotations
 
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.services import surveys
 from bot.views.survey import SurveyTap, question_screen
 from handlers import dialogue
 from handlers.common import PRIVATE, refuse
 from handlers.dialogue import Flow, choice_step
+from handlers.feature import Feature
 from handlers.keyboards import show
 from handlers.runtime import Turn, entry
 
@@ -37,11 +38,6 @@ async def _confirmed(turn: Turn, value: str, label: str) -> None:
     turn.edit(turn.t("survey.started", count=asked))
 
 
-dialogue.register_flow(
-    Flow(FLOW, {"confirm": choice_step("survey.confirm", _choices, _confirmed)}, staff_only=True)
-)
-
-
 @entry
 async def survey_tap(turn: Turn) -> None:
     query = turn.update.callback_query
@@ -63,7 +59,15 @@ async def survey_tap(turn: Turn) -> None:
         turn.edit(turn.t("survey.thanks"))
 
 
-HANDLERS: list[BaseHandler] = [
-    CommandHandler("survey", survey_command, filters=PRIVATE),
-    CallbackQueryHandler(survey_tap, pattern=SurveyTap.pattern()),
-]
+FEATURE = Feature(
+    "survey",
+    handlers=(
+        CommandHandler("survey", survey_command, filters=PRIVATE),
+        CallbackQueryHandler(survey_tap, pattern=SurveyTap.pattern()),
+    ),
+    flows=(
+        Flow(
+            FLOW, {"confirm": choice_step("survey.confirm", _choices, _confirmed)}, staff_only=True
+        ),
+    ),
+)

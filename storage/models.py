@@ -27,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.domain.deadlines import FollowupState
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -211,6 +213,11 @@ class Ticket(Base):
         order_by="Attachment.id", lazy="selectin", cascade="all, delete-orphan"
     )
     unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+    @property
+    def awaiting_call(self) -> bool:
+        """Closed without an answer to the follow-up: the desk must phone."""
+        return self.followup == FollowupState.NO_RESPONSE
 
 
 class Alarm(Base):

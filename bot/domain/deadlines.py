@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.domain.kinds import find as find_kind
 from bot.domain.tickets import OPEN_STATUSES, Nature, Severity, TicketKind, TicketStatus
 
 
@@ -228,8 +229,10 @@ def plan(item: Clocks, rules: Rules) -> list[tuple[AlarmKind, datetime]]:
 
 def becomes_major(item: Clocks) -> bool:
     """A valid (or not yet classified) complaint left open long enough becomes major."""
+    entry = find_kind(item.kind)
     return (
-        item.kind is TicketKind.COMPLAINT
+        entry is not None
+        and entry.upgrades
         and item.status in OPEN_STATUSES
         and item.nature in (None, Nature.VALID)
         and item.severity is not Severity.MAJOR
@@ -237,8 +240,8 @@ def becomes_major(item: Clocks) -> bool:
 
 
 def _followup(item: Clocks, rules: Rules) -> list[tuple[AlarmKind, datetime]]:
-    quiet = (TicketKind.SUGGESTION, TicketKind.VISIT, TicketKind.TASK)
-    if item.kind in quiet or item.status is not TicketStatus.RESOLVED:
+    entry = find_kind(item.kind)
+    if entry is None or not entry.followup or item.status is not TicketStatus.RESOLVED:
         return []
     if item.resolved_at is None:
         return []

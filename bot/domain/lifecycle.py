@@ -36,7 +36,8 @@ class Action(StrEnum):
     RETURN = "return"  # … or sends it back down with instructions
     REOPEN = "reopen"  # the resident is not satisfied
     CLOSE = "close"  # the resident is satisfied, or never answered the follow-up
-    RECORD_CALL = "record_call"  # the desk's phone follow-up after no answer
+    RECORD_CALL = "record_call"  # the desk's follow-up by phone or letter, recorded
+    ADVANCE = "advance"  # an order's or a repair's next step (which steps: bot.domain.kinds)
 
 
 class IllegalMove(ValueError):
@@ -76,7 +77,10 @@ MOVES: dict[Action, Move] = {
     Action.RETURN: Move(OPEN_STATUSES),
     Action.REOPEN: Move(frozenset({S.RESOLVED, S.CLOSED}), S.REOPENED),
     Action.CLOSE: Move(frozenset({S.RESOLVED}), S.CLOSED),
-    Action.RECORD_CALL: Move(frozenset({S.CLOSED})),
+    # Closed without an answer, or resolved for someone only the desk can ask: the call
+    # (or letter) is owed until recorded.
+    Action.RECORD_CALL: Move(frozenset({S.RESOLVED, S.CLOSED})),
+    Action.ADVANCE: Move(OPEN_STATUSES),  # the status follows the stage the step reaches
 }
 
 
@@ -88,7 +92,10 @@ class Situation:
     has_owner: bool
     has_assignee: bool
     escalated: bool = False  # waiting for the decision of the person above
-    awaiting_call: bool = False  # closed without an answer: the desk must phone
+    awaiting_call: bool = False  # the desk must phone (or write) and record the answer
+    kind: str | None = None  # what the kind and its stage allow is bot.domain.kinds'
+    stage: str | None = None
+    service: str | None = None  # an order's service, a repair's type
 
 
 def allows(action: Action, item: Situation) -> bool:

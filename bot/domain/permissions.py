@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
+from bot.domain.kinds import kind_allows
 from bot.domain.lifecycle import Action, Situation, allows
 from bot.domain.staff import (
     DESK_ROLES,
@@ -60,6 +62,35 @@ def resident_viewer(resident_id: int) -> Viewer:
     return Viewer(ViewerKind.RESIDENT, resident_id)
 
 
+class Scoped(Protocol):
+    """An item as stored or as read for a screen: what access decisions read of it."""
+
+    @property
+    def resident_id(self) -> int | None: ...
+    @property
+    def owner_staff_id(self) -> int | None: ...
+    @property
+    def assignee_staff_id(self) -> int | None: ...
+    @property
+    def department(self) -> str | None: ...
+    @property
+    def zone(self) -> str | None: ...
+    @property
+    def estate_id(self) -> int | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def escalated_to_staff_id(self) -> int | None: ...
+    @property
+    def awaiting_call(self) -> bool: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def stage(self) -> str | None: ...
+    @property
+    def service(self) -> str | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class TicketScope:
     """The facts about an item that access decisions depend on."""
@@ -73,6 +104,26 @@ class TicketScope:
     status: str = TicketStatus.NEW.value
     escalated_to_staff_id: int | None = None
     awaiting_call: bool = False
+    kind: str | None = None
+    stage: str | None = None
+    service: str | None = None
+
+    @classmethod
+    def of(cls, item: Scoped) -> TicketScope:
+        return cls(
+            resident_id=item.resident_id,
+            owner_staff_id=item.owner_staff_id,
+            assignee_staff_id=item.assignee_staff_id,
+            department=item.department,
+            zone=item.zone,
+            estate_id=item.estate_id,
+            status=str(item.status),
+            escalated_to_staff_id=item.escalated_to_staff_id,
+            awaiting_call=item.awaiting_call,
+            kind=str(item.kind),
+            stage=item.stage,
+            service=item.service,
+        )
 
     @property
     def situation(self) -> Situation:
@@ -82,6 +133,9 @@ class TicketScope:
             has_assignee=self.assignee_staff_id is not None,
             escalated=self.escalated_to_staff_id is not None,
             awaiting_call=self.awaiting_call,
+            kind=self.kind,
+            stage=self.stage,
+            service=self.service,
         )
 
 
@@ -134,7 +188,8 @@ def can(viewer: Viewer, action: Action, ticket: TicketScope) -> bool:
         return False
     if action in (Action.VIEW, Action.PHOTOS):
         return True
-    if not allows(action, ticket.situation):
+    situation = ticket.situation
+    if not (allows(action, situation) and kind_allows(action, situation)):
         return False
     if viewer.kind is ViewerKind.RESIDENT:
         return action is Action.MESSAGE
@@ -146,6 +201,8 @@ def _staff_may(viewer: Viewer, action: Action, ticket: TicketScope) -> bool:
     desk = viewer.role in DESK_ROLES
     if action is Action.MESSAGE:
         return False
+    if action is Action.ADVANCE:
+        return True  # anyone who may work on the item takes its next step
     if action is Action.SEE_PHONE:
         return handling
     if action is Action.CLASSIFY:

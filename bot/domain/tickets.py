@@ -16,6 +16,25 @@ class TicketKind(StrEnum):
     VISIT = "visit"  # an in-person follow-up visit about another item (回访)
     TASK = "task"  # a manager going along with a birthday delivery
 
+    @classmethod
+    def _missing_(cls, value: object) -> TicketKind | None:
+        """A kind added as data (bot.domain.kinds.register) is a member from then on, so
+        every screen and query that reads an item's kind takes it like a built-in one."""
+        if not isinstance(value, str) or value not in _ADDED:
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value.upper()
+        member._value_ = value
+        return cls._value2member_map_.setdefault(value, member)  # type: ignore[return-value]
+
+
+_ADDED: set[str] = set()
+
+
+def register_kind(code: str) -> None:
+    """Make `code` a TicketKind (bot.domain.kinds keeps what the kind means)."""
+    _ADDED.add(code)
+
 
 class TicketStatus(StrEnum):
     NEW = "new"

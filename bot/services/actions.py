@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.deadlines import FollowupState, Rules
-from bot.domain.lifecycle import Action, Situation, ends_escalation
+from bot.domain.deadlines import Rules
+from bot.domain.item import Item
+from bot.domain.lifecycle import Action, IllegalMove
 from bot.domain.permissions import TicketScope, Viewer, can, staff_viewer
 from bot.domain.staff import DESK_ROLES, StaffMember
 from bot.domain.tickets import EventKind, TicketStatus
 from bot.policy import Policy
-from bot.services.clocks import replan, resume
+from bot.services.clocks import replan
 from bot.services.notices import Label, Notice, Value, staff_card
 from bot.services.notifier import Notifier
 from storage.models import Ticket
@@ -24,40 +25,16 @@ class Refused(Exception):
     """Not allowed, not found, or no longer possible: the caller answers politely."""
 
 
-def scope_of(ticket: Ticket) -> TicketScope:
-    return TicketScope(
-        resident_id=ticket.resident_id,
-        owner_staff_id=ticket.owner_staff_id,
-        assignee_staff_id=ticket.assignee_staff_id,
-        department=ticket.department,
-        zone=ticket.zone,
-        estate_id=ticket.estate_id,
-        status=ticket.status,
-        escalated_to_staff_id=ticket.escalated_to_staff_id,
-        awaiting_call=ticket.followup == FollowupState.NO_RESPONSE,
-    )
-
-
-def situation_of(ticket: Ticket) -> Situation:
-    return scope_of(ticket).situation
-
-
 async def load(uow: UnitOfWork, viewer: Viewer, ticket_id: int, action: Action) -> Ticket:
     """The item, locked for the change; Refused unless the viewer may do this now."""
     ticket = await uow.tickets.get(ticket_id, for_update=action is not Action.VIEW)
-    if ticket is None or not can(viewer, action, scope_of(ticket)):
+    if ticket is None or not can(viewer, action, TicketScope.of(ticket)):
         raise Refused(action.value)
     return ticket
 
 
 def role_label(member: StaffMember) -> Label:
     return Label.of(f"role.{member.role.value}")
-
-
-def answered(ticket: Ticket, now: datetime) -> None:
-    """The first message from staff to the resident meets the first-answer promise."""
-    if ticket.first_answered_at is None:
-        ticket.first_answered_at = now
 
 
 def owner_and_assignee(ticket: Ticket) -> list[int]:
@@ -112,14 +89,8 @@ class ItemContext:
         )
 
     def enter(self, ticket: Ticket, status: TicketStatus) -> None:
-        """The one place an item's status changes, with what the state machine says comes
-        with it: leaving *waiting* restarts the resolve clock, and leaving the open states
-        ends an escalation (nobody above is left with a decision on a finished item)."""
-        if ticket.status == TicketStatus.WAITING and status is not TicketStatus.WAITING:
-            resume(ticket, self.now)
-        ticket.status = status.value
-        if ends_escalation(status):
-            ticket.escalated_to_staff_id = None
+        """The item enters `status`, with what comes with it (bot.domain.item)."""
+        Item.of(ticket).enter(status, self.now)
 
     def resident_said(self, ticket: Ticket, resident_id: int, kind: EventKind, note: str) -> None:
         """Append what the resident did (a message, an answer, a cancellation)."""
@@ -174,6 +145,20 @@ class ActionContext(ItemContext):
         if self.policy.staff.sign_with_name:
             signed["name"] = self.me.name
         return signed
+
+    async def advance(self, ticket_id: int, step: str) -> tuple[Ticket, TicketStatus]:
+        """An order's or a repair's next step, by whoever may work on the item: the item at
+        its new stage, and the status that stage reads as (to enter with the step's record);
+        Refused for a step its kind or stage does not have (a stale or forged tap)."""
+        ticket = await self.load(ticket_id, Action.ADVANCE)
+        try:
+            _, status = Item.of(ticket).advance(step)
+        except IllegalMove as exc:
+            raise Refused(str(exc)) from None
+        self.take_ownership(ticket)
+        if ticket.assignee_staff_id is None:
+            ticket.assignee_staff_id = self.me.id
+        return ticket, status
 
     def take_ownership(self, ticket: Ticket) -> None:
         """On an item nobody owns, the desk member who acts takes first-ask responsibility."""

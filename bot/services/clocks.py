@@ -8,8 +8,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.deadlines import AlarmKind, Rules, paused_for, plan, promise
-from bot.domain.tickets import Severity, TicketKind
+from bot.domain.deadlines import AlarmKind, Rules, plan, promise
+from bot.domain.kinds import request_type
+from bot.domain.tickets import Severity
 from bot.policy import Policy
 from storage.models import Ticket
 from storage.repositories.tickets import clocks_of
@@ -42,29 +43,5 @@ def set_promises(ticket: Ticket, policy: Policy, tz: ZoneInfo, *, start: datetim
     )
     ticket.clock_started_at = start
     ticket.first_answer_due_at = due.first_answer_due_at
-    if ticket.kind != TicketKind.SUGGESTION:
+    if request_type(ticket.kind).resolves:
         ticket.resolve_due_at = due.resolve_due_at + timedelta(seconds=ticket.paused_s or 0)
-
-
-def pause(ticket: Ticket, now: datetime) -> None:
-    if ticket.paused_at is None:
-        ticket.paused_at = now
-
-
-def resume(ticket: Ticket, now: datetime) -> None:
-    """Waiting is over: the resolve clock resumes with the time already used kept."""
-    if ticket.paused_at is None:
-        return
-    waited = paused_for(ticket.paused_at, now)
-    ticket.paused_s = (ticket.paused_s or 0) + int(waited.total_seconds())
-    if ticket.resolve_due_at is not None:
-        ticket.resolve_due_at += waited
-    if ticket.report_due_at is not None:
-        ticket.report_due_at += waited
-    ticket.paused_at, ticket.waiting_until = None, None
-
-
-def fresh_followup(ticket: Ticket) -> None:
-    """Each result told to the resident gets its own follow-up question."""
-    ticket.followup = ticket.followup_asked_at = None
-    ticket.solved = ticket.rating = None

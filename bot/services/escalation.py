@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from bot.domain import lifecycle
+from bot.domain.item import Item
 from bot.domain.lifecycle import Action
 from bot.domain.routing import next_up, serving
 from bot.domain.staff import GRANT_ANY
 from bot.domain.tickets import EventKind, Severity
-from bot.services.actions import ActionContext, Refused, role_label, situation_of
+from bot.services.actions import ActionContext, Refused, role_label
 from bot.services.notices import staff_card, to_resident, with_buttons
 from bot.views.card import extension_buttons
 from storage.models import Extension
@@ -27,7 +27,7 @@ async def escalate(ctx: ActionContext, ticket_id: int, reason: str) -> None:
     """Pass the item to the next person up the zone's chain, who takes it over or sends
     it back with instructions."""
     ticket = await ctx.load(ticket_id, Action.ESCALATE)
-    lifecycle.after(Action.ESCALATE, situation_of(ticket))
+    Item.of(ticket).next_status(Action.ESCALATE)
     chain = ctx.policy.deadlines.escalation_chain
     above = next_up(await ctx.staff(ticket), chain, ctx.me.role, ticket.zone)
     if above is None:
@@ -65,7 +65,7 @@ async def request_extension(
 ) -> None:
     """Ask the approver of the item's severity; only an approved extension moves anything."""
     ticket = await ctx.load(ticket_id, Action.EXTEND)
-    lifecycle.after(Action.EXTEND, situation_of(ticket))
+    Item.of(ticket).next_status(Action.EXTEND)
     if ticket.resolve_due_at is None or new_due <= ticket.resolve_due_at:
         raise Refused("not later")
     extension = Extension(

@@ -189,7 +189,7 @@ def _registry_row(
     )
     values = [
         row["reference"],
-        t(f"kind.{row['kind']}"),
+        views.kind(language, str(row["kind"])),
         _local(row["created_at"], tz),
         t(f"channel.{row['channel']}"),
         (row["resident"] or "") if personal else "",

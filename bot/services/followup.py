@@ -4,11 +4,14 @@ same people, the supervisor told, and for major items an in-person visit."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from bot.domain import lifecycle
+from bot.domain.contact import Reach, Telling, desk_task, reach
 from bot.domain.deadlines import FollowupState
+from bot.domain.item import Item
 from bot.domain.lifecycle import Action
 from bot.domain.permissions import resident_viewer
 from bot.domain.references import day_key, format_reference
@@ -28,10 +31,9 @@ from bot.services.actions import (
     Refused,
     load,
     owner_and_assignee,
-    situation_of,
 )
 from bot.services.clocks import set_promises
-from bot.services.notices import Label, Notice, staff_card, to_resident, with_buttons
+from bot.services.notices import Label, Notice, relay, staff_card, to_resident, with_buttons
 from bot.views.followup import solved_buttons
 from storage.models import Ticket, TicketEvent
 
@@ -59,12 +61,16 @@ async def ask(ctx: ItemContext, ticket: Ticket, *, reminder: bool) -> None:
         ticket.followup, ticket.followup_asked_at = FollowupState.ASKED.value, ctx.now
     ctx.record(ticket, EventKind.FOLLOWUP_ASKED, note="reminder" if reminder else None)
     key = "resident.followup_remind" if reminder else "resident.followup_ask"
+    who = await addressee(ctx, ticket)
+    task = desk_task(Telling.FOLLOWUP, who.reach)
     notices: list[Notice] = []
-    if ticket.resident_id is not None:
+    if task is None:
         notices.append(with_buttons(to_resident(ticket.id, key), solved_buttons(ticket.id)))
-    else:  # registered for a caller: the desk phones instead
+    else:  # the desk asks them, and the item waits for the answer it records
         ticket.followup = FollowupState.NO_RESPONSE.value
-        notices += await _phone_list(ctx, ticket)
+        notices += [
+            staff_card(i, ticket.id, task, caller=who.name) for i in await _tasked(ctx, ticket)
+        ]
     await ctx.done(ticket, notices)
 
 
@@ -72,16 +78,71 @@ async def no_response(ctx: ItemContext, ticket: Ticket) -> None:
     """Still no answer: closed as "no response", and the desk is asked to phone."""
     if ticket.status != TicketStatus.RESOLVED or ticket.followup != FollowupState.REMINDED:
         return
-    status = lifecycle.after(Action.CLOSE, situation_of(ticket))
+    status = Item.of(ticket).next_status(Action.CLOSE)
     ticket.followup, ticket.closed_at = FollowupState.NO_RESPONSE.value, ctx.now
     ctx.record(ticket, EventKind.FOLLOWUP_NO_RESPONSE, status=status)
-    await ctx.done(ticket, await _phone_list(ctx, ticket))
+    notices = [staff_card(i, ticket.id, "notice.phone_followup") for i in await _desk(ctx, ticket)]
+    await ctx.done(ticket, notices)
 
 
-async def _phone_list(ctx: ItemContext, ticket: Ticket) -> list[Notice]:
+async def _desk(ctx: ItemContext, ticket: Ticket) -> list[int]:
+    """Who phones or writes to the resident: the item's first-ask owner, else the desk."""
+    if ticket.owner_staff_id is not None:
+        return [ticket.owner_staff_id]
     desk = fallback_desk(await ctx.staff(ticket), ctx.policy.ownership.rule, ticket.zone)
-    ids = {ticket.owner_staff_id} if ticket.owner_staff_id else {p.id for p in desk}
-    return [staff_card(i, ticket.id, "notice.phone_followup") for i in sorted(ids)]
+    return sorted({p.id for p in desk})
+
+
+# --- residents the desk answers itself -----------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Addressee:
+    """How the item's resident (or caller) is reached, and the name the desk asks for."""
+
+    reach: Reach
+    name: str
+
+
+async def addressee(ctx: ItemContext, ticket: Ticket) -> Addressee:
+    resident = None
+    if ticket.resident_id is not None:
+        resident = await ctx.uow.residents.card_by_id(ticket.resident_id)
+    in_chat = resident is not None and resident.chat_id is not None
+    if resident is not None:
+        name = f"{resident.name} ({resident.home})" if resident.home else resident.name
+    else:
+        name = ticket.contact_name or "—"
+    return Addressee(reach(Channel(ticket.channel), in_chat=in_chat), name)
+
+
+async def _tasked(ctx: ItemContext, ticket: Ticket) -> list[int]:
+    """Who gets the desk's task; a task names the resident with their home, a view of
+    their data that is logged like any other."""
+    ids = await _desk(ctx, ticket)
+    for staff_id in ids if ticket.resident_id is not None else []:
+        ctx.uow.access_log.record(
+            staff_id=staff_id,
+            resident_id=ticket.resident_id,
+            ticket_id=ticket.id,
+            what="name_unit",
+            now=ctx.now,
+        )
+    return ids
+
+
+async def told(
+    ctx: ItemContext, ticket: Ticket, notice: Notice, besides: Sequence[Notice] = ()
+) -> list[Notice]:
+    """The result as the resident hears it — or, for someone the desk answers (see
+    bot.domain.contact), the same words as the desk's task: phone them, or write. The item
+    stays resolved until the follow-up, which the desk records in the same way. `besides`:
+    the staff's own cards about the change, but one card each for whoever gets the task."""
+    who = await addressee(ctx, ticket)
+    task = desk_task(Telling.RESULT, who.reach)
+    if task is None:
+        return [notice, *besides]
+    tasks = [relay(i, notice, task, caller=who.name) for i in await _tasked(ctx, ticket)]
+    tasked = {n.staff_id for n in tasks}
+    return tasks + [n for n in besides if n.staff_id not in tasked]
 
 
 # --- the resident's answers ----------------------------------------------------------------
@@ -117,7 +178,7 @@ async def answer_rating(
     if finished and unhappy:
         notices = await reopen(ctx, ticket, reason="followup.low_rating")
     elif ticket.status == TicketStatus.RESOLVED:
-        status = lifecycle.after(Action.CLOSE, situation_of(ticket))
+        status = Item.of(ticket).next_status(Action.CLOSE)
         ticket.closed_at = ctx.now
         ctx.record(ticket, EventKind.CLOSED, status=status)
     # Answered (a closed item after all: off the phone list; reopened by "not solved").
@@ -141,7 +202,9 @@ async def answer_comment(
 
 # --- the desk's side -----------------------------------------------------------------------
 async def record_call(ctx: ActionContext, ticket_id: int, outcome: CallOutcome) -> None:
-    """The desk phoned a resident who never answered the follow-up."""
+    """The desk phoned (or wrote to) a resident who never answered the follow-up, or whom
+    only the desk can ask: not satisfied reopens it; otherwise a resolved item closes, with
+    the answer on record (a closed one stays closed)."""
     ticket = await ctx.load(ticket_id, Action.RECORD_CALL)
     ticket.followup = FollowupState.PHONED.value
     if outcome is not CallOutcome.UNREACHABLE:
@@ -150,6 +213,10 @@ async def record_call(ctx: ActionContext, ticket_id: int, outcome: CallOutcome) 
     notices = []
     if outcome is CallOutcome.NOT_SATISFIED:
         notices = await reopen(ctx, ticket, reason="followup.phone_not_satisfied")
+    elif ticket.status == TicketStatus.RESOLVED:
+        status = Item.of(ticket).next_status(Action.CLOSE)
+        ticket.closed_at = ctx.now
+        ctx.record(ticket, EventKind.CLOSED, status=status)
     await ctx.done(ticket, notices)
 
 
@@ -162,11 +229,8 @@ async def reopen_by_staff(ctx: ActionContext, ticket_id: int) -> None:
 async def reopen(ctx: ItemContext, ticket: Ticket, *, reason: str) -> list[Notice]:
     """Back to work: new promises from now, back to its owner and assignee, the duty
     supervisor told; a major item also gets an in-person visit by the policy's role."""
-    status = lifecycle.after(Action.REOPEN, situation_of(ticket))
+    status = Item.of(ticket).reopened(ctx.now)
     set_promises(ticket, ctx.policy, ctx.tz, start=ctx.now)
-    ticket.paused_s, ticket.paused_at = 0, None
-    ticket.first_answered_at = ticket.resolved_at = ticket.closed_at = None
-    ticket.reopen_count = (ticket.reopen_count or 0) + 1
     ctx.record(ticket, EventKind.REOPENED, status=status, note=reason)
     staff = await ctx.staff(ticket)
     people = set(owner_and_assignee(ticket))
@@ -194,7 +258,7 @@ async def reopen(ctx: ItemContext, ticket: Ticket, *, reason: str) -> list[Notic
 async def _visit(ctx: ItemContext, item: Ticket, visitor_id: int) -> Ticket:
     """An in-person follow-up visit, tracked like an item with its own due date."""
     local_day = ctx.now.astimezone(ctx.tz).date()
-    prefix = ctx.policy.references[TicketKind.VISIT]
+    prefix = ctx.policy.prefix(TicketKind.VISIT)
     sequence = await ctx.uow.tickets.next_sequence(prefix, day_key(local_day))
     due = ctx.now + timedelta(days=ctx.policy.followup.visit_days)
     visit = Ticket(

@@ -40,6 +40,9 @@ class Notice:
     # Buttons of the notice itself, above a card's own (catalogue key of the label, packed
     # callback data): Approve / Reject on an extension request, the follow-up questions.
     buttons: tuple[tuple[str, str], ...] = ()
+    # A resident's message (its catalogue key) that the desk passes on by phone or in
+    # writing: this card's headline quotes it, rendered from the same values.
+    relays: str | None = None
 
 
 def staff_card(staff_id: int, ticket_id: int, key: str, **values: Value) -> Notice:
@@ -59,6 +62,19 @@ def to_resident_plain(ticket_id: int, key: str, **values: Value) -> Notice:
     return Notice(NoticeKind.RESIDENT, ticket_id, key, values=values, about=False)
 
 
+def relay(staff_id: int, told: Notice, key: str, **values: Value) -> Notice:
+    """The desk's task of passing a resident's message on (`key` says how, quoting it as
+    `said`); the resident's buttons are theirs, so the card has its own."""
+    return Notice(
+        NoticeKind.STAFF_CARD,
+        told.ticket_id,
+        key,
+        staff_id=staff_id,
+        values={**told.values, **values},
+        relays=told.key,
+    )
+
+
 # --- as stored in the outbox, for a notice rendered when it is sent ------------------------
 def to_json(notice: Notice) -> dict[str, object]:
     return {
@@ -68,6 +84,7 @@ def to_json(notice: Notice) -> dict[str, object]:
         "staff": notice.staff_id,
         "about": notice.about,
         "buttons": [list(b) for b in notice.buttons],
+        "relays": notice.relays,
         "values": {name: _value_json(v) for name, v in notice.values.items()},
     }
 
@@ -76,6 +93,7 @@ def from_json(data: dict[str, object]) -> Notice:
     values = data.get("values")
     buttons = data.get("buttons")
     staff = data.get("staff")
+    relays = data.get("relays")
     return Notice(
         kind=NoticeKind(str(data["kind"])),
         ticket_id=int(str(data["ticket"])),
@@ -89,6 +107,7 @@ def from_json(data: dict[str, object]) -> Notice:
         buttons=tuple(
             (str(b[0]), str(b[1])) for b in (buttons if isinstance(buttons, list) else [])
         ),
+        relays=str(relays) if relays else None,
     )
 
 

@@ -143,6 +143,8 @@ class Notifier:
         signed = notice.values.get("name")
         if isinstance(signed, str) and "role" in values:
             values["role"] = join(" ", [values["role"], values.pop("name")])
+        if notice.relays is not None:  # the desk passes the resident's words on
+            values["said"] = self.views.t(language, notice.relays, **values)
         return self.views.t(language, notice.key, **values)
 
     def _value(self, language: str, value: Value) -> str:

@@ -12,17 +12,16 @@ from zoneinfo import ZoneInfo
 from bot.catalogue import Prepayment, Service
 from bot.catalogue import Role as QuestionRole
 from bot.domain.deadlines import promise
-from bot.domain.lifecycle import Action
+from bot.domain.item import Item
+from bot.domain.lifecycle import Action, IllegalMove
 from bot.domain.orders import (
-    STATUS,
     MoneyKind,
     OrderStage,
     OrderStep,
-    StageError,
-    advance,
     balance,
 )
 from bot.domain.permissions import resident_viewer
+from bot.domain.questions import AnswersInvalid, check_answers
 from bot.domain.residents import ResidentCard
 from bot.domain.routing import nearest, serving
 from bot.domain.staff import Role, StaffMember
@@ -35,15 +34,15 @@ from bot.domain.tickets import (
     TicketStatus,
 )
 from bot.policy import Policy
+from bot.services import followup
 from bot.services.actions import (
     ActionContext,
     ItemContext,
     Refused,
-    answered,
     load,
     owner_and_assignee,
 )
-from bot.services.clocks import fresh_followup, replan
+from bot.services.clocks import replan
 from bot.services.notices import (
     Notice,
     staff_card,
@@ -52,9 +51,9 @@ from bot.services.notices import (
     with_buttons,
 )
 from bot.services.notifier import Notifier
-from bot.services.tickets import Filed, next_reference, route_item
+from bot.services.tickets import Filed, OnBehalf, first_event, next_reference, route_item
 from bot.views.followup import wishes_buttons
-from storage.models import MoneyEntry, Ticket, TicketEvent
+from storage.models import Ticket, TicketEvent
 from storage.repositories.tickets import facts_of
 from storage.uow import UnitOfWork
 
@@ -81,20 +80,28 @@ async def file_order(
     policy: Policy,
     tz: ZoneInfo,
     now: datetime,
+    on_behalf: OnBehalf | None = None,
 ) -> Filed:
     """The resident's confirmation is their signature on the commission form (业户服务委托单),
-    recorded with the time. The duty supervisor hears of every new order at once."""
+    recorded with the time (given by phone or at the desk when staff register it for them:
+    `on_behalf`, with its channel and the staff member as first-ask owner). The duty
+    supervisor hears of every new order at once. Refused: answers that break the service's
+    form (a stale or forged form)."""
+    try:
+        answers = {key: str(value) for key, value in check_answers(service, answers).items()}
+    except AnswersInvalid as exc:
+        raise Refused(str(exc)) from None
     service_at = _moment(service, answers, QuestionRole.SERVICE_AT)
     terms = policy.promise(Severity.GENERAL)
     due = promise(now, terms.first_answer, terms.resolve, clock=policy.service_clock(tz))
-    reference = await next_reference(uow, policy.references[TicketKind.CONCIERGE], tz, now)
+    reference = await next_reference(uow, policy.prefix(TicketKind.CONCIERGE), tz, now)
     birthday = _day(service, answers) if service.is_birthday(answers) else None
     ticket = Ticket(
         reference=reference,
         kind=TicketKind.CONCIERGE.value,
         category=None,
         status=TicketStatus.NEW.value,
-        channel=Channel.BOT.value,
+        channel=(on_behalf.channel if on_behalf else Channel.BOT).value,
         resident_id=resident.id,
         unit_id=resident.unit_id,
         estate_id=resident.estate_id,
@@ -116,14 +123,12 @@ async def file_order(
         reopen_count=0,
         attachments=[],
     )
-    notices = await route_item(uow, ticket, policy, None, department=service.department)
-    event = TicketEvent(
-        created_at=now, kind=EventKind.CREATED.value, actor_kind="resident", actor_id=resident.id
-    )
+    notices = await route_item(uow, ticket, policy, on_behalf, department=service.department)
+    event = first_event(EventKind.CREATED, TicketStatus.NEW, resident, on_behalf, now)
     await uow.tickets.add(ticket, [event])
     await replan(uow, ticket, policy.alarm_rules(tz), now=now, new_item=True)
     staff = await uow.staff.members(ticket.estate_id) if ticket.estate_id else []
-    told = {n.staff_id for n in notices}
+    told = {n.staff_id for n in notices} | {on_behalf.staff.id if on_behalf else None}
     notices += [
         staff_card(p.id, 0, "notice.new_order")
         for p in serving(staff, [Role.SUPERVISOR], ticket.zone)
@@ -179,7 +184,7 @@ async def _escort(
     manager = nearest(staff, policy.concierge.birthday_escort, order.zone)
     if manager is None:
         return []
-    reference = await next_reference(uow, policy.references[TicketKind.TASK], tz, now)
+    reference = await next_reference(uow, policy.prefix(TicketKind.TASK), tz, now)
     task = Ticket(
         reference=reference,
         kind=TicketKind.TASK.value,
@@ -215,16 +220,10 @@ async def _escort(
 # --- staff's steps -------------------------------------------------------------------------
 async def step(ctx: ActionContext, ticket_id: int, which: OrderStep, given: StepInput) -> None:
     """One step of the order, told to the resident; money entered goes to the trail."""
-    ticket = await ctx.load(ticket_id, Action.NOTE)  # anyone who may work on the item
-    if ticket.kind != TicketKind.CONCIERGE:
-        raise Refused("not an order")
-    stage = _advance(ticket, which)
-    ctx.take_ownership(ticket)
-    if ticket.assignee_staff_id is None:
-        ticket.assignee_staff_id = ctx.me.id
+    ticket, status = await ctx.advance(ticket_id, which.value)
     notices: list[Notice] = []
     if which is OrderStep.CONFIRM:
-        answered(ticket, ctx.now)
+        Item.of(ticket).answer(ctx.now)
         _money(ctx, ticket, MoneyKind.PREPAYMENT, given.amount, given.number)
         notices.append(_told(ticket, "order.confirmed", given))
     elif which is OrderStep.ORDERED:
@@ -239,20 +238,13 @@ async def step(ctx: ActionContext, ticket_id: int, which: OrderStep, given: Step
         ticket.details = details
         notices.append(to_resident(ticket.id, "order.delivered", by=given.text or "—"))
     elif which is OrderStep.SETTLE:
-        notices.append(await _settle(ctx, ticket, given))
+        notices += await followup.told(ctx, ticket, await _settle(ctx, ticket, given))
     elif which is OrderStep.CANCEL:
         notices += _cancelled(ctx, ticket, given)
-    ctx.record(ticket, EventKind.STATUS_CHANGED, status=STATUS[stage], note=f"order {stage.value}")
-    await ctx.done(ticket, notices + ctx.others(ticket, f"notice.order_{stage.value}"))
-
-
-def _advance(ticket: Ticket, which: OrderStep) -> OrderStage:
-    try:
-        stage = advance(OrderStage(ticket.stage or OrderStage.SUBMITTED.value), which)
-    except StageError as exc:
-        raise Refused(str(exc)) from None
-    ticket.stage = stage.value
-    return stage
+    ctx.record(ticket, EventKind.STATUS_CHANGED, status=status, note=f"order {ticket.stage}")
+    tasked = {n.staff_id for n in notices}  # the desk's task to pass the result on is enough
+    others = ctx.others(ticket, f"notice.order_{ticket.stage}")
+    await ctx.done(ticket, notices + [n for n in others if n.staff_id not in tasked])
 
 
 def _money(
@@ -263,16 +255,14 @@ def _money(
     number: str | None = None,
     note: str | None = None,
 ) -> None:
-    ctx.uow.session.add(
-        MoneyEntry(
-            ticket_id=ticket.id,
-            kind=kind.value,
-            amount=amount,
-            number=number,
-            note=note,
-            staff_id=ctx.actor.id if ctx.actor else None,
-            created_at=ctx.now,
-        )
+    ctx.uow.tickets.add_money(
+        ticket.id,
+        kind.value,
+        amount,
+        number=number,
+        note=note,
+        staff_id=ctx.actor.id if ctx.actor else None,
+        now=ctx.now,
     )
 
 
@@ -290,8 +280,7 @@ async def _settle(ctx: ActionContext, ticket: Ticket, given: StepInput) -> Notic
     _money(ctx, ticket, MoneyKind.BALANCE, owed)
     if given.invoice:
         _money(ctx, ticket, MoneyKind.INVOICE, None, given.number)
-    ticket.resolved_at = ctx.now
-    fresh_followup(ticket)  # the resident confirms completion and rates the service
+    Item.of(ticket).resolved(ctx.now)  # the resident confirms completion and rates it
     key = "order.settled"
     if owed > 0:
         key = "order.settled_owing"
@@ -321,11 +310,14 @@ async def cancel_by_resident(
     ticket = await load(ctx.uow, resident_viewer(resident.id), ticket_id, Action.VIEW)
     if ticket.kind != TicketKind.CONCIERGE:
         raise Refused("not an order")
-    stage = _advance(ticket, OrderStep.CANCEL)
+    try:
+        _, status = Item.of(ticket).advance(OrderStep.CANCEL.value)
+    except IllegalMove:
+        raise Refused("cancel") from None
     refund = await prepaid(ctx.uow, ticket.id)
     notices = _cancelled(ctx, ticket, StepInput(amount=refund, text=reason))
     ticket.updated_at = ctx.now
-    ctx.enter(ticket, STATUS[stage])
+    ctx.enter(ticket, status)
     ctx.resident_said(ticket, resident.id, EventKind.STATUS_CHANGED, f"order cancelled: {reason}")
     notices += [
         staff_card(i, ticket.id, "notice.order_cancelled_by_resident", reason=reason)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from bot.domain.item import Item
 from bot.domain.lifecycle import Action
 from bot.domain.permissions import resident_viewer
 from bot.domain.repairs import (
@@ -15,26 +16,23 @@ from bot.domain.repairs import (
     RepairStage,
     RepairStep,
     RepairType,
-    StageError,
-    advance,
     followup_at,
 )
 from bot.domain.staff import Department
 from bot.domain.tickets import EventKind, TicketKind, TicketStatus
+from bot.services import followup
 from bot.services.actions import (
     ActionContext,
     ItemContext,
     Refused,
-    answered,
     load,
     owner_and_assignee,
 )
-from bot.services.clocks import fresh_followup
 from bot.services.followup import reopen
 from bot.services.notices import Label, staff_card, to_resident, with_buttons
 from bot.services.tickets import WorkOrder
 from bot.views.followup import repair_signoff_buttons, visit_buttons
-from storage.models import MoneyEntry, Ticket
+from storage.models import Ticket
 
 DEPARTMENT = Department.ENGINEERING
 
@@ -68,17 +66,7 @@ def _type(ticket: Ticket) -> RepairType:
 
 
 async def _repair(ctx: ActionContext, ticket_id: int, which: RepairStep) -> Ticket:
-    ticket = await ctx.load(ticket_id, Action.NOTE)  # anyone who may work on the item
-    if ticket.kind != TicketKind.REPAIR:
-        raise Refused("not a repair")
-    try:
-        stage = advance(_stage(ticket), which, _type(ticket))
-    except StageError as exc:
-        raise Refused(str(exc)) from None
-    ticket.stage = stage.value
-    ctx.take_ownership(ticket)
-    if ticket.assignee_staff_id is None:
-        ticket.assignee_staff_id = ctx.me.id
+    ticket, _ = await ctx.advance(ticket_id, which.value)
     return ticket
 
 
@@ -86,7 +74,7 @@ async def schedule(ctx: ActionContext, ticket_id: int, visit_at: datetime) -> No
     """Propose a visit time; the resident confirms it or asks for another."""
     ticket = await _repair(ctx, ticket_id, RepairStep.SCHEDULE)
     ticket.service_at = visit_at
-    answered(ticket, ctx.now)
+    Item.of(ticket).answer(ctx.now)
     ctx.record(
         ticket,
         EventKind.STATUS_CHANGED,
@@ -122,9 +110,8 @@ async def done(ctx: ActionContext, ticket_id: int, report: Report) -> None:
     details = dict(ticket.details or {})
     details.update(work=report.work, warranty=report.warranty)
     ticket.details = details
-    ticket.service_done_at = ticket.resolved_at = ctx.now
-    answered(ticket, ctx.now)
-    fresh_followup(ticket)
+    ticket.service_done_at = ctx.now
+    Item.of(ticket).resolved(ctx.now)
     leak = details.get("leak_test")
     ticket.followup_due_at = followup_at(
         _type(ticket),
@@ -133,27 +120,22 @@ async def done(ctx: ActionContext, ticket_id: int, report: Report) -> None:
         days=ctx.policy.repairs.followup_days,
     )
     if report.cost is not None:
-        ctx.uow.session.add(
-            MoneyEntry(
-                ticket_id=ticket.id,
-                kind="repair_cost",
-                amount=report.cost,
-                note="warranty" if report.warranty else "paid",
-                staff_id=ctx.me.id,
-                created_at=ctx.now,
-            )
+        ctx.uow.tickets.add_money(
+            ticket.id,
+            "repair_cost",
+            report.cost,
+            number=None,
+            note="warranty" if report.warranty else "paid",
+            staff_id=ctx.me.id,
+            now=ctx.now,
         )
     ctx.record(ticket, EventKind.RESOLVED, status=TicketStatus.RESOLVED, note=report.work)
     paid = "repair.paid" if not report.warranty else "repair.warranty"
     cost = f"{report.cost:.2f}" if report.cost is not None else "0.00"
     told = to_resident(ticket.id, "repair.done", work=report.work, terms=Label.of(paid), cost=cost)
-    await ctx.done(
-        ticket,
-        [
-            with_buttons(told, repair_signoff_buttons(ticket.id)),
-            *ctx.others(ticket, "notice.resolved"),
-        ],
-    )
+    told = with_buttons(told, repair_signoff_buttons(ticket.id))
+    others = ctx.others(ticket, "notice.resolved")
+    await ctx.done(ticket, await followup.told(ctx, ticket, told, others))
 
 
 def _leak_moment(day: str, ctx: ItemContext) -> datetime:

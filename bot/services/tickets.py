@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.deadlines import promise
+from bot.domain.kinds import request_type
 from bot.domain.permissions import can_view, resident_viewer
 from bot.domain.references import day_key, format_reference
 from bot.domain.residents import ResidentCard
@@ -15,10 +16,11 @@ from bot.domain.staff import Department, StaffMember
 from bot.domain.tickets import (
     Channel,
     Draft,
+    EventKind,
     NewTicket,
     Severity,
     TicketFacts,
-    TicketKind,
+    TicketStatus,
     open_ticket,
 )
 from bot.domain.timeline import TimelineEntry
@@ -40,10 +42,11 @@ class Filed:
 
 @dataclass(frozen=True, slots=True)
 class WorkOrder:
-    """What a repair request adds to an item: its type, stage and particulars."""
+    """What a repair request (or a kind defined as data) adds to an item: its type, stage,
+    particulars (the form's answers), and the department that works it."""
 
-    service: str
-    stage: str
+    service: str | None
+    stage: str | None
     details: dict[str, object]
     department: Department
 
@@ -90,7 +93,7 @@ async def file_ticket(
         resolve_due_at=due.resolve_due_at,
         channel=on_behalf.channel if on_behalf else Channel.BOT,
     )
-    reference = await next_reference(uow, policy.references[new.kind], tz, now)
+    reference = await next_reference(uow, policy.prefix(new.kind), tz, now)
     ticket = _row(new, reference, resident, on_behalf, now)
     if work is not None:
         ticket.service, ticket.stage, ticket.details = work.service, work.stage, work.details
@@ -154,17 +157,25 @@ def _row(
 def _first_events(
     new: NewTicket, resident: ResidentCard | None, on_behalf: OnBehalf | None, now: datetime
 ) -> list[TicketEvent]:
-    return [
-        TicketEvent(
-            created_at=now,
-            kind=kind.value,
-            actor_kind="staff" if on_behalf else "resident",
-            actor_id=on_behalf.staff.id if on_behalf else resident.id if resident else None,
-            actor_role=on_behalf.staff.role.value if on_behalf else None,
-            status=new.status.value,
-        )
-        for kind in new.events
-    ]
+    return [first_event(kind, new.status, resident, on_behalf, now) for kind in new.events]
+
+
+def first_event(
+    kind: EventKind,
+    status: TicketStatus,
+    resident: ResidentCard | None,
+    on_behalf: OnBehalf | None,
+    now: datetime,
+) -> TicketEvent:
+    """A new item's timeline entry, by whoever filed it: the resident, or staff for them."""
+    return TicketEvent(
+        created_at=now,
+        kind=kind.value,
+        actor_kind="staff" if on_behalf else "resident",
+        actor_id=on_behalf.staff.id if on_behalf else resident.id if resident else None,
+        actor_role=on_behalf.staff.role.value if on_behalf else None,
+        status=status.value,
+    )
 
 
 async def route_item(
@@ -208,13 +219,9 @@ async def route_item(
 
 
 def _acknowledgement(ticket: Ticket, resident: ResidentCard, policy: Policy) -> Notice:
-    key = {
-        TicketKind.SUGGESTION.value: "ticket.ack_suggestion",
-        TicketKind.REPAIR.value: "repair.ack",
-    }.get(ticket.kind, "ticket.ack")
     return to_resident_plain(
         ticket.id,
-        key,
+        request_type(ticket.kind).acknowledgement,
         name=resident.name,
         reference=ticket.reference,
         due=ticket.first_answer_due_at or ticket.created_at,

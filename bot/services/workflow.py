@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from bot.domain import lifecycle
+from bot.domain.item import Item
 from bot.domain.lifecycle import Action
 from bot.domain.permissions import resident_viewer
 from bot.domain.residents import ResidentCard
@@ -21,17 +22,16 @@ from bot.domain.tickets import (
     WaitingReason,
 )
 from bot.domain.workflow import Classification, escalation_roles, result_needs_review
+from bot.services import followup
 from bot.services.actions import (
     ActionContext,
     ItemContext,
     Refused,
-    answered,
     load,
     owner_and_assignee,
     role_label,
-    situation_of,
 )
-from bot.services.clocks import fresh_followup, pause, set_promises
+from bot.services.clocks import set_promises
 from bot.services.notices import Label, Notice, staff_card, to_resident
 from storage.models import Ticket
 
@@ -40,15 +40,16 @@ __all__ = ["ActionContext", "Refused"]
 
 async def accept(ctx: ActionContext, ticket_id: int) -> None:
     ticket = await ctx.load(ticket_id, Action.ACCEPT)
-    before = situation_of(ticket)
-    status = lifecycle.after(Action.ACCEPT, before)
+    item = Item.of(ticket)
+    before = item.situation
+    status = item.next_status(Action.ACCEPT)
     takes_work = before.status in (TicketStatus.NEW, TicketStatus.REOPENED) or not (
         before.has_assignee
     )
     ctx.take_ownership(ticket)
     if takes_work:
         ticket.assignee_staff_id = ctx.me.id
-        answered(ticket, ctx.now)
+        item.answer(ctx.now)
     ctx.record(ticket, EventKind.ACCEPTED, status=status)
     notices = ctx.others(ticket, "notice.accepted", role=role_label(ctx.me))
     if takes_work:
@@ -58,7 +59,7 @@ async def accept(ctx: ActionContext, ticket_id: int) -> None:
 
 async def reply(ctx: ActionContext, ticket_id: int, text: str) -> None:
     ticket = await ctx.load(ticket_id, Action.REPLY)
-    answered(ticket, ctx.now)
+    Item.of(ticket).answer(ctx.now)
     ctx.record(ticket, EventKind.REPLIED, note=text)
     notice = to_resident(ticket.id, "resident.staff_reply", text=text, **ctx.signature())
     await ctx.done(ticket, [notice])
@@ -82,11 +83,12 @@ async def classify(ctx: ActionContext, ticket_id: int, classification: Classific
     notices: list[Notice] = []
     if classification.nature is Nature.INVALID:
         explanation = classification.explanation or ""
-        answered(ticket, ctx.now)
-        ticket.resolved_at = ctx.now
-        status = lifecycle.out_of_scope(situation_of(ticket))
+        item = Item.of(ticket)
+        status = lifecycle.out_of_scope(item.situation)
+        item.resolved(ctx.now)
         ctx.record(ticket, EventKind.CLASSIFIED, status=status, note=f"{note_text}: {explanation}")
-        notices.append(to_resident(ticket.id, "resident.out_of_scope", text=explanation))
+        explained = to_resident(ticket.id, "resident.out_of_scope", text=explanation)
+        notices += await followup.told(ctx, ticket, explained)
     else:
         ctx.record(ticket, EventKind.CLASSIFIED, note=note_text)
         notices += await hand_over(ctx, ticket, classification.severity, exclude=ctx.me.id)
@@ -147,7 +149,7 @@ async def transfer(
     reports back by `report_by` (default: the policy's report-back time, else the item's
     resolve time)."""
     ticket = await ctx.load(ticket_id, Action.TRANSFER)
-    status = lifecycle.after(Action.TRANSFER, situation_of(ticket))
+    status = Item.of(ticket).next_status(Action.TRANSFER)
     targets: list[StaffMember]
     if staff_id is not None:
         person = await ctx.uow.staff.member(staff_id)
@@ -190,10 +192,10 @@ async def wait(ctx: ActionContext, ticket_id: int, reason: WaitingReason, until:
     """Waiting for the resident, parts or access: the resident hears the reason and the day
     we will next be in touch; the resolve clock pauses until work resumes."""
     ticket = await ctx.load(ticket_id, Action.WAIT)
-    status = lifecycle.after(Action.WAIT, situation_of(ticket))
+    status = Item.of(ticket).next_status(Action.WAIT)
     ticket.waiting_reason, ticket.waiting_until = reason.value, until
-    pause(ticket, ctx.now)
-    answered(ticket, ctx.now)
+    Item.of(ticket).pause(ctx.now)
+    Item.of(ticket).answer(ctx.now)
     ctx.record(ticket, EventKind.WAITING, status=status, note=f"{reason.value} {until}")
     await ctx.done(
         ticket,
@@ -206,7 +208,7 @@ async def wait(ctx: ActionContext, ticket_id: int, reason: WaitingReason, until:
 
 async def resume_work(ctx: ActionContext, ticket_id: int) -> None:
     ticket = await ctx.load(ticket_id, Action.RESUME)
-    status = lifecycle.after(Action.RESUME, situation_of(ticket))
+    status = Item.of(ticket).next_status(Action.RESUME)
     ctx.record(ticket, EventKind.RESUMED, status=status)
     await ctx.done(ticket, ctx.others(ticket, "notice.resumed"))
 
@@ -216,7 +218,7 @@ async def resolve(ctx: ActionContext, ticket_id: int, result: str) -> None:
     ticket = await ctx.load(ticket_id, Action.RESOLVE)
     ctx.take_ownership(ticket)
     needs_review = result_needs_review(ctx.me.id, ticket.owner_staff_id)
-    status = lifecycle.after(Action.RESOLVE, situation_of(ticket), needs_review=needs_review)
+    status = Item.of(ticket).next_status(Action.RESOLVE, needs_review=needs_review)
     ticket.report_from_at = ticket.report_due_at = None  # the department has reported
     ctx.record(ticket, EventKind.RESOLVED, status=status, note=result)
     if status is TicketStatus.REVIEW:
@@ -224,15 +226,13 @@ async def resolve(ctx: ActionContext, ticket_id: int, result: str) -> None:
         notices = [staff_card(i, ticket.id, "notice.review", result=result) for i in reviewers]
         await ctx.done(ticket, notices)
         return
-    ticket.resolved_at = ctx.now
-    answered(ticket, ctx.now)
-    fresh_followup(ticket)
-    told = (
-        []
-        if ticket.kind == TicketKind.VISIT
-        else [to_resident(ticket.id, "resident.resolved", text=result)]
-    )
-    await ctx.done(ticket, told + ctx.others(ticket, "notice.resolved"))
+    Item.of(ticket).resolved(ctx.now)
+    others = ctx.others(ticket, "notice.resolved")
+    if ticket.kind == TicketKind.VISIT:
+        await ctx.done(ticket, others)
+        return
+    result_told = to_resident(ticket.id, "resident.resolved", text=result)
+    await ctx.done(ticket, await followup.told(ctx, ticket, result_told, others))
 
 
 async def _reviewers(ctx: ActionContext, ticket: Ticket) -> list[int]:
@@ -245,21 +245,20 @@ async def _reviewers(ctx: ActionContext, ticket: Ticket) -> list[int]:
 
 async def accept_result(ctx: ActionContext, ticket_id: int) -> None:
     ticket = await ctx.load(ticket_id, Action.ACCEPT_RESULT)
-    status = lifecycle.after(Action.ACCEPT_RESULT, situation_of(ticket))
+    status = Item.of(ticket).next_status(Action.ACCEPT_RESULT)
     events = await ctx.uow.tickets.events(ticket.id)
     result = next((e.note for e in reversed(events) if e.kind == EventKind.RESOLVED), "") or ""
     ctx.take_ownership(ticket)
-    ticket.resolved_at = ctx.now
-    answered(ticket, ctx.now)
-    fresh_followup(ticket)
+    Item.of(ticket).resolved(ctx.now)
     ctx.record(ticket, EventKind.RESULT_ACCEPTED, status=status)
-    told = [to_resident(ticket.id, "resident.resolved", text=result)]
-    await ctx.done(ticket, told + ctx.others(ticket, "notice.result_accepted"))
+    result_told = to_resident(ticket.id, "resident.resolved", text=result)
+    others = ctx.others(ticket, "notice.result_accepted")
+    await ctx.done(ticket, await followup.told(ctx, ticket, result_told, others))
 
 
 async def send_back(ctx: ActionContext, ticket_id: int, reason: str) -> None:
     ticket = await ctx.load(ticket_id, Action.SEND_BACK)
-    status = lifecycle.after(Action.SEND_BACK, situation_of(ticket))
+    status = Item.of(ticket).next_status(Action.SEND_BACK)
     ctx.take_ownership(ticket)
     ctx.record(ticket, EventKind.SENT_BACK, status=status, note=reason)
     await ctx.done(ticket, ctx.others(ticket, "notice.sent_back", reason=reason))

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.catalogue import Catalogue
+from bot.domain.kinds import find as find_kind
 from bot.htmltext import Html, plain
 from bot.i18n import Catalogues
 
@@ -74,6 +75,15 @@ class Views:
         key = f"repair.type_{category}" if kind == "repair" else f"category.{category}"
         # A category the policy no longer lists still names its old items.
         return self.t(language, key) if self.texts.has(language, key) else category
+
+    def kind(self, language: str, kind: str) -> str:
+        """A kind of request as named: `kind.<code>` in the catalogues, or, for a kind
+        defined as data, the name its registry entry gives."""
+        key = f"kind.{kind}"
+        if self.texts.has(language, key):
+            return self.texts.text(language, key)
+        entry = find_kind(kind)
+        return entry.name.get(language) if entry is not None and entry.name else kind
 
     def short_day(self, language: str, value: date) -> str:
         return self.texts.short_day(language, value)

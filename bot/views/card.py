@@ -8,7 +8,7 @@ from enum import StrEnum
 from bot.callbacks import CallbackData
 from bot.domain.lifecycle import Action
 from bot.domain.permissions import TicketScope, Viewer, can
-from bot.domain.tickets import OPEN_STATUSES, TicketFacts, TicketKind, TicketStatus
+from bot.domain.tickets import OPEN_STATUSES, TicketFacts, TicketStatus
 from bot.htmltext import join
 from bot.views import Button, Screen, Views, rows_of
 from bot.views.service import service_lines, step_buttons
@@ -105,34 +105,14 @@ class CardTap(CallbackData, prefix="t"):
 
 
 def scope_of(item: TicketFacts) -> TicketScope:
-    return TicketScope(
-        resident_id=item.resident_id,
-        owner_staff_id=item.owner_staff_id,
-        assignee_staff_id=item.assignee_staff_id,
-        department=item.department,
-        zone=item.zone,
-        estate_id=item.estate_id,
-        status=item.status.value,
-        escalated_to_staff_id=item.escalated_to_staff_id,
-        awaiting_call=item.awaiting_call,
-    )
-
-
-# An order or a repair has steps of its own (StepTap) in place of the complaint's moves.
-HIDDEN = {
-    TicketKind.CONCIERGE: frozenset(
-        {CardAction.RESOLVE, CardAction.CLASSIFY, CardAction.WAIT, CardAction.EXTEND}
-    ),
-    TicketKind.REPAIR: frozenset({CardAction.RESOLVE, CardAction.CLASSIFY}),
-    TicketKind.TASK: frozenset({CardAction.CLASSIFY, CardAction.WAIT, CardAction.TRANSFER}),
-    TicketKind.VISIT: frozenset({CardAction.CLASSIFY, CardAction.WAIT}),
-}
+    return TicketScope.of(item)
 
 
 def offered(item: TicketFacts, viewer: Viewer) -> list[CardAction]:
-    """The actions this reader may take on the item now, and that make sense to show."""
+    """The actions this reader may take on the item now (what the item's kind and stage
+    allow is the domain's: bot.domain.kinds), and that make sense to show."""
     scope = scope_of(item)
-    pointless = set(HIDDEN.get(item.kind, ()))
+    pointless: set[CardAction] = set()
     if not item.photos:
         pointless.add(CardAction.PHOTOS)
     if not (item.resident_id or item.contact_phone):
@@ -148,7 +128,7 @@ def card(
         language,
         "card.body",
         reference=item.reference,
-        kind=t(language, f"kind.{item.kind.value}"),
+        kind=views.kind(language, item.kind.value),
         status=t(language, f"status.{item.status.value}"),
         category=views.category(language, item.kind.value, item.category),
         severity=t(language, f"severity.{item.severity.value if item.severity else 'unset'}"),
@@ -168,7 +148,8 @@ def card(
     def buttons(chosen: list[CardAction]) -> list[Button]:
         return [Button(t(language, a.label_key), CardTap(a, item.id).pack()) for a in chosen]
 
-    own = step_buttons(views, language, item) if can(viewer, Action.NOTE, scope_of(item)) else []
+    working = can(viewer, Action.ADVANCE, scope_of(item))
+    own = step_buttons(views, language, item) if working else []
     rows = rows_of(own, 2) + rows_of(buttons(review), 2) + rows_of(buttons(others), 3)
     return Screen(text, rows)
 

@@ -8,8 +8,10 @@ from datetime import date, datetime
 
 from bot.callbacks import CallbackData
 from bot.catalogue import Question, QuestionKind
-from bot.domain.orders import BEFORE_DELIVERY, OrderStage, OrderStep, next_step
-from bot.domain.repairs import RepairStage, RepairType, steps
+from bot.domain.kinds import Family, family_of, steps
+from bot.domain.kinds import find as find_kind
+from bot.domain.orders import BEFORE_DELIVERY, OrderStage
+from bot.domain.questions import Form
 from bot.domain.tickets import TicketFacts, TicketKind
 from bot.htmltext import Html
 from bot.views import Button, Views
@@ -40,21 +42,11 @@ def resident_may_cancel(item: TicketFacts) -> bool:
 
 def next_steps(item: TicketFacts) -> list[str]:
     """The steps the item's stage allows (permissions decide who may take them)."""
-    if item.kind is TicketKind.CONCIERGE and item.stage:
-        stage = OrderStage(item.stage)
-        found = [s.value for s in (next_step(stage),) if s is not None]
-        if stage in BEFORE_DELIVERY:
-            found.append(OrderStep.CANCEL.value)
-        return found
-    if item.kind is TicketKind.REPAIR and item.stage:
-        return [
-            s.value for s in steps(RepairStage(item.stage), RepairType(item.service or "other"))
-        ]
-    return []
+    return list(steps(item.kind, item.stage, item.service))
 
 
 def step_buttons(views: Views, language: str, item: TicketFacts) -> list[Button]:
-    prefix = "order" if item.kind is TicketKind.CONCIERGE else "repair"
+    prefix = "order" if family_of(item.kind) is Family.ORDER else "repair"
     return [
         Button(views.t(language, f"{prefix}.step_{step}"), StepTap(step, item.id).pack())
         for step in next_steps(item)
@@ -86,6 +78,9 @@ def service_lines(views: Views, language: str, item: TicketFacts) -> list[str]:
                 t(language, "repair.card_visit", at=views.moment(language, item.service_at))
             )
         return lines
+    entry = find_kind(item.kind)
+    if entry is not None and entry.form is not None:
+        return form_lines(views, language, entry.form, item.details or {})
     if item.kind in (TicketKind.TASK, TicketKind.VISIT):
         at = views.moment(language, item.service_at) if item.service_at else "—"
         return [t(language, f"card.{item.kind.value}", reference=item.description, at=at)]
@@ -101,13 +96,19 @@ def _order_lines(views: Views, language: str, item: TicketFacts) -> list[str]:
         t(language, "order.card_stage", stage=t(language, f"order.stage_{item.stage}")),
     ]
     if service is not None:
-        answers = item.details or {}
-        for question in service.asked(answers):
-            value = answers.get(question.id)
-            if value:
-                asked = question.ask.get(language)
-                said = answer_label(views, language, question, value)
-                lines.append(Html("• {} <b>{}</b>").format(asked, said))
+        lines += form_lines(views, language, service, item.details or {})
+    return lines
+
+
+def form_lines(views: Views, language: str, form: Form, answers: dict[str, str]) -> list[str]:
+    """Each question answered, with its answer as the reader reads it."""
+    lines: list[str] = []
+    for question in form.asked(answers):
+        value = answers.get(question.id)
+        if value:
+            asked = question.ask.get(language) if question.ask else question.id
+            said = answer_label(views, language, question, value)
+            lines.append(Html("• {} <b>{}</b>").format(asked, said))
     return lines
 
 

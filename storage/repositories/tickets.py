@@ -89,7 +89,7 @@ def facts_of(ticket: Ticket, *, home: str | None = None) -> TicketFacts:
         report_due_at=ticket.report_due_at,
         waiting_until=ticket.waiting_until,
         escalated_to_staff_id=ticket.escalated_to_staff_id,
-        awaiting_call=ticket.followup == FollowupState.NO_RESPONSE,
+        awaiting_call=ticket.awaiting_call,
         parent_id=ticket.parent_id,
         service=ticket.service,
         stage=ticket.stage,
@@ -232,6 +232,31 @@ class TicketRepository:
             select(func.count()).select_from(Ticket).where(Ticket.resident_id == resident_id)
         )
         return TicketPage(items=list(await self.session.scalars(query)), total=int(total or 0))
+
+    def add_money(
+        self,
+        ticket_id: int,
+        kind: str,
+        amount: Decimal | None,
+        *,
+        number: str | None,
+        note: str | None,
+        staff_id: int | None,
+        now: datetime,
+    ) -> None:
+        """One entry of an order's money trail; the trail only grows (a correction is an
+        entry of its own)."""
+        self.session.add(
+            MoneyEntry(
+                ticket_id=ticket_id,
+                kind=kind,
+                amount=amount,
+                number=number,
+                note=note,
+                staff_id=staff_id,
+                created_at=now,
+            )
+        )
 
     async def money(self, ticket_id: int) -> list[tuple[str, Decimal | None]]:
         """An order's money trail, oldest first (kind, amount)."""

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import text
 
 from bot.clock import utcnow
 from scheduler.sweep import expire_idle_dialogues
@@ -255,3 +256,26 @@ async def test_expired_dialogue_is_explained_on_next_message(
         texts = [m.text or "" for m in li.replies]
         assert any("left idle for 30 minutes" in t for t in texts)
         assert await harness.scalar("select count(*) from dialogues") == 0
+
+
+async def test_a_form_forged_in_storage_is_refused_politely(
+    harness: DeskHarness, li: Persona
+) -> None:
+    """The answers are checked again where they are filed: a category the policy does not
+    know (a forged or stale form) files nothing and says so."""
+    await li.taps("📝 Complaint")
+    await li.taps("Fees")
+    await li.says("Charged twice for parking")
+    await li.taps("Skip")
+    await li.taps("🏠 My home (Building 3 1202)")
+    await li.taps("No particular date")
+    data = "data" if harness.desk.engine.dialect.name == "sqlite" else "cast(data as text)"
+    forged = f"replace({data}, '\"fees\"', '\"x\"')"
+    if harness.desk.engine.dialect.name != "sqlite":
+        forged = f"cast({forged} as json)"
+    async with harness.desk.engine.begin() as conn:
+        await conn.execute(text(f"update dialogues set data = {forged}"))
+    await li.taps("Confirm")
+    assert "This form has changed since you began it" in li.last_text
+    assert await harness.scalar("select count(*) from tickets") == 0
+    assert await harness.scalar("select count(*) from dialogues") == 0

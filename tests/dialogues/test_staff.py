@@ -261,6 +261,7 @@ async def test_staff_register_a_phone_complaint_for_a_resident(desk: DeskHarness
     await register(li)
     await agent.says("/new")
     await agent.taps("Phone call")
+    await agent.taps("Complaint")
     await agent.says("3-1202")
     assert "Resident: Li Lei (Building 3 1202)" in agent.transcript[-2].body
     agent_id = await desk.scalar("select id from staff where telegram_user_id = 8061")
@@ -287,6 +288,7 @@ async def test_staff_register_a_caller_who_is_not_registered(desk: DeskHarness) 
     agent = await enroll(desk, 8071, "Lin", "Customer-service agent", "Customer service", "A")
     await agent.says("/new")
     await agent.taps("Desk visit")
+    await agent.taps("Complaint")
     await agent.taps("Caller is not registered")
     await agent.says("Mr Huang")
     await agent.says("13912345678")
@@ -429,6 +431,7 @@ async def test_looking_up_a_unit_outside_ones_zone_reveals_nothing(desk: DeskHar
     for person in (butler, engineer):
         await person.says("/new")
         await person.taps("Phone call")
+        await person.taps("Complaint")
         await person.says("3-1202")
         assert "outside your area" in person.transcript[-2].body
         assert "Li Lei" not in person.transcript[-2].body
@@ -437,5 +440,6 @@ async def test_looking_up_a_unit_outside_ones_zone_reveals_nothing(desk: DeskHar
     assert await desk.scalar("select count(*) from sensitive_views") == 0
     await butler.says("/new")
     await butler.taps("Phone call")
+    await butler.taps("Complaint")
     await butler.says("1-1202")  # Building 1 is the butler's zone A: nobody lives there yet
     assert "Nobody is registered at Building 1 1202" in butler.transcript[-2].body

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
+from bot.catalogue import load_catalogue
+from bot.config import DEFAULTS_DIR
 from bot.domain.orders import OrderStep
 from bot.domain.permissions import remit_of, staff_viewer
 from bot.domain.reports import Period, PeriodKind
@@ -17,6 +19,7 @@ from bot.domain.staff import Department, Role, StaffMember
 from bot.domain.tickets import TicketStatus
 from bot.services import escalation, orders, reports
 from bot.services.export import registry_workbook
+from bot.services.workflow import Refused
 from bot.views.report import report_text
 from storage.models import Ticket
 from tests.services.conftest import NOW, TZ, VIEWS, World
@@ -120,3 +123,32 @@ async def test_a_cancelled_order_counts_as_cancelled_in_the_report_and_the_regis
     assert resident_cancelled["Cancellation reason"] == "Plans changed"
     assert resident_cancelled["Answer in time"] == "cancelled"
     assert resident_cancelled["Resolved in time"] == "cancelled"
+
+
+async def test_a_forged_or_stale_order_form_is_refused_and_nothing_is_filed(world: World) -> None:
+    cake = load_catalogue(DEFAULTS_DIR / "services.toml").service("cake")
+    assert cake is not None
+    resident = await world.resident()
+    forged = [
+        {"occasion": "no_such_occasion"},  # not one of the choices
+        {"size": "6", "card": "maybe"},  # yes or no only
+        {"colour": "blue"},  # no such question
+        {},  # the required answers missing
+    ]
+    for answers in forged:
+        try:
+            await orders.file_order(
+                world.uow,
+                world.notifier(),
+                resident=resident,
+                service=cake,
+                answers=answers,
+                summary="Cake",
+                policy=world.policy,
+                tz=TZ,
+                now=NOW,
+            )
+        except Refused:
+            continue
+        raise AssertionError(f"filed: {answers}")
+    assert await world.uow.tickets.by_reference("WT-20261124-0001") is None

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from bot.config import DEFAULTS_DIR, ConfigError, load_settings
 from bot.domain.deadlines import AlarmKind
+from bot.domain.forms import OWN_KINDS
 from bot.domain.orders import MoneyKind, OrderStage, OrderStep
 from bot.domain.registry import Line
 from bot.domain.repairs import RepairStage, RepairStep, RepairType
@@ -29,12 +30,12 @@ from bot.files import load_estate
 from bot.i18n import LANGUAGES, load_catalogues
 from bot.policy import Policy, load_policy
 from bot.services.export import MONEY_COLUMNS, REGISTRY_COLUMNS, REPEAT_COLUMNS
+from bot.services.filing import own_form
 from bot.services.followup import CallOutcome
 from bot.views.card import CardAction
 from bot.views.dispatch import DispatchAction
 from bot.views.report import DIMENSIONS
-from handlers import BOT_COMMANDS
-from handlers.complaint import REPORTS
+from handlers import BOT_COMMANDS, install
 from handlers.dialogue import FLOWS
 from handlers.handover import FIELDS as HANDOVER_FIELDS
 from handlers.menu import ENTRIES, STAFF_DESK
@@ -208,6 +209,17 @@ def _keys_used_in_code() -> set[str]:
 TEXT_AREAS = "order|repair|steps|profile|card|notice|followup|resident|summary|invalid|common"
 
 
+def _own_forms_keys(policy: Policy) -> set[str]:
+    """Every text the desk's own forms (complaint, suggestion, repair) are worded with."""
+    return {
+        key
+        for kind in OWN_KINDS
+        for question in own_form(kind, policy).questions
+        if question.words is not None
+        for key in question.words.keys(question.soon)
+    }
+
+
 def test_every_text_key_is_in_every_catalogue() -> None:
     catalogues = load_catalogues()
     policy = load_policy(DEFAULTS_DIR / "policy.toml")
@@ -224,6 +236,7 @@ def test_every_text_key_is_in_every_catalogue() -> None:
     needed |= {f"resident.waiting_{w.value}" for w in WaitingReason}
     needed |= {action.label_key for action in CardAction}
     needed |= {f"channel.{c.value}" for c in Channel}
+    install()  # the features' flows and menu entries, as handlers.register composes them
     needed |= {f"flow.{name}" for name in FLOWS} | {"flow.unknown"}
     needed |= set(ENTRIES) | {STAFF_DESK}
     silent = ("followup", "month_old", "birthday")  # these speak through other notices
@@ -244,7 +257,7 @@ def test_every_text_key_is_in_every_catalogue() -> None:
     needed |= {f"survey.q.{q}" for q in policy.reports.survey_questions}
     needed |= {f"handover.shift_{s}" for s in policy.reports.shifts}
     needed |= {f"handover.edit_{f}" for f in HANDOVER_FIELDS}
-    needed |= question_keys() | {f"edit.{field}" for field in REPORTS["repair"].editable}
+    needed |= question_keys() | _own_forms_keys(policy)
     needed |= {f"repair.type_{t.value}" for t in RepairType}
     needed |= {f"repair.stage_{s.value}" for s in RepairStage}
     needed |= {f"repair.step_{s.value}" for s in RepairStep}

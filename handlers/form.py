@@ -1,0 +1,659 @@
+"""One question engine for every form: a catalogue service's commission form, a kind of
+request defined as data, and the desk's own complaint, suggestion and repair forms. It asks
+each applicable question by its kind (choice, text, date, date and time, yes/no, number,
+phone, photos, place, visit windows), checks what the form says (lengths, numbers, days
+ahead, lead time, hours), and offers changing any answer from the summary.
+
+A flow that uses it says where its form comes from (`Flow.form`), adds `steps()` to its
+own, and has a "summary" step of its own. What the engine keeps is `Asking` (the answers,
+the question being asked, the photos and windows on their way); a question worded by
+catalogue keys (`Question.words`) is asked and shown with those texts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.domain.orders import TimingProblem, check_service_time
+from bot.domain.questions import (
+    PLACE_CHARS,
+    Answer,
+    Form,
+    Place,
+    Question,
+    QuestionKind,
+    Source,
+)
+from bot.domain.validation import (
+    Invalid,
+    clean_phone,
+    clean_text,
+    parse_moment,
+    parse_requested_date,
+    parse_time_of_day,
+)
+from bot.htmltext import Html, escape
+from bot.services.actions import Refused
+from bot.services.filing import supplied
+from bot.services.tickets import Filed
+from bot.views.service import answer_label, window_label
+from handlers import dialogue, intake
+from handlers.dialogue import Step, button, goto, keep_state, reprompt, state, tapped
+from handlers.keyboards import grid
+from handlers.menu import main_menu
+from handlers.runtime import Input, InputKind, Turn
+
+SKIP, DEFAULT, DAY, DONE, HOME, AREA = "-", "default", "day", "done", "home", "area"
+DAYS_SHOWN = 7
+# How the desk names the choices it supplies (the visit slots are dates: see _label).
+_LABELS = {Source.COMPLAINT_CATEGORIES: "category.{}", Source.REPAIR_TYPES: "repair.type_{}"}
+
+
+@dataclass(slots=True)
+class Asking:
+    """The engine's state: the answers so far (a list for photos and windows), the question
+    being asked, photos sent for the form's photo question, the windows ticked so far, and
+    a delivery's chosen day before its hour."""
+
+    answers: dict[str, Answer] = field(default_factory=dict)
+    q: str = ""
+    photos: list[str] = field(default_factory=list)
+    ticked: list[str] = field(default_factory=list)
+    day: str = ""
+
+
+def form_of(turn: Turn) -> Form:
+    """The form the current dialogue's flow asks (its `Flow.form`)."""
+    assert turn.dialogue is not None
+    ask = dialogue.FLOWS[turn.dialogue.flow].form
+    assert ask is not None
+    return ask(turn)
+
+
+def steps() -> dict[str, Step]:
+    """The engine's steps, to add to a flow's own."""
+    return {
+        "answer": Step(ask_answer, on_answer),
+        "time": Step(ask_time, on_time),
+        "place": Step(ask_place, on_place),
+        "edit": Step(ask_edit, on_edit),
+    }
+
+
+async def begin(turn: Turn, flow: str, form: Form, **values: object) -> None:
+    """Start `flow` at the first question of `form`; `values`: what the flow keeps besides
+    (read back with the flow's own dataclass) and for whom the form is."""
+    first = form.asked({})[0]
+    await dialogue.begin(turn, flow, "answer", Asking(q=first.id), **values)
+
+
+def _asking(turn: Turn) -> Asking:
+    return state(turn, Asking)
+
+
+def answers_of(turn: Turn) -> dict[str, Answer]:
+    """The answers given, to the questions that apply to them."""
+    answers = _asking(turn).answers
+    return {q.id: answers[q.id] for q in form_of(turn).asked(answers) if answers.get(q.id)}
+
+
+def text_answers(turn: Turn) -> dict[str, str]:
+    """The answers of a form whose every question takes one value (a catalogue service's,
+    a kind's defined as data)."""
+    return {k: v for k, v in answers_of(turn).items() if isinstance(v, str)}
+
+
+def summary_lines(turn: Turn) -> list[Html]:
+    """Each applicable question with its answer, for the summary."""
+    answers = _asking(turn).answers
+    lines: list[Html] = []
+    for question in form_of(turn).asked(answers):
+        value = answers.get(question.id)
+        shown = shown_answer(turn, question, value) if value else "—"
+        lines.append(Html("{} <b>{}</b>").format(_name(turn, question), shown))
+    return lines
+
+
+def shown_answer(turn: Turn, question: Question, value: Answer) -> str:
+    """An answer as the person reads it."""
+    if isinstance(value, list):
+        if question.kind is QuestionKind.PHOTOS:
+            return str(len(value))
+        return ", ".join(window_label(turn.views, turn.language, v) for v in value)
+    if question.kind is QuestionKind.PLACE:
+        place = Place.read(value)
+        return (home_of(turn) if place.home else place.where) if place else value
+    if question.choices_from is not None:
+        return _label(turn, question.choices_from, value)
+    return answer_label(turn.views, turn.language, question, value)
+
+
+def _question(turn: Turn) -> Question:
+    found = form_of(turn).question(_asking(turn).q)
+    assert found is not None
+    return found
+
+
+async def next_question(turn: Turn) -> None:
+    """The first applicable question not yet answered, else the summary."""
+    kept = _asking(turn)
+    pending = [q for q in form_of(turn).asked(kept.answers) if q.id not in kept.answers]
+    if not pending:
+        await goto(turn, "summary")
+        return
+    kept.q = pending[0].id
+    keep_state(turn, kept)
+    await goto(turn, "answer")
+
+
+# --- texts: a question's own (data), or its catalogue keys (the desk's forms) ---------------
+def _name(turn: Turn, question: Question) -> str:
+    """The question as a summary line or the "change which?" button names it."""
+    if question.words is not None:
+        return turn.t(question.words.name or question.words.ask)
+    assert question.ask is not None
+    return question.ask.get(turn.language)
+
+
+def _prompt(turn: Turn, question: Question) -> Html:
+    """The question as asked, with what it needs to say (a length, a count, an example)."""
+    if question.words is None:
+        assert question.ask is not None
+        text = escape(question.ask.get(turn.language))
+        if question.kind is QuestionKind.TEXT and question.max:
+            text += "\n" + turn.t("order.up_to", count=question.max)
+        return text
+    count = len(_asking(turn).photos) if question.kind is QuestionKind.PHOTOS else question.max
+    example = _today(turn) + timedelta(days=3)
+    return turn.t(question.words.ask, count=count or 0, max=question.max or 0, example=example)
+
+
+def _echo(turn: Turn, question: Question, shown: str) -> Html:
+    """What replaces the buttons once the question is answered by one."""
+    if question.words is not None and question.words.chosen:
+        return turn.t(question.words.chosen, choice=shown)
+    return Html("{}\n<b>{}</b>").format(_name(turn, question), shown)
+
+
+def _skip_label(turn: Turn, question: Question) -> str:
+    skip = question.words.skip if question.words else None
+    return turn.t(skip or "button.skip")
+
+
+def _label(turn: Turn, source: Source, value: str) -> str:
+    if source is Source.VISIT_SLOTS:
+        return window_label(turn.views, turn.language, value)
+    return turn.t(_LABELS[source].format(value))
+
+
+def _supplied(turn: Turn, question: Question) -> list[tuple[str, str]]:
+    """The choices the desk supplies to this question now: (value, label)."""
+    if question.choices_from is None:
+        return []
+    values = supplied(turn.desk.policy, _today(turn))[question.choices_from]
+    return [(v, _label(turn, question.choices_from, v)) for v in values]
+
+
+def home_of(turn: Turn) -> str:
+    """The home of whoever the form is for ("Building 3 1202"), or "" for someone without."""
+    subject = intake.for_whom(turn)
+    if subject is not None:
+        return subject.home
+    return turn.resident.home if turn.resident else ""
+
+
+# --- one question, by its kind ----------------------------------------------------------------
+def _value(turn: Turn, inp: Input) -> str | None:
+    """A tapped value of this question (buttons name the question they answer)."""
+    found = tapped(turn, inp)
+    if found is None or "=" not in found:
+        return None
+    question_id, _, value = found.partition("=")
+    return value if question_id == _question(turn).id else None
+
+
+def _button(turn: Turn, label: str, value: str) -> InlineKeyboardButton:
+    return button(turn, label, f"{_question(turn).id}={value}")
+
+
+async def ask_answer(turn: Turn) -> None:
+    question = _question(turn)
+    kind = question.kind
+    if kind is QuestionKind.PHOTOS:
+        turn.reply(_prompt(turn, question), _photos_markup(turn, question))
+        return
+    if kind is QuestionKind.WINDOWS:
+        turn.reply(_windows_text(turn, question), _windows_markup(turn, question))
+        return
+    buttons: list[InlineKeyboardButton] = []
+    columns = 2
+    if kind is QuestionKind.CHOICE:
+        options = _supplied(turn, question) or [
+            (c.value, c.label.get(turn.language)) for c in question.choices
+        ]
+        buttons = [_button(turn, label, value) for value, label in options]
+    elif kind is QuestionKind.YESNO:
+        buttons = [
+            _button(turn, turn.t("common.yes"), "yes"),
+            _button(turn, turn.t("common.no"), "no"),
+        ]
+    elif kind is QuestionKind.DATETIME:
+        buttons = [_button(turn, turn.day(d), f"{DAY}:{d.isoformat()}") for d in _days(turn)]
+    elif kind is QuestionKind.DATE:
+        buttons = [
+            _button(turn, _soon_label(turn, question, n), f"{DAY}{n}") for n in question.soon
+        ]
+    elif kind is QuestionKind.PLACE:
+        columns = 1
+        buttons = [_button(turn, turn.t("complaint.location_common"), AREA)]
+        if home_of(turn):
+            own = turn.t("complaint.location_own", unit=home_of(turn))
+            buttons.insert(0, _button(turn, own, HOME))
+    shown = await _default(turn, question)
+    if shown:
+        buttons.append(_button(turn, shown, DEFAULT))
+    if not question.required:
+        # A date with quick days offers "none" first, as people read the row.
+        at = 0 if question.soon else len(buttons)
+        buttons.insert(at, _button(turn, _skip_label(turn, question), SKIP))
+    turn.reply(_prompt(turn, question), grid(buttons, columns) if buttons else None)
+
+
+def _soon_label(turn: Turn, question: Question, days: int) -> str:
+    if question.words is not None and question.words.soon:
+        return turn.t(f"{question.words.soon}{days}")
+    return turn.day(_today(turn) + timedelta(days=days))
+
+
+async def _default(turn: Turn, question: Question) -> str | None:
+    """The one-tap answer from the resident the form is for (their name or phone)."""
+    resident = await intake.resident_of(turn) if question.default else None
+    if resident is None:
+        return None
+    return resident.name if question.default == "resident_name" else resident.phone
+
+
+def _days(turn: Turn) -> list[date]:
+    """The next days a delivery can be booked for (lead time and hours allowing)."""
+    form = form_of(turn)
+    tz = turn.desk.settings.tz
+    earliest = (turn.now + timedelta(hours=form.lead_hours)).astimezone(tz)
+    first = earliest.date()
+    if form.closes is not None and earliest.time() > form.closes:
+        first += timedelta(days=1)
+    return [first + timedelta(days=n) for n in range(DAYS_SHOWN)]
+
+
+async def on_answer(turn: Turn, inp: Input) -> None:
+    question = _question(turn)
+    value = _value(turn, inp)
+    if inp.kind is InputKind.BUTTON and value is None:
+        turn.answer(turn.t("common.stale_button"))
+        await dialogue.prompt_again(turn)
+        return
+    if question.kind is QuestionKind.PHOTOS:
+        await _on_photos(turn, question, inp, value)
+        return
+    if question.kind is QuestionKind.WINDOWS:
+        await _on_windows(turn, question, inp, value)
+        return
+    if question.kind is QuestionKind.PLACE:
+        await _on_place(turn, question, inp, value)
+        return
+    if value == SKIP and not question.required:
+        shown = _skip_label(turn, question) if question.words else turn.t("order.skipped")
+        await _keep(turn, question, None, _echo(turn, question, shown))
+        return
+    kept = await _default(turn, question) if value == DEFAULT else None
+    if kept:
+        await _keep(turn, question, kept, _echo(turn, question, kept))
+        return
+    if question.kind is QuestionKind.DATETIME and value and value.startswith(f"{DAY}:"):
+        day = value.removeprefix(f"{DAY}:")
+        asking = _asking(turn)
+        asking.day = day
+        keep_state(turn, asking)
+        turn.edit(turn.t("order.day_chosen", day=turn.day(date.fromisoformat(day))))
+        await goto(turn, "time")
+        return
+    if question.kind is QuestionKind.TEXT and inp.kind is InputKind.PHOTO and question.photos:
+        _keep_photo(turn, inp.photo_file_id)
+        if not (inp.text or "").strip():
+            turn.reply(turn.t("complaint.photo_kept_need_text"))
+            return
+        inp = Input(InputKind.TEXT, text=inp.text)  # the caption answers the question
+    answer = _read(turn, question, inp, value)
+    if isinstance(answer, Invalid):
+        await reprompt(turn, answer)
+        return
+    await _keep(
+        turn, question, answer, _echo(turn, question, shown_answer(turn, question, answer))
+    )
+
+
+def _read(turn: Turn, question: Question, inp: Input, value: str | None) -> str | Invalid:
+    """The answer in the form it is stored in, or why it cannot be taken."""
+    if question.kind is QuestionKind.CHOICE:
+        options = _supplied(turn, question) or [
+            (c.value, c.label.en) for c in question.choices
+        ] + [(c.value, c.label.zh_Hans) for c in question.choices]
+        if value is not None and value in dict(options):
+            return value
+        typed = (inp.text or "").strip() if inp.kind is InputKind.TEXT else ""
+        labelled = {label: value for value, label in options}
+        if typed in labelled:
+            return labelled[typed]
+        if question.other and typed:
+            return _text(question, inp)  # "or type another"
+        return Invalid("invalid.use_buttons")
+    if question.kind is QuestionKind.YESNO:
+        return value if value in ("yes", "no") else Invalid("invalid.use_buttons")
+    if question.kind is QuestionKind.DATE and value is not None and value.startswith(DAY):
+        days = value.removeprefix(DAY)
+        if days.isdigit() and int(days) in question.soon:
+            return (_today(turn) + timedelta(days=int(days))).isoformat()
+        return Invalid("invalid.date")
+    if inp.kind is not InputKind.TEXT:
+        return Invalid(
+            "invalid.date" if question.kind is QuestionKind.DATE else "invalid.need_text"
+        )
+    if question.kind is QuestionKind.TEXT:
+        return _text(question, inp)
+    if question.kind is QuestionKind.PHONE:
+        return clean_phone(inp.text)
+    if question.kind is QuestionKind.NUMBER:
+        return _number(question, inp.text)
+    if question.kind is QuestionKind.DATE:
+        within = question.within or 366
+        parsed = parse_requested_date(inp.text, today=_today(turn), max_days=within)
+        return parsed if isinstance(parsed, Invalid) else parsed.isoformat()
+    moment = parse_moment(inp.text, today=_today(turn), tz=turn.desk.settings.tz, max_days=366)
+    return moment if isinstance(moment, Invalid) else _timed(turn, moment)
+
+
+def _text(question: Question, inp: Input) -> str | Invalid:
+    return clean_text(inp.text, max_chars=question.max or 2000)
+
+
+def _number(question: Question, text: str | None) -> str | Invalid:
+    raw = (text or "").strip()
+    if not raw.isdigit():
+        return Invalid("invalid.number", {"low": question.min or 0, "high": question.max or 9999})
+    number = int(raw)
+    if number < (question.min or 0) or (question.max is not None and number > question.max):
+        return Invalid("invalid.number", {"low": question.min or 0, "high": question.max or 9999})
+    return str(number)
+
+
+def _today(turn: Turn) -> date:
+    return turn.now.astimezone(turn.desk.settings.tz).date()
+
+
+def _timed(turn: Turn, moment: datetime) -> str | Invalid:
+    """A moment: ahead, past the form's lead time, within its hours."""
+    form = form_of(turn)
+    local = moment.astimezone(turn.desk.settings.tz)
+    problem = check_service_time(
+        local,
+        now=turn.now,
+        lead=timedelta(hours=form.lead_hours),
+        opens=form.opens,
+        closes=form.closes,
+    )
+    if problem is TimingProblem.PAST:
+        return Invalid("order.time_past")
+    if problem is TimingProblem.TOO_SOON:
+        lead = turn.duration(timedelta(hours=form.lead_hours))
+        return Invalid("order.time_lead", {"lead": lead})
+    if problem is TimingProblem.CLOSED:
+        assert form.opens is not None
+        assert form.closes is not None
+        return Invalid(
+            "order.time_hours",
+            {"opens": form.opens.strftime("%H:%M"), "closes": form.closes.strftime("%H:%M")},
+        )
+    return local.isoformat()
+
+
+async def _keep(turn: Turn, question: Question, answer: Answer | None, echo: Html | None) -> None:
+    """Store the answer ("" for none), show `echo` in place of the tapped buttons, go on."""
+    asking = _asking(turn)
+    asking.answers[question.id] = answer if answer is not None else ""
+    keep_state(turn, asking)
+    if echo is not None and turn.update.callback_query is not None:
+        turn.edit(echo)
+    await next_question(turn)
+
+
+# --- photos: one or more, then Done (Skip with none) -----------------------------------------
+def _photos_markup(turn: Turn, question: Question) -> InlineKeyboardMarkup:
+    done = "button.photos_done" if _asking(turn).photos else None
+    label = turn.t(done) if done else _skip_label(turn, question)
+    return InlineKeyboardMarkup([[_button(turn, label, DONE)]])
+
+
+def _keep_photo(turn: Turn, file_id: str | None) -> bool:
+    """Keep a photo for the form's photo question (also when it came with the text, or
+    after the question was answered); False when there is no room or no such question."""
+    question = form_of(turn).of_kind(QuestionKind.PHOTOS)
+    asking = _asking(turn)
+    if not file_id or question is None or len(asking.photos) >= (question.max or 0):
+        return False
+    if file_id not in asking.photos:
+        asking.photos.append(file_id)
+        if question.id in asking.answers:
+            asking.answers[question.id] = list(asking.photos)
+        keep_state(turn, asking)
+    return True
+
+
+async def _on_photos(turn: Turn, question: Question, inp: Input, value: str | None) -> None:
+    limit = question.max or 0
+    if value in (DONE, SKIP):
+        photos = list(_asking(turn).photos)
+        chosen = question.words.chosen if question.words else None
+        echo = turn.t(chosen, count=len(photos)) if chosen else None
+        await _keep(turn, question, photos, echo or _echo(turn, question, str(len(photos))))
+        return
+    if inp.kind is not InputKind.PHOTO:
+        await reprompt(turn, Invalid("invalid.need_photo", {"max": limit}))
+        return
+    if not _keep_photo(turn, inp.photo_file_id):
+        turn.reply(turn.t("invalid.too_many_photos", count=limit))
+        await _keep(turn, question, list(_asking(turn).photos), None)
+        return
+    count = len(_asking(turn).photos)
+    if count >= limit:
+        turn.reply(turn.t("complaint.photos_full", count=limit))
+        await _keep(turn, question, list(_asking(turn).photos), None)
+        return
+    markup = InlineKeyboardMarkup([[_button(turn, turn.t("button.photos_done"), DONE)]])
+    turn.reply(turn.t("complaint.photo_received", count=count, max=limit), markup)
+
+
+# --- a place: the resident's own home, or a common area they name ----------------------------
+async def _on_place(turn: Turn, question: Question, inp: Input, value: str | None) -> None:
+    home = home_of(turn)
+    if value == HOME and home:
+        await _keep(turn, question, Place(True).stored, _echo(turn, question, home))
+    elif value == AREA:
+        turn.edit(_echo(turn, question, turn.t("complaint.location_common")))
+        await goto(turn, "place")
+    elif inp.kind is InputKind.TEXT and not (inp.text or "").startswith("/"):
+        await on_place(turn, inp)  # typing a place straight away: a common area
+    else:
+        await reprompt(turn, "invalid.use_buttons")
+
+
+async def ask_place(turn: Turn) -> None:
+    turn.reply(turn.t("complaint.ask_location_text"))
+
+
+async def on_place(turn: Turn, inp: Input) -> None:
+    if inp.kind is not InputKind.TEXT:
+        await reprompt(turn, "invalid.need_text")
+        return
+    question = _question(turn)
+    where = clean_text(inp.text, max_chars=question.max or PLACE_CHARS)
+    if isinstance(where, Invalid):
+        await reprompt(turn, where)
+        return
+    await _keep(turn, question, Place(False, where).stored, _echo(turn, question, where))
+
+
+# --- visit windows: several ticked (or typed), then Done --------------------------------------
+def _windows_markup(turn: Turn, question: Question) -> InlineKeyboardMarkup:
+    chosen = set(_asking(turn).ticked)
+    buttons = [
+        _button(turn, f"✅ {label}" if value in chosen else label, value)
+        for value, label in _supplied(turn, question)
+    ]
+    columns = len(turn.desk.policy.repairs.visit_slots)
+    rows = list(grid(buttons, columns).inline_keyboard)
+    rows.append((_button(turn, turn.t("repair.windows_done"), DONE),))
+    return InlineKeyboardMarkup(rows)
+
+
+def _windows_text(turn: Turn, question: Question) -> Html:
+    offered = dict(_supplied(turn, question))
+    typed = [w for w in _asking(turn).ticked if w not in offered]
+    text = _prompt(turn, question)
+    if typed:
+        text += "\n" + turn.t("repair.windows_typed", windows=", ".join(typed))
+    return text
+
+
+async def _on_windows(turn: Turn, question: Question, inp: Input, value: str | None) -> None:
+    asking = _asking(turn)
+    if value == DONE:
+        if not asking.ticked:
+            await reprompt(turn, "repair.pick_a_window")
+            return
+        ticked = list(asking.ticked)
+        echo = _echo(turn, question, shown_answer(turn, question, ticked))
+        await _keep(turn, question, ticked, echo)
+        return
+    if value is not None and value in dict(_supplied(turn, question)):
+        if value in asking.ticked:
+            asking.ticked.remove(value)
+        else:
+            asking.ticked.append(value)
+        keep_state(turn, asking)
+        turn.edit(_windows_text(turn, question), _windows_markup(turn, question))
+        return
+    if inp.kind is not InputKind.TEXT:
+        await reprompt(turn, "invalid.need_text")
+        return
+    typed = clean_text(inp.text, max_chars=question.max or 100)  # "weekday evenings after 7"
+    if isinstance(typed, Invalid):
+        await reprompt(turn, typed)
+        return
+    if typed not in asking.ticked:
+        asking.ticked.append(typed)
+        keep_state(turn, asking)
+    await dialogue.prompt_again(turn)
+
+
+# --- the time of a delivery, once its day is chosen -----------------------------------------
+async def ask_time(turn: Turn) -> None:
+    form = form_of(turn)
+    day = date.fromisoformat(_asking(turn).day)
+    tz = turn.desk.settings.tz
+    first = form.opens.hour if form.opens else 8
+    last = form.closes.hour if form.closes else 20
+    slots = []
+    for hour in range(first, last + 1):
+        moment = datetime(day.year, day.month, day.day, hour, tzinfo=tz)
+        if not isinstance(_timed(turn, moment), Invalid):
+            slots.append(button(turn, f"{hour:02d}:00", moment.isoformat()))
+    slots.append(button(turn, turn.t("order.other_day"), "back"))
+    turn.reply(turn.t("order.ask_time", day=turn.day(day)), grid(slots, 4))
+
+
+async def on_time(turn: Turn, inp: Input) -> None:
+    question = _question(turn)
+    chosen = tapped(turn, inp)
+    day = date.fromisoformat(_asking(turn).day)
+    if chosen == "back":
+        turn.edit(turn.t("order.ask_time", day=turn.day(day)))
+        await goto(turn, "answer")
+        return
+    moment: datetime | Invalid
+    if chosen is not None:
+        moment = datetime.fromisoformat(chosen)
+    elif inp.kind is InputKind.TEXT:
+        clock = parse_time_of_day(inp.text)
+        tz = turn.desk.settings.tz
+        moment = clock if isinstance(clock, Invalid) else datetime.combine(day, clock, tz)
+    else:
+        moment = Invalid("invalid.time")
+    answer = moment if isinstance(moment, Invalid) else _timed(turn, moment)
+    if isinstance(answer, Invalid):
+        await reprompt(turn, answer)
+        return
+    await _keep(
+        turn, question, answer, _echo(turn, question, shown_answer(turn, question, answer))
+    )
+
+
+# --- changing an answer from the summary --------------------------------------------------------
+async def ask_edit(turn: Turn) -> None:
+    answers = _asking(turn).answers
+    asked = [q for q in form_of(turn).asked(answers) if q.id in answers]
+    worded = all(q.words is not None for q in asked)
+    buttons = [button(turn, _name(turn, q)[:40], q.id) for q in asked]
+    buttons.append(button(turn, turn.t("button.back"), "back"))
+    turn.reply(turn.t("edit.which"), grid(buttons, 2 if worded else 1))
+
+
+async def on_edit(turn: Turn, inp: Input) -> None:
+    choice = tapped(turn, inp)
+    if choice == "back":
+        turn.edit(turn.t("edit.which"))
+        await goto(turn, "summary")
+        return
+    asking = _asking(turn)
+    question = form_of(turn).question(choice or "")
+    if question is None or question.id not in asking.answers:
+        await reprompt(turn, "invalid.use_buttons")
+        return
+    if question.words is not None:
+        turn.edit(turn.t("edit.chosen", field=_name(turn, question)))
+    else:
+        turn.edit(turn.t("edit.which"))
+    was = asking.answers.pop(question.id)
+    if question.kind is QuestionKind.PHOTOS:
+        asking.photos = []  # sent again
+    if question.kind is QuestionKind.WINDOWS:
+        asking.ticked = list(was) if isinstance(was, list) else []
+    keep_state(turn, asking)
+    await next_question(turn)
+
+
+# --- the summary confirmed --------------------------------------------------------------------
+async def confirm(
+    turn: Turn,
+    summary: Callable[[Turn], Html],
+    filing: Callable[[intake.Filer], Awaitable[Filed]],
+    *,
+    done: Callable[[intake.Filer], str] = lambda who: "summary.submitted",
+) -> None:
+    """File the form for whom it is. The service checks the answers again: a stale or
+    forged form ends politely and files nothing. The summary stays, with the reference;
+    staff filing for someone get the new item's card."""
+    who = await intake.filer(turn)
+    if who is None:
+        return
+    try:
+        filed = await filing(who)
+    except Refused:
+        turn.end()
+        turn.reply(turn.t("common.stale_form"), main_menu(turn))
+        return
+    turn.edit(summary(turn) + "\n\n" + turn.t(done(who), reference=filed.reference))
+    turn.end()
+    await intake.filed(turn, who, filed.ticket_id)

@@ -1,0 +1,97 @@
+"""The item entity: each operation asks the state machine and the kind first, and changes
+every field that goes with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.domain.item import Item
+from bot.domain.lifecycle import Action, IllegalMove
+from bot.domain.tickets import TicketStatus
+
+NOW = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+
+
+@dataclass
+class Row:
+    kind: str = "complaint"
+    status: str = "in_progress"
+    stage: str | None = None
+    service: str | None = None
+    owner_staff_id: int | None = 1
+    assignee_staff_id: int | None = 1
+    escalated_to_staff_id: int | None = None
+    followup: str | None = None
+    first_answered_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    updated_at: datetime = NOW
+    paused_at: datetime | None = None
+    paused_s: int = 0
+    resolve_due_at: datetime | None = NOW + timedelta(days=1)
+    report_from_at: datetime | None = None
+    report_due_at: datetime | None = None
+    waiting_until: date | None = None
+    followup_asked_at: datetime | None = None
+    solved: bool | None = None
+    rating: int | None = None
+    reopen_count: int = 0
+
+
+def test_a_result_meets_the_first_answer_and_gets_its_own_follow_up() -> None:
+    row = Row(followup="answered", solved=False, rating=2, report_due_at=NOW)
+    Item.of(row).resolved(NOW)
+    assert (row.resolved_at, row.first_answered_at) == (NOW, NOW)
+    assert (row.followup, row.solved, row.rating, row.report_due_at) == (None, None, None, None)
+
+
+def test_leaving_waiting_restarts_the_clock_and_finishing_ends_an_escalation() -> None:
+    row = Row(status="waiting", paused_at=NOW - timedelta(hours=2), escalated_to_staff_id=7)
+    due = row.resolve_due_at
+    assert due is not None
+    Item.of(row).enter(TicketStatus.IN_PROGRESS, NOW)
+    assert row.paused_at is None
+    assert row.resolve_due_at is not None
+    assert row.resolve_due_at > due  # the time spent waiting is given back
+    assert row.escalated_to_staff_id == 7  # still open work
+    Item.of(row).enter(TicketStatus.RESOLVED, NOW)
+    assert row.escalated_to_staff_id is None
+
+
+def test_an_order_advances_only_by_its_stages_next_step() -> None:
+    row = Row(kind="concierge", status="new", stage="submitted", service="cake")
+    item = Item.of(row)
+    with pytest.raises(IllegalMove):
+        item.advance("settle")
+    with pytest.raises(IllegalMove):
+        item.advance("schedule")  # a repair's step
+    assert item.advance("confirm") == ("confirmed", TicketStatus.ACCEPTED)
+    assert row.stage == "confirmed"
+    with pytest.raises(IllegalMove):
+        item.next_status(Action.RESOLVE)  # an order's result is its settlement
+
+
+def test_a_repair_advances_and_a_complaint_has_no_steps() -> None:
+    row = Row(kind="repair", status="new", stage="requested", service="plumbing")
+    assert Item.of(row).advance("schedule") == ("scheduled", TicketStatus.ACCEPTED)
+    with pytest.raises(IllegalMove):
+        Item.of(Row()).advance("confirm")
+
+
+def test_reopening_starts_over() -> None:
+    row = Row(status="resolved", resolved_at=NOW, first_answered_at=NOW, paused_s=600)
+    assert Item.of(row).reopened(NOW) is TicketStatus.REOPENED
+    assert (row.resolved_at, row.first_answered_at, row.paused_s, row.reopen_count) == (
+        None,
+        None,
+        0,
+        1,
+    )
+    with pytest.raises(IllegalMove):
+        Item.of(Row(status="in_progress")).reopened(NOW)
+    cancelled = Row(kind="concierge", status="closed", stage="cancelled")
+    with pytest.raises(IllegalMove):
+        Item.of(cancelled).reopened(NOW)

@@ -1,0 +1,105 @@
+"""The question model's kinds for the desk's own forms (photos, place, visit windows, a date
+with quick days, choices supplied when asked), held to their rules where they are filed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from pydantic import ValidationError
+
+from bot.domain.forms import complaint, repair
+from bot.domain.questions import (
+    Answer,
+    AnswersInvalid,
+    Context,
+    Place,
+    Question,
+    Source,
+    check_answers,
+)
+
+TODAY = date(2026, 11, 24)
+CONTEXT = Context(
+    choices={Source.COMPLAINT_CATEGORIES: ["fees"], Source.REPAIR_TYPES: ["plumbing"]},
+    today=TODAY,
+)
+FORM = complaint(text=2000, photos=2, days=30)
+
+
+def test_a_place_is_a_home_or_a_named_common_area() -> None:
+    assert Place.read(Place(True).stored) == Place(True)
+    assert Place.read(Place(False, "North gate").stored) == Place(False, "North gate")
+    assert Place.read("area:") is None
+    assert Place.read("North gate") is None
+
+
+def test_good_answers_are_kept_and_a_skipped_one_left_out() -> None:
+    answers: dict[str, Answer] = {
+        "category": "fees",
+        "description": " Charged twice ",
+        "photos": [],
+        "location": "home",
+        "deadline": "",
+    }
+    assert check_answers(FORM, answers, CONTEXT) == {
+        "category": "fees",
+        "description": "Charged twice",
+        "location": "home",
+    }
+
+
+@pytest.mark.parametrize(
+    ("changed", "question"),
+    [
+        ({"category": "plumbing"}, "category"),  # supplied to another question
+        ({"photos": ["a", "b", "c"]}, "photos"),
+        ({"photos": ["a", "a"]}, "photos"),
+        ({"deadline": "2026-11-23"}, "deadline"),
+        ({"deadline": "2026-12-25"}, "deadline"),  # beyond the 30 days
+        ({"location": "area:" + "x" * 201}, "location"),
+    ],
+)
+def test_answers_that_break_the_form_name_the_question(
+    changed: dict[str, Answer], question: str
+) -> None:
+    answers: dict[str, Answer] = {"category": "fees", "description": "x", "location": "home"}
+    answers.update(changed)
+    with pytest.raises(AnswersInvalid) as refused:
+        check_answers(FORM, answers, CONTEXT)
+    assert refused.value.question == question
+
+
+def test_no_home_to_name_without_a_resident_who_has_one() -> None:
+    answers = {"category": "fees", "description": "x", "location": "home"}
+    with pytest.raises(AnswersInvalid, match="no home"):
+        check_answers(FORM, answers, Context(choices=CONTEXT.choices, today=TODAY, home=False))
+
+
+def test_visit_windows_need_one_at_least_each_within_its_length() -> None:
+    form = repair(text=2000, photos=0)
+    good: dict[str, Answer] = {
+        "category": "plumbing",
+        "location": "area:Lobby",
+        "description": "x",
+        "windows": ["2026-11-25 09:00-12:00", "evenings"],
+        "enter": "no",
+    }
+    assert check_answers(form, good, CONTEXT)["windows"] == good["windows"]
+    bad: list[Answer] = [[], ["x" * 101], "evenings"]
+    for windows in bad:
+        with pytest.raises(AnswersInvalid):
+            check_answers(form, {**good, "windows": windows}, CONTEXT)
+
+
+def test_a_question_is_worded_one_way_and_supplied_choices_are_for_choices() -> None:
+    with pytest.raises(ValidationError, match="either ask"):
+        Question.model_validate({"id": "a", "kind": "text"})
+    with pytest.raises(ValidationError, match="choices_from"):
+        Question.model_validate(
+            {"id": "a", "kind": "windows", "ask": {"en": "When?", "zh_Hans": "何时？"}}
+        )
+    with pytest.raises(ValidationError, match="only a date"):
+        Question.model_validate(
+            {"id": "a", "kind": "text", "soon": [1], "ask": {"en": "A", "zh_Hans": "甲"}}
+        )
