@@ -54,6 +54,7 @@ class SeverityPromise(_Strict):
     resolve_hours: float = Field(gt=0)
     extension_approved_by: Role
     visit_by: Role | None = None  # not satisfied at follow-up: an in-person visit by
+    review_by: Role | None = None  # checks every result before the resident hears it
 
     @property
     def first_answer(self) -> timedelta:
@@ -88,6 +89,8 @@ class OwnershipPolicy(_Strict):
     fallback_roles: list[Role] = Field(
         default_factory=lambda: [Role.AGENT, Role.SUPERVISOR], min_length=1
     )
+    cannot_judge: Role = Role.SENIOR_BUTLER  # classifies what the desk cannot judge
+    suggestions_to: list[Role] = Field(default_factory=lambda: [Role.SENIOR_BUTLER])
 
     @property
     def rule(self) -> Ownership:
@@ -112,8 +115,21 @@ class DeadlinePolicy(_Strict):
         min_length=2,
     )
     major_after_days: int = Field(default=30, ge=1)
+    # A resident's own "solve by" date replaces the resolve time, up to this many days.
+    resident_date_max_days: int = Field(default=14, ge=1)
     report_back_hours: float | None = Field(default=None, gt=0)
     sweep_seconds: int = Field(default=20, ge=1, le=3600)
+
+    @model_validator(mode="after")
+    def _resident_date_before_the_upgrade(self) -> DeadlinePolicy:
+        # A date the resident asked for must not make their complaint major before it.
+        if self.resident_date_max_days >= self.major_after_days:
+            raise ValueError("resident_date_max_days must be less than major_after_days")
+        return self
+
+    @property
+    def resident_date_longest(self) -> timedelta:
+        return timedelta(days=self.resident_date_max_days)
 
 
 class FollowupPolicy(_Strict):
@@ -184,6 +200,11 @@ class ReportPolicy(_Strict):
     )
     ledger_at: time = time(21, 0)  # the day's ledger goes to the duty supervisor
     ledger_to: list[Role] = Field(default_factory=lambda: [Role.SUPERVISOR], min_length=1)
+    # … and to the staff on duty: one of each signs it (工作台帐: duty staff and supervisor)
+    ledger_duty: list[Role] = Field(
+        default_factory=lambda: [Role.AGENT, Role.BUTLER], min_length=1
+    )
+    handover_signed_by: Role = Role.SENIOR_BUTLER  # signs each day's handover book
     shifts: dict[str, str] = Field(
         default_factory=lambda: {"day": "08:00-20:00", "night": "20:00-08:00"}, min_length=1
     )
@@ -215,6 +236,8 @@ class ClockPolicy(_Strict):
 class StaffPolicy(_Strict):
     invite_hours: int = Field(default=72, ge=1, le=24 * 30)
     sign_with_name: bool = False
+    # Access beyond one's remit, once both approvers said yes, runs this long.
+    access_hours: float = Field(default=24, gt=0, le=24 * 30)
 
 
 class Policy(_Strict):

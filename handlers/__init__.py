@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from telegram.ext import Application
 
 from handlers import (
+    access,
     cards,
     complaint,
     dialogue,
@@ -28,6 +29,7 @@ from handlers import (
     onboarding,
     orders,
     registry,
+    relay,
     repairs,
     reports,
     requests,
@@ -49,6 +51,8 @@ FEATURES: tuple[Feature, ...] = (
     my_requests.FEATURE,
     followup.FEATURE,
     staff.FEATURE,
+    relay.FEATURE,
+    access.FEATURE,
     intake.FEATURE,
     cards.FEATURE,
     steps.FEATURE,

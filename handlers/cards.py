@@ -19,9 +19,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.domain.deadlines import end_of_day
 from bot.domain.staff import Department
 from bot.domain.tickets import Nature, Severity, WaitingReason
+from bot.domain.validation import Invalid, parse_moment
 from bot.domain.workflow import Classification
 from bot.htmltext import Html, join
-from bot.services import escalation, followup, items, workflow
+from bot.services import escalation, followup, items, liaison, suggestions, workflow
 from bot.services.followup import CallOutcome
 from bot.services.notifier import Notifier
 from bot.services.workflow import ActionContext, Refused
@@ -47,7 +48,7 @@ from handlers.dialogue import (
 from handlers.feature import Feature
 from handlers.keyboards import grid, markup_of, show
 from handlers.output import fingerprint_of
-from handlers.runtime import Input, Turn, entry
+from handlers.runtime import Input, InputKind, Turn, entry
 
 STAFF_INPUT = "staff_input"
 TIMELINE_SHOWN = 30  # the latest entries of /ticket's timeline (a message holds ~4000 chars)
@@ -66,6 +67,10 @@ class Ask(StrEnum):
     ESCALATE = "escalate"  # why it is beyond one's authority
     INSTRUCTIONS = "instructions"  # sent back down the chain, with what to do
     EXTENSION = "extension"  # why more time is needed
+    ADOPT = "adopt"  # a suggestion adopted: what will be done
+    NOT_ADOPT = "not_adopt"  # … or not: why
+    LIAISON_WHO = "liaison_who"  # out of scope: who at the utility was contacted
+    LIAISON_SAID = "liaison_said"  # … and what they said
 
 
 QUESTIONS = {
@@ -77,6 +82,10 @@ QUESTIONS = {
     Ask.ESCALATE: "staff.ask_escalation",
     Ask.INSTRUCTIONS: "staff.ask_instructions",
     Ask.EXTENSION: "staff.ask_extension_reason",
+    Ask.ADOPT: "staff.ask_adopted",
+    Ask.NOT_ADOPT: "staff.ask_not_adopted",
+    Ask.LIAISON_WHO: "staff.ask_liaison_who",
+    Ask.LIAISON_SAID: "staff.ask_liaison_said",
 }
 
 
@@ -126,6 +135,8 @@ class StaffInput:
     reason: WaitingReason | None = None
     until: date | None = None  # an extension: the day asked for
     department: Department | None = None
+    contacted: str | None = None  # a liaison: who at the utility, and when
+    contacted_at: datetime | None = None
 
 
 # Taps that need more input first: the dialogue step each one starts at.
@@ -141,6 +152,9 @@ NEEDS_INPUT: dict[CardAction, tuple[str, Ask | None]] = {
     CardAction.WAIT: ("wait", None),
     CardAction.EXTEND: ("extend", None),
     CardAction.RECORD_CALL: ("call", None),
+    CardAction.ADOPT: ("text", Ask.ADOPT),
+    CardAction.NOT_ADOPT: ("text", Ask.NOT_ADOPT),
+    CardAction.LIAISE: ("text", Ask.LIAISON_WHO),
 }
 Run = Callable[[ActionContext, int], Awaitable[None]]
 ONE_TAP: dict[CardAction, Run] = {
@@ -173,7 +187,7 @@ async def ticket_command(turn: Turn) -> None:
     text = turn.update.effective_message.text if turn.update.effective_message else ""
     parts = (text or "").split()
     screen = (
-        await items.card_by_reference(turn.uow, turn.views, turn.staff, parts[1])
+        await items.card_by_reference(turn.uow, turn.views, turn.staff, parts[1], turn.now)
         if len(parts) > 1
         else None
     )
@@ -181,7 +195,7 @@ async def ticket_command(turn: Turn) -> None:
         turn.reply(turn.t("staff.ticket_not_found"))
         return
     show(turn, screen)
-    entries = await items.timeline_by_reference(turn.uow, turn.staff, parts[1])
+    entries = await items.timeline_by_reference(turn.uow, turn.staff, parts[1], turn.now)
     if entries:
         lines = [turn.t("staff.timeline_title")]
         for entry in entries[-TIMELINE_SHOWN:]:
@@ -314,6 +328,26 @@ async def on_text(turn: Turn, text: str) -> None:
         until = end_of_day(kept.until, turn.desk.settings.tz)
         await finish(turn, lambda ctx, tid: escalation.request_extension(ctx, tid, until, text))
         return
+    if ask in (Ask.ADOPT, Ask.NOT_ADOPT):
+        adopted = ask is Ask.ADOPT
+        await finish(
+            turn, lambda ctx, tid: suggestions.decide(ctx, tid, adopted=adopted, reason=text)
+        )
+        return
+    if ask is Ask.LIAISON_WHO:
+        kept.contacted = text
+        keep_state(turn, kept)
+        await goto(turn, "liaison_when")
+        return
+    if ask is Ask.LIAISON_SAID:
+        contacted, at = kept.contacted, kept.contacted_at
+        if contacted is None or at is None:
+            raise StaleState("a liaison without who or when")
+        await finish(
+            turn,
+            lambda ctx, tid: liaison.record(ctx, tid, contacted=contacted, at=at, said=text),
+        )
+        return
     run = {
         Ask.REPLY: workflow.reply,
         Ask.NOTE: workflow.note,
@@ -382,6 +416,43 @@ async def _call(turn: Turn, value: str, label: str) -> None:
     turn.edit(turn.t("staff.call_recorded", choice=turn.esc(label)))
     outcome = CallOutcome(value)
     await finish(turn, lambda ctx, tid: followup.record_call(ctx, tid, outcome))
+
+
+JUST_NOW = "now"
+
+
+async def ask_liaison_when(turn: Turn) -> None:
+    turn.reply(
+        turn.t("staff.ask_liaison_when"),
+        grid([button(turn, turn.t("staff.liaison_just_now"), JUST_NOW)], 1),
+    )
+
+
+async def on_liaison_when(turn: Turn, inp: Input) -> None:
+    """When the utility was contacted: just now (a tap), or a day and time typed as people
+    write it ("12-20 15:00"); never in the future."""
+    if tapped(turn, inp) == JUST_NOW:
+        turn.edit(turn.t("common.chosen", choice=turn.t("staff.liaison_just_now")))
+        moment = turn.now
+    elif inp.kind is InputKind.TEXT:
+        tz = turn.desk.settings.tz
+        today = turn.now.astimezone(tz).date()
+        limit = turn.desk.policy.dialogue.max_requested_days
+        parsed = parse_moment(inp.text, today=today, tz=tz, max_days=limit)
+        if isinstance(parsed, Invalid):
+            await reprompt(turn, parsed)
+            return
+        if parsed > turn.now:
+            await reprompt(turn, "invalid.liaison_future")
+            return
+        moment = parsed
+    else:
+        await reprompt(turn, "invalid.use_buttons")
+        return
+    kept = state(turn, StaffInput)
+    kept.contacted_at, kept.ask = moment, Ask.LIAISON_SAID
+    keep_state(turn, kept)
+    await goto(turn, "text")
 
 
 async def ask_transfer(turn: Turn) -> None:
@@ -477,6 +548,7 @@ FLOW = Flow(
         "until": day_step("staff.ask_waiting_until", _wait_until),
         "extend": day_step("staff.ask_extension_until", _extend_until),
         "call": choice_step("staff.ask_call_outcome", _outcomes, _call, columns=1),
+        "liaison_when": Step(ask_liaison_when, on_liaison_when),
     },
     staff_only=True,
 )

@@ -12,6 +12,13 @@ from handlers.runtime import Turn
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 
+def subject_and_text(turn: Turn) -> tuple[str, str]:
+    """`/command SUBJECT free text…` (a unit or a reference, then words): each may be ""."""
+    message = turn.update.effective_message
+    words = ((message.text if message else None) or "").split(maxsplit=2)
+    return (words[1] if len(words) > 1 else ""), (words[2].strip() if len(words) > 2 else "")
+
+
 def flow_title(turn: Turn, flow: str) -> str:
     return turn.views.flow_title(turn.language, flow)
 

@@ -7,15 +7,16 @@ from datetime import date, timedelta
 
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.domain.reports import DispatchKind
 from bot.htmltext import Html, join
 from bot.services import dispatches, reports
 from bot.services.dispatches import estate_remit, period_of
-from bot.views.dispatch import DispatchAction, DispatchTap, signed_line
+from bot.views.dispatch import DispatchAction, DispatchTap, signature_lines, signed_line
 from handlers.common import PRIVATE, refuse
 from handlers.feature import Feature
+from handlers.keyboards import show
 from handlers.reports import send_chart, send_registry
 from handlers.runtime import Turn, entry
+from storage.models import Dispatch
 
 
 @entry
@@ -24,6 +25,10 @@ async def dispatch_tap(turn: Turn) -> None:
     tap = DispatchTap.unpack(query.data if query else None)
     if turn.staff is None or tap is None:
         refuse(turn)
+        return
+    ledger = await dispatches.ledger_of(turn.uow, turn.staff, tap.dispatch)
+    if ledger is not None:
+        await _sign_ledger(turn, ledger, tap.action)
         return
     if tap.action is DispatchAction.ACKNOWLEDGE:
         signed = await dispatches.acknowledge(
@@ -39,7 +44,7 @@ async def dispatch_tap(turn: Turn) -> None:
         turn.reply(line)
         return
     found = await dispatches.readable(turn.uow, turn.staff, tap.dispatch)
-    if found is None or found.kind == DispatchKind.LEDGER.value:
+    if found is None or tap.action is DispatchAction.SIGN:
         refuse(turn)
         return
     turn.answer()
@@ -49,6 +54,22 @@ async def dispatch_tap(turn: Turn) -> None:
         send_chart(turn, await reports.weekly(turn.uow, remit, period, turn.desk.settings.tz))
     else:
         await send_registry(turn, remit, period)
+
+
+async def _sign_ledger(turn: Turn, ledger: Dispatch, action: DispatchAction) -> None:
+    """*Sign* (or an older ledger's *Acknowledge*): the staff on duty's or the supervisor's
+    signature, then the ledger redrawn with both signatures as they stand."""
+    assert turn.staff is not None
+    if action not in (DispatchAction.SIGN, DispatchAction.ACKNOWLEDGE):
+        refuse(turn)
+        return
+    signed = await dispatches.sign_ledger(turn.uow, turn.staff, ledger, turn.desk.policy, turn.now)
+    if signed is None:
+        refuse(turn)
+        return
+    turn.answer(turn.t("ledger.thanks" if signed else "ledger.already_signed"))
+    screen = await dispatches.ledger_view(turn.uow, turn.staff, ledger, turn.views, turn.now)
+    show(turn, screen, edit=True)
 
 
 @entry
@@ -71,11 +92,8 @@ async def ledger_command(turn: Turn) -> None:
     found = await dispatches.archive(turn.uow, turn.staff.estate_id, month, end)
     lines = [turn.t("ledger.archive_title", month=f"{month:%Y-%m}")]
     for day, signatures in found:
-        signed = join(
-            "; ",
-            [signed_line(turn.views, turn.language, n, role, at) for n, role, at in signatures],
-        )
-        lines.append(Html("{}: {}").format(turn.day(day), signed or turn.t("ledger.unsigned")))
+        signed = join("; ", signature_lines(turn.views, turn.language, signatures))
+        lines.append(Html("{}: {}").format(turn.day(day), signed))
     if len(lines) == 1:
         lines.append(turn.t("registry.empty"))
     turn.reply(join("\n", lines))

@@ -13,9 +13,10 @@ from bot.domain.tickets import TicketKind
 from bot.domain.validation import Invalid, clean_text
 from bot.htmltext import Html, join
 from bot.services import handovers
+from bot.services.handovers import Signed
 from bot.services.notifier import Notifier
 from bot.views.dispatch import signed_line
-from bot.views.handover import HandoverAction, HandoverTap, carried_text, handover_screen
+from bot.views.handover import HandoverAction, HandoverTap, carried_text
 from handlers import dialogue
 from handlers.common import PRIVATE, refuse
 from handlers.dialogue import (
@@ -186,6 +187,9 @@ async def handover_tap(turn: Turn) -> None:
         name, role = turn.staff.name, turn.staff.role.value
         turn.reply(signed_line(turn.views, turn.language, name, role, turn.now))
         return
+    if tap.action in (HandoverAction.SIGN, HandoverAction.OPEN):
+        await _sign_or_open(turn, tap)
+        return
     if tap.action is HandoverAction.ITEMS:
         found = await handovers.carried(turn.uow, turn.staff, tap.handover)
         if found is None:
@@ -210,10 +214,34 @@ async def handover_tap(turn: Turn) -> None:
         turn.answer(turn.t("common.stale_button"))
         return
     turn.answer(turn.t("handover.made", reference=filed.reference))
-    redrawn = await handovers.screen_of(turn.uow, turn.staff, tap.handover, turn.views)
+    redrawn = await handovers.screen_of(
+        turn.uow, turn.staff, tap.handover, turn.views, turn.desk.policy
+    )
     if redrawn is not None:
-        book, writer, items = redrawn
-        show(turn, handover_screen(turn.views, turn.language, book, writer, items), edit=True)
+        show(turn, redrawn, edit=True)
+
+
+async def _sign_or_open(turn: Turn, tap: HandoverTap) -> None:
+    """*Sign*: the senior butler's signature, shown on the book; *Open*: the book again."""
+    assert turn.staff is not None
+    if tap.action is HandoverAction.SIGN:
+        signed = await handovers.sign(
+            turn.uow, turn.staff, tap.handover, turn.desk.policy, turn.now
+        )
+        if signed is None:
+            refuse(turn)
+            return
+        key = "handover.thanks" if signed is Signed.SIGNED else "handover.already_signed"
+        turn.answer(turn.t(key))
+    screen = await handovers.screen_of(
+        turn.uow, turn.staff, tap.handover, turn.views, turn.desk.policy
+    )
+    if screen is None:
+        refuse(turn)
+        return
+    if tap.action is HandoverAction.OPEN:
+        turn.answer()
+    show(turn, screen, edit=tap.action is HandoverAction.SIGN)
 
 
 FEATURE = Feature(

@@ -16,6 +16,7 @@ from bot.services.residents import (
     Profile,
     UnknownUnit,
     birthday_wishes,
+    people_birthdays,
     profile_of,
     save_profile,
 )
@@ -344,8 +345,12 @@ async def show_profile(turn: Turn) -> None:
         for field in ProfileField
     ]
     wishes = await birthday_wishes(turn.uow, turn.resident.id)
+    theirs = await people_birthdays(turn.uow, turn.resident.id)
     if wishes is not None:  # asked for with a birthday order; withdrawn here
         text += "\n" + turn.t("profile.wishes_on", day=turn.short_day(wishes))
+    for whom, day in theirs:  # someone else's cake: their birthday, not the resident's
+        text += "\n" + turn.t("profile.wishes_for", whom=turn.esc(whom), day=turn.short_day(day))
+    if wishes is not None or theirs:
         withdraw = WishesTap(Wishes.NO, WITHDRAW).pack()
         buttons.append(
             InlineKeyboardButton(turn.t("profile.wishes_withdraw"), callback_data=withdraw)

@@ -144,12 +144,12 @@ async def on_wishes(turn: Turn) -> None:
         turn.answer(turn.t("common.stale_button"))
         return
     if tap.ticket == WITHDRAW:
-        await withdraw_birthday_wishes(turn.uow, turn.resident.id)
+        await withdraw_birthday_wishes(turn.uow, turn.resident.id, turn.now)
         turn.edit(turn.t("profile.wishes_withdrawn"))
         return
     try:
         day = await orders.wishes_consent(
-            turn.uow, turn.resident, tap.ticket, consent=tap.answer is Wishes.YES
+            turn.uow, turn.resident, tap.ticket, consent=tap.answer is Wishes.YES, now=turn.now
         )
     except Refused:
         turn.answer(turn.t("common.stale_button"))

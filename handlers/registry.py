@@ -9,9 +9,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.domain.registry import Line
 from bot.htmltext import Html
-from bot.services import items, registry
+from bot.services import handovers, items, registry
 from bot.services.registry import Page
 from bot.views import Screen
+from bot.views.handover import unsigned_screen
 from bot.views.registry import Listing, RegistryTap, list_screen, status_screen
 from handlers import dialogue
 from handlers.common import PRIVATE, refuse
@@ -34,8 +35,10 @@ async def status_command(turn: Turn) -> None:
     if turn.staff is None:
         refuse(turn)
         return
-    counts = await registry.status(turn.uow, turn.staff, turn.now, turn.desk.settings.tz)
-    show(turn, status_screen(turn.views, turn.language, counts))
+    tz = turn.desk.settings.tz
+    counts = await registry.status(turn.uow, turn.staff, turn.now, tz)
+    books = await handovers.count_unsigned(turn.uow, turn.staff, turn.desk.policy, tz, turn.now)
+    show(turn, status_screen(turn.views, turn.language, counts, books=books))
 
 
 @entry
@@ -131,8 +134,16 @@ async def registry_tap(turn: Turn) -> None:
             refuse(turn)
             return
         await _find(turn, text, page=page, search_id=int(tap.key))
+    elif tap.what is Listing.BOOKS:
+        books = await handovers.unsigned(
+            turn.uow, turn.staff, turn.desk.policy, turn.desk.settings.tz, turn.now
+        )
+        if books is None:
+            refuse(turn)
+            return
+        _show(turn, unsigned_screen(turn.views, turn.language, books))
     elif tap.what is Listing.OPEN and tap.key.isdigit():
-        screen = await items.card_for(turn.uow, turn.views, turn.staff, int(tap.key))
+        screen = await items.card_for(turn.uow, turn.views, turn.staff, int(tap.key), turn.now)
         if screen is None:
             refuse(turn)
             return

@@ -17,6 +17,7 @@ from bot.callbacks import CallbackData
 from bot.domain.invites import InviteProblem
 from bot.domain.permissions import staff_viewer
 from bot.domain.staff import STAFF_ADMINS, Department, Role, StaffMember
+from bot.services.notifier import Notifier
 from bot.services.staff import (
     Granter,
     InviteSpec,
@@ -46,12 +47,14 @@ STAFF_COMMANDS = (
     "handover",
     "new",
     "ticket",
+    "relay",
+    "access",
     "desk",
     "menu",
     "help",
     "cancel",
 )
-MANAGER_COMMANDS = ("ledger", "survey", "invite", "staff")
+MANAGER_COMMANDS = ("ledger", "survey", "invite", "staff", "confidential")
 
 
 @dataclass(slots=True)
@@ -272,6 +275,8 @@ async def _apply(turn: Turn, tap: StaffTap, estate_id: int) -> None:
             zone=zone,
             deactivate=tap.change is Change.DEACTIVATE,
             now=turn.now,
+            notifier=Notifier(turn.uow, turn.views),
+            ownership=turn.desk.policy.ownership.rule,
         )
     except NotAllowed:
         refuse(turn)

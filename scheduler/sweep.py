@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.clock import utcnow
 from bot.desk import Desk
+from bot.domain.birthdays import addressed
 from bot.domain.deadlines import AlarmKind
 from bot.services import dispatches
 from bot.services.actions import ItemContext
@@ -107,8 +108,19 @@ async def send_yearly_wishes(desk: Desk) -> int:
                 purpose="birthday_wishes",
                 now=now,
             )
+        # The birthdays of residents' people (a child's cake): the wishes name them.
+        theirs = await uow.residents.claim_people_birthdays(local.date(), local.year)
+        for resident, whom in theirs:
+            if resident.chat_id is None:
+                continue
+            uow.outbox.add(
+                chat_id=resident.chat_id,
+                text=desk.t(resident.language, "order.birthday_wishes_for", whom=addressed(whom)),
+                purpose="birthday_wishes",
+                now=now,
+            )
         await uow.commit()
-    return len(wished)
+    return len(wished) + len(theirs)
 
 
 async def push_reports(desk: Desk) -> int:

@@ -22,10 +22,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    inspect,
+    select,
     text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 from bot.domain.deadlines import FollowupState
 
@@ -108,6 +110,9 @@ class Resident(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     language: Mapped[str] = mapped_column(String(16))
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Confidential service (客情保密): who recorded the resident's consent, and when.
+    confidential_at: Mapped[datetime | None]
+    confidential_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     # Kept with consent only: the project's wishes on this day every year (None: not asked).
@@ -116,6 +121,26 @@ class Resident(Base):
     wished_year: Mapped[int | None] = mapped_column(Integer)
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+
+class Birthday(Base):
+    """The birthday of someone a resident ordered a cake for ("my daughter Lily"), kept
+    with the resident's consent for the project's yearly wishes, which name them. A refusal
+    is kept too (asked once), without the date."""
+
+    __tablename__ = "birthdays"
+    __table_args__ = (UniqueConstraint("resident_id", "whom_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    whom: Mapped[str] = mapped_column(String(40))  # as the resident named them
+    whom_key: Mapped[str] = mapped_column(String(40))  # the same, compared
+    day: Mapped[date | None] = mapped_column(Date)
+    wishes: Mapped[bool] = mapped_column(Boolean)
+    wished_year: Mapped[int | None] = mapped_column(Integer)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  # the order
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class Staff(Base):
@@ -204,20 +229,42 @@ class Ticket(Base):
     service_done_at: Mapped[datetime | None]
     signed_at: Mapped[datetime | None]
     wish_on: Mapped[date | None] = mapped_column(Date)  # a birthday: the project's wishes
+    # Whose birthday it is, as the resident named them ("my daughter Lily"); None: their own.
+    wish_for: Mapped[str | None] = mapped_column(String(40))
     followup_due_at: Mapped[datetime | None]  # a follow-up window of its own (repairs)
     # A cancelled order (or any item withdrawn): when, and why, where the reports read them.
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # A major item's result waits for this person's check (the CS manager) before the
+    # resident hears it; a suggestion's adoption, as the desk recorded it.
+    reviewer_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    adopted: Mapped[bool | None] = mapped_column(Boolean)
 
     attachments: Mapped[list[Attachment]] = relationship(
         order_by="Attachment.id", lazy="selectin", cascade="all, delete-orphan"
     )
     unit: Mapped[Unit | None] = relationship(lazy="joined")
+    # The resident asked for confidential service: read with the row, never stored twice.
+    resident_confidential: Mapped[bool | None] = column_property(
+        select(Resident.confidential)
+        .where(Resident.id == resident_id)
+        .correlate_except(Resident)
+        .scalar_subquery(),
+        expire_on_flush=False,
+    )
 
     @property
     def awaiting_call(self) -> bool:
         """Closed without an answer to the follow-up: the desk must phone."""
         return self.followup == FollowupState.NO_RESPONSE
+
+    @property
+    def confidential(self) -> bool:
+        """Its resident asked for confidential service (as read with the row; a row made
+        in this unit of work has it read back when stored by the repository)."""
+        if "resident_confidential" in inspect(self).unloaded:
+            return False
+        return bool(self.resident_confidential)
 
 
 class Alarm(Base):
@@ -257,6 +304,21 @@ class Extension(Base):
     status: Mapped[str] = mapped_column(String(16))
     decided_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     decided_at: Mapped[datetime | None]
+
+
+class UtilityContact(Base):
+    """The desk's liaison with a utility about an out-of-scope item: who was contacted,
+    when, and what they said (each one told to the resident)."""
+
+    __tablename__ = "utility_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    contacted: Mapped[str] = mapped_column(String(200))
+    contacted_at: Mapped[datetime]
+    said: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class MoneyEntry(Base):
@@ -417,6 +479,45 @@ class SensitiveView(Base):
     created_at: Mapped[datetime]
 
 
+class AccessGrant(Base):
+    """A request to see a resident (or one item) outside one's remit: both approvers must
+    say yes, and it then runs until `expires_at`."""
+
+    __tablename__ = "access_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    subject: Mapped[str] = mapped_column(String(64))  # what was asked for: a unit, a reference
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # pending / approved / refused
+    requested_at: Mapped[datetime]
+    senior_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    senior_at: Mapped[datetime | None]
+    chief_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    chief_at: Mapped[datetime | None]
+    refused_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+
+
+class Relay(Base):
+    """A message the desk took for a resident (留言服务), and the resident's answer."""
+
+    __tablename__ = "relays"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
+
+
 class SavedSearch(Base):
     """What someone typed after /find, so the result's page buttons can name it by id."""
 
@@ -441,6 +542,11 @@ class Dispatch(Base):
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)  # exclusive
     created_at: Mapped[datetime]
+    # The daily ledger's two signatures (工作台帐): the staff on duty and the supervisor.
+    duty_signed_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    duty_signed_at: Mapped[datetime | None]
+    supervisor_signed_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    supervisor_signed_at: Mapped[datetime | None]
 
 
 class Acknowledgement(Base):
@@ -472,6 +578,9 @@ class Handover(Base):
     notes: Mapped[list[str]] = mapped_column(JSON, default=list)
     made: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # note → its item's ref
     created_at: Mapped[datetime]
+    # The senior butler's signature on the day's book: who, and when.
+    signed_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    signed_at: Mapped[datetime | None]
 
 
 class HandoverItem(Base):

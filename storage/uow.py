@@ -19,6 +19,7 @@ from storage.repositories import (
     HandoverRepository,
     InviteRepository,
     OutboxRepository,
+    PrivacyRepository,
     RegistryRepository,
     ReportRepository,
     ResidentRepository,
@@ -46,6 +47,7 @@ class UnitOfWork:
         self.staff = StaffRepository(self.session)
         self.invites = InviteRepository(self.session)
         self.access_log = AccessLogRepository(self.session)
+        self.privacy = PrivacyRepository(self.session)
         self.alarms = AlarmRepository(self.session)
         self.extensions = ExtensionRepository(self.session)
         self.registry = RegistryRepository(self.session)

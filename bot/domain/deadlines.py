@@ -96,12 +96,20 @@ def promise(
     *,
     clock: ServiceClock,
     requested_by: date | None = None,
+    longest: timedelta | None = None,
 ) -> Promise:
-    """Due times counted from `start` (filing, or reopening); the resident's own date wins
-    when it is earlier than the policy's resolve time ("two days, or when you ask")."""
+    """Due times counted from `start` (filing, reopening, the 30-day upgrade). The
+    resident's own "solve by" date replaces the policy's resolve time, earlier or later
+    ("two days, or when you ask"), but never later than `longest` after the start (the
+    policy's maximum); a date already over when the promises start again (a reopening
+    after it) no longer counts."""
     resolve_due = clock.add(start, resolve)
     if requested_by is not None:
-        resolve_due = min(resolve_due, end_of_day(requested_by, clock.tz))
+        wanted = end_of_day(requested_by, clock.tz)
+        if longest is not None:
+            wanted = min(wanted, start + longest)
+        if wanted > start:
+            resolve_due = wanted
     first_due = min(clock.add(start, first_answer), resolve_due)
     return Promise(first_due, resolve_due)
 
@@ -110,6 +118,11 @@ def followup_moment(resolved_at: datetime, days: int, at: time, tz: ZoneInfo) ->
     """The follow-up question goes out `days` later at `at` local time (not at night)."""
     day = resolved_at.astimezone(tz).date() + timedelta(days=days)
     return datetime.combine(day, at, tz)
+
+
+def in_the_day(moment: datetime, at: time, tz: ZoneInfo) -> datetime:
+    """A follow-up due on some day is asked at the policy's time of that day."""
+    return datetime.combine(moment.astimezone(tz).date(), at, tz)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,12 +256,17 @@ def _followup(item: Clocks, rules: Rules) -> list[tuple[AlarmKind, datetime]]:
     entry = find_kind(item.kind)
     if entry is None or not entry.followup or item.status is not TicketStatus.RESOLVED:
         return []
+    if item.nature is Nature.INVALID:
+        return []  # out of scope: no satisfaction follow-up on another company's work
     if item.resolved_at is None:
         return []
     if item.followup is None:
-        ask = item.followup_due_at or followup_moment(
-            item.resolved_at, rules.followup_days, rules.followup_at, rules.tz
-        )
+        if item.followup_due_at is not None:  # a window of its own: that day, in the day
+            ask = in_the_day(item.followup_due_at, rules.followup_at, rules.tz)
+        else:
+            ask = followup_moment(
+                item.resolved_at, rules.followup_days, rules.followup_at, rules.tz
+            )
         return [(AlarmKind.FOLLOWUP_ASK, ask)]
     asked = item.followup_asked_at or item.resolved_at
     if item.followup is FollowupState.ASKED:

@@ -51,7 +51,8 @@ def _location() -> Question:
 @cache
 def complaint(*, text: int, photos: int, days: int) -> Form:
     """Category, what happened (a photo with a caption will do), photos, where, and a date
-    by which the resident needs it solved (or none)."""
+    by which the resident needs it solved (or none): at most `days` ahead, the longest the
+    resident's own date may set the promise to (it replaces the policy's resolve time)."""
     deadline = Question(
         id=DEADLINE,
         kind=QuestionKind.DATE,
@@ -64,7 +65,7 @@ def complaint(*, text: int, photos: int, days: int) -> Form:
         ),
         required=False,
         within=days,
-        soon=SOON_DAYS,
+        soon=tuple(n for n in SOON_DAYS if n <= days),
     )
     return Form(
         questions=[

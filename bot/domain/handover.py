@@ -32,6 +32,9 @@ class Book:
     matters: str
     notes: tuple[str, ...]
     made: dict[str, str]  # a note's index → the reference of the item made from it
+    written_at: datetime | None = None
+    signed_by: tuple[str, str] | None = None  # the senior butler who signed it: name, role
+    signed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.domain import orders, repairs
 from bot.domain.deadlines import paused_for
@@ -46,6 +46,10 @@ class Row(Protocol):
     solved: bool | None
     rating: int | None
     reopen_count: int
+    details: dict[str, Any] | None
+    service_at: datetime | None
+    service_done_at: datetime | None
+    followup_due_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,19 +135,57 @@ class Item:
         self.answer(now)
         self.fresh_followup()
 
+    def hand_over(self, leaving: int, *, owner: int, assignee: int, escalated: int | None) -> bool:
+        """Someone left (or changed post): every part of the item they held goes to the
+        people named, and an item they worked on with no owner gets one. False: they held
+        nothing of it."""
+        row = self.row
+        held = leaving in (row.owner_staff_id, row.assignee_staff_id, row.escalated_to_staff_id)
+        if row.owner_staff_id == leaving or (
+            row.owner_staff_id is None and row.assignee_staff_id == leaving
+        ):
+            row.owner_staff_id = owner
+        if row.assignee_staff_id == leaving:
+            row.assignee_staff_id = assignee
+        if row.escalated_to_staff_id == leaving:
+            row.escalated_to_staff_id = escalated
+        return held
+
     def fresh_followup(self) -> None:
         row = self.row
         row.followup = row.followup_asked_at = None
         row.solved = row.rating = None
 
     def reopened(self, now: datetime) -> TicketStatus:
-        """Back to work; the promises start again from now (set by the caller's policy)."""
+        """Back to work; the promises start again from now (set by the caller's policy).
+        An order or a repair goes back to a stage with a step, so its work can go on: a
+        repair to a new visit, an order to its settlement (bot.domain.repairs and orders,
+        `REOPENED_AT`)."""
         status = self.next_status(Action.REOPEN)
         row = self.row
-        row.paused_s, row.paused_at = 0, None
+        self.restart_clock(now)
+        row.paused_at = None
         row.first_answered_at = row.resolved_at = row.closed_at = None
         row.reopen_count = (row.reopen_count or 0) + 1
+        row.followup_due_at = None  # the next result has its own follow-up day
+        family = family_of(row.kind)
+        if family is Family.REPAIR:
+            row.stage = repairs.REOPENED_AT.value
+            row.service_at = row.service_done_at = None  # a new visit to agree
+            if row.details and "leak_test" in row.details:  # a new test, if any, counts
+                row.details = {k: v for k, v in row.details.items() if k != "leak_test"}
+        elif family is Family.ORDER:
+            row.stage = orders.REOPENED_AT.value
         return status
+
+    def restart_clock(self, now: datetime) -> None:
+        """New promises from now (a reopening, the 30-day upgrade): time spent waiting
+        before belongs to the old promises, so it is forgotten (a wait still going on
+        counts from now)."""
+        row = self.row
+        row.paused_s = 0
+        if row.paused_at is not None:
+            row.paused_at = now
 
     def pause(self, now: datetime) -> None:
         if self.row.paused_at is None:

@@ -42,6 +42,12 @@ NEXT: dict[OrderStage, tuple[OrderStep, OrderStage]] = {
     OrderStage.OUT: (OrderStep.DELIVERED, OrderStage.DELIVERED),
     OrderStage.DELIVERED: (OrderStep.SETTLE, OrderStage.SETTLED),
 }
+# An order reopened after settlement (the resident is not satisfied at the follow-up): the
+# delivery took place and is not undone, so it goes back to *delivered*: the concierge puts
+# it right with the resident and settles again (a refund or a corrected final amount, on
+# the same money trail), and the resident is asked again. Going back further would offer
+# a cancellation of something already delivered, and a delivery time already past.
+REOPENED_AT = OrderStage.DELIVERED
 BEFORE_DELIVERY = frozenset(
     {OrderStage.SUBMITTED, OrderStage.CONFIRMED, OrderStage.ORDERED, OrderStage.OUT}
 )
@@ -125,7 +131,9 @@ def check_service_time(
 
 
 def balance(entries: list[tuple[MoneyKind, Decimal | None]], final: Decimal) -> Decimal:
-    """What the resident still owes (+) or gets back (-) once the final amount is known."""
-    paid = sum((amount or Decimal(0)) for kind, amount in entries if kind is MoneyKind.PREPAYMENT)
+    """What the resident still owes (+) or gets back (-) once the final amount is known
+    (settled again after a reopening: what an earlier settlement took or gave back counts)."""
+    settled = (MoneyKind.PREPAYMENT, MoneyKind.BALANCE)
+    paid = sum((amount or Decimal(0)) for kind, amount in entries if kind in settled)
     refunded = sum((amount or Decimal(0)) for kind, amount in entries if kind is MoneyKind.REFUND)
     return final - (paid - refunded)

@@ -2,7 +2,10 @@
 
 Residents see only their own items. Staff see items of their department or zone, or where
 they are first-ask owner or assignee; the customer-service desk (no zone) and managers see
-everything in their estate. A deactivated
+everything in their estate. A resident's (or an item's) access granted beyond one's remit,
+approved and still running, counts as in the remit. Items of a resident who asked for
+confidential service are seen only by the staff named on them (owner, assignee, the one it
+was escalated to), by managers, and under a grant. A deactivated
 staff member may do nothing. Callback data is untrusted: every action is checked here, and
 the item's state machine (bot.domain.lifecycle) is asked first.
 """
@@ -44,6 +47,9 @@ class Viewer:
     zone: str | None = None
     estate_id: int | None = None
     active: bool = True
+    # Access beyond the remit, approved and not yet expired (bot.services.access).
+    granted_residents: frozenset[int] = frozenset()
+    granted_tickets: frozenset[int] = frozenset()
 
 
 def staff_viewer(member: StaffMember) -> Viewer:
@@ -65,6 +71,10 @@ def resident_viewer(resident_id: int) -> Viewer:
 class Scoped(Protocol):
     """An item as stored or as read for a screen: what access decisions read of it."""
 
+    @property
+    def id(self) -> int: ...
+    @property
+    def confidential(self) -> bool: ...
     @property
     def resident_id(self) -> int | None: ...
     @property
@@ -89,6 +99,8 @@ class Scoped(Protocol):
     def stage(self) -> str | None: ...
     @property
     def service(self) -> str | None: ...
+    @property
+    def reviewer_staff_id(self) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +119,9 @@ class TicketScope:
     kind: str | None = None
     stage: str | None = None
     service: str | None = None
+    reviewer_staff_id: int | None = None  # a major result: only this person checks it
+    id: int | None = None
+    confidential: bool = False  # the resident asked for confidential service
 
     @classmethod
     def of(cls, item: Scoped) -> TicketScope:
@@ -123,6 +138,9 @@ class TicketScope:
             kind=str(item.kind),
             stage=item.stage,
             service=item.service,
+            reviewer_staff_id=item.reviewer_staff_id,
+            id=item.id,
+            confidential=bool(item.confidential),
         )
 
     @property
@@ -145,8 +163,10 @@ def can_view(viewer: Viewer, ticket: TicketScope) -> bool:
     if not viewer.active or viewer.estate_id is None or viewer.estate_id != ticket.estate_id:
         return False
     involved = (ticket.owner_staff_id, ticket.assignee_staff_id, ticket.escalated_to_staff_id)
-    if viewer.role in MANAGERS or viewer.id in involved:
+    if viewer.role in MANAGERS or viewer.id in involved or granted(viewer, ticket):
         return True
+    if ticket.confidential:
+        return False  # confidential service: the people named on it, managers, grants
     if ticket.department is not None and ticket.department == viewer.department:
         return True
     if not viewer.zone:
@@ -154,6 +174,13 @@ def can_view(viewer: Viewer, ticket: TicketScope) -> bool:
         # fallback owner); other zone-less staff see their department's items only.
         return viewer.department == Department.CUSTOMER_SERVICE
     return viewer.zone == ticket.zone
+
+
+def granted(viewer: Viewer, ticket: TicketScope) -> bool:
+    """An approved, running grant covers the item (its resident, or the item itself)."""
+    if ticket.id is not None and ticket.id in viewer.granted_tickets:
+        return True
+    return ticket.resident_id is not None and ticket.resident_id in viewer.granted_residents
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +193,9 @@ class Remit:
     everything: bool  # managers, and the customer-service desk that has no zone
     department: str | None
     zone: str | None
+    sees_confidential: bool = True  # managers; others only items they are named on
+    granted_residents: frozenset[int] = frozenset()
+    granted_tickets: frozenset[int] = frozenset()
 
 
 def remit_of(viewer: Viewer) -> Remit | None:
@@ -179,6 +209,9 @@ def remit_of(viewer: Viewer) -> Remit | None:
         everything=viewer.role in MANAGERS or desk,
         department=viewer.department,
         zone=viewer.zone or None,
+        sees_confidential=viewer.role in MANAGERS,
+        granted_residents=viewer.granted_residents,
+        granted_tickets=viewer.granted_tickets,
     )
 
 
@@ -208,6 +241,8 @@ def _staff_may(viewer: Viewer, action: Action, ticket: TicketScope) -> bool:
     if action is Action.CLASSIFY:
         return desk
     if action in (Action.ACCEPT_RESULT, Action.SEND_BACK):
+        if ticket.reviewer_staff_id is not None:  # a major result: the CS manager checks it
+            return viewer.id == ticket.reviewer_staff_id
         owner = ticket.owner_staff_id
         return viewer.id == owner or viewer.role in MANAGERS or (owner is None and desk)
     if action in (Action.TAKE_OVER, Action.RETURN):
@@ -233,14 +268,19 @@ def _staff_may(viewer: Viewer, action: Action, ticket: TicketScope) -> bool:
 
 
 # --- residents' personal data ------------------------------------------------------------
-def can_see_resident(viewer: Viewer, *, estate_id: int | None, zone: str | None) -> bool:
+def can_see_resident(
+    viewer: Viewer, *, estate_id: int | None, zone: str | None, resident_id: int | None = None
+) -> bool:
     """Name with unit, phone: managers estate-wide, staff of a zone their zone, and the
-    customer-service desk (no zone) every caller; nobody else looks residents up."""
+    customer-service desk (no zone) every caller, and whoever holds a running grant for
+    the resident; nobody else looks residents up."""
     if viewer.kind is not ViewerKind.STAFF or not viewer.active:
         return False
     if viewer.estate_id is None or viewer.estate_id != estate_id:
         return False
     if viewer.role in MANAGERS:
+        return True
+    if resident_id is not None and resident_id in viewer.granted_residents:
         return True
     if viewer.zone:
         return viewer.zone == zone
@@ -248,6 +288,22 @@ def can_see_resident(viewer: Viewer, *, estate_id: int | None, zone: str | None)
 
 
 # --- staff access ---------------------------------------------------------------------------
+MASK = "＊＊＊"  # a confidential resident's name, for whoever may not read it
+
+
+def shows_name(viewer: Viewer, *, confidential: bool, named: bool) -> bool:
+    """A confidential resident's name: only for managers and the staff named on the item
+    (owner, assignee); everyone else reads it masked."""
+    if not confidential:
+        return True
+    return viewer.kind is ViewerKind.STAFF and (viewer.role in MANAGERS or named)
+
+
+def can_mark_confidential(viewer: Viewer) -> bool:
+    """Confidential service is recorded by a manager, with the resident's consent."""
+    return viewer.kind is ViewerKind.STAFF and viewer.active and viewer.role in MANAGERS
+
+
 def can_manage_staff(viewer: Viewer, *, is_admin: bool) -> bool:
     """Inviting, re-roling and deactivating staff: administrators and senior managers."""
     if is_admin:

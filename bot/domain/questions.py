@@ -76,6 +76,7 @@ class Role(StrEnum):
 
     SERVICE_AT = "service_at"  # when the service is delivered (reminders, lateness)
     BIRTHDAY = "birthday"  # a birthday: a manager goes along, the project sends wishes
+    BIRTHDAY_OF = "birthday_of"  # whose birthday it is: the wishes name them
 
 
 class Choice(Strict):

@@ -8,8 +8,9 @@ follow-up comes after it; every repair is followed up, at the policy's window.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from bot.domain.tickets import TicketStatus
 
@@ -41,6 +42,9 @@ class RepairStep(StrEnum):
     DONE = "done"
 
 
+# A repair reopened (the resident says it is not fixed, at sign-off or at the follow-up)
+# needs a new visit: back to the start, with *Schedule visit* offered again.
+REOPENED_AT = RepairStage.REQUESTED
 STATUS = {
     RepairStage.REQUESTED: TicketStatus.NEW,
     RepairStage.SCHEDULED: TicketStatus.ACCEPTED,
@@ -84,12 +88,21 @@ def followup_at(
     repair_type: RepairType,
     *,
     done_at: datetime,
-    leak_test_at: datetime | None,
+    leak_test_on: date | None,
     days: dict[str, int],
+    at: time,
+    tz: ZoneInfo,
 ) -> datetime:
     """Safety facilities 2 days after, a water leak 3 days after its leak test, others 2
-    days after (the days are the policy's)."""
+    days after (the days are the policy's) — asked at the policy's follow-up time of that
+    day, never at night, and never before the work was reported done."""
+    done_day = done_at.astimezone(tz).date()
     if repair_type is RepairType.WATER_LEAK:
-        return (leak_test_at or done_at) + timedelta(days=days.get(repair_type.value, 3))
-    key = repair_type.value if repair_type.value in days else "other"
-    return done_at + timedelta(days=days.get(key, 2))
+        day = (leak_test_on or done_day) + timedelta(days=days.get(repair_type.value, 3))
+    else:
+        key = repair_type.value if repair_type.value in days else "other"
+        day = done_day + timedelta(days=days.get(key, 2))
+    moment = datetime.combine(max(day, done_day), at, tz)
+    if moment < done_at:  # that day's time has passed: the next morning
+        moment = datetime.combine(moment.date() + timedelta(days=1), at, tz)
+    return moment

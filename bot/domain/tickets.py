@@ -123,6 +123,10 @@ class EventKind(StrEnum):
     REOPENED = "reopened"
     CLOSED = "closed"
     VISIT_CREATED = "visit_created"
+    SENT_FOR_CHECK = "sent_for_check"  # a major result passed to the CS manager to check
+    LIAISON = "liaison"  # out of scope: the desk contacted the utility (who, when, said)
+    ADOPTED = "adopted"  # a suggestion the office takes up …
+    NOT_ADOPTED = "not_adopted"  # … or not, with the reason the resident reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,3 +249,6 @@ class TicketFacts:
     stage: str | None = None
     details: dict[str, Any] | None = None  # an order's answers, a repair's particulars
     service_at: datetime | None = None  # delivery, or the visit
+    reviewer_staff_id: int | None = None  # a major result waits for this person's check
+    adopted: bool | None = None  # a suggestion: taken up or not (None: not decided)
+    confidential: bool = False  # the resident asked for confidential service

@@ -26,6 +26,8 @@ class Shown(Enum):
 def for_resident(kind: str, status: str | None) -> Shown:
     if kind in (EventKind.REPLIED, EventKind.MESSAGE):
         return Shown.WITH_NOTE
+    if kind in (EventKind.LIAISON, EventKind.ADOPTED, EventKind.NOT_ADOPTED):
+        return Shown.WITH_NOTE  # each contact with the utility; a suggestion's outcome
     if kind == EventKind.RESOLVED:
         # A department's result is shown only once the desk has accepted it.
         return Shown.WITH_NOTE if status == TicketStatus.RESOLVED else Shown.HIDDEN

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain.tickets import Nature, Severity
+from bot.domain.tickets import Nature, Severity, TicketKind, TicketStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +38,10 @@ def escalation_roles(severity: Severity, notify: list[str]) -> list[str]:
 def result_needs_review(actor_id: int, owner_id: int | None) -> bool:
     """A result reported by anyone but the first-ask owner goes to the owner first."""
     return actor_id != owner_id
+
+
+def adoption_open(kind: str, status: str, adopted: bool | None) -> bool:
+    """Whether a suggestion's adoption can be recorded now: not yet decided, being worked or
+    answered (not while a reported answer waits for its check, nor once closed)."""
+    waiting = status in (TicketStatus.REVIEW, TicketStatus.CLOSED)
+    return kind == TicketKind.SUGGESTION and adopted is None and not waiting

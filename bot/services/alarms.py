@@ -8,14 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 
+from bot.domain.birthdays import WISHED, addressed, key_of
 from bot.domain.deadlines import AlarmKind, becomes_major, lateness
+from bot.domain.item import Item
 from bot.domain.routing import crew, fallback_desk, serving
 from bot.domain.staff import Department, StaffMember
 from bot.domain.tickets import EventKind, Nature, Severity, TicketStatus
 from bot.services import followup
 from bot.services.actions import ItemContext
 from bot.services.clocks import set_promises
-from bot.services.notices import Label, Notice, Value, staff_card, to_resident_plain
+from bot.services.notices import (
+    Label,
+    Notice,
+    Value,
+    staff_card,
+    to_resident,
+    to_resident_plain,
+)
 from bot.services.workflow import hand_over
 from storage.models import Ticket
 from storage.repositories.alarms import Due
@@ -208,31 +217,50 @@ async def _service_late(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Noti
 
 
 async def _wishes(ctx: ItemContext, ticket: Ticket) -> None:
-    """On the birthday of a birthday order: the project's own wishes to the resident (once
-    a year: the yearly wishes, with consent, skip a year already wished)."""
+    """On the birthday of a birthday order: the project's own wishes, to the resident and
+    naming whom the birthday is for when it is not theirs (once a year for each person:
+    the yearly wishes, with consent, skip a year already wished)."""
     if ticket.resident_id is None or ticket.wish_on is None:
         return
     resident = await ctx.uow.residents.get(ticket.resident_id)
     year = ctx.now.astimezone(ctx.tz).year
-    if resident is None or resident.wished_year == year:
+    if resident is None:
         return
-    resident.wished_year = year
-    ctx.record(ticket, EventKind.REMINDED, note="birthday wishes", touch=False)
-    await ctx.notifier.tell([to_resident_plain(ticket.id, "order.birthday_wishes")], ctx.now)
+    if ticket.wish_for is None:
+        if resident.wished_year == year:
+            return
+        resident.wished_year = year
+        notice = to_resident_plain(ticket.id, "order.birthday_wishes")
+    else:
+        kept = await ctx.uow.residents.birthday_of(resident.id, key_of(ticket.wish_for))
+        if kept is not None and kept.wished_year == year:
+            return
+        if kept is not None:
+            kept.wished_year = year
+        whom = addressed(ticket.wish_for)
+        notice = to_resident_plain(ticket.id, "order.birthday_wishes_for", whom=whom)
+    ctx.record(ticket, EventKind.REMINDED, note=WISHED, touch=False)
+    await ctx.notifier.tell([notice], ctx.now)
 
 
 async def _month_old(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Notice]:
-    """A valid complaint still open after the policy's days becomes major, with all that
-    major implies (new promises, handed to the chief butler, the project head told)."""
+    """A valid complaint still open after the policy's days becomes major from that day,
+    with all that major implies: the major promises counted from the upgrade (not from
+    filing, which would make it late before anyone could act), handed to the chief
+    butler, the project head told, and the resident told the new date."""
     if not becomes_major(clocks_of(ticket)):
         return []
     ticket.severity = Severity.MAJOR.value
     ticket.nature = ticket.nature or Nature.VALID.value
-    set_promises(ticket, ctx.policy, ctx.tz, start=ticket.clock_started_at or ticket.created_at)
+    Item.of(ticket).restart_clock(ctx.now)
+    set_promises(ticket, ctx.policy, ctx.tz, start=ctx.now)
     ctx.record(ticket, EventKind.UPGRADED, note=Severity.MAJOR.value)
     notices = await hand_over(ctx, ticket, Severity.MAJOR)
     ids = set(_handlers(ticket)) | _ids(ticket.owner_staff_id)
-    return notices + _cards(ids, ticket, "notice.upgraded")
+    notices += _cards(ids, ticket, "notice.upgraded")
+    if ticket.resolve_due_at is not None:
+        notices.append(to_resident(ticket.id, "resident.upgraded", until=ticket.resolve_due_at))
+    return notices
 
 
 FIRES: dict[AlarmKind, Fire] = {

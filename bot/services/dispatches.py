@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from bot.domain.kinds import Family, kinds
+from bot.domain.ledger import DayLedger, LedgerSignatures, Slot
 from bot.domain.permissions import Remit
 from bot.domain.reports import DispatchKind, Period, PeriodKind, due_dispatches
 from bot.domain.staff import Role, StaffMember
@@ -19,7 +21,6 @@ from bot.views import Screen, Views
 from bot.views.dispatch import ledger_screen, report_buttons
 from bot.views.report import report_text
 from storage.models import Dispatch
-from storage.repositories.dispatches import Signature
 from storage.uow import UnitOfWork
 
 SUBJECT = "dispatch"
@@ -55,7 +56,7 @@ async def push_due(
     recipients = {
         DispatchKind.WEEKLY: rules.weekly_to,
         DispatchKind.MONTHLY: rules.monthly_to,
-        DispatchKind.LEDGER: rules.ledger_to,
+        DispatchKind.LEDGER: [*rules.ledger_to, *rules.ledger_duty],
     }
     sent = []
     staff = await uow.staff.members(estate_id)
@@ -110,12 +111,13 @@ async def _ledger(
     views: Views,
     now: datetime,
 ) -> None:
-    start, end = period.bounds(views.tz)
-    followed, finished = await uow.dispatches.ledger(estate_id, start, end)
+    ledger = await _day_ledger(uow, estate_id, period, views, now)
     for person in readers:
         assert person.chat_id is not None
         day = views.day(person.language, period.start)
-        screen = ledger_screen(views, person.language, day, dispatch_id, followed, finished)
+        screen = ledger_screen(
+            views, person.language, day, dispatch_id, ledger, LedgerSignatures()
+        )
         uow.outbox.add(
             chat_id=person.chat_id,
             text=screen.text,
@@ -123,6 +125,59 @@ async def _ledger(
             now=now,
             reply_markup=screen.keyboard(),
         )
+
+
+async def _day_ledger(
+    uow: UnitOfWork, estate_id: int, period: Period, views: Views, now: datetime
+) -> DayLedger:
+    start, end = period.bounds(views.tz)
+    internal = [k.code for k in kinds() if k.family is Family.INTERNAL]
+    return await uow.dispatches.day_ledger(estate_id, start, end, now, internal)
+
+
+def ledger_slot(member: StaffMember, policy: Policy) -> Slot | None:
+    """Which of the ledger's two signatures this person gives: the supervisor's
+    (`ledger_to`) or the staff on duty's (`ledger_duty`); None: neither."""
+    if member.role in policy.reports.ledger_to:
+        return Slot.SUPERVISOR
+    if member.role in policy.reports.ledger_duty:
+        return Slot.DUTY
+    return None
+
+
+async def ledger_of(uow: UnitOfWork, member: StaffMember, dispatch_id: int) -> Dispatch | None:
+    """The daily ledger of the member's estate with this id (None: not a ledger of theirs)."""
+    dispatch = await uow.dispatches.get(dispatch_id)
+    if dispatch is None or dispatch.estate_id != member.estate_id:
+        return None
+    return dispatch if dispatch.kind == DispatchKind.LEDGER.value else None
+
+
+async def sign_ledger(
+    uow: UnitOfWork, member: StaffMember, ledger: Dispatch, policy: Policy, now: datetime
+) -> bool | None:
+    """The member's signature on the day's ledger, in their slot (on duty, supervisor);
+    None: they sign no ledger; False: their slot was signed already."""
+    slot = ledger_slot(member, policy)
+    if slot is None:
+        return None
+    signed = await uow.dispatches.sign_ledger(ledger.id, slot is Slot.DUTY, member.id, now)
+    if signed:  # also in the acknowledgements, with every other signature
+        await uow.dispatches.acknowledge(SUBJECT, ledger.id, member.id, now)
+    return signed
+
+
+async def ledger_view(
+    uow: UnitOfWork, member: StaffMember, ledger: Dispatch, views: Views, now: datetime
+) -> Screen:
+    """The ledger as it stands, with its signatures, for this reader."""
+    period = period_of(ledger)
+    found = await _day_ledger(uow, ledger.estate_id, period, views, now)
+    signed = (await uow.dispatches.ledger_signatures([ledger.id])).get(ledger.id)
+    day = views.day(member.language, period.start)
+    return ledger_screen(
+        views, member.language, day, ledger.id, found, signed or LedgerSignatures()
+    )
 
 
 async def acknowledge(
@@ -168,8 +223,8 @@ async def readable(uow: UnitOfWork, member: StaffMember, dispatch_id: int) -> Di
 
 async def archive(
     uow: UnitOfWork, estate_id: int, start: date, end: date
-) -> list[tuple[date, list[Signature]]]:
-    """The daily ledgers of a month, each with who signed it and when."""
+) -> list[tuple[date, LedgerSignatures]]:
+    """The daily ledgers of a month, each with its two signatures (on duty, supervisor)."""
     found = await uow.dispatches.month(DispatchKind.LEDGER.value, estate_id, start, end)
-    signed = await uow.dispatches.acknowledged(SUBJECT, [d.id for d in found])
-    return [(d.period_start, signed.get(d.id, [])) for d in found]
+    signed = await uow.dispatches.ledger_signatures([d.id for d in found])
+    return [(d.period_start, signed.get(d.id, LedgerSignatures())) for d in found]

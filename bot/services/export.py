@@ -5,8 +5,9 @@ problems on a third.
 
 Rows are streamed from the database in batches into a write-only workbook (openpyxl keeps
 written rows on disk, not in memory), so a month of a large estate stays small in RAM.
-Residents' names and phones are included only for readers allowed to see them, and the
-export is recorded in the access log.
+Residents' names and phones are included only for readers allowed to see them (a
+confidential resident's only for managers and the staff named on the item; others read
+it masked), and the export is recorded in the access log.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.permissions import Remit, can_see_resident, staff_viewer
+from bot.domain.permissions import Remit, can_see_resident, shows_name, staff_viewer
 from bot.domain.reports import Period
 from bot.domain.staff import StaffMember
 from bot.policy import Policy
@@ -88,9 +89,15 @@ async def registry_workbook(
     sheet = book.create_sheet(views.t(language, "export.sheet_registry"))
     sheet.append([views.t(language, f"export.col_{c}") for c in REGISTRY_COLUMNS])
     t = _labels(views, language)
+    viewer = staff_viewer(member)
+    masked = views.texts.text(language, "privacy.masked")
 
     def write(rows: list[dict[str, Any]]) -> None:
         for row in rows:
+            named = member.id in (row["owner_staff_id"], row["assignee_staff_id"])
+            shown = shows_name(viewer, confidential=bool(row["confidential"]), named=named)
+            if personal and not shown:
+                row = {**row, "resident": masked, "phone": masked}
             sheet.append(_registry_row(views, language, tz, row, personal=personal, t=t))
 
     listed = await _pipelined(stream_registry(uow.session, remit, start, end), write)

@@ -32,13 +32,14 @@ from storage.uow import UnitOfWork
 
 
 def own_form(kind: TicketKind, policy: Policy) -> Form:
-    """The desk's own form for `kind`, within the policy's limits."""
+    """The desk's own form for `kind`, within the policy's limits (a resident's own date:
+    no later than the promise may run)."""
     limits = policy.dialogue
     return forms.own_form(
         kind,
         text=limits.max_text_chars,
         photos=limits.max_photos,
-        days=limits.max_requested_days,
+        days=min(limits.max_requested_days, policy.deadlines.resident_date_max_days),
     )
 
 

@@ -12,6 +12,7 @@ from enum import StrEnum
 from bot.domain.contact import Reach, Telling, desk_task, reach
 from bot.domain.deadlines import FollowupState
 from bot.domain.item import Item
+from bot.domain.kinds import find as find_kind
 from bot.domain.lifecycle import Action
 from bot.domain.permissions import resident_viewer
 from bot.domain.references import day_key, format_reference
@@ -21,6 +22,7 @@ from bot.domain.staff import Role
 from bot.domain.tickets import (
     Channel,
     EventKind,
+    Nature,
     Severity,
     TicketKind,
     TicketStatus,
@@ -49,8 +51,8 @@ class CallOutcome(StrEnum):
 # --- the clock's side ----------------------------------------------------------------------
 async def ask(ctx: ItemContext, ticket: Ticket, *, reminder: bool) -> None:
     """Was it solved? Asked once at the policy's time, and once more if unanswered."""
-    if ticket.status != TicketStatus.RESOLVED:
-        return
+    if ticket.status != TicketStatus.RESOLVED or ticket.nature == Nature.INVALID:
+        return  # out of scope: nobody asks whether another company's work was solved
     if reminder and ticket.followup != FollowupState.ASKED:
         return
     if not reminder and ticket.followup is not None:
@@ -223,6 +225,8 @@ async def record_call(ctx: ActionContext, ticket_id: int, outcome: CallOutcome) 
 async def reopen_by_staff(ctx: ActionContext, ticket_id: int) -> None:
     """The owner (or the desk) reopens after the resident wrote about a resolved item."""
     ticket = await ctx.load(ticket_id, Action.REOPEN)
+    if ticket.nature == Nature.INVALID:
+        raise Refused("out of scope")  # the desk records its liaison: no reopening
     await ctx.done(ticket, await reopen(ctx, ticket, reason="followup.resident_wrote"))
 
 
@@ -255,8 +259,30 @@ async def reopen(ctx: ItemContext, ticket: Ticket, *, reason: str) -> list[Notic
     return notices
 
 
+async def visit_after_result(ctx: ItemContext, ticket: Ticket) -> list[Notice]:
+    """Every major complaint (a severity with `visit_by` in the policy) gets an in-person
+    visit by the CS manager once the resident is told its result, whatever they answer."""
+    entry = find_kind(ticket.kind)
+    if entry is None or not entry.followup or ticket.nature == Nature.INVALID:
+        return []
+    if not ticket.severity:
+        return []
+    visitor_role = ctx.policy.promise(Severity(ticket.severity)).visit_by
+    if visitor_role is None:
+        return []
+    visitor = nearest(await ctx.staff(ticket), visitor_role, ticket.zone)
+    if visitor is None:
+        return []
+    visit = await _visit(ctx, ticket, visitor.id)
+    return [staff_card(visitor.id, visit.id, "notice.visit", reference=ticket.reference)]
+
+
 async def _visit(ctx: ItemContext, item: Ticket, visitor_id: int) -> Ticket:
-    """An in-person follow-up visit, tracked like an item with its own due date."""
+    """An in-person follow-up visit, tracked like an item with its own due date; one at a
+    time per item (a visit still to be made is the one asked for again)."""
+    pending = await ctx.uow.tickets.open_visit(item.id)
+    if pending is not None:
+        return pending
     local_day = ctx.now.astimezone(ctx.tz).date()
     prefix = ctx.policy.prefix(TicketKind.VISIT)
     sequence = await ctx.uow.tickets.next_sequence(prefix, day_key(local_day))

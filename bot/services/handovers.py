@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.domain.handover import Book, CarriedItem, shift_span
+from bot.domain.registry import Today
 from bot.domain.repairs import RepairType
 from bot.domain.staff import Role, StaffMember
 from bot.domain.tickets import Channel, Draft, LocationKind, TicketKind
@@ -16,7 +18,7 @@ from bot.policy import Policy
 from bot.services import repairs
 from bot.services.notifier import Notifier
 from bot.services.tickets import Filed, OnBehalf, file_ticket
-from bot.views import Views
+from bot.views import Screen, Views
 from bot.views.handover import handover_screen
 from storage.models import Handover
 from storage.repositories.handovers import book_of
@@ -67,12 +69,15 @@ async def write(
     await uow.handovers.add(row, [i for i, _, _ in items])
     book = book_of(row)
     listed = [(ref, text) for _, ref, text in items]
+    signer = policy.reports.handover_signed_by
     for person in await uow.staff.members(member.estate_id):
         if person.id == member.id or not person.active or person.chat_id is None:
             continue
-        if person.role not in INCOMING:
+        if person.role not in INCOMING and person.role is not signer:
             continue
-        screen = handover_screen(views, person.language, book, member.name, listed)
+        screen = handover_screen(
+            views, person.language, book, member.name, listed, signs=person.role is signer
+        )
         uow.outbox.add(
             chat_id=person.chat_id,
             text=screen.text,
@@ -86,6 +91,44 @@ async def write(
 async def _book(uow: UnitOfWork, member: StaffMember, handover_id: int) -> Handover | None:
     row = await uow.handovers.get(handover_id)
     return row if row is not None and row.estate_id == member.estate_id else None
+
+
+class Signed(StrEnum):
+    SIGNED = "signed"
+    ALREADY = "already"  # someone signed it before
+
+
+async def sign(
+    uow: UnitOfWork, member: StaffMember, handover_id: int, policy: Policy, now: datetime
+) -> Signed | None:
+    """The senior butler's signature on the day's book (the policy's role); None when the
+    book is not theirs to sign."""
+    if member.role is not policy.reports.handover_signed_by:
+        return None
+    if await _book(uow, member, handover_id) is None:
+        return None
+    if await uow.handovers.sign(handover_id, member.id, now):
+        return Signed.SIGNED
+    return Signed.ALREADY
+
+
+async def unsigned(
+    uow: UnitOfWork, member: StaffMember, policy: Policy, tz: ZoneInfo, now: datetime
+) -> list[tuple[Book, str]] | None:
+    """The books of earlier days still unsigned, for the one who signs them (None for
+    anyone else): on their /status from the next morning."""
+    if member.role is not policy.reports.handover_signed_by:
+        return None
+    before = Today.of(now, tz).start
+    return [(book_of(r), w) for r, w in await uow.handovers.unsigned(member.estate_id, before)]
+
+
+async def count_unsigned(
+    uow: UnitOfWork, member: StaffMember, policy: Policy, tz: ZoneInfo, now: datetime
+) -> int | None:
+    if member.role is not policy.reports.handover_signed_by:
+        return None
+    return await uow.handovers.count_unsigned(member.estate_id, Today.of(now, tz).start)
 
 
 async def acknowledge(
@@ -152,16 +195,20 @@ async def make_item(
 
 
 async def screen_of(
-    uow: UnitOfWork, member: StaffMember, handover_id: int, views: Views
-) -> tuple[Book, str, list[tuple[str, str]]] | None:
-    """The book as it stands now (after a note became an item), to redraw it."""
+    uow: UnitOfWork, member: StaffMember, handover_id: int, views: Views, policy: Policy
+) -> Screen | None:
+    """The book as it stands now (a note made an item, signed), for this reader."""
     row = await _book(uow, member, handover_id)
     if row is None:
         return None
     writer = await uow.staff.get(row.written_by_staff_id)
+    signer = await uow.staff.get(row.signed_by_staff_id) if row.signed_by_staff_id else None
     items = await uow.handovers.carried(handover_id)
-    return (
-        book_of(row),
+    return handover_screen(
+        views,
+        member.language,
+        book_of(row, signer),
         writer.name if writer else "—",
         [(i.reference, i.description) for i in items],
+        signs=member.role is policy.reports.handover_signed_by,
     )

@@ -1,13 +1,19 @@
-"""What staff read of items: cards by id or reference, photos, who to transfer to."""
+"""What staff read of items: cards by id or reference, photos, who to transfer to.
+
+Access granted beyond one's remit (bot.services.access) counts while it runs; each view
+it allows is logged."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.domain.lifecycle import Action
-from bot.domain.permissions import can, staff_viewer
+from bot.domain.permissions import Viewer, can, staff_viewer
 from bot.domain.references import looks_like_reference
 from bot.domain.staff import StaffMember
 from bot.domain.tickets import TicketFacts
 from bot.domain.timeline import TimelineEntry
+from bot.services import access
 from bot.services.workflow import Refused
 from bot.views import Screen, Views
 from bot.views.card import card, scope_of
@@ -16,20 +22,28 @@ from storage.uow import UnitOfWork
 
 
 async def card_for(
-    uow: UnitOfWork, views: Views, member: StaffMember, ticket_id: int
+    uow: UnitOfWork,
+    views: Views,
+    member: StaffMember,
+    ticket_id: int,
+    now: datetime | None = None,
 ) -> Screen | None:
     """The item's card as this member sees it, or None if they may not see it."""
     item = await uow.tickets.facts(ticket_id)
     if item is None:
         return None
-    viewer = staff_viewer(member)
-    if not can(viewer, Action.VIEW, scope_of(item)):
+    viewer = await access.may_view(uow, member, item, now)
+    if viewer is None:
         return None
-    return card(views, member.language, item, viewer)
+    return _read_only(card(views, member.language, item, viewer), viewer, member)
 
 
 async def card_by_reference(
-    uow: UnitOfWork, views: Views, member: StaffMember, reference: str
+    uow: UnitOfWork,
+    views: Views,
+    member: StaffMember,
+    reference: str,
+    now: datetime | None = None,
 ) -> Screen | None:
     """An item's card by its reference (any case), if the member may see it."""
     wanted = reference.strip().upper()
@@ -38,10 +52,16 @@ async def card_by_reference(
     ticket = await uow.tickets.by_reference(wanted)
     if ticket is None:
         return None
-    item, viewer = facts_of(ticket), staff_viewer(member)
-    if not can(viewer, Action.VIEW, scope_of(item)):
+    item = facts_of(ticket)
+    viewer = await access.may_view(uow, member, item, now)
+    if viewer is None:
         return None
-    return card(views, member.language, item, viewer)
+    return _read_only(card(views, member.language, item, viewer), viewer, member)
+
+
+def _read_only(screen: Screen, viewer: Viewer, member: StaffMember) -> Screen:
+    """Seen under a grant: to read, not to work on (the buttons are the handlers')."""
+    return screen if viewer == staff_viewer(member) else Screen(screen.text)
 
 
 async def check(
@@ -66,10 +86,13 @@ async def transfer_targets(uow: UnitOfWork, member: StaffMember) -> list[StaffMe
 
 
 async def timeline_by_reference(
-    uow: UnitOfWork, member: StaffMember, reference: str
+    uow: UnitOfWork, member: StaffMember, reference: str, now: datetime | None = None
 ) -> list[TimelineEntry] | None:
     """The item's whole timeline (staff read internal notes too), if they may see it."""
     ticket = await uow.tickets.by_reference(reference.strip().upper())
-    if ticket is None or not can(staff_viewer(member), Action.VIEW, scope_of(facts_of(ticket))):
+    if ticket is None:
+        return None
+    viewer = await access.viewer_of(uow, member, now) if now else staff_viewer(member)
+    if not can(viewer, Action.VIEW, scope_of(facts_of(ticket))):
         return None
     return await uow.tickets.timeline(ticket.id)

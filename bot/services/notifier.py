@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.domain.permissions import staff_viewer
+from bot.domain.lifecycle import Action
+from bot.domain.permissions import TicketScope, can, staff_viewer
 from bot.domain.residents import ResidentCard
 from bot.domain.staff import StaffMember
 from bot.domain.tickets import TicketFacts
@@ -56,7 +57,7 @@ class Notifier:
             if found is None:
                 continue
             recipient = await self._recipient(notice, found.estate_id, found.resident_id)
-            if recipient is None:
+            if recipient is None or _kept_from(found, recipient[1]):
                 continue
             chat_id, _ = recipient
             screen = self.screen(notice, found, recipient[1])
@@ -128,7 +129,7 @@ class Notifier:
         if item is None:
             return None
         recipient = await self._recipient(notice, item.estate_id, item.resident_id)
-        if recipient is None:
+        if recipient is None or _kept_from(item, recipient[1]):
             return None
         return self.screen(notice, item, recipient[1]), recipient[0]
 
@@ -157,6 +158,14 @@ class Notifier:
         if isinstance(value, timedelta):
             return self.views.duration(language, value)
         return escape(value)
+
+
+def _kept_from(item: TicketFacts, reader: StaffMember | ResidentCard) -> bool:
+    """A confidential resident's item: its card reaches only the people who may see it
+    (those named on it, managers), not the whole department or zone."""
+    if not item.confidential or not isinstance(reader, StaffMember):
+        return False
+    return not can(staff_viewer(reader), Action.VIEW, TicketScope.of(item))
 
 
 async def render_queued(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.catalogue import Prepayment, Service
 from bot.catalogue import Role as QuestionRole
+from bot.domain.birthdays import WISHED, addressed, key_of, whom
 from bot.domain.deadlines import promise
 from bot.domain.item import Item
 from bot.domain.lifecycle import Action, IllegalMove
@@ -53,7 +54,7 @@ from bot.services.notices import (
 from bot.services.notifier import Notifier
 from bot.services.tickets import Filed, OnBehalf, first_event, next_reference, route_item
 from bot.views.followup import wishes_buttons
-from storage.models import Ticket, TicketEvent
+from storage.models import Birthday, Ticket, TicketEvent
 from storage.repositories.tickets import facts_of
 from storage.uow import UnitOfWork
 
@@ -96,6 +97,7 @@ async def file_order(
     due = promise(now, terms.first_answer, terms.resolve, clock=policy.service_clock(tz))
     reference = await next_reference(uow, policy.prefix(TicketKind.CONCIERGE), tz, now)
     birthday = _day(service, answers) if service.is_birthday(answers) else None
+    person = _whom(service, answers) if birthday is not None else None
     ticket = Ticket(
         reference=reference,
         kind=TicketKind.CONCIERGE.value,
@@ -114,6 +116,7 @@ async def file_order(
         service_at=service_at,
         signed_at=now,
         wish_on=birthday,
+        wish_for=person,
         created_at=now,
         updated_at=now,
         clock_started_at=now,
@@ -145,9 +148,14 @@ async def file_order(
         due=due.first_answer_due_at,
     )
     notices.insert(0, ack)
-    person = await uow.residents.get(resident.id) if birthday is not None else None
-    if birthday is not None and person is not None and person.birthday_wishes is None:
-        ask = to_resident_plain(ticket.id, "order.ask_wishes", day=birthday)
+    if birthday is not None and await _not_asked(uow, resident.id, person):
+        ask = (
+            to_resident_plain(ticket.id, "order.ask_wishes", day=birthday)
+            if person is None
+            else to_resident_plain(
+                ticket.id, "order.ask_wishes_for", day=birthday, whom=addressed(person)
+            )
+        )
         notices.insert(1, with_buttons(ask, wishes_buttons(ticket.id)))
     item = facts_of(ticket, home=resident.home)
     await notifier.tell(notices, now, item=item, resident=resident)
@@ -169,6 +177,21 @@ def _day(service: Service, answers: dict[str, str]) -> date | None:
     question = service.with_role(QuestionRole.BIRTHDAY)
     value = answers.get(question.id) if question else None
     return date.fromisoformat(value) if value else None
+
+
+def _whom(service: Service, answers: dict[str, str]) -> str | None:
+    """Whose birthday it is ("my daughter Lily"); None: the resident's own (also when the
+    service does not ask)."""
+    question = service.with_role(QuestionRole.BIRTHDAY_OF)
+    return whom(answers.get(question.id)) if question else None
+
+
+async def _not_asked(uow: UnitOfWork, resident_id: int, person: str | None) -> bool:
+    """Yearly wishes are asked about once per person: the resident, or each of theirs."""
+    if person is None:
+        found = await uow.residents.get(resident_id)
+        return found is not None and found.birthday_wishes is None
+    return await uow.residents.birthday_of(resident_id, key_of(person)) is None
 
 
 async def _escort(
@@ -363,13 +386,44 @@ async def prepaid(uow: UnitOfWork, ticket_id: int) -> Decimal:
 
 # --- birthday wishes -----------------------------------------------------------------------
 async def wishes_consent(
-    uow: UnitOfWork, resident: ResidentCard, ticket_id: int, *, consent: bool
+    uow: UnitOfWork, resident: ResidentCard, ticket_id: int, *, consent: bool, now: datetime
 ) -> date | None:
-    """Asked once after a birthday order; kept as a preference they can withdraw."""
+    """Asked once after a birthday order; kept as a preference they can withdraw. The
+    birthday is kept with the person it is for: the resident's own only for their own
+    cake, someone else's (with their name) in the resident's people's birthdays."""
     ticket = await uow.tickets.get(ticket_id)
     person = await uow.residents.get(resident.id)
     if ticket is None or person is None or ticket.resident_id != resident.id:
         raise Refused("not theirs")
-    person.birthday_wishes = consent
-    person.birthday = ticket.wish_on if consent else None
-    return person.birthday
+    if ticket.wish_on is None:
+        raise Refused("not a birthday")
+    if ticket.wish_for is None:
+        person.birthday_wishes = consent
+        person.birthday = ticket.wish_on if consent else None
+        return person.birthday
+    day = ticket.wish_on if consent else None
+    key = key_of(ticket.wish_for)
+    kept = await uow.residents.birthday_of(resident.id, key)
+    if kept is None:
+        kept = Birthday(
+            resident_id=resident.id,
+            whom=ticket.wish_for,
+            whom_key=key,
+            wishes=consent,
+            day=day,
+            ticket_id=ticket.id,
+            created_at=now,
+        )
+        uow.residents.add_birthday(kept)
+    kept.whom, kept.wishes, kept.day, kept.ticket_id = ticket.wish_for, consent, day, ticket.id
+    kept.updated_at = now
+    if await _wished(uow, ticket.id):  # this year's wishes went with the order already
+        kept.wished_year = max(kept.wished_year or 0, ticket.wish_on.year)
+    return day
+
+
+async def _wished(uow: UnitOfWork, ticket_id: int) -> bool:
+    return any(
+        e.kind == EventKind.REMINDED.value and e.note == WISHED
+        for e in await uow.tickets.events(ticket_id)
+    )

@@ -116,8 +116,10 @@ async def done(ctx: ActionContext, ticket_id: int, report: Report) -> None:
     ticket.followup_due_at = followup_at(
         _type(ticket),
         done_at=ctx.now,
-        leak_test_at=_leak_moment(leak, ctx) if isinstance(leak, str) else None,
+        leak_test_on=date.fromisoformat(leak) if isinstance(leak, str) else None,
         days=ctx.policy.repairs.followup_days,
+        at=ctx.policy.followup.at,
+        tz=ctx.tz,
     )
     if report.cost is not None:
         ctx.uow.tickets.add_money(
@@ -136,10 +138,6 @@ async def done(ctx: ActionContext, ticket_id: int, report: Report) -> None:
     told = with_buttons(told, repair_signoff_buttons(ticket.id))
     others = ctx.others(ticket, "notice.resolved")
     await ctx.done(ticket, await followup.told(ctx, ticket, told, others))
-
-
-def _leak_moment(day: str, ctx: ItemContext) -> datetime:
-    return datetime.combine(date.fromisoformat(day), datetime.min.time(), ctx.tz)
 
 
 # --- the resident's side -------------------------------------------------------------------
@@ -179,7 +177,6 @@ async def sign_off(ctx: ItemContext, resident_id: int, ticket_id: int, *, fixed:
         ticket.signed_at = ctx.now
         await ctx.done(ticket, [])
         return
-    ticket.stage = RepairStage.REQUESTED.value  # a new visit is needed
-    ticket.service_at = ticket.service_done_at = None
+    # Back to a new visit (bot.domain.item: reopened).
     notices = await reopen(ctx, ticket, reason="repair.reported_not_fixed")
     await ctx.done(ticket, notices)

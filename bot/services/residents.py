@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.domain.birthdays import addressed
 from bot.domain.residents import ResidentCard
 from storage.models import Resident
 from storage.repositories import card_of
@@ -75,9 +76,22 @@ async def birthday_wishes(uow: UnitOfWork, resident_id: int) -> date | None:
     return person.birthday
 
 
-async def withdraw_birthday_wishes(uow: UnitOfWork, resident_id: int) -> None:
-    """Withdrawn from the profile: no more wishes, and the date is forgotten."""
+async def people_birthdays(uow: UnitOfWork, resident_id: int) -> list[tuple[str, date]]:
+    """The birthdays of the resident's people the project wishes on each year, as the desk
+    names them to the resident ("your daughter Lily") with the day."""
+    return [
+        (addressed(kept.whom), kept.day)
+        for kept in await uow.residents.birthdays(resident_id)
+        if kept.day is not None
+    ]
+
+
+async def withdraw_birthday_wishes(uow: UnitOfWork, resident_id: int, now: datetime) -> None:
+    """Withdrawn from the profile: no more wishes, for them or theirs, and the dates are
+    forgotten."""
     person = await uow.residents.get(resident_id)
     if person is not None:
         person.birthday_wishes = False
         person.birthday = None
+    for kept in await uow.residents.birthdays(resident_id):
+        kept.wishes, kept.day, kept.updated_at = False, None, now

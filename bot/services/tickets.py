@@ -25,6 +25,7 @@ from bot.domain.tickets import (
 )
 from bot.domain.timeline import TimelineEntry
 from bot.policy import Policy
+from bot.services import suggestions
 from bot.services.clocks import replan
 from bot.services.notices import Label, Notice, staff_card, to_resident_plain
 from bot.services.notifier import Notifier
@@ -84,6 +85,7 @@ async def file_ticket(
         terms.resolve,
         clock=policy.service_clock(tz),
         requested_by=draft.requested_by,
+        longest=policy.deadlines.resident_date_longest,
     )
     new = open_ticket(
         draft,
@@ -198,11 +200,14 @@ async def route_item(
     if on_behalf is not None:
         ticket.registered_by_staff_id = ticket.owner_staff_id = on_behalf.staff.id
         crew = [p for p in (routing.owner, *routing.department_crew) if p is not None]
-        return [
+        registered = [
             staff_card(p.id, 0, "notice.new_item_department", department=told)
             for p in crew
             if p.id != on_behalf.staff.id
         ]
+        return suggestions.with_managers(
+            ticket, staff, policy, registered, owner=on_behalf.staff.id
+        )
     notices = []
     if routing.owner is not None:
         ticket.owner_staff_id = routing.owner.id
@@ -215,7 +220,7 @@ async def route_item(
         staff_card(p.id, 0, "notice.new_item_department", department=told)
         for p in routing.department_crew
     ]
-    return notices
+    return suggestions.with_managers(ticket, staff, policy, notices, owner=ticket.owner_staff_id)
 
 
 def _acknowledgement(ticket: Ticket, resident: ResidentCard, policy: Policy) -> Notice:

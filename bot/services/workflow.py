@@ -31,7 +31,7 @@ from bot.services.actions import (
     owner_and_assignee,
     role_label,
 )
-from bot.services.clocks import set_promises
+from bot.services.clocks import due_times, new_due_told, set_promises, transfer_told
 from bot.services.notices import Label, Notice, staff_card, to_resident
 from storage.models import Ticket
 
@@ -75,6 +75,7 @@ async def classify(ctx: ActionContext, ticket_id: int, classification: Classific
     the last reopening), and important or major items are handed to whoever handles them."""
     ticket = await ctx.load(ticket_id, Action.CLASSIFY)
     ticket.nature, ticket.severity = classification.nature.value, classification.severity.value
+    promised = due_times(ticket)
     set_promises(ticket, ctx.policy, ctx.tz, start=ticket.clock_started_at or ticket.created_at)
     label = Label.of(
         f"nature.{classification.nature.value}", f"severity.{classification.severity.value}"
@@ -92,6 +93,7 @@ async def classify(ctx: ActionContext, ticket_id: int, classification: Classific
     else:
         ctx.record(ticket, EventKind.CLASSIFIED, note=note_text)
         notices += await hand_over(ctx, ticket, classification.severity, exclude=ctx.me.id)
+        notices += new_due_told(ticket, promised)  # the resident hears the new date
     told = {n.staff_id for n in notices}
     others = [
         n for n in ctx.others(ticket, "notice.classified", label=label) if n.staff_id not in told
@@ -122,16 +124,21 @@ async def hand_over(
 
 
 async def ask_supervisor(ctx: ActionContext, ticket_id: int) -> None:
-    """The desk cannot judge the item's nature: the duty supervisor classifies it."""
+    """The desk cannot judge the item's nature: the customer-service manager (the policy's
+    `cannot_judge`, the zone's senior butler) classifies it; with nobody in that role, the
+    duty supervisor (else the managers)."""
     ticket = await ctx.load(ticket_id, Action.CLASSIFY)
     staff = await ctx.staff(ticket)
-    supervisors = serving(staff, [Role.SUPERVISOR], ticket.zone) or fallback_desk(
+    manager = nearest(staff, ctx.policy.ownership.cannot_judge, ticket.zone)
+    judges = [manager] if manager is not None and manager.id != ctx.me.id else []
+    judges = judges or serving(staff, [Role.SUPERVISOR], ticket.zone)
+    judges = judges or fallback_desk(
         [p for p in staff if p.role is not Role.AGENT], ctx.policy.ownership.rule, ticket.zone
     )
-    ctx.record(ticket, EventKind.ASKED_SUPERVISOR)
+    ctx.record(ticket, EventKind.ASKED_SUPERVISOR, note=",".join(str(p.id) for p in judges))
     notices = [
         staff_card(p.id, ticket.id, "notice.please_classify", role=role_label(ctx.me))
-        for p in supervisors
+        for p in judges
         if p.id != ctx.me.id
     ]
     await ctx.done(ticket, notices)
@@ -150,6 +157,7 @@ async def transfer(
     resolve time)."""
     ticket = await ctx.load(ticket_id, Action.TRANSFER)
     status = Item.of(ticket).next_status(Action.TRANSFER)
+    department_before = ticket.department
     targets: list[StaffMember]
     if staff_id is not None:
         person = await ctx.uow.staff.member(staff_id)
@@ -173,6 +181,8 @@ async def transfer(
         for p in targets
         if p.id != ctx.me.id
     ]
+    if ticket.department != department_before:  # the resident hears who has it, and by when
+        notices += transfer_told(ticket)
     if ticket.owner_staff_id not in (None, ctx.me.id, *[p.id for p in targets]):
         assert ticket.owner_staff_id is not None
         notices.append(
@@ -214,14 +224,27 @@ async def resume_work(ctx: ActionContext, ticket_id: int) -> None:
 
 
 async def resolve(ctx: ActionContext, ticket_id: int, result: str) -> None:
-    """The owner's result reaches the resident; anyone else's goes to the owner's review."""
+    """The owner's result reaches the resident; anyone else's goes to the owner's review.
+    A major item's result, whoever produced it (the owner, the chief butler), is checked by
+    the customer-service manager first (the policy's `review_by`)."""
     ticket = await ctx.load(ticket_id, Action.RESOLVE)
     ctx.take_ownership(ticket)
-    needs_review = result_needs_review(ctx.me.id, ticket.owner_staff_id)
+    checker = await _checker(ctx, ticket)
+    if checker is not None:
+        needs_review = checker.id != ctx.me.id
+    else:
+        needs_review = result_needs_review(ctx.me.id, ticket.owner_staff_id)
     status = Item.of(ticket).next_status(Action.RESOLVE, needs_review=needs_review)
     ticket.report_from_at = ticket.report_due_at = None  # the department has reported
     ctx.record(ticket, EventKind.RESOLVED, status=status, note=result)
     if status is TicketStatus.REVIEW:
+        if checker is not None:
+            ticket.reviewer_staff_id = checker.id
+            notices = [staff_card(checker.id, ticket.id, "notice.review_major", result=result)]
+            others = ctx.others(ticket, "notice.result_to_check", role=role_label(checker))
+            notices += [n for n in others if n.staff_id != checker.id]
+            await ctx.done(ticket, notices)
+            return
         reviewers = await _reviewers(ctx, ticket)
         notices = [staff_card(i, ticket.id, "notice.review", result=result) for i in reviewers]
         await ctx.done(ticket, notices)
@@ -232,7 +255,19 @@ async def resolve(ctx: ActionContext, ticket_id: int, result: str) -> None:
         await ctx.done(ticket, others)
         return
     result_told = to_resident(ticket.id, "resident.resolved", text=result)
-    await ctx.done(ticket, await followup.told(ctx, ticket, result_told, others))
+    told = await followup.told(ctx, ticket, result_told, others)
+    await ctx.done(ticket, told + await followup.visit_after_result(ctx, ticket))
+
+
+async def _checker(ctx: ActionContext, ticket: Ticket) -> StaffMember | None:
+    """Who checks every result of this item before the resident hears it: the policy's
+    `review_by` for its severity (major: the zone's senior butler), if anyone holds it."""
+    if not ticket.severity or ticket.nature == Nature.INVALID:
+        return None
+    role = ctx.policy.promise(Severity(ticket.severity)).review_by
+    if role is None:
+        return None
+    return nearest(await ctx.staff(ticket), role, ticket.zone)
 
 
 async def _reviewers(ctx: ActionContext, ticket: Ticket) -> list[int]:
@@ -244,22 +279,35 @@ async def _reviewers(ctx: ActionContext, ticket: Ticket) -> list[int]:
 
 
 async def accept_result(ctx: ActionContext, ticket_id: int) -> None:
+    """A checked result reaches the resident. On a major item the customer-service
+    manager's check is the one that counts: a result accepted by anyone else (it became
+    major while it waited) goes on to them."""
     ticket = await ctx.load(ticket_id, Action.ACCEPT_RESULT)
     status = Item.of(ticket).next_status(Action.ACCEPT_RESULT)
     events = await ctx.uow.tickets.events(ticket.id)
     result = next((e.note for e in reversed(events) if e.kind == EventKind.RESOLVED), "") or ""
     ctx.take_ownership(ticket)
+    checker = await _checker(ctx, ticket) if ticket.reviewer_staff_id is None else None
+    if checker is not None and checker.id != ctx.me.id:
+        ticket.reviewer_staff_id = checker.id
+        ctx.record(ticket, EventKind.SENT_FOR_CHECK, note=f"{checker.role.value}:{checker.id}")
+        notices = [staff_card(checker.id, ticket.id, "notice.review_major", result=result)]
+        await ctx.done(ticket, notices)
+        return
+    ticket.reviewer_staff_id = None
     Item.of(ticket).resolved(ctx.now)
     ctx.record(ticket, EventKind.RESULT_ACCEPTED, status=status)
     result_told = to_resident(ticket.id, "resident.resolved", text=result)
     others = ctx.others(ticket, "notice.result_accepted")
-    await ctx.done(ticket, await followup.told(ctx, ticket, result_told, others))
+    told = await followup.told(ctx, ticket, result_told, others)
+    await ctx.done(ticket, told + await followup.visit_after_result(ctx, ticket))
 
 
 async def send_back(ctx: ActionContext, ticket_id: int, reason: str) -> None:
     ticket = await ctx.load(ticket_id, Action.SEND_BACK)
     status = Item.of(ticket).next_status(Action.SEND_BACK)
     ctx.take_ownership(ticket)
+    ticket.reviewer_staff_id = None  # the next result is checked again
     ctx.record(ticket, EventKind.SENT_BACK, status=status, note=reason)
     await ctx.done(ticket, ctx.others(ticket, "notice.sent_back", reason=reason))
 

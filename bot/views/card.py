@@ -8,7 +8,9 @@ from enum import StrEnum
 from bot.callbacks import CallbackData
 from bot.domain.lifecycle import Action
 from bot.domain.permissions import TicketScope, Viewer, can
-from bot.domain.tickets import OPEN_STATUSES, TicketFacts, TicketStatus
+from bot.domain.staff import DESK_ROLES, Role
+from bot.domain.tickets import OPEN_STATUSES, Nature, TicketFacts, TicketStatus
+from bot.domain.workflow import adoption_open
 from bot.htmltext import join
 from bot.views import Button, Screen, Views, rows_of
 from bot.views.service import service_lines, step_buttons
@@ -23,8 +25,11 @@ class CardAction(StrEnum):
     SEND_BACK = "back"
     RECORD_CALL = "call"
     REOPEN = "reo"
+    ADOPT = "adp"  # a suggestion: adopted …
+    NOT_ADOPT = "nad"  # … or not, with a short reason
     ACCEPT = "acc"
     REPLY = "rep"
+    LIAISE = "lia"  # out of scope: record a contact with the utility
     NOTE = "note"
     CLASSIFY = "cls"
     TRANSFER = "trf"
@@ -50,6 +55,9 @@ _ACTIONS = {
     CardAction.RETURN: Action.RETURN,
     CardAction.RECORD_CALL: Action.RECORD_CALL,
     CardAction.REOPEN: Action.REOPEN,
+    CardAction.ADOPT: Action.REPLY,
+    CardAction.NOT_ADOPT: Action.REPLY,
+    CardAction.LIAISE: Action.REPLY,
     CardAction.RESUME: Action.RESUME,
     CardAction.EXTEND: Action.EXTEND,
     CardAction.ESCALATE: Action.ESCALATE,
@@ -70,6 +78,9 @@ _LABELS = {
     CardAction.RETURN: "send_down",
     CardAction.RECORD_CALL: "record_call",
     CardAction.REOPEN: "reopen",
+    CardAction.ADOPT: "adopt",
+    CardAction.NOT_ADOPT: "not_adopt",
+    CardAction.LIAISE: "liaison",
     CardAction.RESUME: "resume",
     CardAction.EXTEND: "extend",
     CardAction.ESCALATE: "escalate",
@@ -93,6 +104,8 @@ FIRST = (
     CardAction.SEND_BACK,
     CardAction.RECORD_CALL,
     CardAction.REOPEN,
+    CardAction.ADOPT,
+    CardAction.NOT_ADOPT,
 )
 
 
@@ -117,6 +130,15 @@ def offered(item: TicketFacts, viewer: Viewer) -> list[CardAction]:
         pointless.add(CardAction.PHOTOS)
     if not (item.resident_id or item.contact_phone):
         pointless.add(CardAction.PHONE)
+    if item.nature is Nature.INVALID:
+        # Out of scope: the desk records its liaison with the utility; what the utility
+        # does never reopens the item.
+        pointless.add(CardAction.REOPEN)
+    else:
+        pointless.add(CardAction.LIAISE)
+    desk = viewer.role is not None and Role(viewer.role) in DESK_ROLES
+    if not (desk and adoption_open(item.kind, item.status, item.adopted)):
+        pointless |= {CardAction.ADOPT, CardAction.NOT_ADOPT}
     return [a for a in CardAction if a not in pointless and can(viewer, a.action, scope)]
 
 
@@ -173,6 +195,12 @@ def _clock_lines(views: Views, language: str, item: TicketFacts) -> list[str]:
         lines.append(views.t(language, "card.escalated"))
     if item.awaiting_call:
         lines.append(views.t(language, "card.awaiting_call"))
+    if item.reviewer_staff_id is not None and item.status is TicketStatus.REVIEW:
+        lines.append(views.t(language, "card.awaiting_check"))
+    if item.adopted is not None:
+        lines.append(
+            views.t(language, "card.is_adopted" if item.adopted else "card.is_not_adopted")
+        )
     return lines
 
 

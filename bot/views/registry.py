@@ -18,6 +18,7 @@ class Listing(StrEnum):
     LINE = "l"  # a line of /status (key: the line)
     FIND = "f"  # a /find result (key: the saved search's id)
     OPEN = "o"  # one item's card (key: its id)
+    BOOKS = "b"  # the handover books of earlier days not signed yet (key: unused)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +28,20 @@ class RegistryTap(CallbackData, prefix="rg"):
     page: int = 0
 
 
-def status_screen(views: Views, language: str, counts: dict[Line, int]) -> Screen:
+def status_screen(
+    views: Views, language: str, counts: dict[Line, int], *, books: int | None = None
+) -> Screen:
+    """The lines of /status; for the one who signs the handover books (`books` not None),
+    first the books of earlier days still unsigned."""
     t = views.t
     lines: list[str] = [t(language, "registry.status_title")]
     buttons: list[Button] = []
+    if books is not None:
+        label = t(language, "registry.line_books_unsigned")
+        lines += ["", Html("{}: <b>{}</b>").format(label, books)]
+        if books:
+            tap = RegistryTap(Listing.BOOKS, "-").pack()
+            buttons.append(Button(f"{plain(label)} ({books})", tap))
     for group in STATUS_SCREEN:
         lines.append("")
         for line in group:

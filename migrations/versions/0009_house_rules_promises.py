@@ -15,6 +15,10 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# No schema change: reopened orders and repairs, promises from the upgrade, the resident's
+# own date and the follow-up hour are rules on the columns the items already have.
+
+
 def upgrade() -> None:
     pass
 

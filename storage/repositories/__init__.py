@@ -7,6 +7,7 @@ from storage.repositories.drawn import DrawnMessageRepository
 from storage.repositories.estate import EstateRepository
 from storage.repositories.handovers import HandoverRepository
 from storage.repositories.outbox import OutboxRepository
+from storage.repositories.privacy import PrivacyRepository
 from storage.repositories.registry import RegistryRepository
 from storage.repositories.reports import ReportRepository
 from storage.repositories.residents import ResidentRepository, StoredDialogue, card_of
@@ -32,6 +33,7 @@ __all__ = [
     "HandoverRepository",
     "InviteRepository",
     "OutboxRepository",
+    "PrivacyRepository",
     "RegistryRepository",
     "ReportRepository",
     "ResidentRepository",

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from bot.domain.tickets import EventKind
+from bot.domain.ledger import DayLedger, LedgerSignatures, Signature
+from bot.domain.tickets import EventKind, TicketStatus
 from storage.models import Acknowledgement, Dispatch, Estate, Staff, Ticket, TicketEvent
 from storage.repositories._common import is_postgres
 
@@ -19,7 +21,6 @@ FOLLOWED_UP = (
     EventKind.FOLLOWUP_NO_RESPONSE.value,
 )
 FINISHED = (EventKind.RESOLVED.value, EventKind.RESULT_ACCEPTED.value)
-Signature = tuple[str, str, datetime]  # who (name, role) acknowledged, and when
 
 
 class DispatchRepository:
@@ -112,3 +113,103 @@ class DispatchRepository:
             return [(str(r), str(k)) for r, k in await self.session.execute(query)]
 
         return await of(FOLLOWED_UP), await of(FINISHED)
+
+    async def day_ledger(
+        self, estate_id: int, start: datetime, end: datetime, now: datetime, internal: list[str]
+    ) -> DayLedger:
+        """The day's requests (not the staff's own tasks and visits, `internal`): filed,
+        answered, finished, and late (a first answer or a resolution due that day, by now,
+        and missed), with the day's follow-ups."""
+        followed, finished = await self.ledger(estate_id, start, end)
+        requests = and_(Ticket.estate_id == estate_id, Ticket.kind.not_in(internal))
+        filed = select(Ticket.reference, Ticket.description).where(
+            requests, Ticket.created_at >= start, Ticket.created_at < end
+        )
+        answered = select(Ticket.reference, Ticket.first_answered_at).where(
+            requests, Ticket.first_answered_at >= start, Ticket.first_answered_at < end
+        )
+        cut = min(end, now)
+        done = func.coalesce(Ticket.resolved_at, Ticket.closed_at)
+        answer_late = and_(
+            Ticket.first_answer_due_at >= start,
+            Ticket.first_answer_due_at < cut,
+            or_(
+                Ticket.first_answered_at.is_(None),
+                Ticket.first_answered_at > Ticket.first_answer_due_at,
+            ),
+        )
+        resolve_late = and_(
+            Ticket.resolve_due_at >= start,
+            Ticket.resolve_due_at < cut,
+            Ticket.status != TicketStatus.WAITING.value,
+            or_(done.is_(None), done > Ticket.resolve_due_at),
+        )
+        late = select(Ticket.reference, answer_late, resolve_late).where(
+            requests, Ticket.cancelled_at.is_(None), or_(answer_late, resolve_late)
+        )
+        order = (Ticket.created_at, Ticket.id)
+        return DayLedger(
+            filed=[
+                (str(r), str(d)) for r, d in await self.session.execute(filed.order_by(*order))
+            ],
+            answered=[
+                (str(r), at)
+                for r, at in await self.session.execute(
+                    answered.order_by(Ticket.first_answered_at, Ticket.id)
+                )
+                if at is not None
+            ],
+            finished=finished,
+            late=[
+                (str(r), "answer" if a else "resolve")
+                for r, a, _ in await self.session.execute(late.order_by(*order))
+            ],
+            followed=followed,
+        )
+
+    async def sign_ledger(
+        self, dispatch_id: int, duty: bool, staff_id: int, now: datetime
+    ) -> bool:
+        """One of the ledger's two signatures (the staff on duty's or the supervisor's);
+        False if that one is signed already (the first signature counts)."""
+        if duty:
+            by, at = Dispatch.duty_signed_by_staff_id, Dispatch.duty_signed_at
+        else:
+            by, at = Dispatch.supervisor_signed_by_staff_id, Dispatch.supervisor_signed_at
+        result = await self.session.execute(
+            update(Dispatch)
+            .where(Dispatch.id == dispatch_id, at.is_(None))
+            .values({by: staff_id, at: now}),
+            execution_options={"synchronize_session": False},
+        )
+        found = await self.session.get(Dispatch, dispatch_id)
+        if found is not None:
+            await self.session.refresh(found)
+        return bool(getattr(result, "rowcount", 0))
+
+    async def ledger_signatures(self, dispatch_ids: list[int]) -> dict[int, LedgerSignatures]:
+        """Who signed each ledger, on duty and as supervisor, and when."""
+        if not dispatch_ids:
+            return {}
+        duty, supervisor = aliased(Staff), aliased(Staff)
+        query = (
+            select(
+                Dispatch.id,
+                duty.name,
+                duty.role,
+                Dispatch.duty_signed_at,
+                supervisor.name,
+                supervisor.role,
+                Dispatch.supervisor_signed_at,
+            )
+            .outerjoin(duty, duty.id == Dispatch.duty_signed_by_staff_id)
+            .outerjoin(supervisor, supervisor.id == Dispatch.supervisor_signed_by_staff_id)
+            .where(Dispatch.id.in_(dispatch_ids))
+        )
+        found: dict[int, LedgerSignatures] = {}
+        for i, d_name, d_role, d_at, s_name, s_role, s_at in await self.session.execute(query):
+            found[int(i)] = LedgerSignatures(
+                (str(d_name), str(d_role), d_at) if d_at is not None else None,
+                (str(s_name), str(s_role), s_at) if s_at is not None else None,
+            )
+        return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.handover import Book, CarriedItem
@@ -54,6 +54,42 @@ class HandoverRepository:
     async def get(self, handover_id: int) -> Handover | None:
         return await self.session.get(Handover, handover_id)
 
+    async def sign(self, handover_id: int, staff_id: int, now: datetime) -> bool:
+        """The book's signature; False if someone signed it already (the first one counts)."""
+        result = await self.session.execute(
+            update(Handover)
+            .where(Handover.id == handover_id, Handover.signed_at.is_(None))
+            .values(signed_by_staff_id=staff_id, signed_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        row = await self.session.get(Handover, handover_id)
+        if row is not None:
+            await self.session.refresh(row)
+        return bool(getattr(result, "rowcount", 0))
+
+    async def unsigned(self, estate_id: int, before: datetime) -> list[tuple[Handover, str]]:
+        """Books written before this moment nobody has signed yet, oldest first, each with
+        its writer's name."""
+        query = (
+            select(Handover, Staff.name)
+            .join(Staff, Staff.id == Handover.written_by_staff_id)
+            .where(
+                Handover.estate_id == estate_id,
+                Handover.signed_at.is_(None),
+                Handover.created_at < before,
+            )
+            .order_by(Handover.created_at, Handover.id)
+        )
+        return [(row, str(name)) for row, name in await self.session.execute(query)]
+
+    async def count_unsigned(self, estate_id: int, before: datetime) -> int:
+        query = select(func.count(Handover.id)).where(
+            Handover.estate_id == estate_id,
+            Handover.signed_at.is_(None),
+            Handover.created_at < before,
+        )
+        return int(await self.session.scalar(query) or 0)
+
     def add_item(self, handover_id: int, ticket_id: int) -> None:
         self.session.add(
             HandoverItem(handover_id=handover_id, ticket_id=ticket_id, note_ticket=True)
@@ -100,7 +136,7 @@ class HandoverRepository:
         ]
 
 
-def book_of(row: Handover) -> Book:
+def book_of(row: Handover, signer: Staff | None = None) -> Book:
     return Book(
         id=row.id,
         shift=row.shift,
@@ -110,4 +146,7 @@ def book_of(row: Handover) -> Book:
         matters=row.matters,
         notes=tuple(row.notes or ()),
         made=dict(row.made or {}),
+        written_at=row.created_at,
+        signed_by=(signer.name, signer.role) if signer is not None else None,
+        signed_at=row.signed_at,
     )

@@ -36,18 +36,30 @@ def remit_clause(remit: Remit) -> ColumnElement[bool]:
     """`can_view` as SQL: the estate, and — unless they see everything — their department,
     their zone, or items they own, are assigned or were escalated to."""
     estate = Ticket.estate_id == remit.estate_id
-    if remit.everything:
+    if remit.everything and remit.sees_confidential:
         return estate
-    mine = [
+    named = [
         Ticket.owner_staff_id == remit.staff_id,
         Ticket.assignee_staff_id == remit.staff_id,
         Ticket.escalated_to_staff_id == remit.staff_id,
     ]
+    if remit.granted_tickets:
+        named.append(Ticket.id.in_(sorted(remit.granted_tickets)))
+    if remit.granted_residents:
+        named.append(Ticket.resident_id.in_(sorted(remit.granted_residents)))
+    wide: list[ColumnElement[bool]] = []
+    if remit.everything:
+        wide.append(Ticket.id.is_not(None))
     if remit.department:
-        mine.append(Ticket.department == remit.department)
+        wide.append(Ticket.department == remit.department)
     if remit.zone:
-        mine.append(Ticket.zone == remit.zone)
-    return and_(estate, or_(*mine))
+        wide.append(Ticket.zone == remit.zone)
+    if not wide:
+        return and_(estate, or_(*named))
+    # A confidential resident's items: only the people named on them (and managers).
+    secret = select(Resident.id).where(Resident.confidential.is_(True))
+    open_to_all = or_(Ticket.resident_id.is_(None), Ticket.resident_id.not_in(secret))
+    return and_(estate, or_(*named, and_(open_to_all, or_(*wide))))
 
 
 def line_clause(line: Line, today: Today, staff_id: int) -> ColumnElement[bool]:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.residents import ResidentCard
 from bot.domain.staff import Department, Role, StaffMember
 from storage.models import (
+    Birthday,
     Building,
     Dialogue,
     Estate,
@@ -124,6 +125,64 @@ class ResidentRepository:
             execution_options={"synchronize_session": False},
         )
         return list(result)
+
+    async def birthday_of(self, resident_id: int, key: str) -> Birthday | None:
+        """A birthday of someone of the resident's (their own is on the resident)."""
+        return await self.session.scalar(
+            select(Birthday).where(Birthday.resident_id == resident_id, Birthday.whom_key == key)
+        )
+
+    def add_birthday(self, birthday: Birthday) -> None:
+        self.session.add(birthday)
+
+    async def birthdays(self, resident_id: int) -> list[Birthday]:
+        """The resident's people's birthdays the project wishes on every year."""
+        query = (
+            select(Birthday)
+            .where(
+                Birthday.resident_id == resident_id,
+                Birthday.wishes.is_(True),
+                Birthday.day.is_not(None),
+            )
+            .order_by(Birthday.id)
+        )
+        return list(await self.session.scalars(query))
+
+    async def claim_people_birthdays(self, day: date, year: int) -> list[tuple[Resident, str]]:
+        """The birthdays of residents' people today, with consent, not yet wished this year:
+        marked wished in the same statement, so never twice. (resident, whom) each."""
+        rows = await self.session.execute(
+            select(Birthday.id, Birthday.day).where(
+                Birthday.wishes.is_(True),
+                Birthday.day.is_not(None),
+                or_(Birthday.wished_year.is_(None), Birthday.wished_year < year),
+            )
+        )
+        candidates = [
+            bid
+            for bid, born in rows
+            if born is not None and (born.month, born.day) == (day.month, day.day)
+        ]
+        if not candidates:
+            return []
+        claimed = await self.session.execute(
+            update(Birthday)
+            .where(
+                Birthday.id.in_(candidates),
+                or_(Birthday.wished_year.is_(None), Birthday.wished_year < year),
+            )
+            .values(wished_year=year)
+            .returning(Birthday.resident_id, Birthday.whom),
+            execution_options={"synchronize_session": False},
+        )
+        found = [(int(rid), str(whom)) for rid, whom in claimed]
+        people = {
+            r.id: r
+            for r in await self.session.scalars(
+                select(Resident).where(Resident.id.in_({rid for rid, _ in found}))
+            )
+        }
+        return [(people[rid], whom) for rid, whom in found if rid in people]
 
     async def snapshot(self, telegram_user_id: int) -> Snapshot:
         """Who is writing (resident, staff, or both) and where they are in a dialogue: one

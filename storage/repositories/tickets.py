@@ -14,6 +14,7 @@ from sqlalchemy.orm import lazyload
 
 from bot.domain.deadlines import Clocks, FollowupState
 from bot.domain.tickets import (
+    OPEN_STATUSES,
     LocationKind,
     Nature,
     Severity,
@@ -27,6 +28,7 @@ from storage.models import (
     ReferenceCounter,
     Ticket,
     TicketEvent,
+    UtilityContact,
 )
 from storage.repositories._common import is_postgres
 
@@ -95,6 +97,9 @@ def facts_of(ticket: Ticket, *, home: str | None = None) -> TicketFacts:
         stage=ticket.stage,
         details=dict(ticket.details) if ticket.details else None,
         service_at=ticket.service_at,
+        reviewer_staff_id=ticket.reviewer_staff_id,
+        adopted=ticket.adopted,
+        confidential=ticket.confidential,
     )
 
 
@@ -135,6 +140,8 @@ class TicketRepository:
     async def add(self, ticket: Ticket, events: list[TicketEvent]) -> None:
         self.session.add(ticket)
         await self.session.flush()
+        # Read back what the row says of its resident (confidential service) at once.
+        await self.session.refresh(ticket, attribute_names=["resident_confidential"])
         for event in events:
             event.ticket_id = ticket.id
         self.session.add_all(events)
@@ -178,6 +185,8 @@ class TicketRepository:
         unloaded = inspect(ticket).unloaded
         if "unit" in unloaded or "attachments" in unloaded:
             await self.session.refresh(ticket, attribute_names=["unit", "attachments"])
+        if "resident_confidential" in unloaded:
+            await self.session.refresh(ticket, attribute_names=["resident_confidential"])
         return facts_of(ticket)
 
     async def by_reference(self, reference: str) -> Ticket | None:
@@ -267,6 +276,49 @@ class TicketRepository:
             .order_by(MoneyEntry.id)
         )
         return [(kind, amount) for kind, amount in rows]
+
+    async def open_visit(self, parent_id: int) -> Ticket | None:
+        """The in-person visit about an item that is still to be made, if any."""
+        open_ = [s.value for s in OPEN_STATUSES]
+        return await self.session.scalar(
+            select(Ticket)
+            .where(Ticket.parent_id == parent_id, Ticket.kind == TicketKind.VISIT.value)
+            .where(Ticket.status.in_(open_))
+            .order_by(Ticket.id)
+            .limit(1)
+        )
+
+    def add_utility_contact(
+        self,
+        ticket_id: int,
+        *,
+        staff_id: int,
+        contacted: str,
+        contacted_at: datetime,
+        said: str,
+        now: datetime,
+    ) -> None:
+        """The desk's liaison with a utility about an out-of-scope item (kept, never edited)."""
+        self.session.add(
+            UtilityContact(
+                ticket_id=ticket_id,
+                staff_id=staff_id,
+                contacted=contacted,
+                contacted_at=contacted_at,
+                said=said,
+                created_at=now,
+            )
+        )
+
+    async def utility_contacts(self, ticket_id: int) -> list[UtilityContact]:
+        await self.session.flush()
+        return list(
+            await self.session.scalars(
+                select(UtilityContact)
+                .where(UtilityContact.ticket_id == ticket_id)
+                .order_by(UtilityContact.id)
+            )
+        )
 
     async def timeline(self, ticket_id: int) -> list[TimelineEntry]:
         return [

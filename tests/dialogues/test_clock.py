@@ -134,7 +134,9 @@ async def test_important_is_handed_to_the_senior_butler_and_major_to_the_chief(
     assert await desk.scalar("select assignee_staff_id from tickets") == chief_id
 
 
-async def test_cannot_judge_asks_the_duty_supervisor(desk: DeskHarness) -> None:
+async def test_cannot_judge_without_a_senior_butler_asks_the_duty_supervisor(
+    desk: DeskHarness,
+) -> None:
     agent = await enroll(desk, 8451, "Customer-service agent", "Customer service", "No zone")
     supervisor = await enroll(desk, 8452, "Duty supervisor", "Customer service", "B")
     li = desk.sim.user(8551, language_code="en")
@@ -142,7 +144,7 @@ async def test_cannot_judge_asks_the_duty_supervisor(desk: DeskHarness) -> None:
     await file(desk, li)
     await agent.taps("✅ Accept")
     await agent.taps("🏷 Classify")
-    await agent.taps("❓ Can't judge: ask the duty supervisor")
+    await agent.taps("❓ Can't judge: ask the customer-service manager")
     assert "cannot judge this item's nature" in supervisor.last_text
     await supervisor.taps("🏷 Classify")
     await supervisor.taps("Communication")
@@ -339,6 +341,7 @@ async def test_a_low_rating_reopens_and_a_major_item_gets_a_visit(desk: DeskHarn
     await butler.taps("Major")
     await butler.taps("✔️ Resolve")
     await butler.says("Compensated and repaired")
+    await senior.taps("👍 Accept result")  # a major result: the senior butler checks it
     resolved = utcnow()
     await at(desk, _next_morning(resolved))
     with time_machine.travel(_next_morning(resolved), tick=False):

@@ -95,30 +95,68 @@ async def test_reports_and_ledgers_go_out_once_at_their_time(
     assert told(head, "Monthly report") == head_before + 1
 
 
-async def test_the_daily_ledger_lists_the_days_work_and_is_archived(desk: DeskHarness) -> None:
+async def test_the_daily_ledger_lists_the_days_work_and_both_sign_it(desk: DeskHarness) -> None:
+    """The day's ledger (工作台帐) lists every request of the day, filed, answered, finished
+    and late; the staff on duty and the supervisor each sign it, with the time, shown on
+    the ledger and in the month's archive."""
     supervisor = await enroll(desk, 8921, "Duty supervisor", "Customer service", "B")
     butler = await enroll(desk, 8922, "Butler", "Customer service", "B")
     chief = await enroll(desk, 8923, "Chief butler", "Customer service", "No zone")
     li = desk.sim.user(8931, language_code="en")
     await register(li)
-    await push(desk, utcnow())  # what was due before today
     now = utcnow().astimezone(SHANGHAI)
     start = now.replace(hour=9, minute=0, second=0, microsecond=0)
     if now.hour >= 21:
         start += timedelta(days=1)
+    await push(desk, start - timedelta(minutes=1))  # what was due before that day
     with time_machine.travel(start, tick=False):
         await file_complaint(li, "Water on the stairs")
-        reference = str(await desk.scalar("select reference from tickets"))
-        await butler.taps_on("✔️ Resolve", reference)
+        mopped = str(await desk.scalar("select reference from tickets"))
+        await butler.taps_on("✔️ Resolve", mopped)
         await butler.says("Mopped and dried, sign put up")
+    with time_machine.travel(start + timedelta(minutes=5), tick=False):
+        await file_complaint(li, "The lift hums all night")
+        hum = str(await desk.scalar("select max(reference) from tickets"))
     ledgers = told(supervisor, "Daily ledger")
     await push(desk, start.replace(hour=21, minute=1))
     assert told(supervisor, "Daily ledger") == ledgers + 1
+    assert told(butler, "Daily ledger") == ledgers + 1  # the staff on duty too
+    assert told(chief, "Daily ledger") == 0
     ledger = supervisor.transcript[-1].body
-    assert "Finished: 1 item" in ledger
-    assert reference in ledger
-    await supervisor.taps_on("✅ Acknowledge", "Finished: 1 item")
+    for shown in (
+        "Filed: 2 items",
+        f"{mopped} · Water on the stairs",
+        f"{hum} · The lift hums all night",
+        "Answered: 1 item",
+        "Finished: 1 item",
+        "Late: 1 item",
+        f"{hum} · first answer late",
+        "On duty: not signed yet",
+        "Supervisor: not signed yet",
+    ):
+        assert shown in ledger, shown
+
+    with time_machine.travel(start.replace(hour=21, minute=10), tick=False):
+        await butler.taps_on("✍️ Sign the ledger", "Daily ledger")
+        assert "On duty: ✍️ signed by Butler (Butler)" in butler.last_text
+        assert "Supervisor: not signed yet" in butler.last_text
+    with time_machine.travel(start.replace(hour=21, minute=20), tick=False):
+        await supervisor.taps_on("✍️ Sign the ledger", "Daily ledger")
+        assert "On duty: ✍️ signed by Butler (Butler)" in supervisor.last_text
+        assert "Supervisor: ✍️ signed by Duty supervisor (Duty supervisor)" in (
+            supervisor.last_text
+        )
+        signed_ledger = next(m for m in supervisor.transcript if "Late: 1 item" in m.body)
+        assert signed_ledger.inline_buttons() == []  # both signed: nothing left to sign
+        await butler.taps_on("✍️ Sign the ledger", "Daily ledger")  # signed already
+    assert await desk.scalar("select count(*) from dispatches where duty_signed_at is not null")
+    signed = await desk.scalar(
+        "select count(*) from dispatches where supervisor_signed_at is not null"
+    )
+    assert signed == 1
     await chief.says(f"/ledger {start:%Y-%m}")
-    assert "Acknowledged by Duty supervisor" in chief.last_text
+    assert "On duty: ✍️ signed by Butler (Butler)" in chief.last_text
+    assert "Supervisor: ✍️ signed by Duty supervisor (Duty supervisor)" in chief.last_text
+    assert "21:20" in chief.last_text
     await butler.says("/ledger")
     assert "isn't available" in butler.last_text

@@ -79,3 +79,47 @@ async def test_a_night_shift_hands_over_to_the_day(desk: DeskHarness) -> None:
     assert "Acknowledged by Duty supervisor" in supervisor.last_text
     signed = await desk.scalar("select count(*) from acknowledgements where subject = 'handover'")
     assert signed == 1
+
+
+async def test_the_senior_butler_signs_the_days_book(desk: DeskHarness) -> None:
+    """The book reaches the senior butler, who signs it (*Sign*); one left unsigned is on
+    their /status the next morning, and only theirs."""
+    butler = await enroll(desk, 9021, "Butler", "Customer service", "B")
+    supervisor = await enroll(desk, 9022, "Duty supervisor", "Customer service", "B")
+    senior = await enroll(desk, 9023, "Senior butler", "Customer service", "No zone")
+    with time_machine.travel(_local(1, 19, 50), tick=False):
+        await butler.says("/handover")
+        await butler.taps("☀️ Day shift 08:00-20:00")
+        await butler.taps("Just me")
+        await butler.taps("Nothing special")
+        await butler.says("Gate 2 barrier stuck")
+        await butler.taps("✅ Confirm")
+    book = senior.transcript[-1]
+    assert "Handover: ☀️ Day shift" in book.body
+    labels = [b["text"] for b in book.inline_buttons()]
+    assert "✍️ Sign the book" in labels
+    assert "✅ Acknowledge" not in labels
+    assert "✍️ Sign the book" not in " ".join(supervisor.buttons())
+    handover = int(await desk.scalar("select id from handovers"))
+
+    with time_machine.travel(_local(1, 21), tick=False):  # the same evening: not yet
+        await senior.says("/status")
+        assert "Handover books not signed: <b>0</b>" in senior.last_text
+    with time_machine.travel(_local(2, 8, 30), tick=False):
+        await butler.says("/status")
+        assert "Handover books not signed" not in butler.last_text
+        await supervisor.taps_data(f"ho:sign:{handover}")  # not theirs to sign
+        assert await desk.scalar("select signed_at from handovers") is None
+        await senior.says("/status")
+        assert "Handover books not signed: <b>1</b>" in senior.last_text
+        await senior.taps("✍️ Handover books not signed (1)")
+        assert "Handover books not signed: 1" in senior.last_text
+        await senior.taps("☀️ Day shift")
+        assert "Gate 2 barrier stuck" in senior.last_text
+        await senior.taps("✍️ Sign the book")
+        assert "Signed by Senior butler (Senior butler)" in senior.last_text
+        assert "✍️ Sign the book" not in " ".join(senior.buttons())
+        await senior.says("/status")
+        assert "Handover books not signed: <b>0</b>" in senior.last_text
+    assert await desk.scalar("select signed_by_staff_id from handovers") is not None
+    assert await desk.scalar("select signed_at from handovers") is not None

@@ -29,14 +29,19 @@ def _moment(day: date, hour: int) -> datetime:
 
 
 async def order_cake(
-    li: Persona, day: date, *, delivery: bool = True, birthday: bool = True
+    li: Persona,
+    day: date,
+    *,
+    delivery: bool = True,
+    birthday: bool = True,
+    whose: str = "My daughter Lily",
 ) -> None:
     """The whole commission form, up to its summary."""
     await li.taps("🎂 Order a service")
     await li.taps("Birthday or occasion cake")
     if birthday:
         await li.taps("🎂 Birthday")
-        await li.says("My daughter Lily")
+        await li.says(whose)
         await li.says(f"{day:%m-%d}")
     else:
         await li.taps("💍 Anniversary")
@@ -107,11 +112,11 @@ async def test_a_birthday_cake_from_the_form_to_the_rating(desk: DeskHarness) ->
     assert told(concierge, "Due at") == 1
     await at(desk, delivery - timedelta(hours=2, minutes=-1))
     assert told(concierge, "Due at") == 2
-    # The wishes on the day (at the policy's hour), once.
+    # The wishes on the day (at the policy's hour), once, to whom the cake is for.
     await at(desk, _moment(day, 9) + timedelta(minutes=1))
-    assert told(li, "Happy birthday from all of us") == 1
+    assert told(li, "Happy birthday to your daughter Lily") == 1
     await at(desk, _moment(day, 10))
-    assert told(li, "Happy birthday from all of us") == 1
+    assert told(li, "Happy birthday to your daughter Lily") == 1
 
     with time_machine.travel(delivery - timedelta(minutes=40), tick=False):
         await concierge.taps_on("🚚 Out for delivery", card)
@@ -151,7 +156,7 @@ async def test_a_birthday_cake_from_the_form_to_the_rating(desk: DeskHarness) ->
         assert await send_yearly_wishes(desk.desk) == 1
         await desk.deliver()
         assert await send_yearly_wishes(desk.desk) == 0
-    assert told(li, "Happy birthday from all of us") == 2
+    assert told(li, "Happy birthday to your daughter Lily") == 2
 
 
 async def test_a_pickup_order_is_ready_at_the_desk_and_asks_no_birthday_questions(
@@ -348,7 +353,7 @@ async def test_yearly_wishes_can_be_withdrawn_from_the_profile(desk: DeskHarness
     await li.taps("✍️ Confirm and sign")
     await li.taps("Yes, please")
     await li.says("/profile")
-    assert "Birthday wishes: every year on" in li.last_text
+    assert "Birthday wishes for your daughter Lily: every year on" in li.last_text
     await li.taps("🎂 Stop birthday wishes")
     assert "we will not send birthday wishes any more" in li.last_text
     await li.says("/profile")
@@ -356,6 +361,54 @@ async def test_yearly_wishes_can_be_withdrawn_from_the_profile(desk: DeskHarness
     next_year = _moment(day.replace(year=day.year + 1), 9) + timedelta(minutes=5)
     with time_machine.travel(next_year, tick=False):
         assert await send_yearly_wishes(desk.desk) == 0
+
+
+async def test_a_birthday_belongs_to_whom_the_cake_is_for(desk: DeskHarness) -> None:
+    """A cake for the resident's daughter keeps her birthday with her name: the yearly
+    wishes name her, and the resident's own birthday is not set from it; their own cake
+    ("mine") is theirs."""
+    li = desk.sim.user(8766, language_code="en")
+    await register(li)
+    lily_day, own_day = _local_day(2), _local_day(5)
+    await order_cake(li, lily_day, whose="my daughter Lily")
+    await li.taps("✍️ Confirm and sign")
+    assert told(li, "May we send our birthday wishes to your daughter Lily") == 1
+    await li.taps("Yes, please")
+    assert await desk.scalar("select birthday from residents") is None
+    assert await desk.scalar("select whom from birthdays") == "my daughter Lily"
+    await li.says("/profile")
+    assert "Birthday wishes for your daughter Lily: every year on" in li.last_text
+    assert "Birthday wishes: every year on" not in li.last_text
+
+    # Her own cake: the resident's birthday, asked about separately.
+    await order_cake(li, own_day, whose="Mine")
+    await li.taps("✍️ Confirm and sign")
+    assert told(li, "May we send you our birthday wishes") == 1
+    await li.taps("Yes, please")
+    own = await desk.scalar("select birthday from residents")
+    assert str(own) == own_day.isoformat()
+    # Another cake for Lily: nothing asked again.
+    await order_cake(li, lily_day, whose="My daughter  LILY")
+    await li.taps("✍️ Confirm and sign")
+    assert told(li, "May we send") == 0  # (the answered questions read as answered)
+    assert await desk.scalar("select count(*) from birthdays") == 1
+
+    # On Lily's birthday: wishes that name her, once, not the resident's own.
+    await at(desk, _moment(lily_day, 9) + timedelta(minutes=1))
+    assert told(li, "Happy birthday to your daughter Lily") == 1
+    assert told(li, "Happy birthday from all of us") == 0
+    next_year = _moment(lily_day.replace(year=lily_day.year + 1), 9) + timedelta(minutes=5)
+    with time_machine.travel(next_year, tick=False):
+        assert await send_yearly_wishes(desk.desk) == 1
+        await desk.deliver()
+        assert await send_yearly_wishes(desk.desk) == 0
+    assert told(li, "Happy birthday to your daughter Lily") == 2
+    assert told(li, "Happy birthday from all of us") == 0
+    own_next = _moment(own_day.replace(year=own_day.year + 1), 9) + timedelta(minutes=5)
+    with time_machine.travel(own_next, tick=False):
+        assert await send_yearly_wishes(desk.desk) == 1
+        await desk.deliver()
+    assert told(li, "Happy birthday from all of us") == 1
 
 
 async def test_a_chinese_resident_orders_flowers(desk: DeskHarness) -> None:

@@ -4,8 +4,10 @@ days after it; "not fixed", which reopens it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import time_machine
 
 from bot.clock import utcnow
 from tests.conftest import DeskHarness
@@ -41,10 +43,16 @@ async def request_repair(
     return summary
 
 
-async def schedule(engineer: Persona, reference: str, days: int, time: str) -> None:
+def _morning(moment: datetime, days: int) -> datetime:
+    """The policy's follow-up time (10:00) `days` after the local day of `moment`."""
+    day = moment.astimezone(SHANGHAI).date() + timedelta(days=days)
+    return datetime.combine(day, time(10), SHANGHAI)
+
+
+async def schedule(engineer: Persona, reference: str, days: int, hour: str) -> None:
     await engineer.taps_on("📅 Schedule visit", reference)
     await engineer.taps(_day_label(days))
-    await engineer.taps(time)
+    await engineer.taps(hour)
 
 
 async def test_a_repair_from_the_request_to_the_sign_off(desk: DeskHarness) -> None:
@@ -91,10 +99,11 @@ async def test_a_repair_from_the_request_to_the_sign_off(desk: DeskHarness) -> N
     await li.taps("✅ Fixed, thank you")
     assert "Thank you for signing it off" in li.last_text
     assert await desk.scalar("select stage from tickets") == "signed_off"
-    # Every repair is followed up: plumbing two days after the work.
-    await at(desk, done + timedelta(days=2) - timedelta(minutes=5))
+    # Every repair is followed up: plumbing two days after the work, at the policy's time.
+    asked = _morning(done, 2)
+    await at(desk, asked - timedelta(minutes=5))
     assert told(li, "solved") == 0
-    await at(desk, done + timedelta(days=2, minutes=5))
+    await at(desk, asked + timedelta(minutes=5))
     assert told(li, "solved") == 1
 
 
@@ -117,9 +126,7 @@ async def test_a_water_leak_is_followed_up_three_days_after_its_leak_test(
     await engineer.taps("Yes")  # under warranty: no cost asked
     assert told(li, "Under warranty, cost ¥0.00") == 1
     await li.taps("✅ Fixed, thank you")
-    test_day = (utcnow().astimezone(SHANGHAI) + timedelta(days=2)).date()
-    follow_up = datetime(test_day.year, test_day.month, test_day.day, tzinfo=SHANGHAI)
-    follow_up += timedelta(days=3)
+    follow_up = _morning(utcnow(), 2 + 3)  # three days after the test, in the morning
     await at(desk, follow_up - timedelta(minutes=5))
     assert told(li, "solved") == 0
     await at(desk, follow_up + timedelta(minutes=5))
@@ -167,3 +174,71 @@ async def test_a_doors_and_windows_repair_reaches_engineering(desk: DeskHarness)
     assert any("Doors & windows" in m.plain for m in engineer.transcript)
     assert any("Doors &amp; windows" in (m.body or "") for m in engineer.transcript)
     assert await desk.scalar("select count(*) from outbox where status <> 'sent'") == 0
+
+
+async def test_a_repair_done_late_in_the_evening_is_followed_up_in_the_morning(
+    desk: DeskHarness,
+) -> None:
+    """Follow-ups never go out at night: asked at the policy's time of their day."""
+    engineer = await enroll(desk, 8641, "Department staff", "Engineering", "B")
+    li = desk.sim.user(8741, language_code="en")
+    await register(li)
+    await request_repair(li, "🔌 Appliance", "The range hood is dead")
+    reference = str(await desk.scalar("select reference from tickets"))
+    await schedule(engineer, reference, 1, "18:00")
+    await li.taps("👍 That suits me")
+    evening = _morning(utcnow(), 1) + timedelta(hours=12, minutes=30)  # 22:30 tomorrow
+    with time_machine.travel(evening, tick=False):
+        await engineer.taps_on("🔧 In progress", reference)
+        await engineer.taps_on("✅ Done", reference)
+        await engineer.says("Replaced the motor")
+        await engineer.taps("Yes")
+        await li.taps("✅ Fixed, thank you")
+    await at(desk, _morning(evening, 2) - timedelta(minutes=5))
+    assert told(li, "solved") == 0
+    await at(desk, _morning(evening, 2) + timedelta(minutes=1))  # 10:01, not 22:30
+    assert told(li, "solved") == 1
+
+
+async def test_a_repair_reopened_at_the_follow_up_goes_back_to_a_new_visit(
+    desk: DeskHarness,
+) -> None:
+    """ "Not solved" at the follow-up: the repair is worked again from a new visit (its
+    stage was left finished before: no step, nobody could close it, late for ever)."""
+    engineer = await enroll(desk, 8651, "Department staff", "Engineering", "B")
+    supervisor = await enroll(desk, 8652, "Duty supervisor", "Customer service", "B")
+    li = desk.sim.user(8751, language_code="en")
+    await register(li)
+    await request_repair(li, "🚰 Plumbing", "The shower drain is blocked")
+    reference = str(await desk.scalar("select reference from tickets"))
+    await schedule(engineer, reference, 1, "09:00")
+    await li.taps("👍 That suits me")
+    await engineer.taps_on("🔧 In progress", reference)
+    await engineer.taps_on("✅ Done", reference)
+    await engineer.says("Cleared the drain")
+    await engineer.taps("Yes")
+    done = utcnow()
+    await li.taps("✅ Fixed, thank you")
+    asked = _morning(done, 2) + timedelta(minutes=1)
+    await at(desk, asked)
+    with time_machine.travel(asked + timedelta(minutes=5), tick=False):
+        await li.taps("👎 No, not yet")
+    assert await desk.scalar("select status || ':' || stage from tickets") == "reopened:requested"
+    assert await desk.scalar("select service_at from tickets") is None
+    # A new visit is offered, agreed and worked; the repair finishes again.
+    later = asked + timedelta(minutes=10)
+    with time_machine.travel(later, tick=False):
+        await engineer.taps_on("📅 Schedule visit", reference)
+        visit_day = (later.astimezone(SHANGHAI) + timedelta(days=1)).date()
+        await engineer.taps(f"{visit_day:%a}, {visit_day:%b} {visit_day.day}")
+        await engineer.taps("14:00")
+        assert "proposes to come on" in li.last_text
+        await li.taps("👍 That suits me")
+        await engineer.taps_on("🔧 In progress", reference)
+        await engineer.taps_on("✅ Done", reference)
+        await engineer.says("Replaced the trap")
+        await engineer.taps("Yes")
+    assert await desk.scalar("select status || ':' || stage from tickets") == "resolved:done"
+    # Nobody is told it is late once it is done again.
+    await at(desk, later + timedelta(days=1))
+    assert told(supervisor, "Late") == 0

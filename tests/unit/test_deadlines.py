@@ -38,16 +38,22 @@ RULES = Rules(
 )
 
 
-def test_the_residents_earlier_date_wins_and_a_later_one_does_not() -> None:
-    soon = promise(
-        NOW, timedelta(hours=1), timedelta(hours=48), clock=ALWAYS, requested_by=date(2026, 11, 24)
-    )
-    assert soon.resolve_due_at == end_of_day(date(2026, 11, 24), SHANGHAI)
-    later = promise(
-        NOW, timedelta(hours=1), timedelta(hours=48), clock=ALWAYS, requested_by=date(2026, 12, 24)
-    )
-    assert later.resolve_due_at == NOW + timedelta(hours=48)
-    assert later.first_answer_due_at == NOW + timedelta(hours=1)
+def test_the_residents_own_date_replaces_the_resolve_time_earlier_or_later() -> None:
+    hours = (timedelta(hours=1), timedelta(hours=48))
+    longest = timedelta(days=14)
+
+    def due(day: date, start: datetime = NOW) -> datetime:
+        return promise(
+            start, *hours, clock=ALWAYS, requested_by=day, longest=longest
+        ).resolve_due_at
+
+    assert due(date(2026, 11, 24)) == end_of_day(date(2026, 11, 24), SHANGHAI)  # sooner
+    later = promise(NOW, *hours, clock=ALWAYS, requested_by=date(2026, 12, 4), longest=longest)
+    assert later.resolve_due_at == end_of_day(date(2026, 12, 4), SHANGHAI)  # they asked later
+    assert later.first_answer_due_at == NOW + timedelta(hours=1)  # the answer is still owed
+    assert due(date(2026, 12, 24)) == NOW + longest  # never beyond the policy's maximum
+    reopened = NOW + timedelta(days=20)  # a reopening after their date: the policy's time
+    assert due(date(2026, 12, 4), reopened) == reopened + timedelta(hours=48)
 
 
 def test_opening_hours_carry_a_promise_over_the_night_and_closed_days() -> None:
@@ -176,3 +182,6 @@ def test_birthday_wishes_at_the_policys_hour_and_a_repairs_own_follow_up_day() -
         followup_due_at=due,
     )
     assert dict(plan(repair, RULES))[AlarmKind.FOLLOWUP_ASK] == due
+    night = replace(repair, followup_due_at=datetime(2026, 11, 27, 23, 30, tzinfo=SHANGHAI))
+    ask = dict(plan(night, RULES))[AlarmKind.FOLLOWUP_ASK]
+    assert ask == datetime(2026, 11, 27, 10, tzinfo=SHANGHAI)  # in the day, never at night

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -39,6 +40,10 @@ class Row:
     solved: bool | None = None
     rating: int | None = None
     reopen_count: int = 0
+    details: dict[str, Any] | None = None
+    service_at: datetime | None = None
+    service_done_at: datetime | None = None
+    followup_due_at: datetime | None = None
 
 
 def test_a_result_meets_the_first_answer_and_gets_its_own_follow_up() -> None:
@@ -95,3 +100,29 @@ def test_reopening_starts_over() -> None:
     cancelled = Row(kind="concierge", status="closed", stage="cancelled")
     with pytest.raises(IllegalMove):
         Item.of(cancelled).reopened(NOW)
+
+
+def test_a_reopened_repair_needs_a_new_visit_and_an_order_a_new_settlement() -> None:
+    """Reopened, each is back at a stage with a step, so its work can go on and finish."""
+    repair = Row(
+        kind="repair",
+        status="closed",
+        stage="signed_off",
+        service="water_leak",
+        service_at=NOW,
+        service_done_at=NOW,
+        followup_due_at=NOW,
+        details={"leak_test": "2026-12-01", "work": "sealed"},
+    )
+    item = Item.of(repair)
+    item.reopened(NOW)
+    assert (repair.stage, repair.service_at, repair.service_done_at) == ("requested", None, None)
+    assert repair.followup_due_at is None
+    assert repair.details == {"work": "sealed"}  # a new leak test, if any, counts
+    assert Item.of(repair).advance("schedule") == ("scheduled", TicketStatus.ACCEPTED)
+    order = Row(kind="concierge", status="resolved", stage="settled", service="cake")
+    order.service_done_at = NOW
+    Item.of(order).reopened(NOW)
+    assert order.stage == "delivered"
+    assert order.service_done_at == NOW  # delivered it was: no delivery alarm again
+    assert Item.of(order).advance("settle") == ("settled", TicketStatus.RESOLVED)

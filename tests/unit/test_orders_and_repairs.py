@@ -103,18 +103,24 @@ def test_only_a_water_leak_has_a_leak_test() -> None:
     )  # a visit can be moved until work starts
 
 
-def test_every_repair_is_followed_up_at_its_types_window() -> None:
-    tested = NOW + timedelta(days=1)
-    assert followup_at(
-        RepairType.SAFETY_FACILITY, done_at=NOW, leak_test_at=None, days=DAYS
-    ) == NOW + timedelta(days=2)
-    assert followup_at(
-        RepairType.WATER_LEAK, done_at=NOW, leak_test_at=tested, days=DAYS
-    ) == tested + timedelta(days=3)
-    for other in (RepairType.PLUMBING, RepairType.APPLIANCE, RepairType.OTHER):
-        assert followup_at(other, done_at=NOW, leak_test_at=None, days=DAYS) == NOW + timedelta(
-            days=2
+def test_every_repair_is_followed_up_at_its_types_window_in_the_day() -> None:
+    def ask(kind: RepairType, done: datetime, tested: date | None = None) -> datetime:
+        return followup_at(
+            kind, done_at=done, leak_test_on=tested, days=DAYS, at=time(10), tz=SHANGHAI
         )
+
+    def morning(day: date) -> datetime:
+        return datetime.combine(day, time(10), SHANGHAI)
+
+    assert ask(RepairType.SAFETY_FACILITY, NOW) == morning(date(2026, 11, 26))
+    assert ask(RepairType.WATER_LEAK, NOW, date(2026, 11, 25)) == morning(date(2026, 11, 28))
+    for other in (RepairType.PLUMBING, RepairType.APPLIANCE, RepairType.OTHER):
+        assert ask(other, NOW) == morning(date(2026, 11, 26))
+    # Reported done at 23:30: asked at 10:00 two days later, never at night.
+    late = datetime(2026, 11, 24, 23, 30, tzinfo=SHANGHAI)
+    assert ask(RepairType.PLUMBING, late) == morning(date(2026, 11, 26))
+    # A leak test long before the work was done: the next morning, not in the past.
+    assert ask(RepairType.WATER_LEAK, late, date(2026, 11, 1)) == morning(date(2026, 11, 25))
 
 
 def test_the_shipped_catalogue_has_the_cake_flowers_and_cleaning() -> None:
