@@ -19,6 +19,7 @@ from pydantic import (
 
 from bot.config import ConfigError
 from bot.domain.deadlines import Rules, ServiceClock
+from bot.domain.emergencies import Emergency, Paging
 from bot.domain.kinds import kinds, request_type
 from bot.domain.references import normalise_prefix
 from bot.domain.routing import Ownership
@@ -173,6 +174,16 @@ class RepairPolicy(_Strict):
         return self
 
 
+class FreeTextPolicy(_Strict):
+    """What a resident types, photographs or says outside a dialogue: the kinds it looks
+    like, by keywords (both languages, matched in lower case anywhere in the text). Keys:
+    a kind ("repair") or a kind and one of its categories ("repair.plumbing",
+    "complaint.fees"). None listed: every kind is offered in the menu's order."""
+
+    keywords: dict[str, list[str]] = Field(default_factory=dict)
+    voice_max_seconds: int = Field(default=120, ge=5, le=600)  # longest voice note taken
+
+
 class ReportPolicy(_Strict):
     """The pushed reports, the analysis, the survey, the handover book and the ledger."""
 
@@ -217,6 +228,28 @@ class ReportPolicy(_Strict):
         return self
 
 
+class DutyPolicy(_Strict):
+    """Round the clock (24小时值班): which shift is the day, what the night promises, and
+    how late messages are bundled and escalations acknowledged. The shifts' times are
+    [reports] shifts; the roster is set with /duty."""
+
+    day_shift: str = "day"  # the shift of [reports] shifts that is the day; the rest is night
+    # Filed at night: the first answer is promised for this local time of the next morning.
+    next_morning: dict[TicketKind, time] = Field(
+        default_factory=lambda: {
+            TicketKind.COMPLAINT: time(9, 0),
+            TicketKind.SUGGESTION: time(10, 0),
+            TicketKind.REPAIR: time(9, 0),
+            TicketKind.CONCIERGE: time(9, 0),
+        }
+    )
+    # More than this many late items for one person in one sweep: one digest instead.
+    digest_over: int = Field(default=3, ge=1)
+    morning_digest_at: time = time(8, 30)
+    # An escalation to a manager not marked Seen within this many minutes goes up a rung.
+    seen_minutes: int = Field(default=30, ge=1)
+
+
 class ClockPolicy(_Strict):
     """Opening hours for the clocks (optional): with none, promises run day and night."""
 
@@ -240,8 +273,139 @@ class StaffPolicy(_Strict):
     access_hours: float = Field(default=24, gt=0, le=24 * 30)
 
 
+class IncidentPolicy(_Strict):
+    """Many reports of one fault: `reports` of the same category in the same building within
+    `within_minutes` offer the desk to link them into one incident."""
+
+    reports: int = Field(default=3, ge=2, le=100)
+    within_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+
+    @property
+    def within(self) -> timedelta:
+        return timedelta(minutes=self.within_minutes)
+
+
+def _emergencies() -> dict[str, EmergencyWords]:
+    """The house's emergencies (突发事件) and the words that name them, both languages."""
+    words = {
+        "gas": (
+            "facilities",
+            ["gas", "smell of gas", "gas leak", "煤气", "燃气", "天然气"],
+        ),
+        "fire": (
+            "security",
+            ["fire", "smoke", "burning", "起火", "着火", "失火", "火灾", "冒烟", "烟雾"],
+        ),
+        "flood": (
+            "facilities",
+            [
+                "flood",
+                "flooding",
+                "flooded",
+                "burst pipe",
+                "pipe burst",
+                "爆管",
+                "水管爆裂",
+                "淹水",
+                "水淹",
+            ],
+        ),
+        "lift": (
+            "facilities",
+            [
+                "trapped in the lift",
+                "stuck in the lift",
+                "trapped in a lift",
+                "stuck in a lift",
+                "trapped in the elevator",
+                "stuck in the elevator",
+                "电梯困人",
+                "困在电梯",
+                "被困电梯",
+                "关在电梯",
+            ],
+        ),
+        "power": (
+            "facilities",
+            [
+                "power cut",
+                "power outage",
+                "blackout",
+                "整栋停电",
+                "整栋楼停电",
+                "全楼停电",
+                "大面积停电",
+            ],
+        ),
+        "injury": (
+            "incident",
+            [
+                "hurt",
+                "injured",
+                "bleeding",
+                "unconscious",
+                "ambulance",
+                "受伤",
+                "流血",
+                "昏迷",
+                "晕倒",
+                "急救",
+            ],
+        ),
+    }
+    return {
+        code: EmergencyWords(category=category, keywords=keywords)
+        for code, (category, keywords) in words.items()
+    }
+
+
+class EmergencyWords(_Strict):
+    """One emergency: the words that name it (any language, matched in what people type)
+    and the complaint category it becomes when a tap says it was not an emergency."""
+
+    keywords: list[str] = Field(min_length=1)
+    category: str = "other"
+
+
+class EmergencyPolicy(_Strict):
+    """突发事件: answered at once, filed at once, the staff on duty paged until one is on
+    the way, and up the chain when nobody answers."""
+
+    kinds: dict[str, EmergencyWords] = Field(default_factory=_emergencies, min_length=1)
+    page_every_minutes: float = Field(default=5, gt=0)
+    escalate_after_pages: int = Field(default=2, ge=1)
+    page_departments: list[Department] = Field(
+        default_factory=lambda: [Department.SECURITY, Department.ENGINEERING], min_length=1
+    )
+    page_roles: list[Role] = Field(default_factory=lambda: [Role.SUPERVISOR])
+    chain: list[Role] = Field(
+        default_factory=lambda: [Role.SENIOR_BUTLER, Role.CHIEF_BUTLER], min_length=1
+    )
+    answer_minutes: float = Field(default=15, gt=0)
+
+    @property
+    def answer(self) -> timedelta:
+        return timedelta(minutes=self.answer_minutes)
+
+    def listed(self) -> list[Emergency]:
+        return [
+            Emergency(code, tuple(entry.keywords), entry.category)
+            for code, entry in self.kinds.items()
+        ]
+
+    def paging(self) -> Paging:
+        return Paging(
+            every=timedelta(minutes=self.page_every_minutes),
+            escalate_after=self.escalate_after_pages,
+            departments=tuple(self.page_departments),
+            roles=tuple(self.page_roles),
+            chain=tuple(self.chain),
+        )
+
+
 class Policy(_Strict):
     dialogue: DialoguePolicy = DialoguePolicy()
+    emergencies: EmergencyPolicy = EmergencyPolicy()
     # A kind the file does not name numbers with its registry entry's prefix.
     references: dict[TicketKind, ReferencePrefix] = Field(default_factory=dict)
     categories: Categories
@@ -254,7 +418,10 @@ class Policy(_Strict):
     concierge: ConciergePolicy = ConciergePolicy()
     repairs: RepairPolicy = RepairPolicy()
     reports: ReportPolicy = ReportPolicy()
+    duty: DutyPolicy = DutyPolicy()
     staff: StaffPolicy = StaffPolicy()
+    free_text: FreeTextPolicy = FreeTextPolicy()
+    incidents: IncidentPolicy = IncidentPolicy()
 
     def department_for(self, category: str | None) -> Department:
         """Unrouted categories go to the customer-service desk: nobody refuses an item."""
@@ -271,6 +438,13 @@ class Policy(_Strict):
         unknown = sorted(set(self.routing) - set(self.categories.complaint))
         if unknown:
             raise ValueError(f"routing names unknown categories: {', '.join(unknown)}")
+        strays = sorted(
+            {e.category for e in self.emergencies.kinds.values()} - set(self.categories.complaint)
+        )
+        if strays:
+            raise ValueError(f"emergencies name unknown categories: {', '.join(strays)}")
+        if self.duty.day_shift not in self.reports.shifts:
+            raise ValueError(f"duty.day_shift {self.duty.day_shift!r} is not in reports.shifts")
         return self
 
     def prefix(self, kind: str) -> str:

@@ -20,12 +20,17 @@ from handlers import (
     complaint,
     dialogue,
     dispatches,
+    duty,
+    emergencies,
     fallbacks,
     followup,
+    free_text,
     handover,
+    incidents,
     intake,
     menu,
     my_requests,
+    notice,
     onboarding,
     orders,
     registry,
@@ -43,6 +48,7 @@ from handlers.feature import Feature
 
 FEATURES: tuple[Feature, ...] = (
     start.FEATURE,
+    emergencies.FEATURE,  # its buttons; its texts are asked first by fallbacks
     onboarding.FEATURE,
     complaint.FEATURE,
     repairs.FEATURE,
@@ -55,12 +61,16 @@ FEATURES: tuple[Feature, ...] = (
     access.FEATURE,
     intake.FEATURE,
     cards.FEATURE,
+    duty.FEATURE,
     steps.FEATURE,
     registry.FEATURE,
     reports.FEATURE,
     dispatches.FEATURE,
     handover.FEATURE,
     survey.FEATURE,
+    free_text.FEATURE,
+    incidents.FEATURE,
+    notice.FEATURE,
 )
 # Commands everyone sees in Telegram's menu; staff get their own list on enrollment.
 BOT_COMMANDS = ("start", "menu", "profile", "help", "cancel")

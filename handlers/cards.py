@@ -22,7 +22,7 @@ from bot.domain.tickets import Nature, Severity, WaitingReason
 from bot.domain.validation import Invalid, parse_moment
 from bot.domain.workflow import Classification
 from bot.htmltext import Html, join
-from bot.services import escalation, followup, items, liaison, suggestions, workflow
+from bot.services import escalation, followup, incidents, items, liaison, suggestions, workflow
 from bot.services.followup import CallOutcome
 from bot.services.notifier import Notifier
 from bot.services.workflow import ActionContext, Refused
@@ -71,6 +71,7 @@ class Ask(StrEnum):
     NOT_ADOPT = "not_adopt"  # … or not: why
     LIAISON_WHO = "liaison_who"  # out of scope: who at the utility was contacted
     LIAISON_SAID = "liaison_said"  # … and what they said
+    LINK_TO = "link_to"  # the reference of the item to link this one with
 
 
 QUESTIONS = {
@@ -86,6 +87,7 @@ QUESTIONS = {
     Ask.NOT_ADOPT: "staff.ask_not_adopted",
     Ask.LIAISON_WHO: "staff.ask_liaison_who",
     Ask.LIAISON_SAID: "staff.ask_liaison_said",
+    Ask.LINK_TO: "incident.ask_link_to",
 }
 
 
@@ -155,9 +157,17 @@ NEEDS_INPUT: dict[CardAction, tuple[str, Ask | None]] = {
     CardAction.ADOPT: ("text", Ask.ADOPT),
     CardAction.NOT_ADOPT: ("text", Ask.NOT_ADOPT),
     CardAction.LIAISE: ("text", Ask.LIAISON_WHO),
+    CardAction.LINK: ("text", Ask.LINK_TO),
 }
 Run = Callable[[ActionContext, int], Awaitable[None]]
+
+
+async def _unlink(ctx: ActionContext, ticket_id: int) -> None:
+    await incidents.unlink(ctx, ticket_id)
+
+
 ONE_TAP: dict[CardAction, Run] = {
+    CardAction.UNLINK: _unlink,
     CardAction.ACCEPT: workflow.accept,
     CardAction.ACCEPT_RESULT: workflow.accept_result,
     CardAction.RESUME: workflow.resume_work,
@@ -228,9 +238,11 @@ async def _act(turn: Turn, tap: CardTap) -> None:
         turn.answer(turn.t("staff.phone", phone=phone or "—"), alert=True)
     elif tap.action is CardAction.PHOTOS:
         photos = await items.photos(turn.uow, turn.staff, tap.ticket)
-        if not photos:
+        voices = await items.voices(turn.uow, turn.staff, tap.ticket)
+        if not photos and not voices:
             turn.answer(turn.t("staff.no_photos"))
         turn.photos(photos)
+        turn.voices(voices)
     else:
         await ONE_TAP[tap.action](action_context(turn), tap.ticket)
         await show_done(turn, tap.ticket)
@@ -339,6 +351,13 @@ async def on_text(turn: Turn, text: str) -> None:
         keep_state(turn, kept)
         await goto(turn, "liaison_when")
         return
+    if ask is Ask.LINK_TO:
+        other = await turn.uow.tickets.by_reference(text.strip().upper())
+        if other is None or other.id == kept.ticket:
+            await reprompt(turn, "incident.link_not_found")
+            return
+        await finish(turn, lambda ctx, tid: _link(ctx, tid, other.id))
+        return
     if ask is Ask.LIAISON_SAID:
         contacted, at = kept.contacted, kept.contacted_at
         if contacted is None or at is None:
@@ -357,6 +376,11 @@ async def on_text(turn: Turn, text: str) -> None:
         Ask.INSTRUCTIONS: escalation.send_down,
     }[ask]
     await finish(turn, lambda ctx, tid: run(ctx, tid, text))
+
+
+async def _link(ctx: ActionContext, ticket_id: int, other_id: int) -> None:
+    """One incident of the two (the one either is in already, else led by the earlier)."""
+    await incidents.link(ctx, [ticket_id, other_id])
 
 
 def _natures(turn: Turn) -> list[tuple[str, str]]:

@@ -123,6 +123,7 @@ def file(summarise: Callable[[Turn], Html]) -> dialogue.Prompt:
                 now=turn.now,
                 on_behalf=who.on_behalf,
                 quotes=state(turn, About).quotes,
+                voice=voice[0] if (voice := form.voice_of(turn)) else None,
             )
 
         await form.confirm(turn, summarise, filing)
@@ -133,6 +134,7 @@ def file(summarise: Callable[[Turn], Html]) -> dialogue.Prompt:
 def flow(name: str, extra: Lines | None = None) -> Flow:
     """A flow asking the desk's own form for its kind, with its summary and filing."""
     summarise = summary(extra)
+    form.QUICK[name] = file(summarise)  # begun from a free message: filed once complete
     steps = {**form.steps(), "summary": summary_step(summarise, file(summarise), clear="q")}
     return Flow(name, steps, form=_form)
 

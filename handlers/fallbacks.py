@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from handlers import dialogue, menu
+from handlers import dialogue, free_text, menu
 from handlers.common import PRIVATE, note_expired, remind_dialogue
 from handlers.dialogue import DialogueTap
+from handlers.emergencies import emergency_answer
 from handlers.feature import Feature
 from handlers.menu import main_menu
 from handlers.my_requests import reply_about_item
@@ -46,7 +47,11 @@ async def on_message(turn: Turn) -> None:
     """Any other message: the current dialogue step, a menu button, or a polite hint."""
     note_expired(turn)
     inp = read_input(turn.update)
+    if await emergency_answer(turn, inp):
+        return  # an emergency comes first: no registration, no form stands in its way
     chosen = menu.choice(turn, inp.text) if inp.kind is InputKind.TEXT else None
+    if turn.dialogue is not None and turn.dialogue.flow == free_text.FLOW and chosen:
+        turn.end()  # an offer to file a free message gives way to the menu
     if turn.dialogue is not None:
         if chosen is not None:
             await remind_dialogue(turn)
@@ -60,11 +65,15 @@ async def on_message(turn: Turn) -> None:
             staff_greeting(turn)
         else:
             turn.reply(turn.t("common.register_first"))
-            await start_onboarding(turn)
+            # Kept, and offered for filing once they are registered (handlers.free_text).
+            await start_onboarding(turn, first=free_text.kept_input(inp))
     elif await reply_about_item(turn, inp):
         return
     elif chosen is not None:
         await menu.run(turn, chosen)
+    elif inp.kind in (InputKind.TEXT, InputKind.PHOTO, InputKind.VOICE):
+        # Never refused: offered for filing (an emergency was taken above).
+        await free_text.offer_filing(turn, inp)
     else:
         turn.reply(turn.t("common.not_understood"), main_menu(turn))
 

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain import forms
 from bot.domain.orders import TimingProblem, check_service_time
 from bot.domain.questions import (
     PLACE_CHARS,
@@ -41,13 +42,14 @@ from bot.services.actions import Refused
 from bot.services.filing import supplied
 from bot.services.tickets import Filed
 from bot.views.service import answer_label, window_label
-from handlers import dialogue, intake
+from handlers import dialogue, emergencies, intake
 from handlers.dialogue import Step, button, goto, keep_state, reprompt, state, tapped
 from handlers.keyboards import grid
 from handlers.menu import main_menu
 from handlers.runtime import Input, InputKind, Turn
 
 SKIP, DEFAULT, DAY, DONE, HOME, AREA = "-", "default", "day", "done", "home", "area"
+EMERGENCY = "!emergency"  # a complaint's category chosen as an emergency: its own path
 DAYS_SHOWN = 7
 # How the desk names the choices it supplies (the visit slots are dates: see _label).
 _LABELS = {Source.COMPLAINT_CATEGORIES: "category.{}", Source.REPAIR_TYPES: "repair.type_{}"}
@@ -64,6 +66,13 @@ class Asking:
     photos: list[str] = field(default_factory=list)
     ticked: list[str] = field(default_factory=list)
     day: str = ""
+    quick: bool = False  # begun from a free message: filed once nothing is left open
+    voice: str = ""  # a voice note given as the description: its file
+    voice_seconds: int = 0
+
+
+# Flows that file at once when begun `quick` (their summary's confirmation, by flow name).
+QUICK: dict[str, Callable[[Turn], Awaitable[None]]] = {}
 
 
 def form_of(turn: Turn) -> Form:
@@ -84,11 +93,23 @@ def steps() -> dict[str, Step]:
     }
 
 
-async def begin(turn: Turn, flow: str, form: Form, **values: object) -> None:
-    """Start `flow` at the first question of `form`; `values`: what the flow keeps besides
-    (read back with the flow's own dataclass) and for whom the form is."""
-    first = form.asked({})[0]
-    await dialogue.begin(turn, flow, "answer", Asking(q=first.id), **values)
+async def begin(
+    turn: Turn, flow: str, form: Form, given: Asking | None = None, **values: object
+) -> None:
+    """Start `flow` at the first question of `form` still open; `values`: what the flow
+    keeps besides (read back with the flow's own dataclass) and for whom the form is.
+    `given`: answers already given (a free message's text, photo or voice note); begun
+    `quick`, the form is filed as soon as nothing is left open, without a summary."""
+    asking = given or Asking()
+    pending = [q for q in form.asked(asking.answers) if q.id not in asking.answers]
+    if not pending and asking.quick and flow in QUICK:
+        turn.start(flow, "summary", {})
+        keep_state(turn, asking)
+        dialogue.data(turn).update(values)
+        await QUICK[flow](turn)
+        return
+    asking.q = pending[0].id if pending else ""
+    await dialogue.begin(turn, flow, "answer" if pending else "summary", asking, **values)
 
 
 def _asking(turn: Turn) -> Asking:
@@ -143,6 +164,12 @@ async def next_question(turn: Turn) -> None:
     kept = _asking(turn)
     pending = [q for q in form_of(turn).asked(kept.answers) if q.id not in kept.answers]
     if not pending:
+        assert turn.dialogue is not None
+        if kept.quick and turn.dialogue.flow in QUICK:
+            turn.dialogue.step = "summary"
+            turn.touch()
+            await QUICK[turn.dialogue.flow](turn)
+            return
         await goto(turn, "summary")
         return
     kept.q = pending[0].id
@@ -236,6 +263,8 @@ async def ask_answer(turn: Turn) -> None:
             (c.value, c.label.get(turn.language)) for c in question.choices
         ]
         buttons = [_button(turn, label, value) for value, label in options]
+        if _offers_emergency(turn, question):
+            buttons.append(_button(turn, turn.t("emergency.choose"), EMERGENCY))
     elif kind is QuestionKind.YESNO:
         buttons = [
             _button(turn, turn.t("common.yes"), "yes"),
@@ -288,12 +317,26 @@ def _days(turn: Turn) -> list[date]:
     return [first + timedelta(days=n) for n in range(DAYS_SHOWN)]
 
 
+def _offers_emergency(turn: Turn, question: Question) -> bool:
+    """A resident's own complaint: its categories offer *🚨 Emergency* too (staff filing
+    for someone by /new page the desk themselves)."""
+    own = intake.for_whom(turn) is None
+    return own and question.choices_from is Source.COMPLAINT_CATEGORIES
+
+
 async def on_answer(turn: Turn, inp: Input) -> None:
     question = _question(turn)
     value = _value(turn, inp)
     if inp.kind is InputKind.BUTTON and value is None:
         turn.answer(turn.t("common.stale_button"))
         await dialogue.prompt_again(turn)
+        return
+    if value == EMERGENCY and _offers_emergency(turn, question):
+        # Not a complaint after all: the form is left, the emergency's own path runs.
+        described = _asking(turn).answers.get(forms.DESCRIPTION)
+        turn.edit(_echo(turn, question, turn.t("emergency.choose")))
+        turn.end()
+        await emergencies.choose(turn, described if isinstance(described, str) else "")
         return
     if question.kind is QuestionKind.PHOTOS:
         await _on_photos(turn, question, inp, value)
@@ -326,6 +369,13 @@ async def on_answer(turn: Turn, inp: Input) -> None:
             turn.reply(turn.t("complaint.photo_kept_need_text"))
             return
         inp = Input(InputKind.TEXT, text=inp.text)  # the caption answers the question
+    if inp.kind is InputKind.VOICE and _takes_voice(turn, question):
+        heard = take_voice(turn, inp)
+        if isinstance(heard, Invalid):
+            await reprompt(turn, heard)
+            return
+        await _keep(turn, question, heard, _echo(turn, question, heard))
+        return
     answer = _read(turn, question, inp, value)
     if isinstance(answer, Invalid):
         await reprompt(turn, answer)
@@ -373,6 +423,36 @@ def _read(turn: Turn, question: Question, inp: Input, value: str | None) -> str 
         return parsed if isinstance(parsed, Invalid) else parsed.isoformat()
     moment = parse_moment(inp.text, today=_today(turn), tz=turn.desk.settings.tz, max_days=366)
     return moment if isinstance(moment, Invalid) else _timed(turn, moment)
+
+
+def _takes_voice(turn: Turn, question: Question) -> bool:
+    """A description of the desk's own forms (they file a voice note with the item)."""
+    assert turn.dialogue is not None
+    return question.id == forms.DESCRIPTION and turn.dialogue.flow in QUICK
+
+
+def voice_text(turn: Turn, seconds: int) -> str:
+    """How a voice note given as a description reads: "🎤 Voice note (0:12)"."""
+    return turn.t("voice.description", length=f"{seconds // 60}:{seconds % 60:02d}")
+
+
+def take_voice(turn: Turn, inp: Input) -> str | Invalid:
+    """Keep a voice note as the description (within the policy's length): its text."""
+    limit = turn.desk.policy.free_text.voice_max_seconds
+    if not inp.voice_file_id:
+        return Invalid("invalid.need_text")
+    if inp.voice_seconds > limit:
+        return Invalid("invalid.voice_too_long", {"max": limit})
+    asking = _asking(turn)
+    asking.voice, asking.voice_seconds = inp.voice_file_id, inp.voice_seconds
+    keep_state(turn, asking)
+    return voice_text(turn, inp.voice_seconds)
+
+
+def voice_of(turn: Turn) -> tuple[str, int] | None:
+    """The voice note given as the description, if any: (file, seconds)."""
+    asking = _asking(turn)
+    return (asking.voice, asking.voice_seconds) if asking.voice else None
 
 
 def _text(question: Question, inp: Input) -> str | Invalid:
@@ -630,6 +710,8 @@ async def on_edit(turn: Turn, inp: Input) -> None:
         asking.photos = []  # sent again
     if question.kind is QuestionKind.WINDOWS:
         asking.ticked = list(was) if isinstance(was, list) else []
+    if question.id == forms.DESCRIPTION:
+        asking.voice, asking.voice_seconds = "", 0  # told again, by text or voice
     keep_state(turn, asking)
     await next_question(turn)
 

@@ -55,10 +55,13 @@ def _label(turn: Turn, entry: Entry) -> str:
     return entry.label(turn.language) if entry.label else turn.t(entry.key)
 
 
+def shown(turn: Turn) -> list[Entry]:
+    """The entries this reader can use: the way back to the staff desk only for staff."""
+    return [e for e in entries() if e.key != STAFF_DESK or turn.staff is not None]
+
+
 def main_menu(turn: Turn) -> ReplyKeyboardMarkup:
-    labels = [_label(turn, e) for e in entries()]
-    if turn.staff is not None:
-        labels.append(turn.t(STAFF_DESK))
+    labels = [_label(turn, e) for e in shown(turn)]
     rows = [labels[i : i + 2] for i in range(0, len(labels), 2)]
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 

@@ -77,6 +77,7 @@ class Onboarding:
     floor: str | None = None
     unit: str | None = None
     phone: str | None = None
+    first: dict[str, object] | None = None  # a newcomer's first message, offered once done
 
     @property
     def editing(self) -> bool:
@@ -320,6 +321,10 @@ async def _save(turn: Turn, *, welcome: bool) -> None:
     turn.end()
     if welcome:
         turn.reply(turn.t("onboarding.done", name=turn.esc(profile.name)), main_menu(turn))
+        if kept.first:
+            from handlers import free_text  # it files through forms that import this module
+
+            await free_text.offer_filing(turn, free_text.input_of(kept.first))
     else:
         turn.reply(turn.t("profile.saved"), main_menu(turn))
         await show_profile(turn)
@@ -394,8 +399,10 @@ async def edit_profile_field(turn: Turn) -> None:
     await dialogue.begin(turn, FLOW, tap.field.step, kept)
 
 
-async def start_onboarding(turn: Turn) -> None:
-    await dialogue.begin(turn, FLOW, "language")
+async def start_onboarding(turn: Turn, first: dict[str, object] | None = None) -> None:
+    """Register a newcomer; `first`: the message they began with, kept to offer for filing
+    once they are registered (handlers.free_text)."""
+    await dialogue.begin(turn, FLOW, "language", Onboarding(first=first) if first else None)
 
 
 FEATURE = Feature(

@@ -167,6 +167,20 @@ class Photos:
 
 
 @dataclass(frozen=True, slots=True)
+class Voices:
+    """Stored voice notes (Telegram file ids) sent back to this chat as they came."""
+
+    file_ids: tuple[str, ...]
+
+    async def deliver(self, target: Target) -> None:
+        for file_id in self.file_ids:
+            await target.bot.send_voice(target.chat_id, file_id)
+
+    def deferred(self) -> None:
+        return None  # the person can tap Photos again
+
+
+@dataclass(frozen=True, slots=True)
 class File:
     """A file made for this person (a report's chart, a spreadsheet), uploaded with a short
     caption. If Telegram cannot take it now, they are told (through the outbox) to ask

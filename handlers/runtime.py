@@ -33,6 +33,7 @@ from handlers.output import (
     Refusal,
     Send,
     Target,
+    Voices,
     deliver_all,
     fingerprint,
 )
@@ -50,6 +51,7 @@ class InputKind(StrEnum):
     BUTTON = "button"
     CONTACT = "contact"
     PHOTO = "photo"
+    VOICE = "voice"  # a voice note: its file and length
     OTHER = "other"
 
 
@@ -63,6 +65,8 @@ class Input:
     phone: str | None = None
     contact_is_own: bool = False
     photo_file_id: str | None = None
+    voice_file_id: str | None = None
+    voice_seconds: int = 0
 
 
 def read_input(update: Update) -> Input:
@@ -80,6 +84,10 @@ def read_input(update: Update) -> Input:
         return Input(
             InputKind.PHOTO, text=message.caption, photo_file_id=message.photo[-1].file_id
         )
+    if message.voice is not None:
+        voice, length = message.voice, message.voice.duration
+        seconds = int(length.total_seconds()) if isinstance(length, timedelta) else int(length)
+        return Input(InputKind.VOICE, voice_file_id=voice.file_id, voice_seconds=seconds)
     if message.text is not None:
         kind = InputKind.COMMAND if message.text.startswith("/") else InputKind.TEXT
         return Input(kind, text=message.text)
@@ -226,6 +234,11 @@ class Turn:
         """Send stored photos (Telegram file ids) back to this chat, as an album if several."""
         if file_ids:
             self._out.append(Photos(tuple(file_ids)))
+
+    def voices(self, file_ids: list[str]) -> None:
+        """Send stored voice notes back to this chat, each as it came."""
+        if file_ids:
+            self._out.append(Voices(tuple(file_ids)))
 
     def file(
         self, data: bytes, file_name: str, caption: str, *, photo: bool, when_busy: str

@@ -45,6 +45,7 @@ STAFF_COMMANDS = (
     "report",
     "export",
     "handover",
+    "duty",
     "new",
     "ticket",
     "relay",

@@ -15,6 +15,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import CallbackData
 from bot.domain.invites import START_PREFIX, looks_like_invite
+from bot.htmltext import Html, join
 from handlers import dialogue, menu, staff
 from handlers.common import PRIVATE, note_expired, remind_dialogue
 from handlers.feature import Feature
@@ -33,12 +34,35 @@ class SwitchTap(CallbackData, prefix="sw"):
     to: Switch
 
 
-def staff_greeting(turn: Turn) -> None:
-    """The staff desk: their commands, and a way to the resident menu."""
+def staff_greeting(turn: Turn, *, hotline: bool = False) -> None:
+    """The staff desk: their commands (with the hotline, for /help), and a way to the
+    resident menu."""
     label = "staff.to_resident_menu" if turn.resident else "staff.register_as_resident"
     button = InlineKeyboardButton(turn.t(label), callback_data=SwitchTap(Switch.RESIDENT).pack())
     key = "staff.help" if turn.staff is not None else "staff.help_admin"
-    turn.reply(turn.t(key), InlineKeyboardMarkup([[button]]))
+    text = turn.t(key) + ("\n\n" + hotline_lines(turn) if hotline else "")
+    turn.reply(text, InlineKeyboardMarkup([[button]]))
+
+
+def hotline_lines(turn: Turn) -> Html:
+    """The 24-hour hotline and the office's address, from the estate file."""
+    estate = turn.desk.estate
+    return turn.t(
+        "help.hotline", hotline=estate.hotline or "—", office=estate.office_address or "—"
+    )
+
+
+def resident_help(turn: Turn) -> Html:
+    """Every entry of the menu this reader sees, what it does, and the hotline."""
+    lines = []
+    for shown in menu.shown(turn):
+        label = shown.label(turn.language) if shown.label else turn.t(shown.key)
+        what = f"help.{shown.key}"
+        if turn.desk.texts.has(turn.language, what):
+            lines.append(turn.t("help.entry", label=label, what=turn.t(what)))
+        else:
+            lines.append(turn.esc(label))
+    return turn.t("common.help", entries=join("\n", lines)) + "\n\n" + hotline_lines(turn)
 
 
 def resident_menu(turn: Turn) -> None:
@@ -108,10 +132,10 @@ async def to_desk(turn: Turn) -> None:
 async def help_command(turn: Turn) -> None:
     """Explain what the bot does, without losing the step a dialogue is at."""
     if turn.staff is not None and turn.resident is None:
-        staff_greeting(turn)
+        staff_greeting(turn, hotline=True)
     else:
         turn.reply(
-            turn.t("common.help"), main_menu(turn) if turn.resident and not turn.dialogue else None
+            resident_help(turn), main_menu(turn) if turn.resident and not turn.dialogue else None
         )
     if turn.dialogue is not None:
         await dialogue.prompt_again(turn)

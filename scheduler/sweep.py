@@ -8,10 +8,11 @@ from bot.clock import utcnow
 from bot.desk import Desk
 from bot.domain.birthdays import addressed
 from bot.domain.deadlines import AlarmKind
-from bot.services import dispatches
+from bot.services import dispatches, duty
 from bot.services.actions import ItemContext
 from bot.services.alarms import fire
 from bot.services.clocks import replan
+from bot.services.duty import LateDigest
 from bot.services.notifier import Notifier
 from storage.uow import UnitOfWork
 
@@ -45,6 +46,7 @@ REPLANS = frozenset(
         AlarmKind.FOLLOWUP_ASK,
         AlarmKind.FOLLOWUP_REMIND,
         AlarmKind.FOLLOWUP_CLOSE,
+        AlarmKind.ESCALATION_UNSEEN,
     }
 )
 
@@ -63,9 +65,11 @@ async def fire_due_alarms(desk: Desk, *, batch: int = ALARM_BATCH) -> int:
             # Most alarms only tell; those that change an item (the month rule, the
             # follow-up) replan it: their alarms are read once and written together.
             await uow.alarms.batch([a.ticket_id for a in due if a.kind in REPLANS])
+            digest = LateDigest()  # many late cards for one person: one list instead
             with uow.session.no_autoflush:  # one flush for the batch, at the end
                 for alarm in due:
-                    await fire(ctx, alarm)
+                    await fire(ctx, alarm, digest)
+                await digest.flush(ctx)
             await uow.alarms.write_batch()
             await uow.commit()
         fired += len(due)
@@ -135,6 +139,11 @@ async def push_reports(desk: Desk) -> int:
             sent = await dispatches.push_due(uow, estate_id, desk.policy, desk.views, now)
             await uow.commit()
         pushed += len(sent)
+        async with UnitOfWork(desk.sessions) as uow:
+            pushed += await duty.morning_digests(
+                uow, estate_id, desk.policy, desk.views, desk.settings.tz, now
+            )
+            await uow.commit()
     return pushed
 
 

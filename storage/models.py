@@ -73,6 +73,9 @@ class Estate(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Published to every resident (welcome, help, every emergency answer).
+    hotline: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    office_address: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class Building(Base):
@@ -212,6 +215,8 @@ class Ticket(Base):
     report_from_at: Mapped[datetime | None]  # handed to a department at …
     report_due_at: Mapped[datetime | None]  # … which reports back by
     escalated_to_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # Escalated to a manager who has not tapped Seen: at this time it climbs a rung.
+    escalation_climb_at: Mapped[datetime | None]
     # Follow-up (回访): the resident's verdict, and a reopened item's count.
     followup: Mapped[str | None] = mapped_column(String(16))
     followup_asked_at: Mapped[datetime | None]
@@ -239,6 +244,8 @@ class Ticket(Base):
     # resident hears it; a suggestion's adoption, as the desk recorded it.
     reviewer_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     adopted: Mapped[bool | None] = mapped_column(Boolean)
+    # An emergency nobody has said they are on the way to: its next page is due then.
+    page_next_at: Mapped[datetime | None]
 
     attachments: Mapped[list[Attachment]] = relationship(
         order_by="Attachment.id", lazy="selectin", cascade="all, delete-orphan"
@@ -288,6 +295,28 @@ class Alarm(Base):
     kind: Mapped[str] = mapped_column(String(24))
     due_at: Mapped[datetime]
     fired_at: Mapped[datetime | None]
+
+
+class Emergency(Base):
+    """An emergency (突发事件) filed from what someone typed, registered or not: who to
+    answer (their chat), how many pages went out and to whom, who is on the way, and
+    whether the reporter said it was not an emergency (a misfire of the keywords)."""
+
+    __tablename__ = "emergencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    code: Mapped[str] = mapped_column(String(32))
+    reporter_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    reporter_chat_id: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str] = mapped_column(String(16))
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    paged_staff: Mapped[list[int]] = mapped_column(JSON, default=list)
+    where_asked: Mapped[bool] = mapped_column(Boolean, default=False)
+    on_way_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    on_way_at: Mapped[datetime | None]
+    misfire_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
 
 
 class Extension(Base):
@@ -518,6 +547,72 @@ class Relay(Base):
     answered_at: Mapped[datetime | None]
 
 
+class Incident(Base):
+    """Many residents' reports of one fault (the same category in the same building, or a
+    notice's planned works or outage): one owner, one set of promises, one answer to all.
+    The lead item carries the owner and the promises; the others follow it."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
+    category: Mapped[str | None] = mapped_column(String(32))
+    lead_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("estate_notices.id"))
+    status: Mapped[str] = mapped_column(String(16))  # open / resolved
+    created_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+
+class IncidentItem(Base):
+    """An item linked to an incident (an item belongs to one incident at most)."""
+
+    __tablename__ = "incident_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    linked_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    linked_at: Mapped[datetime]
+
+
+class EstateNotice(Base):
+    """A notice to residents (小区通知): to a building, a zone or the whole estate, sent at
+    once or at a set time; planned works and outages run from `starts_at` to `ends_at`."""
+
+    __tablename__ = "estate_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    scope: Mapped[str] = mapped_column(String(16))  # building / zone / estate
+    target: Mapped[str | None] = mapped_column(String(64))  # the building's code, the zone
+    kind: Mapped[str] = mapped_column(String(16))  # notice / works / outage
+    category: Mapped[str | None] = mapped_column(String(32))  # the fault it explains
+    text: Mapped[str] = mapped_column(Text)
+    photo_file_id: Mapped[str | None] = mapped_column(String(255))
+    send_at: Mapped[datetime]
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class NoticeReply(Base):
+    """A resident's tap under a notice: *This affects me*, or *Still a problem*."""
+
+    __tablename__ = "notice_replies"
+    __table_args__ = (UniqueConstraint("notice_id", "resident_id", "answer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("estate_notices.id"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    answer: Mapped[str] = mapped_column(String(16))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime]
+
+
 class SavedSearch(Base):
     """What someone typed after /find, so the result's page buttons can name it by id."""
 
@@ -560,6 +655,34 @@ class Acknowledgement(Base):
     subject_id: Mapped[int] = mapped_column(Integer)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime]
+
+
+class DutyRosterEntry(Base):
+    """Who is rostered for which shift on which day (/duty); a day with no rows for the
+    estate has no roster, and every member of staff counts as on duty."""
+
+    __tablename__ = "duty_roster"
+    __table_args__ = (UniqueConstraint("staff_id", "day", "shift"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    day: Mapped[date] = mapped_column(Date, index=True)  # the day the shift starts
+    shift: Mapped[str] = mapped_column(String(16))
+    set_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
+
+
+class DutyMark(Base):
+    """A tap on *Start shift* (on) or *End shift* (off): kept, so the day can be read back."""
+
+    __tablename__ = "duty_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    on: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Handover(Base):

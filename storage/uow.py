@@ -13,6 +13,7 @@ from storage.repositories import (
     DialogueRepository,
     DispatchRepository,
     DrawnMessageRepository,
+    DutyRepository,
     EstateRepository,
     ExtensionRepository,
     HandledUpdateRepository,
@@ -57,6 +58,7 @@ class UnitOfWork:
         self.handovers = HandoverRepository(self.session)
         self.updates = HandledUpdateRepository(self.session)
         self.drawn = DrawnMessageRepository(self.session)
+        self.duty = DutyRepository(self.session)
         return self
 
     async def __aexit__(

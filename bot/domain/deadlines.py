@@ -34,6 +34,8 @@ class AlarmKind(StrEnum):
     SERVICE_SOON = "service_soon"  # an order's delivery (or a visit) is near: its staff
     SERVICE_LATE = "service_late"  # not delivered at the agreed time: the ladder
     BIRTHDAY_WISHES = "birthday_wishes"  # the project's wishes, on the day
+    ESCALATION_UNSEEN = "escalation_unseen"  # a manager did not tap Seen: the next rung
+    EMERGENCY_PAGE = "emergency_page"  # page again: nobody said they are on the way
 
 
 class FollowupState(StrEnum):
@@ -164,6 +166,8 @@ class Clocks:
     service_done: bool = False
     wish_on: date | None = None
     followup_due_at: datetime | None = None  # a window of its own (repairs)
+    page_next_at: datetime | None = None  # an emergency nobody is on the way to yet
+    escalation_climb_at: datetime | None = None  # escalated, not yet seen: climbs then
 
 
 def _ladder(
@@ -235,6 +239,10 @@ def plan(item: Clocks, rules: Rules) -> list[tuple[AlarmKind, datetime]]:
     if item.wish_on is not None and item.status is not TicketStatus.CLOSED:
         moment = datetime.combine(item.wish_on, rules.wishes_at, rules.tz)
         alarms.append((AlarmKind.BIRTHDAY_WISHES, moment))
+    if item.escalation_climb_at is not None and item.status in OPEN_STATUSES:
+        alarms.append((AlarmKind.ESCALATION_UNSEEN, item.escalation_climb_at))
+    if item.page_next_at is not None and item.status in OPEN_STATUSES:
+        alarms.append((AlarmKind.EMERGENCY_PAGE, item.page_next_at))
     alarms += _followup(item, rules)
     # Stored and compared in UTC (aware datetimes in other zones compare slower).
     return [(kind, due.astimezone(UTC)) for kind, due in alarms]

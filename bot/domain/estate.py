@@ -36,6 +36,9 @@ class EstatePlan:
     name: str
     buildings: tuple[BuildingPlan, ...]
     id: int | None = None  # set once stored
+    # Published to every resident: the welcome, /help and every emergency answer.
+    hotline: str = ""  # the 24-hour hotline (24小时服务热线)
+    office_address: str = ""  # where the management office is
 
     def zones(self) -> list[str]:
         return sorted({b.zone for b in self.buildings if b.zone})
@@ -91,10 +94,15 @@ def parse_estate(raw: dict[str, object], source: str = "estate") -> EstatePlan:
     codes = [b.code.upper() for b in buildings]
     if len(set(codes)) != len(codes):
         raise EstateError(f"{source}: building codes repeat")
+    hotline, office = str(head.get("hotline", "")).strip(), str(head.get("office_address", ""))
+    if len(hotline) > 64 or len(office.strip()) > 200:
+        raise EstateError(f"{source}: hotline (64) or office_address (200) is too long")
     return EstatePlan(
         code=str(head.get("code", "estate")),
         name=str(head.get("name", "")),
         buildings=tuple(buildings),
+        hotline=hotline,
+        office_address=office.strip(),
     )
 
 

@@ -202,3 +202,16 @@ register(
         never=frozenset({A.TRANSFER}),
     )
 )
+# An emergency (突发事件): filed at once from what was typed, no form; security and
+# engineering on duty are paged until one is on the way (bot.services.emergencies).
+register(
+    RequestType(
+        "emergency",
+        Family.COMPLAINT,
+        "JJ",
+        department=Department.SECURITY,
+        files=False,
+        followup=False,
+        acknowledgement="emergency.filed",
+    )
+)

@@ -164,6 +164,9 @@ class Figures:
     previous_resolution: Timing
     weekly: list[Week] = field(default_factory=list)
     survey: dict[str, tuple[float, int]] = field(default_factory=dict)  # question: avg, n
+    # Emergencies reported in the period, and those whose reporter said they were none
+    # (the keywords misfired: a list to tune).
+    emergencies: tuple[int, int] = (0, 0)
 
     @property
     def rated(self) -> int:

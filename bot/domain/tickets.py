@@ -127,6 +127,8 @@ class EventKind(StrEnum):
     LIAISON = "liaison"  # out of scope: the desk contacted the utility (who, when, said)
     ADOPTED = "adopted"  # a suggestion the office takes up …
     NOT_ADOPTED = "not_adopted"  # … or not, with the reason the resident reads
+    LINKED = "linked"  # joined an incident: one owner and one answer for many reports
+    UNLINKED = "unlinked"  # taken out of its incident: handled on its own again
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +142,7 @@ class Draft:
     location_kind: LocationKind | None = None
     location_text: str | None = None
     requested_by: date | None = None
+    voice: str | None = None  # a voice note told as the description (its file)
 
 
 class DraftIncomplete(ValueError):
@@ -167,6 +170,7 @@ class NewTicket:
     first_answer_due_at: datetime
     resolve_due_at: datetime | None
     events: list[EventKind] = field(default_factory=lambda: [EventKind.CREATED])
+    voice: str | None = None
 
 
 def check_draft(draft: Draft, categories: list[str]) -> None:
@@ -203,6 +207,7 @@ def open_ticket(
         category=draft.category,
         description=draft.description.strip(),
         photos=draft.photos,
+        voice=draft.voice,
         location_kind=draft.location_kind,
         location_text=draft.location_text,
         requested_by=draft.requested_by,
@@ -252,3 +257,4 @@ class TicketFacts:
     reviewer_staff_id: int | None = None  # a major result waits for this person's check
     adopted: bool | None = None  # a suggestion: taken up or not (None: not decided)
     confidential: bool = False  # the resident asked for confidential service
+    voices: tuple[str, ...] = ()  # voice notes told as the description (sent as they came)

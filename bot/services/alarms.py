@@ -14,9 +14,10 @@ from bot.domain.item import Item
 from bot.domain.routing import crew, fallback_desk, serving
 from bot.domain.staff import Department, StaffMember
 from bot.domain.tickets import EventKind, Nature, Severity, TicketStatus
-from bot.services import followup
+from bot.services import duty, emergencies, followup
 from bot.services.actions import ItemContext
 from bot.services.clocks import set_promises
+from bot.services.duty import LateDigest
 from bot.services.notices import (
     Label,
     Notice,
@@ -33,7 +34,21 @@ from storage.repositories.tickets import clocks_of
 Fire = Callable[[ItemContext, Ticket, Due], Awaitable[list[Notice]]]
 
 
-async def fire(ctx: ItemContext, due: Due) -> None:
+LATE_KINDS = frozenset(
+    {
+        AlarmKind.ANSWER_LATE,
+        AlarmKind.RESOLVE_LATE,
+        AlarmKind.REPORT_LATE,
+        AlarmKind.ANSWER_TWICE_LATE,
+        AlarmKind.RESOLVE_TWICE_LATE,
+        AlarmKind.SERVICE_LATE,
+    }
+)
+
+
+async def fire(ctx: ItemContext, due: Due, digest: LateDigest | None = None) -> None:
+    """`digest`: a sweep's late cards are held there and sent when it ends, one digest
+    to whoever has too many of them."""
     ticket = ctx.uow.tickets.cached(due.ticket_id) or await ctx.uow.tickets.get(due.ticket_id)
     if ticket is None:
         return
@@ -46,14 +61,22 @@ async def fire(ctx: ItemContext, due: Due) -> None:
     if due.kind is AlarmKind.MONTH_OLD:
         await ctx.done(ticket, await _month_old(ctx, ticket, due))
         return
+    if due.kind is AlarmKind.ESCALATION_UNSEEN:
+        await duty.climb(ctx, ticket)
+        return
     if due.kind is AlarmKind.BIRTHDAY_WISHES:
         await _wishes(ctx, ticket)
+        return
+    if due.kind is AlarmKind.EMERGENCY_PAGE:
+        await emergencies.page_again(ctx, ticket)
         return
     # A reminder or a rung of the ladder changes nothing about the item, so its plan
     # stands (the alarm that fired is history): tell, and record that it was told.
     notices = await FIRES[due.kind](ctx, ticket, due)
     if notices:
         ctx.record(ticket, EventKind.REMINDED, note=due.kind.value, touch=False)
+        if digest is not None and due.kind in LATE_KINDS:
+            notices = digest.hold(notices)
         await ctx.notifier.tell(notices, ctx.now)
 
 
@@ -143,11 +166,21 @@ async def _late(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Notice]:
     if report:
         ids |= set(_handlers(ticket)) | {p.id for p in _department(staff, ticket)}
     else:
-        ids |= {p.id for p in serving(staff, ctx.policy.deadlines.late_notify, ticket.zone)}
+        ids |= {p.id for p in await _supervisors_on_duty(ctx, ticket, staff)}
     notices = _cards(ids, ticket, f"notice.{due.kind.value}", due=deadline, late=late)
     if answer and ticket.assignee_staff_id is None:
         notices += _reoffer(ctx, ticket, staff, told=ids)
     return notices
+
+
+async def _supervisors_on_duty(
+    ctx: ItemContext, ticket: Ticket, staff: list[StaffMember]
+) -> list[StaffMember]:
+    """Late messages go to the supervisor on duty (by the roster), not every supervisor;
+    with no roster, or nobody of them rostered, to all of them."""
+    supervisors = serving(staff, ctx.policy.deadlines.late_notify, ticket.zone)
+    roster = await duty.roster_at(ctx.uow, ctx.policy, ctx.tz, ticket.estate_id, ctx.now)
+    return duty.on_duty_or_all(supervisors, roster, ctx.now)
 
 
 def _reoffer(
@@ -211,7 +244,7 @@ async def _service_late(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Noti
         return []
     staff = await ctx.staff(ticket)
     ids = _ids(ticket.owner_staff_id, ticket.assignee_staff_id)
-    ids |= {p.id for p in serving(staff, ctx.policy.deadlines.late_notify, ticket.zone)}
+    ids |= {p.id for p in await _supervisors_on_duty(ctx, ticket, staff)}
     late = lateness(ticket.service_at, ctx.now)
     return _cards(ids, ticket, "notice.service_late", at=ticket.service_at, late=late)
 

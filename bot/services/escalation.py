@@ -11,6 +11,7 @@ from bot.domain.lifecycle import Action
 from bot.domain.routing import next_up, serving
 from bot.domain.staff import GRANT_ANY
 from bot.domain.tickets import EventKind, Severity
+from bot.services import duty
 from bot.services.actions import ActionContext, Refused, role_label
 from bot.services.notices import staff_card, to_resident, with_buttons
 from bot.views.card import extension_buttons
@@ -37,6 +38,8 @@ async def escalate(ctx: ActionContext, ticket_id: int, reason: str) -> None:
     notice = staff_card(
         above.id, ticket.id, "notice.escalated_to_you", role=role_label(ctx.me), reason=reason
     )
+    if above.is_manager:  # acknowledged by Seen; unseen, it climbs (bot.services.duty)
+        notice = duty.expect_seen(ctx, ticket, notice)
     await ctx.done(ticket, [notice])
 
 

@@ -6,6 +6,7 @@ A forged or stale form is Refused and never reaches the registry."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -70,10 +71,12 @@ async def file_report(
     now: datetime,
     on_behalf: OnBehalf | None = None,
     quotes: str | None = None,
+    voice: str | None = None,
 ) -> Filed:
     """File a complaint, suggestion or repair from its form's answers. `quotes`: the
-    reference of an earlier item the complaint is about. Refused: no such form, or answers
-    that break it (a forged or stale form)."""
+    reference of an earlier item the complaint is about; `voice`: a voice note told as the
+    description (kept with the item, sent to staff as it came). Refused: no such form, or
+    answers that break it (a forged or stale form)."""
     if kind not in forms.OWN_KINDS:
         raise Refused(kind.value)
     if quotes is not None and not REFERENCE_PATTERN.fullmatch(quotes):
@@ -97,7 +100,7 @@ async def file_report(
         uow,
         notifier,
         resident=resident,
-        draft=draft_of(kind, kept, quotes),
+        draft=replace(draft_of(kind, kept, quotes), voice=voice),
         policy=policy,
         tz=tz,
         now=now,

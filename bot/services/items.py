@@ -16,7 +16,8 @@ from bot.domain.timeline import TimelineEntry
 from bot.services import access
 from bot.services.workflow import Refused
 from bot.views import Screen, Views
-from bot.views.card import card, scope_of
+from bot.views.card import Links, card, scope_of
+from storage.repositories.incidents import IncidentRepository
 from storage.repositories.tickets import facts_of
 from storage.uow import UnitOfWork
 
@@ -35,7 +36,19 @@ async def card_for(
     viewer = await access.may_view(uow, member, item, now)
     if viewer is None:
         return None
-    return _read_only(card(views, member.language, item, viewer), viewer, member)
+    links = await links_of(uow, item.id)
+    return _read_only(card(views, member.language, item, viewer, links=links), viewer, member)
+
+
+async def links_of(uow: UnitOfWork, ticket_id: int) -> Links:
+    """The item's incident, for its card: the lead's reference, if it is in one."""
+    incident = await IncidentRepository(uow.session).of_ticket(ticket_id)
+    lead = (
+        await uow.tickets.get(incident.lead_ticket_id)
+        if incident and incident.lead_ticket_id
+        else None
+    )
+    return Links(lead.reference if lead else None)
 
 
 async def card_by_reference(
@@ -56,7 +69,8 @@ async def card_by_reference(
     viewer = await access.may_view(uow, member, item, now)
     if viewer is None:
         return None
-    return _read_only(card(views, member.language, item, viewer), viewer, member)
+    links = await links_of(uow, item.id)
+    return _read_only(card(views, member.language, item, viewer, links=links), viewer, member)
 
 
 def _read_only(screen: Screen, viewer: Viewer, member: StaffMember) -> Screen:
@@ -79,6 +93,14 @@ async def photos(uow: UnitOfWork, member: StaffMember, ticket_id: int) -> list[s
     if item is None or not can(staff_viewer(member), Action.PHOTOS, scope_of(item)):
         raise Refused("photos")
     return list(item.photos)
+
+
+async def voices(uow: UnitOfWork, member: StaffMember, ticket_id: int) -> list[str]:
+    """Voice notes told as the item's description, for those who may see its photos."""
+    item = await uow.tickets.facts(ticket_id)
+    if item is None or not can(staff_viewer(member), Action.PHOTOS, scope_of(item)):
+        raise Refused("photos")
+    return list(item.voices)
 
 
 async def transfer_targets(uow: UnitOfWork, member: StaffMember) -> list[StaffMember]:

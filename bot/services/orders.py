@@ -126,7 +126,9 @@ async def file_order(
         reopen_count=0,
         attachments=[],
     )
-    notices = await route_item(uow, ticket, policy, on_behalf, department=service.department)
+    notices = await route_item(
+        uow, ticket, policy, on_behalf, department=service.department, tz=tz
+    )
     event = first_event(EventKind.CREATED, TicketStatus.NEW, resident, on_behalf, now)
     await uow.tickets.add(ticket, [event])
     await replan(uow, ticket, policy.alarm_rules(tz), now=now, new_item=True)
@@ -145,7 +147,7 @@ async def file_order(
         "order.ack",
         name=resident.name,
         reference=reference,
-        due=due.first_answer_due_at,
+        due=ticket.first_answer_due_at or due.first_answer_due_at,
     )
     notices.insert(0, ack)
     if birthday is not None and await _not_asked(uow, resident.id, person):

@@ -36,6 +36,7 @@ async def figures(
         resolution=await uow.reports.timing(remit, period, tz, first_answer=False),
         reopened=await uow.reports.reopened(remit, period, tz),
         cancelled=await uow.reports.cancelled(remit, period, tz),
+        emergencies=await uow.reports.emergencies(remit, period, tz),
         ratings=await uow.reports.ratings(remit, period, tz),
         no_response=await uow.reports.events(remit, period, tz, EventKind.FOLLOWUP_NO_RESPONSE),
         suggestions=counts["kind"].get(TicketKind.SUGGESTION.value, 0),

@@ -11,7 +11,7 @@ from bot.domain.kinds import request_type
 from bot.domain.permissions import can_view, resident_viewer
 from bot.domain.references import day_key, format_reference
 from bot.domain.residents import ResidentCard
-from bot.domain.routing import route
+from bot.domain.routing import Routing, route, serving
 from bot.domain.staff import Department, StaffMember
 from bot.domain.tickets import (
     Channel,
@@ -25,7 +25,8 @@ from bot.domain.tickets import (
 )
 from bot.domain.timeline import TimelineEntry
 from bot.policy import Policy
-from bot.services import suggestions
+from bot.services import duty, incidents, suggestions
+from bot.services.actions import ItemContext
 from bot.services.clocks import replan
 from bot.services.notices import Label, Notice, staff_card, to_resident_plain
 from bot.services.notifier import Notifier
@@ -100,15 +101,17 @@ async def file_ticket(
     if work is not None:
         ticket.service, ticket.stage, ticket.details = work.service, work.stage, work.details
     department = work.department if work is not None else None
-    notices = await route_item(uow, ticket, policy, on_behalf, department=department)
+    notices = await route_item(uow, ticket, policy, on_behalf, department=department, tz=tz)
     await uow.tickets.add(ticket, _first_events(new, resident, on_behalf, now))
     await replan(uow, ticket, policy.alarm_rules(tz), now=now, new_item=True)
     if resident is not None:
-        notices.insert(0, _acknowledgement(ticket, resident, policy))
+        notices.insert(0, _acknowledgement(ticket, resident, policy, due.first_answer_due_at))
     # The new row's unit is not loaded; the resident's home is what it would say.
     item = facts_of(ticket, home=resident.home if resident else None)
     notices = [replace(n, ticket_id=ticket.id) for n in notices]
     await notifier.tell(notices, now, item=item, resident=resident)
+    # A known outage's fault, or one report too many of one fault: see bot.services.incidents
+    await incidents.after_filing(ItemContext(uow, now, policy, tz, notifier), ticket)
     return Filed(ticket.id, ticket.reference)
 
 
@@ -152,7 +155,8 @@ def _row(
         clock_started_at=now,
         paused_s=0,
         reopen_count=0,
-        attachments=[Attachment(kind="photo", file_id=f, created_at=now) for f in new.photos],
+        attachments=[Attachment(kind="photo", file_id=f, created_at=now) for f in new.photos]
+        + [Attachment(kind="voice", file_id=v, created_at=now) for v in (new.voice,) if v],
     )
 
 
@@ -186,10 +190,12 @@ async def route_item(
     policy: Policy,
     on_behalf: OnBehalf | None,
     department: Department | None = None,
+    tz: ZoneInfo | None = None,
 ) -> list[Notice]:
     """Department from the policy (or the service's own); the first-ask owner is the zone's
     butler (or, for an item registered by staff, whoever registered it); the working
-    department is always told."""
+    department is always told. Outside the day shift (`tz` given) a resident's item goes
+    to the night duty instead (`_night`)."""
     department = department or policy.department_for(ticket.category)
     ticket.department = department.value
     if ticket.estate_id is None:
@@ -208,6 +214,11 @@ async def route_item(
         return suggestions.with_managers(
             ticket, staff, policy, registered, owner=on_behalf.staff.id
         )
+    if tz is not None and duty.night(policy, tz, ticket.created_at):
+        notices = await _night(uow, ticket, policy, tz, staff, routing)
+        return suggestions.with_managers(
+            ticket, staff, policy, notices, owner=ticket.owner_staff_id
+        )
     notices = []
     if routing.owner is not None:
         ticket.owner_staff_id = routing.owner.id
@@ -223,14 +234,54 @@ async def route_item(
     return suggestions.with_managers(ticket, staff, policy, notices, owner=ticket.owner_staff_id)
 
 
-def _acknowledgement(ticket: Ticket, resident: ResidentCard, policy: Policy) -> Notice:
+async def _night(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    policy: Policy,
+    tz: ZoneInfo,
+    staff: list[StaffMember],
+    routing: Routing,
+) -> list[Notice]:
+    """At night the card goes to the night duty: the supervisor on duty and the
+    department's staff on duty (no roster: all of them). The zone butler stays the
+    first-ask owner but is not woken: the morning digest tells them. What cannot be done
+    at night is promised for the next morning, and the resident is told so."""
+    roster = await duty.roster_at(uow, policy, tz, ticket.estate_id, ticket.created_at)
+    if routing.owner is not None:
+        ticket.owner_staff_id = routing.owner.id
+    supervisors = serving(staff, policy.deadlines.late_notify, ticket.zone)
+    crew = [*routing.offered_to, *routing.department_crew]
+    ids = {p.id for p in duty.on_duty_or_all(supervisors, roster, ticket.created_at)}
+    ids |= {p.id for p in duty.on_duty_or_all(crew, roster, ticket.created_at)}
+    ids.discard(ticket.owner_staff_id or 0)
+    notices = [staff_card(i, 0, "notice.new_item_night") for i in sorted(ids)]
+    morning = duty.morning_promise(ticket, policy, tz)
+    if morning is not None and (
+        ticket.first_answer_due_at is None or morning > ticket.first_answer_due_at
+    ):
+        ticket.first_answer_due_at = morning
+        if ticket.resolve_due_at is not None and ticket.resolve_due_at < morning:
+            ticket.resolve_due_at = morning
+        notices.append(to_resident_plain(0, "resident.night_promise", due=morning))
+    return notices
+
+
+def _acknowledgement(
+    ticket: Ticket, resident: ResidentCard, policy: Policy, usual: datetime
+) -> Notice:
+    """`usual`: the first answer of the ordinary promise; a later one (promised for the
+    next morning at night) is said as it is."""
+    due = ticket.first_answer_due_at or ticket.created_at
+    within = policy.promise(Severity.GENERAL).first_answer
+    if due > usual:
+        within = due - ticket.created_at
     return to_resident_plain(
         ticket.id,
         request_type(ticket.kind).acknowledgement,
         name=resident.name,
         reference=ticket.reference,
-        due=ticket.first_answer_due_at or ticket.created_at,
-        within=policy.promise(Severity.GENERAL).first_answer,
+        due=due,
+        within=within,
     )
 
 

@@ -22,7 +22,7 @@ from bot.domain.tickets import (
     WaitingReason,
 )
 from bot.domain.workflow import Classification, escalation_roles, result_needs_review
-from bot.services import followup
+from bot.services import followup, incidents
 from bot.services.actions import (
     ActionContext,
     ItemContext,
@@ -63,6 +63,7 @@ async def reply(ctx: ActionContext, ticket_id: int, text: str) -> None:
     ctx.record(ticket, EventKind.REPLIED, note=text)
     notice = to_resident(ticket.id, "resident.staff_reply", text=text, **ctx.signature())
     await ctx.done(ticket, [notice])
+    await incidents.spread_reply(ctx, ticket, text)  # an incident's lead: to every reporter
 
 
 async def note(ctx: ActionContext, ticket_id: int, text: str) -> None:
@@ -257,6 +258,7 @@ async def resolve(ctx: ActionContext, ticket_id: int, result: str) -> None:
     result_told = to_resident(ticket.id, "resident.resolved", text=result)
     told = await followup.told(ctx, ticket, result_told, others)
     await ctx.done(ticket, told + await followup.visit_after_result(ctx, ticket))
+    await incidents.resolve_linked(ctx, ticket, result)  # an incident's: every item
 
 
 async def _checker(ctx: ActionContext, ticket: Ticket) -> StaffMember | None:
@@ -301,6 +303,7 @@ async def accept_result(ctx: ActionContext, ticket_id: int) -> None:
     others = ctx.others(ticket, "notice.result_accepted")
     told = await followup.told(ctx, ticket, result_told, others)
     await ctx.done(ticket, told + await followup.visit_after_result(ctx, ticket))
+    await incidents.resolve_linked(ctx, ticket, result)
 
 
 async def send_back(ctx: ActionContext, ticket_id: int, reason: str) -> None:

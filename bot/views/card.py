@@ -40,6 +40,8 @@ class CardAction(StrEnum):
     ESCALATE = "up"
     PHONE = "ph"
     PHOTOS = "pic"
+    LINK = "lnk"  # into one incident with another item, named by its reference
+    UNLINK = "unl"  # out of its incident: handled on its own again
 
     @property
     def action(self) -> Action:
@@ -72,6 +74,8 @@ _ACTIONS = {
     CardAction.RESOLVE: Action.RESOLVE,
     CardAction.PHONE: Action.SEE_PHONE,
     CardAction.PHOTOS: Action.PHOTOS,
+    CardAction.LINK: Action.TRANSFER,
+    CardAction.UNLINK: Action.TRANSFER,
 }
 _LABELS = {
     CardAction.TAKE_OVER: "take_over",
@@ -95,6 +99,8 @@ _LABELS = {
     CardAction.RESOLVE: "resolve",
     CardAction.PHONE: "phone",
     CardAction.PHOTOS: "photos",
+    CardAction.LINK: "link",
+    CardAction.UNLINK: "unlink",
 }
 # Decisions waiting for this reader come first, on their own row.
 FIRST = (
@@ -117,17 +123,31 @@ class CardTap(CallbackData, prefix="t"):
     ticket: int
 
 
+@dataclass(frozen=True, slots=True)
+class Links:
+    """The item's incident as its card shows it: the lead's reference (None: in none)."""
+
+    lead: str | None = None
+
+
 def scope_of(item: TicketFacts) -> TicketScope:
     return TicketScope.of(item)
 
 
-def offered(item: TicketFacts, viewer: Viewer) -> list[CardAction]:
+def offered(item: TicketFacts, viewer: Viewer, links: Links | None = None) -> list[CardAction]:
     """The actions this reader may take on the item now (what the item's kind and stage
-    allow is the domain's: bot.domain.kinds), and that make sense to show."""
+    allow is the domain's: bot.domain.kinds), and that make sense to show. `links`: the
+    item's incident, when looked up (else no *Link to…* / *Unlink*): a follower may be
+    unlinked, an open item not following another may be linked to one more."""
     scope = scope_of(item)
     pointless: set[CardAction] = set()
-    if not item.photos:
-        pointless.add(CardAction.PHOTOS)
+    follower = links is not None and links.lead not in (None, item.reference)
+    if links is None or follower or item.status not in OPEN_STATUSES:
+        pointless.add(CardAction.LINK)
+    if not follower:
+        pointless.add(CardAction.UNLINK)
+    if not item.photos and not item.voices:
+        pointless.add(CardAction.PHOTOS)  # *Photos* also sends a voice note as it came
     if not (item.resident_id or item.contact_phone):
         pointless.add(CardAction.PHONE)
     if item.nature is Nature.INVALID:
@@ -143,7 +163,12 @@ def offered(item: TicketFacts, viewer: Viewer) -> list[CardAction]:
 
 
 def card(
-    views: Views, language: str, item: TicketFacts, viewer: Viewer, headline: str | None = None
+    views: Views,
+    language: str,
+    item: TicketFacts,
+    viewer: Viewer,
+    headline: str | None = None,
+    links: Links | None = None,
 ) -> Screen:
     t = views.t
     body = t(
@@ -162,8 +187,10 @@ def card(
     )
     lines = [headline] if headline else []
     lines += [body, *service_lines(views, language, item), *_clock_lines(views, language, item)]
+    if links is not None and links.lead is not None:
+        lines.append(t(language, "card.in_incident", lead=links.lead))
     text = join("\n", lines)
-    actions = offered(item, viewer)
+    actions = offered(item, viewer, links)
     review = [a for a in actions if a in FIRST]
     others = [a for a in actions if a not in FIRST]
 

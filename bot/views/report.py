@@ -113,6 +113,9 @@ def report_text(views: Views, language: str, figures: Figures) -> Html:
         t(language, "report.reopened", count=figures.reopened, rate=_share(figures.reopen_rate)),
         t(language, "report.cancelled", count=figures.cancelled),
     ]
+    if figures.emergencies[0] or figures.emergencies[1]:
+        reported, misfired = figures.emergencies
+        lines.append(t(language, "report.emergencies", count=reported, misfired=misfired))
     if figures.satisfaction is not None:
         stars = " ".join(f"★{r}:{figures.ratings.get(r, 0)}" for r in range(5, 0, -1))
         lines.append(

@@ -15,6 +15,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# No schema change: a newcomer's first message waits in their registration dialogue's data
+# (offered for filing once they are registered), and a voice note told as a description is
+# a ticket attachment of kind "voice" (its length is written in the description).
+
+
 def upgrade() -> None:
     pass
 

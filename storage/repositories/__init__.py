@@ -4,6 +4,7 @@ from storage.repositories.alarms import AlarmRepository
 from storage.repositories.dialogues import DialogueRepository
 from storage.repositories.dispatches import DispatchRepository
 from storage.repositories.drawn import DrawnMessageRepository
+from storage.repositories.duty import DutyRepository
 from storage.repositories.estate import EstateRepository
 from storage.repositories.handovers import HandoverRepository
 from storage.repositories.outbox import OutboxRepository
@@ -27,6 +28,7 @@ __all__ = [
     "DialogueRepository",
     "DispatchRepository",
     "DrawnMessageRepository",
+    "DutyRepository",
     "EstateRepository",
     "ExtensionRepository",
     "HandledUpdateRepository",

@@ -25,6 +25,7 @@ class EstateRepository:
             self.session.add(estate)
             await self.session.flush()
         estate.name = plan.name
+        estate.hotline, estate.office_address = plan.hotline, plan.office_address
         existing = {
             b.code: b
             for b in await self.session.scalars(
@@ -81,6 +82,8 @@ class EstateRepository:
             id=estate.id,
             code=estate.code,
             name=estate.name,
+            hotline=estate.hotline or "",
+            office_address=estate.office_address or "",
             buildings=tuple(
                 BuildingPlan(b.code, b.name, b.zone, tuple(units[b.id]))
                 for b in buildings

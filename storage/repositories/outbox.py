@@ -191,9 +191,10 @@ class OutboxRepository:
             not_before=not_before or now,
             created_at=now,
         )
-        if self.lease is not None:
+        if self.lease is not None and row.not_before <= now:
             # Written already claimed by this process, which sends it right after commit;
-            # added to the session at commit, after the transaction's replies.
+            # added to the session at commit, after the transaction's replies. A row for
+            # later (a scheduled notice) waits for the periodic sender instead.
             row.status, row.lease_until = OutboxStatus.SENDING.value, now + self.lease
             row.attempts = 1
             self.leased.append(row)

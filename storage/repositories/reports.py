@@ -22,6 +22,7 @@ from bot.domain.tickets import EventKind, LocationKind, TicketKind
 from storage.models import (
     Attachment,
     Building,
+    Emergency,
     MoneyEntry,
     Resident,
     Staff,
@@ -140,6 +141,22 @@ class ReportRepository:
             remit_clause(remit), Ticket.cancelled_at >= start, Ticket.cancelled_at < end
         )
         return int((await self.session.execute(query)).scalar() or 0)
+
+    async def emergencies(self, remit: Remit, period: Period, tz: ZoneInfo) -> tuple[int, int]:
+        """Emergencies reported in the period, and how many of them (by when the tap came)
+        the reporter said were none: the keywords misfired."""
+        start, end = period.bounds(tz)
+        joined = select(func.count(Emergency.id)).join(Ticket, Ticket.id == Emergency.ticket_id)
+        reported = joined.where(
+            remit_clause(remit), Emergency.created_at >= start, Emergency.created_at < end
+        )
+        misfired = joined.where(
+            remit_clause(remit), Emergency.misfire_at >= start, Emergency.misfire_at < end
+        )
+        return (
+            int((await self.session.execute(reported)).scalar() or 0),
+            int((await self.session.execute(misfired)).scalar() or 0),
+        )
 
     async def ratings(self, remit: Remit, period: Period, tz: ZoneInfo) -> dict[int, int]:
         """Ratings residents gave in the period's follow-ups, 1-5."""
@@ -306,7 +323,7 @@ async def stream_registry(
     )
     photos = (
         select(func.count(Attachment.id))
-        .where(Attachment.ticket_id == Ticket.id)
+        .where(Attachment.ticket_id == Ticket.id, Attachment.kind == "photo")
         .correlate(Ticket)
         .scalar_subquery()
     )

@@ -56,6 +56,10 @@ def clocks_of(ticket: Ticket) -> Clocks:
         service_done=ticket.service_done_at is not None,
         wish_on=ticket.wish_on,
         followup_due_at=ticket.followup_due_at,
+        page_next_at=ticket.page_next_at,
+        escalation_climb_at=(
+            ticket.escalation_climb_at if ticket.escalated_to_staff_id is not None else None
+        ),
     )
 
 
@@ -76,7 +80,7 @@ def facts_of(ticket: Ticket, *, home: str | None = None) -> TicketFacts:
         own_unit=own,
         place=home if own else ticket.location_text,
         description=ticket.description,
-        photos=tuple(a.file_id for a in ticket.attachments),
+        photos=tuple(a.file_id for a in ticket.attachments if a.kind == "photo"),
         requested_by=ticket.requested_by,
         created_at=ticket.created_at,
         first_answer_due_at=ticket.first_answer_due_at,
@@ -100,6 +104,7 @@ def facts_of(ticket: Ticket, *, home: str | None = None) -> TicketFacts:
         reviewer_staff_id=ticket.reviewer_staff_id,
         adopted=ticket.adopted,
         confidential=ticket.confidential,
+        voices=tuple(a.file_id for a in ticket.attachments if a.kind == "voice"),
     )
 
 

@@ -244,7 +244,7 @@ async def test_idle_dialogue_expires_with_a_friendly_note(
         assert "left idle for 30 minutes" in li.last_text
         assert await harness.scalar("select count(*) from dialogues") == 0
         await li.says("Water leak")
-        assert "didn't catch that" in li.last_text
+        assert "Shall we file it for you?" in li.last_text  # offered anew, never refused
 
 
 async def test_expired_dialogue_is_explained_on_next_message(

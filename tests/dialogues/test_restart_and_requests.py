@@ -108,8 +108,11 @@ async def test_unregistered_and_unknown_input_outside_dialogues(harness: DeskHar
     await li.says("/nonsense")
     assert "don't know that command" in li.last_text
     await register(li)
-    await li.says("hello?")
+    await li.sends_sticker()
     assert "didn't catch that" in li.last_text
+    await li.says("hello?")  # typed text is never refused: offered for filing
+    assert "Shall we file it for you?" in li.last_text
+    await li.taps("Not now")
     await li.says("/help")
     assert "estate service desk" in li.last_text
     await li.says("/cancel")

@@ -62,4 +62,6 @@ def test_two_processes_fire_a_thousand_due_alarms_exactly_once(migrated_url: str
     assert sum(fired) == 1000  # shared between the two, none twice
     alarms, events, items, outbox = asyncio.run(_counts(database_url))
     assert (alarms, events, items) == (1000, 1000, 1000)
-    assert outbox == 2000  # each late item: its owner and the duty supervisor, once
+    # More late items than `digest_over` for one person in a sweep come as one digest:
+    # its owner and the duty supervisor each get one per sweeping process, not 2,000 cards.
+    assert 2 <= outbox <= 4

@@ -172,10 +172,11 @@ async def test_filing_stores_ticket_events_photos_and_outbox_atomically(
         assert ticket is not None
         assert [a.file_id for a in ticket.attachments] == ["p1", "p2"]
         assert ticket.created_at == NOW
-        assert ticket.first_answer_due_at == NOW + timedelta(hours=1)
+        # Filed at 00:30: the night duty has it, promised for 09:00 the next morning.
+        assert ticket.first_answer_due_at == datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
         assert len(await uow.tickets.events(ticket.id)) == 1
         pending = await uow.outbox.by_status(OutboxStatus.PENDING)
-        assert len(pending) == 1
+        assert len(pending) == 2  # the acknowledgement, and what happens at night
         assert f"registered as <b>{filed.reference}</b>" in pending[0].text
 
 

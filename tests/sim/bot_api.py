@@ -746,6 +746,19 @@ class FakeBotAPI:
             photo_file_id=file_id,
         )
 
+    def _m_sendvoice(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._chat(params)
+        file_id = self._file(params.get("voice"), "voice")
+        voice = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "duration": 1}
+        return self._store(
+            chat_id,
+            params,
+            {"voice": voice},
+            method="sendVoice",
+            caption=self._caption(params),
+            document_file_id=file_id,  # the file sent, whatever its kind
+        )
+
     def _m_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._chat(params)
         file_id = self._file(params.get("document"), "document")

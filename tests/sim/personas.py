@@ -187,6 +187,19 @@ class Persona:
         await self._send(**content)
         return file_id
 
+    async def sends_voice(self, seconds: int = 12) -> str:
+        """A voice note of `seconds`; returns its file id."""
+        file_id, unique = self.api.new_file_id("voice")
+        voice = {
+            "file_id": file_id,
+            "file_unique_id": unique,
+            "duration": seconds,
+            "mime_type": "audio/ogg",
+            "file_size": seconds * 2_000,
+        }
+        await self._send(voice=voice)
+        return file_id
+
     async def sends_sticker(self) -> None:
         """Something no text dialogue expects."""
         file_id, unique = self.api.new_file_id("sticker")

@@ -1,0 +1,85 @@
+"""Emergencies (突发事件): which typed words mean one, and who is paged how often.
+
+The policy lists the emergencies (gas smell, fire or smoke, flooding, someone trapped in
+a lift, a building without power, someone hurt), each with keywords in every language;
+their names and what the resident should do now are texts of the catalogues
+(`emergency.name_<code>`, `emergency.do_<code>`). A page goes to the staff on duty of the
+policy's departments and roles, again every few minutes until someone is on the way;
+after a number of unanswered pages it also goes up the chain, one rung at a time.
+Plain rules: no Telegram, no SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.staff import Department, Role, StaffMember
+
+KIND = "emergency"  # the kind of request an emergency is filed as
+
+
+@dataclass(frozen=True, slots=True)
+class Emergency:
+    code: str  # gas, fire, flood, lift, power, injury (texts: emergency.*_<code>)
+    keywords: tuple[str, ...]
+    category: str  # the complaint category it becomes when it was not an emergency
+
+
+def _pattern(keyword: str) -> re.Pattern[str]:
+    """Latin words match whole words ("fire", not "firewall"); Chinese anywhere."""
+    word = re.escape(keyword.strip().casefold())
+    if keyword.isascii():
+        return re.compile(rf"(?<![a-z0-9]){word}(?![a-z0-9])")
+    return re.compile(word)
+
+
+def match(text: str | None, emergencies: Sequence[Emergency]) -> Emergency | None:
+    """The first emergency (in the policy's order) one of whose keywords the text holds."""
+    if not text:
+        return None
+    folded = text.casefold()
+    for emergency in emergencies:
+        if any(_pattern(k).search(folded) for k in emergency.keywords if k.strip()):
+            return emergency
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """The policy's paging rules."""
+
+    every: timedelta  # a page repeats this often until someone is on the way
+    escalate_after: int  # unanswered pages before the next rung of the chain is paged too
+    departments: tuple[Department, ...]  # their staff on duty are paged
+    roles: tuple[Role, ...]  # and these roles on duty (the duty supervisor)
+    chain: tuple[Role, ...]  # up the chain, one rung per `escalate_after` pages
+
+    def rungs(self, pages: int) -> tuple[Role, ...]:
+        """The chain's roles paged with the `pages`-th page (1 is the first page)."""
+        climbed = max(pages - 1, 0) // self.escalate_after
+        return self.chain[: min(climbed, len(self.chain))]
+
+    def next_page(self, started: datetime, pages: int) -> datetime:
+        """When the page after the `pages`-th is due."""
+        return started + self.every * pages
+
+
+def paged(staff: Iterable[StaffMember], rules: Paging, zone: str | None) -> list[StaffMember]:
+    """Who every page goes to: the departments' people and the roles (the duty
+    supervisor) of the zone, or of every zone; with no zone known, all of them. The
+    caller keeps those on duty (bot.domain.duty); the chain's rungs come on top
+    (`Paging.rungs`)."""
+    return [
+        p
+        for p in staff
+        if p.active
+        and (not p.zone or not zone or p.zone == zone)
+        and (p.department in rules.departments or p.role in rules.roles)
+    ]
+
+
+def by_code(emergencies: Sequence[Emergency]) -> Mapping[str, Emergency]:
+    return {e.code: e for e in emergencies}

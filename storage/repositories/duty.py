@@ -1,0 +1,97 @@
+"""The duty roster (/duty) and the Start shift / End shift taps."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.duty import Mark
+from bot.domain.tickets import OPEN_STATUSES
+from storage.models import DutyMark, DutyRosterEntry, Ticket
+
+
+class DutyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def rostered(self, estate_id: int, day: date) -> list[tuple[int, str]]:
+        """Everyone rostered on that day: staff id and shift."""
+        rows = await self.session.execute(
+            select(DutyRosterEntry.staff_id, DutyRosterEntry.shift).where(
+                DutyRosterEntry.estate_id == estate_id, DutyRosterEntry.day == day
+            )
+        )
+        return [(staff_id, shift) for staff_id, shift in rows.all()]
+
+    async def week(self, estate_id: int, first: date, last: date) -> list[tuple[int, date, str]]:
+        rows = await self.session.execute(
+            select(DutyRosterEntry.staff_id, DutyRosterEntry.day, DutyRosterEntry.shift).where(
+                DutyRosterEntry.estate_id == estate_id,
+                DutyRosterEntry.day >= first,
+                DutyRosterEntry.day <= last,
+            )
+        )
+        return [(s, d, shift) for s, d, shift in rows.all()]
+
+    async def set(
+        self,
+        estate_id: int,
+        staff_id: int,
+        days: list[date],
+        shift: str,
+        *,
+        on: bool,
+        by: int | None,
+        now: datetime,
+    ) -> None:
+        """Put someone on (or take them off) a shift on each of these days."""
+        await self.session.execute(
+            delete(DutyRosterEntry).where(
+                DutyRosterEntry.staff_id == staff_id,
+                DutyRosterEntry.day.in_(days),
+                DutyRosterEntry.shift == shift,
+            )
+        )
+        if on:
+            self.session.add_all(
+                DutyRosterEntry(
+                    estate_id=estate_id,
+                    staff_id=staff_id,
+                    day=day,
+                    shift=shift,
+                    set_by_staff_id=by,
+                    created_at=now,
+                )
+                for day in days
+            )
+        await self.session.flush()
+
+    async def marks(self, estate_id: int, since: datetime) -> list[Mark]:
+        rows = await self.session.execute(
+            select(DutyMark.staff_id, DutyMark.on, DutyMark.created_at).where(
+                DutyMark.estate_id == estate_id, DutyMark.created_at >= since
+            )
+        )
+        return [Mark(staff_id, on, at) for staff_id, on, at in rows.all()]
+
+    def mark(self, estate_id: int, staff_id: int, *, on: bool, now: datetime) -> None:
+        self.session.add(DutyMark(estate_id=estate_id, staff_id=staff_id, on=on, created_at=now))
+
+    async def morning_items(self, estate_id: int, night_from: datetime) -> list[Ticket]:
+        """What a morning digest reads: the estate's open items, and those filed since
+        the night began (whatever became of them)."""
+        found = await self.session.scalars(
+            select(Ticket)
+            .where(
+                Ticket.estate_id == estate_id,
+                or_(
+                    Ticket.status.in_([s.value for s in OPEN_STATUSES]),
+                    Ticket.created_at >= night_from,
+                ),
+            )
+            .order_by(Ticket.id)
+            .limit(2000)
+        )
+        return list(found)

@@ -1,0 +1,221 @@
+"""Round the clock: an item filed at night reaches the night duty with a next-morning
+promise (the resident told, the zone butler not woken); "late" goes to the supervisor on
+duty by the roster; many late items for one person come as one digest."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import time_machine
+
+from bot.clock import utcnow
+from scheduler.sweep import push_reports
+from tests.conftest import DeskHarness
+from tests.dialogues.helpers import ADMIN, at, enroll, file_complaint, register, told
+from tests.sim import Persona
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _tonight(hour: int = 2) -> datetime:
+    day = utcnow().astimezone(SHANGHAI).date() + timedelta(days=1)
+    return datetime.combine(day, time(hour), SHANGHAI)
+
+
+async def _enroll_named(
+    desk: DeskHarness, user_id: int, name: str, role: str, department: str, zone: str
+) -> Persona:
+    admin = desk.sim.user(ADMIN, first_name="Admin", language_code="en")
+    await admin.says("/invite")
+    await admin.taps(role)
+    await admin.taps(department)
+    await admin.taps(zone)
+    token = re.search(r"start=(inv_[A-Za-z0-9_-]+)", admin.last_text)
+    assert token, admin.last_text
+    person = desk.sim.user(user_id, first_name=name, language_code="en")
+    await person.says(f"/start {token.group(1)}")
+    return person
+
+
+def _as_local(value: object) -> datetime:
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=utcnow().tzinfo)
+    return parsed.astimezone(SHANGHAI)
+
+
+async def test_an_item_filed_at_night_reaches_the_night_duty_with_a_morning_promise(
+    desk: DeskHarness,
+) -> None:
+    butler = await enroll(desk, 8301, "Butler", "Customer service", "B")
+    supervisor = await enroll(desk, 8302, "Duty supervisor", "Customer service", "B")
+    engineer = await enroll(desk, 8303, "Department staff", "Engineering", "B")
+    li = desk.sim.user(8311, language_code="en")
+    await register(li)
+    night = _tonight(2)
+    with time_machine.travel(night, tick=False):
+        await file_complaint(li, "The corridor light flickers")
+        await desk.deliver()
+    assert told(supervisor, "New item for the night duty") == 1
+    assert told(engineer, "New item for the night duty") == 1
+    assert told(butler, "🆕") == 0  # the zone butler is not woken
+    due = _as_local(await desk.scalar("select first_answer_due_at from tickets"))
+    assert due == datetime.combine(night.date(), time(9), SHANGHAI)
+    assert told(li, "It is night now") == 1
+    assert told(li, "09:00") >= 1
+    # the butler stays the first-ask owner
+    owner = await desk.scalar("select owner_staff_id from tickets")
+    assert owner == await desk.scalar("select id from staff where role = 'butler'")
+    # no "late" in the night: the promise is the morning
+    await at(desk, night + timedelta(hours=2))
+    assert told(supervisor, "Late") == 0
+
+
+async def test_an_item_filed_by_day_goes_to_the_butler_as_before(desk: DeskHarness) -> None:
+    butler = await enroll(desk, 8321, "Butler", "Customer service", "B")
+    li = desk.sim.user(8322, language_code="en")
+    await register(li)
+    day = _tonight(11)
+    with time_machine.travel(day, tick=False):
+        await file_complaint(li)
+        await desk.deliver()
+    assert told(butler, "New item for you") == 1
+    assert told(li, "It is night now") == 0
+
+
+async def test_late_goes_to_the_supervisor_on_duty_and_many_come_as_one_digest(
+    desk: DeskHarness,
+) -> None:
+    await enroll(desk, 8331, "Butler", "Customer service", "B")
+    wang = await _enroll_named(
+        desk, 8332, "Wang", "Duty supervisor", "Customer service", "No zone"
+    )
+    zhao = await _enroll_named(
+        desk, 8333, "Zhao", "Duty supervisor", "Customer service", "No zone"
+    )
+    senior = await _enroll_named(desk, 8334, "Sun", "Senior butler", "Customer service", "No zone")
+    morning = _tonight(9)
+    with time_machine.travel(morning, tick=False):
+        await senior.says("/duty")
+        assert "everyone" in senior.last_text
+        await senior.taps("▫️ ☀️ Day shift: Wang")
+        assert "On duty: Wang" in senior.last_text
+        assert "✅ ☀️ Day shift: Wang" in senior.buttons()
+    li = desk.sim.user(8341, language_code="en")
+    await register(li)
+    with time_machine.travel(morning + timedelta(minutes=5), tick=False):
+        await file_complaint(li, "Lift one")
+        await desk.deliver()
+    await at(desk, morning + timedelta(hours=1, minutes=10))
+    assert told(wang, "Late: the first answer") == 1  # on duty
+    assert told(zhao, "Late") == 0  # not on duty today
+    # five more late at once: one digest for Wang, not five cards
+    with time_machine.travel(morning + timedelta(hours=2), tick=False):
+        for n in range(5):
+            await file_complaint(li, f"Lamp {n}")
+        await desk.deliver()
+    cards_before = told(wang, "Late: the first answer")
+    await at(desk, morning + timedelta(hours=3, minutes=10))
+    assert told(wang, "items are late for you") == 1
+    assert told(wang, "Late: the first answer") - cards_before <= 1  # only inside the digest
+    digest = next(m for m in wang.transcript if "items are late for you" in m.body)
+    assert digest.body.count("•") == 5
+    await wang.taps_data(digest.inline_buttons()[0]["callback_data"], message=digest)
+    assert "Lamp" in wang.last_text or "Lift" in wang.last_text  # the item's card
+
+
+async def _escalated(desk: DeskHarness, base: int) -> tuple[Persona, Persona, Persona]:
+    butler = await enroll(desk, base, "Butler", "Customer service", "B")
+    senior = await enroll(desk, base + 1, "Senior butler", "Customer service", "No zone")
+    chief = await enroll(desk, base + 2, "Chief butler", "Customer service", "No zone")
+    li = desk.sim.user(base + 10, language_code="en")
+    await register(li)
+    await file_complaint(li)
+    await butler.taps("✅ Accept")
+    await butler.taps("⬆️ Escalate")
+    await butler.says("Needs a budget decision")
+    assert "Escalated to you by the Butler" in senior.last_text
+    assert "✅ Seen" in senior.buttons()
+    return butler, senior, chief
+
+
+async def test_an_escalation_not_seen_goes_up_a_rung(desk: DeskHarness) -> None:
+    _, senior, chief = await _escalated(desk, 8351)
+    await at(desk, utcnow() + timedelta(minutes=20))
+    assert told(chief, "not seen in time") == 0
+    await at(desk, utcnow() + timedelta(minutes=31))
+    assert told(chief, "Escalated to the Senior butler, not seen in time") == 1
+    assert "✅ Seen" in chief.buttons()
+    assert told(senior, "went up to the next rung") == 1
+    chief_id = await desk.scalar("select id from staff where telegram_user_id = 8353")
+    assert await desk.scalar("select escalated_to_staff_id from tickets") == chief_id
+
+
+async def test_seen_keeps_the_escalation_where_it_is(desk: DeskHarness) -> None:
+    _, senior, chief = await _escalated(desk, 8361)
+    await senior.taps("✅ Seen")
+    await at(desk, utcnow() + timedelta(minutes=45))
+    assert told(chief, "not seen in time") == 0
+    senior_id = await desk.scalar("select id from staff where telegram_user_id = 8362")
+    assert await desk.scalar("select escalated_to_staff_id from tickets") == senior_id
+
+
+async def test_the_morning_digest_tells_the_butler_what_the_night_did(
+    desk: DeskHarness,
+) -> None:
+    butler = await enroll(desk, 8371, "Butler", "Customer service", "B")
+    supervisor = await enroll(desk, 8372, "Duty supervisor", "Customer service", "B")
+    other = await enroll(desk, 8373, "Butler", "Customer service", "A")
+    li = desk.sim.user(8381, language_code="en")
+    await register(li)
+    night = _tonight(2)
+    with time_machine.travel(night, tick=False):
+        await file_complaint(li, "Water in the lobby")
+        await desk.deliver()
+    assert told(butler, "🆕") == 0
+    reference = str(await desk.scalar("select reference from tickets"))
+    await _sweep_reports(desk, night.replace(hour=8, minute=0))
+    assert told(butler, "Good morning") == 0  # not before the policy's time
+    await _sweep_reports(desk, night.replace(hour=8, minute=31))
+    assert told(butler, "Good morning") == 1
+    digest = next(m for m in butler.transcript if "Good morning" in m.body)
+    assert "Filed during the night" in digest.body
+    assert reference in digest.body
+    assert told(supervisor, "Good morning") == 1
+    assert told(other, "Good morning") == 0  # nothing in zone A
+    await _sweep_reports(desk, night.replace(hour=9, minute=0))
+    assert told(butler, "Good morning") == 1  # once a day
+    await butler.taps_data(digest.inline_buttons()[0]["callback_data"], message=digest)
+    assert reference in butler.last_text
+
+
+async def _sweep_reports(desk: DeskHarness, moment: datetime) -> None:
+    with time_machine.travel(moment, tick=False):
+        await push_reports(desk.desk)
+        await desk.deliver()
+
+
+async def test_the_night_card_reaches_only_the_supervisors_on_duty(desk: DeskHarness) -> None:
+    await enroll(desk, 8391, "Butler", "Customer service", "B")
+    wang = await _enroll_named(desk, 8392, "Wang", "Duty supervisor", "Customer service", "B")
+    zhao = await _enroll_named(desk, 8393, "Zhao", "Duty supervisor", "Customer service", "B")
+    qian = await _enroll_named(desk, 8394, "Qian", "Duty supervisor", "Customer service", "B")
+    senior = await _enroll_named(desk, 8395, "Sun", "Senior butler", "Customer service", "B")
+    evening = _tonight(21) - timedelta(days=1)
+    with time_machine.travel(evening, tick=False):
+        await senior.says("/duty")
+        await senior.taps("▫️ 🌙 Night shift: Wang")
+    with time_machine.travel(evening + timedelta(minutes=30), tick=False):
+        await zhao.says("/duty")
+        await zhao.taps("▶️ Start shift")
+        assert "On duty: Wang, Zhao" in zhao.last_text
+    li = desk.sim.user(8396, language_code="en")
+    await register(li)
+    with time_machine.travel(evening + timedelta(hours=1), tick=False):
+        await file_complaint(li, "Noise from the pump room")
+        await desk.deliver()
+    assert told(wang, "New item for the night duty") == 1  # rostered
+    assert told(zhao, "New item for the night duty") == 1  # started a shift
+    assert told(qian, "New item for the night duty") == 0  # off duty tonight

@@ -1,0 +1,130 @@
+"""Incidents through Telegram: many reports of one fault in one building, offered to the
+desk as one incident; one reply and one result reach every reporter, each followed up."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.clock import utcnow
+from tests.conftest import DeskHarness
+from tests.dialogues.helpers import at, enroll, file_complaint, register, told
+
+OFFER = "🔗 Link them into one incident"
+LINKED = "Several neighbours have reported the same problem"
+
+
+async def _reference(desk: DeskHarness, n: int) -> str:
+    return str(await desk.scalar(f"select reference from tickets order by id limit 1 offset {n}"))
+
+
+async def test_three_reports_linked_into_an_incident_all_told_each_followed_up(
+    desk: DeskHarness,
+) -> None:
+    butler = await enroll(desk, 9301, "Butler", "Customer service", "B")
+    li, wang, zhang = (desk.sim.user(u, language_code="en") for u in (9311, 9312, 9313))
+    elsewhere = desk.sim.user(9314, language_code="en")
+    await register(li, unit="1202")
+    await register(wang, name="Wang Fang", unit="1201")
+    await register(zhang, name="Zhang Wei", floor="5", unit="501")
+    await register(elsewhere, name="Chen Jie", building="Building 1", floor="3", unit="302")
+
+    await file_complaint(li, "No water on the 12th floor")
+    await file_complaint(elsewhere, "No water in building 1")  # another building
+    await file_complaint(wang, "No water since this morning")
+    assert told(butler, OFFER) == 0  # two reports in building 3: not yet
+    await file_complaint(zhang, "Taps are dry")
+    assert "3 reports of the same fault" in butler.last_text
+    await butler.taps(OFFER)
+    lead = await _reference(desk, 0)
+    assert f"3 items in one incident, led by {lead}" in butler.last_text
+    for person in (li, wang, zhang):
+        assert told(person, LINKED) == 1
+    assert told(elsewhere, LINKED) == 0
+
+    await butler.says(f"/ticket {lead}")
+    await butler.taps("💬 Reply")
+    await butler.says("The pump is being repaired; water back by noon.")
+    for person in (li, wang, zhang):
+        assert told(person, "The pump is being repaired") == 1
+    assert told(elsewhere, "The pump is being repaired") == 0
+
+    await butler.says(f"/ticket {lead}")
+    await butler.taps("✔️ Resolve")
+    await butler.says("Pump replaced, water restored")
+    for person in (li, wang, zhang):
+        assert told(person, "dealt with: Pump replaced, water restored") == 1
+    assert told(elsewhere, "Pump replaced") == 0
+    statuses = await desk.scalar(
+        "select count(*) from tickets where status = 'resolved' and resolved_at is not null"
+    )
+    assert statuses == 3
+
+    await at(desk, utcnow() + timedelta(days=2))
+    for person in (li, wang, zhang):  # each reporter, on their own item
+        assert told(person, "Was it solved?") == 1
+    assert told(elsewhere, "Was it solved?") == 0
+
+
+async def test_staff_link_by_hand_and_unlink(desk: DeskHarness) -> None:
+    butler = await enroll(desk, 9321, "Butler", "Customer service", "B")
+    li, wang = desk.sim.user(9331, language_code="en"), desk.sim.user(9332, language_code="en")
+    await register(li, unit="1202")
+    await register(wang, name="Wang Fang", unit="1201")
+    await file_complaint(li, "The corridor light flickers")
+    await file_complaint(wang, "Lights off on floor 12")
+    first, second = await _reference(desk, 0), await _reference(desk, 1)
+
+    await butler.says(f"/link {first}")
+    assert "two or more items" in butler.last_text
+    await butler.says(f"/link {first} {second}")
+    assert f"2 items in one incident, led by {first}" in butler.last_text
+    assert told(wang, LINKED) == 1
+
+    await butler.says(f"/unlink {first}")  # the lead stays while others follow it
+    assert "isn't available" in butler.last_text
+    await butler.says(f"/unlink {second}")
+    assert f"{second} is handled on its own again" in butler.last_text
+
+    await butler.says(f"/ticket {first}")
+    await butler.taps("✔️ Resolve")
+    await butler.says("Bulbs replaced")
+    assert told(li, "dealt with: Bulbs replaced") == 1
+    assert told(wang, "Bulbs replaced") == 0
+    status = await desk.scalar(f"select status from tickets where reference = '{second}'")
+    assert status != "resolved"
+
+
+async def test_staff_link_and_unlink_from_the_card(desk: DeskHarness) -> None:
+    butler = await enroll(desk, 9341, "Butler", "Customer service", "B")
+    li, wang = desk.sim.user(9351, language_code="en"), desk.sim.user(9352, language_code="en")
+    await register(li, unit="1202")
+    await register(wang, name="Wang Fang", unit="1201")
+    await file_complaint(li, "The corridor light flickers")
+    await file_complaint(wang, "Lights off on floor 12")
+    first, second = await _reference(desk, 0), await _reference(desk, 1)
+
+    await butler.says(f"/ticket {second}")
+    assert "✂️ Unlink" not in butler.buttons()  # in no incident yet
+    await butler.taps("🔗 Link to…")
+    assert "Type its reference" in butler.last_text
+    await butler.says("TS-20000101-9999")
+    assert told(butler, "No other item has that reference") == 1
+    await butler.says(first.lower())
+    assert told(wang, LINKED) == 1
+    assert told(li, LINKED) == 1
+    members = await desk.scalar("select count(*) from incident_items")
+    assert members == 2
+
+    # The card names the lead; a follower offers *Unlink*, the lead does not.
+    part_of = f"Part of the incident led by {first}"
+    assert told(butler, part_of) == 1  # the card the link began from, redrawn
+    await butler.says(f"/ticket {second}")
+    assert told(butler, part_of) == 2
+    assert "🔗 Link to…" not in butler.buttons()
+    await butler.taps("✂️ Unlink")
+    assert await desk.scalar("select count(*) from incident_items") == 1
+    assert told(butler, part_of) == 1  # the card tapped, redrawn: on its own again
+    await butler.says(f"/ticket {first}")
+    assert told(butler, part_of) == 2
+    assert "✂️ Unlink" not in butler.buttons()
+    assert "🔗 Link to…" in butler.buttons()
