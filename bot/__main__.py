@@ -1,4 +1,4 @@
-"""Run the desk: `python -m bot` (polling or webhook), `migrate`, or `load-estate FILE`.
+"""Run the desk: `python -m bot` (polling or webhook), `migrate`, `doctor`, or `load-estate FILE`.
 
 Configuration problems end the process with one readable line and a non-zero exit code.
 """
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from pathlib import Path
 
@@ -20,9 +19,11 @@ from telegram.ext import Application
 from bot import migrate
 from bot.app import build_application
 from bot.config import ConfigError, RunMode, Settings, load_settings
+from bot.logs import configure_logging
 from bot.polling import PollingConflict, run_polling
 
 EXIT_CONFIG, EXIT_DATABASE, EXIT_NETWORK, EXIT_CONFLICT = 2, 3, 4, 5
+EXIT_BACKUP = 6
 
 
 def _safe_url(url: str) -> str:
@@ -132,6 +133,36 @@ async def _outbox_report(settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def _backup_or_restore(settings: Settings, command: str, file: Path) -> int:
+    from bot import backup
+
+    try:
+        if command == "backup":
+            pg = backup.backup(settings.database_url, file)
+        else:
+            pg = backup.restore(settings.database_url, file)
+    except backup.BackupError as exc:
+        print(f"estate-desk-bot: {command}: {exc}", file=sys.stderr)
+        return EXIT_BACKUP
+    except (SQLAlchemyError, OSError) as exc:
+        print(
+            f"estate-desk-bot: cannot use the database {_safe_url(settings.database_url)}: "
+            f"{_first_line(exc)}",
+            file=sys.stderr,
+        )
+        return EXIT_DATABASE
+    if pg is not None and not pg.ran:
+        print(
+            f"estate-desk-bot: {pg.argv[0]} is not installed here; run this where it is:\n"
+            f"  {pg.shown()}",
+            file=sys.stderr,
+        )
+        return EXIT_BACKUP
+    done = "backed up to" if command == "backup" else "restored from"
+    print(f"{done} {file}" + (f" ({pg.shown()})" if pg is not None else ""))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
@@ -139,21 +170,29 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="only bring the database schema up to date")
     sub.add_parser("outbox", help="show queued messages by status, and the ones needing a look")
     sub.add_parser("sweep", help="fire the reminders and follow-ups that are due now, and exit")
+    sub.add_parser("doctor", help="check the configuration, one line per check, and exit")
     loader = sub.add_parser("load-estate", help="load buildings and units from a TOML file")
     loader.add_argument("file", type=Path)
+    backup = sub.add_parser("backup", help="back the database up to FILE (safe while running)")
+    backup.add_argument("file", type=Path)
+    restore = sub.add_parser("restore", help="restore a backup FILE into an empty database")
+    restore.add_argument("file", type=Path)
     args = parser.parse_args(argv)
+    if args.command == "doctor":
+        # Before the settings are loaded: a missing token is one of its findings, not the end.
+        from bot import doctor
+
+        return doctor.run()
 
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(f"estate-desk-bot: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    configure_logging(settings.log_level, settings.log_format)
+    if args.command in ("backup", "restore"):
+        # Before migrating: a restore goes into an empty database, and a backup changes nothing.
+        return _backup_or_restore(settings, args.command, args.file)
     try:
         # Policy, texts and settings are checked before anything touches the database.
         running = args.command in (None, "run")

@@ -16,10 +16,12 @@ from bot.desk import Desk
 from bot.domain.estate import EstatePlan
 from bot.files import load_estate
 from bot.i18n import load_catalogues
+from bot.metrics import MeteredApplication, start_server, stop_server
 from bot.policy import load_policy
 from bot.services.notifier import render_queued
+from handlers import flood
 from scheduler.outbox import OutboxSender
-from scheduler.recovery import take_over
+from scheduler.recovery import SenderLock, take_over
 from scheduler.setup import schedule
 from scheduler.sweep import plan_missing_alarms
 from storage.db import create_engine, create_sessionmaker
@@ -57,6 +59,7 @@ def build_application(
     )
     builder = (
         ApplicationBuilder()
+        .application_class(MeteredApplication)  # counts and times updates for /metrics
         .token(settings.bot_token.get_secret_value())
         .post_init(startup_taking_over if takes_over else startup)
         .post_shutdown(shutdown)
@@ -76,6 +79,7 @@ def build_application(
     application = builder.build()
     application.bot_data["desk"] = desk
     handlers.register(application)
+    flood.install(application)  # before every feature: a person over the pace is held
     return application
 
 
@@ -125,19 +129,37 @@ async def startup(application: Application) -> None:
         for name in handlers.BOT_COMMANDS
     ]
     await application.bot.set_my_commands(default_commands)
+    if desk.settings.metrics_port is not None:
+        await start_server(application, desk.settings.metrics_port, desk.settings.metrics_listen)
 
 
 async def startup_taking_over(application: Application) -> None:
     """post_init of the bot's own process: startup, then its predecessor's leftovers, before
     the first update is read."""
+    desk: Desk = application.bot_data["desk"]
+    if SenderLock.only_one(desk.settings.database_url) and not await _alone(desk):
+        raise ConfigError(
+            "another bot process already runs on this SQLite database; SQLite serves one "
+            "process only (for a standby, use PostgreSQL)"
+        )
     await startup(application)
-    lock = await take_over(application.bot_data["desk"])
+    lock = await take_over(desk)
     if lock is not None:
         application.bot_data[SENDER_LOCK] = lock
 
 
+async def _alone(desk: Desk) -> bool:
+    """Whether no other bot holds this SQLite file's lock (checked before starting)."""
+    probe = SenderLock.acquire(desk.settings.database_url)
+    if probe is None:
+        return False
+    probe.release()
+    return True
+
+
 async def shutdown(application: Application) -> None:
     desk: Desk = application.bot_data["desk"]
+    await stop_server(application)
     if desk.outbox is not None:  # the rows of the last replies delivered
         async with UnitOfWork(desk.sessions) as uow:
             await uow.outbox.forget(desk.outbox.take_delivered())

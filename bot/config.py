@@ -21,6 +21,11 @@ class RunMode(StrEnum):
     WEBHOOK = "webhook"
 
 
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
 class ConfigError(Exception):
     """A setting is missing or wrong; the message is meant for the operator."""
 
@@ -48,6 +53,10 @@ class Settings(BaseSettings):
     estate_file: Path | None = None
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.TEXT  # json: one JSON object per line
+    # /healthz and /metrics on this port (any mode); in webhook mode also on the webhook server.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_listen: str = "127.0.0.1"  # 0.0.0.0 in a container
 
     @field_validator("bot_token")
     @classmethod

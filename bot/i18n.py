@@ -28,8 +28,9 @@ from babel.units import format_unit
 
 from bot.config import ConfigError
 from bot.htmltext import Html, plain, template
+from bot.resources import shipped
 
-LOCALES_DIR = Path(__file__).resolve().parents[1] / "locales"
+LOCALES_DIR = shipped("locales")
 LANGUAGES = ("zh_Hans", "en")
 DOMAIN = "messages"
 BABEL_LOCALES = {"zh_Hans": "zh_Hans_CN", "en": "en"}

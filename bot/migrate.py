@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+from bot.resources import shipped
+
+MIGRATIONS_DIR = shipped("migrations")
 
 
 def alembic_config(url: str, connection: Connection | None = None) -> Config:

@@ -216,6 +216,8 @@ class ReportPolicy(_Strict):
         default_factory=lambda: [Role.AGENT, Role.BUTLER], min_length=1
     )
     handover_signed_by: Role = Role.SENIOR_BUTLER  # signs each day's handover book
+    # An export of more rows than this says so first ("about N rows…").
+    export_notice_rows: int = Field(default=5000, ge=0)
     shifts: dict[str, str] = Field(
         default_factory=lambda: {"day": "08:00-20:00", "night": "20:00-08:00"}, min_length=1
     )
@@ -226,6 +228,40 @@ class ReportPolicy(_Strict):
             if not re.fullmatch(r"\d{2}:\d{2}-\d{2}:\d{2}", span):
                 raise ValueError(f"shift {name!r}: {span!r} is not like 08:00-20:00")
         return self
+
+
+class FloodPolicy(_Strict):
+    """A person sending more than `updates` updates within `seconds` gets one polite notice,
+    and nothing they send is acted on until their pace falls back under the limit."""
+
+    updates: int = Field(default=20, ge=1, le=10_000)
+    seconds: float = Field(default=10, gt=0, le=3600)
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(seconds=self.seconds)
+
+
+class ProcessPolicy(_Strict):
+    """Several processes on one PostgreSQL: one consumes updates under a lease; a standby
+    takes over within `takeover_seconds` of its death (the lease runs out after
+    `lease_seconds`, and standbys try for it every `renew_seconds`, as the holder renews)."""
+
+    lease_seconds: float = Field(default=10, gt=0, le=600)
+    renew_seconds: float = Field(default=3, gt=0, le=60)
+    takeover_seconds: float = Field(default=15, gt=0, le=900)
+
+    @model_validator(mode="after")
+    def _in_time(self) -> ProcessPolicy:
+        if self.renew_seconds * 2 > self.lease_seconds:
+            raise ValueError("renew_seconds must be at most half of lease_seconds")
+        if self.lease_seconds + self.renew_seconds > self.takeover_seconds:
+            raise ValueError("lease_seconds + renew_seconds must not exceed takeover_seconds")
+        return self
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.lease_seconds)
 
 
 class DutyPolicy(_Strict):
@@ -283,6 +319,14 @@ class IncidentPolicy(_Strict):
     @property
     def within(self) -> timedelta:
         return timedelta(minutes=self.within_minutes)
+
+
+class DoctorPolicy(_Strict):
+    """What `python -m bot doctor` calls late: a queued message or an alarm still waiting
+    this long after its time means no process is sending or sweeping."""
+
+    outbox_late_minutes: int = Field(default=10, ge=1, le=7 * 24 * 60)
+    alarm_late_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60)
 
 
 def _emergencies() -> dict[str, EmergencyWords]:
@@ -422,6 +466,9 @@ class Policy(_Strict):
     staff: StaffPolicy = StaffPolicy()
     free_text: FreeTextPolicy = FreeTextPolicy()
     incidents: IncidentPolicy = IncidentPolicy()
+    flood: FloodPolicy = FloodPolicy()
+    processes: ProcessPolicy = ProcessPolicy()
+    doctor: DoctorPolicy = DoctorPolicy()
 
     def department_for(self, category: str | None) -> Department:
         """Unrouted categories go to the customer-service desk: nobody refuses an item."""

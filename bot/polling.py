@@ -15,6 +15,11 @@ stop, post_stop, shutdown and post_shutdown; SIGINT/SIGTERM stop after the updat
 network errors back off (429 waits `retry_after`); a 409 Conflict (another process polling
 with this token, or a webhook set meanwhile) stops the bot with a clear message. Pending
 updates are never dropped: the webhook is deleted without `drop_pending_updates`.
+
+With several processes on one database only the holder of the updates lease
+(bot.services.consumer) fetches; the others stand by, sending the outbox and firing alarms
+through the job queue, and check the lease every few seconds. A 409 Conflict then means a
+predecessor's long poll is still open at Telegram: it is waited out for a while.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ from datetime import timedelta
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
+
+from bot.services.consumer import ConsumerLease
+from scheduler.recovery import SenderLock
 
 log = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -51,26 +59,42 @@ class Poller:
         allowed_updates: Sequence[str] | None,
         long_poll: int = LONG_POLL_SECONDS,
         first_backoff: float = 1.0,
+        lease: ConsumerLease | None = None,
     ) -> None:
         self.application = application
         self.allowed_updates = allowed_updates
         self.long_poll = long_poll
         self.first_backoff = first_backoff  # seconds after the first failed fetch
         self.offset: int | None = None  # None: start from what Telegram still holds
+        self.lease = lease  # None: the only process, always the consumer
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
         """Finish the update at hand, confirm what is done, and return from `run`."""
         self._stop.set()
 
+    def _consuming(self) -> bool:
+        return self.lease is None or self.lease.held()
+
     async def run(self) -> None:
         backoff = 0.0
+        conflicts = 0
         while not self._stop.is_set():
+            if not self._consuming():
+                self.offset = None  # the next consumer starts from what Telegram holds
+                assert self.lease is not None
+                await self._pause(self.lease.policy.renew_seconds / 3)
+                continue
             try:
                 updates = await self._fetch()
             except Conflict as exc:
-                log.error("409 Conflict from getUpdates, stopping: %s", exc.message)
-                raise PollingConflict(exc.message) from None
+                conflicts += 1
+                if self.lease is None or conflicts * 2 > self.lease.policy.takeover_seconds:
+                    log.error("409 Conflict from getUpdates, stopping: %s", exc.message)
+                    raise PollingConflict(exc.message) from None
+                log.warning("409 Conflict from getUpdates (a predecessor's poll?): %s", exc)
+                await self._pause(2.0)
+                continue
             except InvalidToken:
                 raise
             except RetryAfter as exc:
@@ -83,9 +107,9 @@ class Poller:
                 log.warning("getUpdates failed (%s); retrying in %.1f s", exc, backoff)
                 await self._pause(backoff)
                 continue
-            backoff = 0.0
+            backoff = conflicts = 0
             for update in updates or ():
-                if self._stop.is_set():
+                if self._stop.is_set() or not self._consuming():
                     break  # not confirmed: it comes again to the next process
                 await self._handle(update)
                 self.offset = update.update_id + 1
@@ -154,9 +178,15 @@ async def serve(application: Application, poller: Poller) -> None:
         # A webhook and getUpdates exclude each other; its pending updates are kept.
         await application.bot.delete_webhook(drop_pending_updates=False)
         await application.start()
+        keeper = None
+        if poller.lease is not None:
+            await _first_claim(poller.lease)
+            keeper = asyncio.ensure_future(poller.lease.keep())
         try:
             await poller.run()
         finally:
+            if keeper is not None and poller.lease is not None:
+                await poller.lease.stop(keeper)
             await application.stop()
             if application.post_stop is not None:
                 await application.post_stop(application)
@@ -171,6 +201,18 @@ async def serve(application: Application, poller: Poller) -> None:
                     loop.remove_signal_handler(sig)
 
 
+async def _first_claim(lease: ConsumerLease) -> None:
+    """Try for the lease once before the first fetch (a database error here stops the
+    start, like any other); a process that does not get it says it stands by."""
+    if not await lease.claim():
+        log.warning("another process consumes updates; this one stands by (%s)", lease.holder)
+
+
 def run_polling(application: Application, *, allowed_updates: Sequence[str] | None) -> None:
-    """Run until SIGINT/SIGTERM; raises PollingConflict if another poller takes over."""
-    asyncio.run(serve(application, Poller(application, allowed_updates=allowed_updates)))
+    """Run until SIGINT/SIGTERM; raises PollingConflict if another poller keeps polling."""
+    desk = application.bot_data["desk"]
+    # On an SQLite file the start already proved this process alone (scheduler.recovery).
+    alone = SenderLock.only_one(desk.settings.database_url)
+    lease = None if alone else ConsumerLease(desk.sessions, desk.policy.processes)
+    poller = Poller(application, allowed_updates=allowed_updates, lease=lease)
+    asyncio.run(serve(application, poller))

@@ -3,6 +3,7 @@ for a week, a month or any dates, within the reader's remit."""
 
 from __future__ import annotations
 
+from telegram.constants import ChatAction
 from telegram.ext import CommandHandler
 
 from bot.domain.permissions import Remit, remit_of, staff_viewer
@@ -12,6 +13,7 @@ from bot.services import export, reports
 from bot.views.report import report_chart, report_text
 from handlers.common import PRIVATE, refuse
 from handlers.feature import Feature
+from handlers.progress import say_first, showing
 from handlers.runtime import Turn, entry
 
 
@@ -39,9 +41,11 @@ async def report_command(turn: Turn) -> None:
     period = _period(turn)
     if period is None:
         return
-    found = await reports.figures(turn.uow, remit, period, turn.desk.policy, turn.desk.settings.tz)
-    turn.reply(report_text(turn.views, turn.language, found))
-    send_chart(turn, found.weekly)
+    async with showing(turn, ChatAction.UPLOAD_PHOTO):
+        tz = turn.desk.settings.tz
+        found = await reports.figures(turn.uow, remit, period, turn.desk.policy, tz)
+        turn.reply(report_text(turn.views, turn.language, found))
+        send_chart(turn, found.weekly)
 
 
 def send_chart(turn: Turn, weeks: list[Week]) -> None:
@@ -65,16 +69,20 @@ async def export_command(turn: Turn) -> None:
 async def send_registry(turn: Turn, remit: Remit, period: Period) -> None:
     """The registry of the period as a spreadsheet, in the reader's language."""
     assert turn.staff is not None
-    data, listed = await export.registry_workbook(
-        turn.uow,
-        turn.staff,
-        remit,
-        period,
-        turn.views,
-        turn.language,
-        turn.desk.policy,
-        turn.now,
-    )
+    rows = await export.registry_size(turn.uow, remit, period, turn.desk.settings.tz)
+    if rows > turn.desk.policy.reports.export_notice_rows:
+        await say_first(turn, turn.t("export.preparing", count=rows))
+    async with showing(turn, ChatAction.UPLOAD_DOCUMENT):
+        data, listed = await export.registry_workbook(
+            turn.uow,
+            turn.staff,
+            remit,
+            period,
+            turn.views,
+            turn.language,
+            turn.desk.policy,
+            turn.now,
+        )
     name = f"registry-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}.xlsx"
     caption = turn.t(
         "export.caption",

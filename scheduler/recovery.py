@@ -41,9 +41,9 @@ class SenderLock:
     @classmethod
     def acquire(cls, database_url: str) -> SenderLock | None:
         """The lock if this process is the only bot on this SQLite file, else None."""
-        url = normalise_url(database_url)
-        if fcntl is None or not is_sqlite(url) or url.database in (None, "", ":memory:"):
+        if not cls.only_one(database_url):
             return None
+        url = normalise_url(database_url)
         path = Path(f"{url.database}-sender.lock").expanduser()
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -52,6 +52,13 @@ class SenderLock:
             os.close(fd)
             return None
         return cls(fd)
+
+    @staticmethod
+    def only_one(database_url: str) -> bool:
+        """Whether this database allows one bot process only (an SQLite file, where the
+        lock can tell): a second is refused at start."""
+        url = normalise_url(database_url)
+        return fcntl is not None and is_sqlite(url) and url.database not in (None, "", ":memory:")
 
     def release(self) -> None:
         if self._fd is not None:

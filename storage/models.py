@@ -429,6 +429,18 @@ class HandledUpdate(Base):
     handled_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class ConsumerLease(Base):
+    """Which process consumes Telegram updates (getUpdates), until when: the holder renews
+    it every few seconds; a standby takes the row once it has run out (bot.services.consumer)."""
+
+    __tablename__ = "consumer_leases"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]
+    renewed_at: Mapped[datetime]
+
+
 class DrawnMessage(Base):
     """What the bot last drew in one of its messages (text and buttons, as a fingerprint),
     so an edit that would change nothing is skipped: Telegram refuses it."""

@@ -19,6 +19,7 @@ from bot import migrate
 from bot.app import build_application, shutdown, startup
 from bot.config import SAMPLE_ESTATE, Settings
 from bot.desk import Desk
+from bot.policy import FloodPolicy
 from scheduler.outbox import Pacing
 from storage.db import normalise_url
 from tests.sim import FakeBotAPI, SimRequest, TelegramSim
@@ -197,6 +198,10 @@ class DeskHarness:
         assert self.desk.outbox is not None
         # Conversations in tests run faster than a person types; pacing has its own test.
         self.desk.outbox.pacing = Pacing(per_chat=timedelta(0))
+        # … and faster than the flood limit allows a person (it has its own test too).
+        self.desk.policy = self.desk.policy.model_copy(
+            update={"flood": FloodPolicy(updates=10_000, seconds=1)}
+        )
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -26,7 +26,7 @@ from bot.domain.staff import StaffMember
 from bot.policy import Policy
 from bot.views import Views
 from bot.views.report import label
-from storage.repositories.reports import stream_money, stream_registry
+from storage.repositories.reports import count_registry, stream_money, stream_registry
 from storage.uow import UnitOfWork
 
 REGISTRY_COLUMNS = (
@@ -67,6 +67,12 @@ REGISTRY_COLUMNS = (
 )
 MONEY_COLUMNS = ("reference", "service", "at", "entry", "amount", "number", "note", "staff")
 REPEAT_COLUMNS = ("category", "place", "times", "references")
+
+
+async def registry_size(uow: UnitOfWork, remit: Remit, period: Period, tz: ZoneInfo) -> int:
+    """The rows the registry of the period will have (its items), counted before it is built."""
+    start, end = period.bounds(tz)
+    return await count_registry(uow.session, remit, start, end)
 
 
 async def registry_workbook(

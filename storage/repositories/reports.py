@@ -379,6 +379,16 @@ async def stream_registry(
         yield rows
 
 
+async def count_registry(
+    session: AsyncSession, remit: Remit, start: datetime, end: datetime
+) -> int:
+    """How many rows stream_registry would give: an export of many says so first."""
+    query = select(func.count(Ticket.id)).where(
+        remit_clause(remit), Ticket.created_at >= start, Ticket.created_at < end
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
 async def stream_money(
     session: AsyncSession, remit: Remit, start: datetime, end: datetime, batch: int = 1000
 ) -> AsyncIterator[list[dict[str, Any]]]:

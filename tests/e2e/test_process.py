@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.config import DEFAULTS_DIR
 from tests.sim import FakeBotAPI, LoopbackBotAPIServer, Persona, TelegramSim
 
 TOKEN = "123456789:E2E-token-for-the-offline-simulation"
@@ -58,6 +59,17 @@ def wait_for(api: FakeBotAPI, person: Persona, text: str) -> None:
         raise AssertionError(f"bot never said {text!r}; last: {person.last_text!r}")
 
 
+def quick_policy(tmp_path: Path) -> Path:
+    """The default policy, but a test person taps faster than the flood limit allows a
+    resident (the limit has its own test)."""
+    text = (DEFAULTS_DIR / "policy.toml").read_text(encoding="utf-8")
+    limit = "updates = 20\nseconds = 10"
+    assert limit in text
+    path = tmp_path / "policy.toml"
+    path.write_text(text.replace(limit, "updates = 10000\nseconds = 1"), encoding="utf-8")
+    return path
+
+
 def start_bot(
     tmp_path: Path,
     server: LoopbackBotAPIServer,
@@ -66,6 +78,7 @@ def start_bot(
     **extra: str,
 ) -> BotProcess:
     calls = api.count(ready_call)
+    extra.setdefault("POLICY_FILE", str(quick_policy(tmp_path)))
     bot = BotProcess(
         tmp_path,
         clean_env(
