@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -247,6 +249,130 @@ async def _measure(url: str) -> dict[str, float]:
     return figures
 
 
+# The spreadsheet libraries compared on the export's shape: the same synthetic rows
+# (text, whole numbers, decimals, dates and times as dates, empty cells), each library in a
+# fresh process so its peak memory is its own.
+WRITERS = ("openpyxl", "xlsxwriter", "pyexcelerate")
+WRITER_COLUMNS = 32
+
+
+def _synthetic_rows(rows: int) -> list[list[object]]:
+    # Spreadsheets have no time zones: the export writes local times without one.
+    start = datetime(2026, 10, 1, 8, 0, tzinfo=TZ).replace(tzinfo=None)
+    made: list[list[object]] = []
+    for n in range(rows):
+        at = start + timedelta(minutes=n)
+        row: list[object] = [
+            f"C2610-{n:06d}",
+            "Complaint",
+            at,
+            "Telegram",
+            f"Resident {n % 997}",
+            f"B{n % 12 + 1}",
+            f"{n % 30 + 1:02d}{n % 4 + 1:02d}",
+            f"+86 138 {n % 10_000:04d} {n % 7_919:04d}",
+            CATEGORIES[n % len(CATEGORIES)],
+            "The lift on the east side stops between floors and the door opens slowly",
+            None,
+            n % 4,
+            "Engineering",
+            at.date() + timedelta(days=3),
+            "Public",
+            "Medium",
+            "Closed",
+            "Wang Wei",
+            "Li Na",
+            at + timedelta(hours=2),
+            at + timedelta(minutes=37),
+            "Yes",
+            at + timedelta(days=2),
+            at + timedelta(days=1, hours=5),
+            "Yes",
+            None,
+            None,
+            "Replaced the door sensor",
+            "Yes",
+            n % 5 + 1,
+            "Fast and polite" if n % 3 else None,
+            n % 2 * 1.5,
+        ]
+        made.append(row[:WRITER_COLUMNS])
+    return made
+
+
+def _write_with(writer: str, rows: list[list[object]], header: list[str]) -> bytes:
+    buffer = io.BytesIO()
+    if writer == "openpyxl":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("Registry")
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        book.save(buffer)
+    elif writer == "xlsxwriter":
+        import xlsxwriter
+
+        options = {"constant_memory": True, "default_date_format": "yyyy-mm-dd hh:mm"}
+        with xlsxwriter.Workbook(buffer, options) as xbook:
+            xsheet = xbook.add_worksheet("Registry")
+            xsheet.write_row(0, 0, header)
+            for number, row in enumerate(rows, 1):
+                xsheet.write_row(number, 0, row)
+    else:
+        from pyexcelerate import Format, Style
+        from pyexcelerate import Workbook as FastBook
+
+        fast = FastBook()
+        fast_sheet = fast.new_sheet("Registry", data=[header, *rows])
+        # PyExcelerate writes a date as a bare number unless its column has a date format.
+        for column, value in enumerate(rows[0] if rows else [], 1):
+            if isinstance(value, date):
+                shown = "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else "yyyy-mm-dd"
+                fast_sheet.set_col_style(column, Style(format=Format(shown)))
+        fast.save(buffer)
+    return buffer.getvalue()
+
+
+def _measure_writer(writer: str, rows: int) -> None:
+    """One library in this (fresh) process: seconds to write, peak memory, and the file
+    read back to check every date came out a date."""
+    made = _synthetic_rows(rows)
+    header = [f"column {n + 1}" for n in range(WRITER_COLUMNS)]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    data = _write_with(writer, made, header)
+    took = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    first = next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))
+    dated = isinstance(first[2], datetime) and isinstance(first[13], datetime)
+    print(
+        f"  {writer:<13} {took:6.2f} s  peak {peak:4.0f} MB (+{peak - before:.0f} MB for the "
+        f"file)  {len(data) / 1024:,.0f} kB  dates {'as dates' if dated else 'NOT dates'}"
+    )
+
+
+def _compare_writers(rows: int) -> None:
+    print(f"\nwriting {rows:,} rows x {WRITER_COLUMNS} cells (each library in a fresh process)")
+    for writer in WRITERS:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.registry_reports",
+                "--writer",
+                writer,
+                "--rows",
+                str(rows),
+            ],
+            check=True,
+        )
+
+
 def _report(database: str, items: int, generated: float, figures: dict[str, float]) -> None:
     target = TARGETS[database]
     print(f"\n{database}: {items:,} items over {YEARS} years (generated in {generated:.0f} s)")
@@ -294,9 +420,26 @@ def main() -> int:
     parser.add_argument("--database", help=argparse.SUPPRESS)
     parser.add_argument("--items", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--generated", type=float, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=28_310,
+        help="rows each spreadsheet library writes in the comparison (0 skips it)",
+    )
+    parser.add_argument(
+        "--writers-only", action="store_true", help="only compare the spreadsheet libraries"
+    )
+    parser.add_argument("--writer", choices=WRITERS, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.writer:
+        _measure_writer(args.writer, args.rows)
+        return 0
     if args.measure:
         _report(args.database, args.items, args.generated, asyncio.run(_measure(args.measure)))
+        return 0
+    if args.rows:
+        _compare_writers(args.rows)
+    if args.writers_only:
         return 0
     with tempfile.TemporaryDirectory() as workdir:
         url = f"sqlite+aiosqlite:///{Path(workdir) / 'reports.db'}"
