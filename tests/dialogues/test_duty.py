@@ -61,6 +61,7 @@ async def test_an_item_filed_at_night_reaches_the_night_duty_with_a_morning_prom
     assert told(supervisor, "New item for the night duty") == 1
     assert told(engineer, "New item for the night duty") == 1
     assert told(butler, "🆕") == 0  # the zone butler is not woken
+    assert told(butler, "night duty") == 0
     due = _as_local(await desk.scalar("select first_answer_due_at from tickets"))
     assert due == datetime.combine(night.date(), time(9), SHANGHAI)
     assert told(li, "It is night now") == 1
@@ -71,6 +72,32 @@ async def test_an_item_filed_at_night_reaches_the_night_duty_with_a_morning_prom
     # no "late" in the night: the promise is the morning
     await at(desk, night + timedelta(hours=2))
     assert told(supervisor, "Late") == 0
+
+
+async def test_the_zone_butler_is_not_woken_even_in_the_department_at_work(
+    desk: DeskHarness,
+) -> None:
+    """A neighbours' complaint is the customer-service desk's own work, and the zone's
+    butler is of that desk: at night the supervisor has it, the butler hears in the
+    morning."""
+    butler = await enroll(desk, 8341, "Butler", "Customer service", "B")
+    supervisor = await enroll(desk, 8342, "Duty supervisor", "Customer service", "B")
+    li = desk.sim.user(8343, language_code="en")
+    await register(li)
+    with time_machine.travel(_tonight(3), tick=False):
+        await li.taps("📝 Complaint")
+        await li.taps("Neighbours / noise")
+        await li.says("Loud music from upstairs")
+        await li.taps("Skip")
+        await li.taps("A common area")
+        await li.says("Stairwell of building 3")
+        await li.taps("No particular date")
+        await li.taps("Confirm")
+        await desk.deliver()
+    assert await desk.scalar("select department from tickets") == "customer_service"
+    assert told(supervisor, "New item for the night duty") == 1
+    assert told(butler, "night duty") == 0
+    assert told(butler, "🆕") == 0
 
 
 async def test_an_item_filed_by_day_goes_to_the_butler_as_before(desk: DeskHarness) -> None:
