@@ -145,12 +145,7 @@ def _backup_or_restore(settings: Settings, command: str, file: Path) -> int:
         print(f"estate-desk-bot: {command}: {exc}", file=sys.stderr)
         return EXIT_BACKUP
     except (SQLAlchemyError, OSError) as exc:
-        print(
-            f"estate-desk-bot: cannot use the database {_safe_url(settings.database_url)}: "
-            f"{_first_line(exc)}",
-            file=sys.stderr,
-        )
-        return EXIT_DATABASE
+        return _database_failed(settings, exc)
     if pg is not None and not pg.ran:
         print(
             f"estate-desk-bot: {pg.argv[0]} is not installed here; run this where it is:\n"
@@ -234,13 +229,19 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_CONFLICT
     except (SQLAlchemyError, OSError) as exc:
-        print(
-            f"estate-desk-bot: cannot use the database {_safe_url(settings.database_url)}: "
-            f"{_first_line(exc)}",
-            file=sys.stderr,
-        )
-        return EXIT_DATABASE
+        return _database_failed(settings, exc)
     return 0
+
+
+
+def _database_failed(settings: Settings, exc: Exception) -> int:
+    """One line saying which database could not be used (the password never shown)."""
+    print(
+        f"estate-desk-bot: cannot use the database {_safe_url(settings.database_url)}: "
+        f"{_first_line(exc)}",
+        file=sys.stderr,
+    )
+    return EXIT_DATABASE
 
 
 if __name__ == "__main__":
