@@ -233,7 +233,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-
 def _database_failed(settings: Settings, exc: Exception) -> int:
     """One line saying which database could not be used (the password never shown)."""
     print(
