@@ -13,9 +13,11 @@ from bot.config import Settings
 from bot.domain.estate import EstatePlan
 from bot.htmltext import Html
 from bot.i18n import Catalogues
+from bot.outage import Outage
 from bot.policy import Policy
 from bot.views import Views
 from storage.models import OutboxMessage
+from storage.uow import UnitOfWork
 
 
 class Outbox(Protocol):
@@ -33,8 +35,8 @@ class Outbox(Protocol):
     def delivered(self, row_ids: list[int]) -> None:
         """Note replies sent right after their commit, whose rows are to be deleted."""
 
-    def take_delivered(self) -> list[int]:
-        """Those rows, for the caller's transaction to delete."""
+    async def forget_delivered(self, uow: UnitOfWork) -> None:
+        """Delete those rows in the caller's transaction (kept for the next one if it fails)."""
 
 
 @dataclass(slots=True)
@@ -47,6 +49,7 @@ class Desk:
     sessions: async_sessionmaker[AsyncSession]
     outbox: Outbox | None = None
     services: Catalogue | None = None  # what residents can order
+    outage: Outage = field(default_factory=Outage)  # while the database is away
     views: Views = field(init=False)
 
     def __post_init__(self) -> None:

@@ -35,14 +35,20 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
+from bot.clock import utcnow
+from bot.desk import Desk
+from bot.outage import Outage
 from bot.services.consumer import ConsumerLease
+from handlers.errors import tell_to_wait
 from scheduler.recovery import SenderLock
+from storage.availability import database_answers
 
 log = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 LONG_POLL_SECONDS = 10  # as run_polling's default
 BATCH = 100  # Telegram's maximum per getUpdates
 MAX_BACKOFF_SECONDS = 30.0
+MAX_OUTAGE_PAUSE_SECONDS = 5.0  # how often to ask whether the database is back
 
 
 class PollingConflict(Exception):
@@ -112,16 +118,52 @@ class Poller:
                 if self._stop.is_set() or not self._consuming():
                     break  # not confirmed: it comes again to the next process
                 await self._handle(update)
+                if self.outage.has_failed(update.update_id):
+                    await self._ride_out(update.update_id)
+                    break  # not confirmed: fetched again from this update, now handled
                 self.offset = update.update_id + 1
         await self._confirm()
 
-    async def _fetch(self) -> tuple[Update, ...] | None:
+    @property
+    def outage(self) -> Outage:
+        desk: Desk = self.application.bot_data["desk"]
+        return desk.outage
+
+    async def _ride_out(self, failed_id: int) -> None:
+        """The database is away: keep Telegram's copy of every update from the failed one on
+        (the offset stays put), tell each person who writes meanwhile, once, that it was
+        received, and return when the database takes a write again (or on stop)."""
+        desk: Desk = self.application.bot_data["desk"]
+        self.offset = failed_id
+        seen = {failed_id}
+        pause = self.first_backoff
+        first_probe = True
+        while not self._stop.is_set():
+            if await database_answers(desk.engine):
+                if first_probe and self.outage.give_up(failed_id):
+                    # The database answered all along: the failure is the update's own.
+                    log.error("update %s keeps failing; given up", failed_id)
+                    self.offset = failed_id + 1
+                lasted = self.outage.end(utcnow())
+                self.outage.take_held()  # fetched again from the offset, in order
+                log.warning("database answers again after %.1f s", lasted.total_seconds())
+                return
+            first_probe = False
+            with contextlib.suppress(TelegramError):
+                for update in await self._fetch(long_poll=0) or ():
+                    if update.update_id not in seen:
+                        seen.add(update.update_id)
+                        await tell_to_wait(update, None, desk)
+            await self._pause(pause)
+            pause = min(MAX_OUTAGE_PAUSE_SECONDS, pause * 1.5)
+
+    async def _fetch(self, *, long_poll: int | None = None) -> tuple[Update, ...] | None:
         """One long poll, abandoned (None) if a stop is asked for meanwhile."""
         fetch = asyncio.ensure_future(
             self.application.bot.get_updates(
                 offset=self.offset,
                 limit=BATCH,
-                timeout=self.long_poll,
+                timeout=self.long_poll if long_poll is None else long_poll,
                 allowed_updates=self.allowed_updates,
             )
         )

@@ -87,6 +87,21 @@ class ReplyLedger:
             return
         await self._commit(await self._write())
 
+    def leave_to_sender(self) -> list[OutboxMessage]:
+        """The database went away mid-delivery: nothing more can be written now. Rows
+        delivered as written are left for the sender's next transaction to delete (as
+        usual); the rows never tried are returned, for the sender to send. A row whose
+        attempt was recorded but not its outcome stays "sending", to be reported unknown."""
+        delivered = [
+            row_id
+            for row_id, outcome in self._done.items()
+            if row_id not in self._written and _forgettable(outcome)
+        ]
+        if delivered and self.later is not None:
+            self.later(delivered)
+            self._written.update(delivered)
+        return [row for row in self.rows if row.id not in self._done]
+
     def _untried_outcome(
         self, refusal: Refusal | None, interrupted: bool, now: datetime
     ) -> Outcome:
@@ -139,5 +154,5 @@ class DurableSend:
         # Sent as plain text (its HTML refused): kept, with the note, for `python -m bot outbox`.
         self.ledger.note(self.row, Outcome(OutboxStatus.SENT, error=note, sent_at=now))
 
-    def deferred(self) -> None:
+    def deferred(self, target: Target) -> None:
         return None  # its row is already queued; the ledger sets when it goes

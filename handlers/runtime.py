@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import NetworkError, RetryAfter
-from telegram.ext import ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from bot.clock import utcnow
 from bot.desk import Desk
@@ -38,6 +38,7 @@ from handlers.output import (
     fingerprint,
 )
 from handlers.replies import REPLY_PURPOSE, DurableSend, ReplyLedger
+from storage.availability import database_unavailable
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -294,7 +295,7 @@ class Turn:
                 self._ledger.rows.append(row)
                 self._out[index] = DurableSend(item, row, self._ledger)
 
-    async def flush(self) -> None:
+    async def flush(self, application: Application) -> None:
         """Deliver what the turn said; runs after commit so nothing is promised unsaved.
 
         If Telegram refuses for now (429, 5xx, network), the unsent replies stay in the
@@ -311,11 +312,21 @@ class Turn:
             self.update.get_bot(), self.chat_id, query.message if query is not None else None
         )
         try:
-            refusal = await deliver_all(self._out, target, utcnow())
-        except Exception:
-            await self._ledger.settle(None, interrupted=True)
-            raise
-        await self._ledger.settle(refusal)
+            try:
+                refusal = await deliver_all(self._out, target, utcnow())
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    await self._ledger.settle(None, interrupted=True)
+                raise
+            await self._ledger.settle(refusal)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            # The turn is committed; only the record of its replies is left to write.
+            untried = self._ledger.leave_to_sender()
+            if untried and self.desk.outbox is not None:
+                self.desk.outbox.hand_over(untried, application)
+            return
         if refusal is not None and refusal.pending:
             await self._defer(refusal)
 
@@ -364,7 +375,9 @@ def entry(handler: TurnHandler) -> PTBCallback:
             await turn.record_drawings()
             turn.queue_replies()
             await uow.commit()
-            await turn.flush()  # after the commit; its session records the replies' fate
+            await turn.flush(
+                context.application
+            )  # after the commit; its session records the replies' fate
         if uow.outbox.leased and desk.outbox is not None:
             desk.outbox.hand_over(uow.outbox.leased, context.application)
 

@@ -19,10 +19,12 @@ from bot.clock import utcnow
 from bot.domain.tickets import EventKind
 from bot.markup import markup_from_dict
 from bot.sending import send_html
+from storage.availability import database_unavailable
 from storage.models import OutboxMessage, OutboxStatus
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+RECORD_PAUSE_SECONDS = 5.0  # longest wait between tries to record outcomes, database away
 # (text, keyboard, chat) of a row queued as a notice, rendered just before it is sent.
 Rendered = tuple[str, dict[str, Any] | None, int]
 Render = Callable[[UnitOfWork, list[OutboxMessage]], Awaitable[dict[int, Rendered]]]
@@ -137,11 +139,20 @@ class OutboxSender:
         seconds), not by one of their own."""
         self._delivered.extend(row_ids)
 
-    def take_delivered(self) -> list[int]:
-        """The rows to delete, now owned by the caller's transaction (if it rolls back, they
-        stay "sending" and are reported unknown once the lease runs out: never resent)."""
-        rows, self._delivered = self._delivered, []
-        return rows
+    async def forget_delivered(self, uow: UnitOfWork) -> None:
+        """Delete those rows in `uow`'s transaction. They are let go of only once it
+        commits: a transaction that fails (the database away) leaves them for the next, and
+        deleting twice is harmless (if the process dies first, they become unknown once
+        their lease runs out: never resent)."""
+        rows = list(self._delivered)
+        if not rows:
+            return
+        await uow.outbox.forget(rows)
+        uow.after_commit(lambda: self._let_go(rows))
+
+    def _let_go(self, rows: list[int]) -> None:
+        done = set(rows)
+        self._delivered = [row for row in self._delivered if row not in done]
 
     async def deliver_mine(self) -> int:
         """Send only what this process handed over (the fast path after an update)."""
@@ -154,7 +165,7 @@ class OutboxSender:
             delivered = await self._deliver_own()
             while True:
                 async with UnitOfWork(self.sessions) as uow:
-                    await uow.outbox.forget(self.take_delivered())
+                    await self.forget_delivered(uow)
                     rows = await uow.outbox.claim(utcnow(), limit=self.batch, lease=self.lease)
                     await uow.commit()
                 if not rows:
@@ -194,8 +205,23 @@ class OutboxSender:
         return sum(outcome.status is OutboxStatus.SENT for _, outcome in outcomes)
 
     async def _record(self, outcomes: list[tuple[OutboxMessage, Outcome]]) -> None:
+        """Store the outcomes, waiting out a database that went away meanwhile: the
+        messages are out, and rows left "sending" would look never tried once their
+        lease ran out, and be sent again."""
+        pause = 0.5
+        while True:
+            try:
+                return await self._write_outcomes(outcomes)
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    raise
+                log.warning("outbox: cannot record %d outcomes yet: %s", len(outcomes), exc)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, RECORD_PAUSE_SECONDS)
+
+    async def _write_outcomes(self, outcomes: list[tuple[OutboxMessage, Outcome]]) -> None:
         async with UnitOfWork(self.sessions) as uow:
-            await uow.outbox.forget(self.take_delivered())
+            await self.forget_delivered(uow)
             await uow.outbox.finish([outcome.values(row) for row, outcome in outcomes])
             for row, outcome in outcomes:
                 if outcome.status is OutboxStatus.UNDELIVERABLE and row.ticket_id is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from types import TracebackType
 
@@ -37,6 +38,7 @@ class UnitOfWork:
         """With lease_outbox, messages it queues are claimed for this process to send."""
         self._sessions = sessions
         self._lease_outbox = lease_outbox
+        self._after_commit: list[Callable[[], None]] = []
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessions()
@@ -76,7 +78,14 @@ class UnitOfWork:
         """Assign ids to new rows without committing (a service needs them mid-transaction)."""
         await self.session.flush()
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the next commit has succeeded (never if it fails)."""
+        self._after_commit.append(callback)
+
     async def commit(self) -> None:
         await self.tickets.write_pending()
         await self.outbox.write_pending()
         await self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from bot.clock import utcnow
@@ -65,3 +66,25 @@ def test_two_processes_fire_a_thousand_due_alarms_exactly_once(migrated_url: str
     # More late items than `digest_over` for one person in a sweep come as one digest:
     # its owner and the duty supervisor each get one per sweeping process, not 2,000 cards.
     assert 2 <= outbox <= 4
+
+
+def test_alarms_due_while_the_database_is_away_fire_once_it_is_back(migrated_url: str) -> None:
+    """A sweep that cannot reach the database changes nothing; the next one fires them all,
+    once (what the bot's alarm job does every few seconds)."""
+    from bot.__main__ import _sweep
+    from storage.availability import database_unavailable
+    from tests.conftest import make_settings
+    from tests.e2e.outage import Outage
+
+    asyncio.run(seed(migrated_url, items=60, due=25, now=utcnow()))
+    with Outage(migrated_url) as outage:
+        settings = make_settings(outage.bot_url)
+        outage.begin()
+        with pytest.raises(Exception) as failed:  # noqa: PT011 - any error will do, if it says so
+            asyncio.run(_sweep(settings))
+        assert database_unavailable(failed.value), failed.value
+        outage.end()
+        assert asyncio.run(_sweep(settings)) == 25
+        assert asyncio.run(_sweep(settings)) == 0
+    alarms, events, items, _ = asyncio.run(_counts(migrated_url))
+    assert (alarms, events, items) == (25, 25, 25)
