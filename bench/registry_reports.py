@@ -1,6 +1,7 @@
 """The managers' view over a large registry: /status, the monthly report, a month's export.
 
     python -m bench.registry_reports [--sqlite-items 100000] [--postgres-items 1000000]
+                                     [--keep-postgres NAME]
 
 Three years of items are generated (bulk statements): complaints, repairs, suggestions and
 orders across the estate's buildings and zones, most closed, some open, late, waiting or
@@ -12,7 +13,11 @@ fresh database each (SQLite, and PostgreSQL when one is reachable):
 - the export of that month (the .xlsx as sent), with the process's peak memory meanwhile.
 
 Targets: /status and the report under 2 s on PostgreSQL and 1 s on SQLite, the export
-under 5 s, the bot's memory under 200 MB during the export.
+under 4 s, the bot's memory under 200 MB during the export.
+
+Generating a million items takes minutes: `--keep-postgres NAME` keeps the PostgreSQL data
+set in the database NAME and reuses it on the next run when it holds as many items
+(`--sqlite-items 0` skips SQLite).
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import make_url
 
 from bench.alarm_sweep import _postgres
 from bot import migrate
@@ -65,7 +71,7 @@ CATEGORIES = [
     "other",
 ]
 TARGETS = {"sqlite": 1.0, "postgresql": 2.0}
-EXPORT_TARGET, MEMORY_TARGET_MB = 5.0, 200
+EXPORT_TARGET, MEMORY_TARGET_MB = 4.0, 200
 
 
 def _rss_mb() -> float:
@@ -233,11 +239,13 @@ async def _measure(url: str) -> dict[str, float]:
                     await asyncio.sleep(0.01)
 
             sampler = asyncio.create_task(sample())
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             data, listed = await export.registry_workbook(
                 uow, chief, remit, month, views, "en", policy, NOW
             )
             figures["export"] = time.perf_counter() - started
+            # The bot's own CPU time (every thread): what a busy machine does not inflate.
+            figures["export cpu"] = time.process_time() - cpu
             sampler.cancel()
             peak = max(peak, _rss_mb())
             figures["export rows"] = listed
@@ -379,10 +387,13 @@ def _report(database: str, items: int, generated: float, figures: dict[str, floa
     for name in ("status (chief)", "status (butler)", "monthly report"):
         verdict = "ok" if figures[name] < target else f"OVER the {target:.0f} s target"
         print(f"  {name:<16} {figures[name]:.3f} s  ({verdict})")
-    export_verdict = "ok" if figures["export"] < EXPORT_TARGET else "OVER the 5 s target"
+    export_verdict = (
+        "ok" if figures["export"] < EXPORT_TARGET else f"OVER the {EXPORT_TARGET:.0f} s target"
+    )
     print(
         f"  export           {figures['export']:.3f} s for {figures['export rows']:.0f} rows, "
-        f"{figures['export kB']:.0f} kB ({export_verdict})"
+        f"{figures['export kB']:.0f} kB ({export_verdict}; the bot's CPU "
+        f"{figures['export cpu']:.2f} s)"
     )
     memory = "ok" if figures["rss peak MB"] < MEMORY_TARGET_MB else "OVER the 200 MB target"
     print(
@@ -412,10 +423,57 @@ def _measured(database: str, url: str, items: int, generated: float) -> None:
     )
 
 
+def _kept(admin: str, name: str, items: int) -> tuple[str, float]:
+    """The kept data set's URL and how long generating it took (0 when it was reused): the
+    database is made afresh unless it is migrated and holds exactly `items` items."""
+    import asyncpg
+
+    parsed = make_url(admin)
+    url = parsed.set(database=name).render_as_string(hide_password=False)
+
+    async def admin_sql(sql: str) -> None:
+        conn = await asyncpg.connect(
+            host=parsed.host,
+            port=parsed.port or 5432,
+            user=parsed.username,
+            password=parsed.password,
+            database=parsed.database,
+        )
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    async def held() -> int | None:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as conn:
+                return int((await conn.execute(select(func.count(Ticket.id)))).scalar_one())
+        except Exception:  # missing, or not (yet) migrated: made afresh
+            return None
+        finally:
+            await engine.dispose()
+
+    if asyncio.run(held()) == items:
+        print(f"\npostgresql: reusing the {items:,} items kept in {name}")
+        return url, 0.0
+    asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
+    migrate.upgrade(url)
+    started = time.perf_counter()
+    asyncio.run(_generate(url, items))
+    return url, time.perf_counter() - started
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sqlite-items", type=int, default=100_000)
     parser.add_argument("--postgres-items", type=int, default=1_000_000)
+    parser.add_argument(
+        "--keep-postgres",
+        metavar="NAME",
+        help="keep the PostgreSQL data set in database NAME and reuse it when it fits",
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
     parser.add_argument("--items", type=int, help=argparse.SUPPRESS)
@@ -441,15 +499,20 @@ def main() -> int:
         _compare_writers(args.rows)
     if args.writers_only:
         return 0
-    with tempfile.TemporaryDirectory() as workdir:
-        url = f"sqlite+aiosqlite:///{Path(workdir) / 'reports.db'}"
-        migrate.upgrade(url)
-        started = time.perf_counter()
-        asyncio.run(_generate(url, args.sqlite_items))
-        _measured("sqlite", url, args.sqlite_items, time.perf_counter() - started)
+    if args.sqlite_items:
+        with tempfile.TemporaryDirectory() as workdir:
+            url = f"sqlite+aiosqlite:///{Path(workdir) / 'reports.db'}"
+            migrate.upgrade(url)
+            started = time.perf_counter()
+            asyncio.run(_generate(url, args.sqlite_items))
+            _measured("sqlite", url, args.sqlite_items, time.perf_counter() - started)
     admin = _postgres()
     if admin is None:
         print("\npostgresql: not reachable, skipped")
+        return 0
+    if args.keep_postgres:
+        url, generated = _kept(admin, args.keep_postgres, args.postgres_items)
+        _measured("postgresql", url, args.postgres_items, generated)
         return 0
     with fresh_postgres(admin, "desk_bench") as url:
         migrate.upgrade(url)

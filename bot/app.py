@@ -19,6 +19,8 @@ from bot.i18n import load_catalogues
 from bot.metrics import MeteredApplication, start_server, stop_server
 from bot.policy import load_policy
 from bot.services.notifier import render_queued
+from bot.webapp import menu as webapp_menu
+from bot.webapp import server as webapp_server
 from handlers import flood
 from scheduler.outbox import OutboxSender
 from scheduler.recovery import SenderLock, take_over
@@ -131,6 +133,12 @@ async def startup(application: Application) -> None:
     await application.bot.set_my_commands(default_commands)
     if desk.settings.metrics_port is not None:
         await start_server(application, desk.settings.metrics_port, desk.settings.metrics_listen)
+    if desk.settings.webapp_url:
+        if desk.settings.webapp_port is not None:
+            await webapp_server.start_server(
+                application, desk.settings.webapp_port, desk.settings.webapp_listen
+            )
+        await webapp_menu.publish(application)
 
 
 async def startup_taking_over(application: Application) -> None:
@@ -160,6 +168,7 @@ async def _alone(desk: Desk) -> bool:
 async def shutdown(application: Application) -> None:
     desk: Desk = application.bot_data["desk"]
     await stop_server(application)
+    await webapp_server.stop_server(application)
     if desk.outbox is not None:  # the rows of the last replies delivered
         async with UnitOfWork(desk.sessions) as uow:
             await desk.outbox.forget_delivered(uow)

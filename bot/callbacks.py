@@ -108,7 +108,24 @@ def _converter(kind: Any) -> Converter:
     raise TypeError(f"callback data cannot carry {kind!r}")
 
 
+# Every number a button carries is a row's id, a page, a count or a rating: within the
+# database's integer range. Anything beyond it is forged (PostgreSQL refuses to even
+# compare an INTEGER column with it, SQLite anything past 64 bits).
+INT_RANGE = range(-(2**31), 2**31)
+_WHOLE = re.compile(r"-?[0-9]{1,10}")
+
+
+def as_int(text: str | None) -> int | None:
+    """A number carried in callback data as text: ASCII digits within `INT_RANGE`, else
+    None (never raises: "²" is a digit to `str.isdigit` but not to `int`)."""
+    if text is None or not _WHOLE.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value in INT_RANGE else None
+
+
 def _integer(text: str) -> int:
-    if not re.fullmatch(r"-?\d{1,18}", text):
+    value = as_int(text)
+    if value is None:
         raise ValueError(text)
-    return int(text)
+    return value

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     # /healthz and /metrics on this port (any mode); in webhook mode also on the webhook server.
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
     metrics_listen: str = "127.0.0.1"  # 0.0.0.0 in a container
+    # The managers' Mini App: its public HTTPS address (None: no Mini App, no buttons), and
+    # where it is served besides the webhook server (polling mode: its only server).
+    webapp_url: str | None = None
+    webapp_listen: str = "127.0.0.1"
+    webapp_port: int | None = Field(default=None, ge=0, le=65535)
 
     @field_validator("bot_token")
     @classmethod
@@ -89,6 +94,22 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("webapp_url")
+    @classmethod
+    def _webapp_https(cls, value: str | None) -> str | None:
+        """Telegram opens Mini Apps over HTTPS only (the TLS proxy in front of the bot)."""
+        if value is not None and not re.match(r"^https://[^\s/?#]+(/\S*)?$", value):
+            raise ValueError("must be a public https:// URL (Telegram opens Mini Apps over HTTPS)")
+        return value
+
+    @model_validator(mode="after")
+    def _webapp_served(self) -> Settings:
+        if self.webapp_url and self.mode is RunMode.POLLING and self.webapp_port is None:
+            raise ValueError(
+                "WEBAPP_URL in polling mode needs WEBAPP_PORT (the Mini App's own port)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _webhook_complete(self) -> Settings:

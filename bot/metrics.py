@@ -138,6 +138,9 @@ class MeteredApplication(Application):
     async def start(self) -> None:
         await super().start()
         mount_on_webhook(self)
+        from bot.webapp.server import mount_on_webhook as mount_webapp
+
+        mount_webapp(self)  # the managers' Mini App, when WEBAPP_URL is set
 
 
 class _Endpoint(tornado.web.RequestHandler):
@@ -178,11 +181,17 @@ def routes(application: Application) -> list[tuple[str, type, dict[str, Any]]]:
     return [(r"/healthz/?", HealthHandler, shared), (r"/metrics/?", MetricsHandler, shared)]
 
 
-def mount_on_webhook(application: Application) -> bool:
-    """Add the two endpoints to PTB's webhook server (a tornado Application), if running."""
+def webhook_server_app(application: Application) -> tornado.web.Application | None:
+    """PTB's webhook server (a tornado Application), if it runs."""
     server = getattr(application.updater, "_httpd", None) if application.updater else None
     webapp = getattr(getattr(server, "_http_server", None), "request_callback", None)
-    if not isinstance(webapp, tornado.web.Application):
+    return webapp if isinstance(webapp, tornado.web.Application) else None
+
+
+def mount_on_webhook(application: Application) -> bool:
+    """Add the two endpoints to PTB's webhook server, if running."""
+    webapp = webhook_server_app(application)
+    if webapp is None:
         return False
     webapp.add_handlers(r".*", routes(application))
     return True

@@ -329,6 +329,18 @@ class DoctorPolicy(_Strict):
     alarm_late_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60)
 
 
+class WebAppPolicy(_Strict):
+    """The managers' Mini App. Telegram signs the launch data with its time (`auth_date`);
+    the API takes it for this long after, so a launch string that leaked (a screenshot, a
+    log) stops opening the registry; a reader past it reopens the app from the chat."""
+
+    auth_max_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+
+    @property
+    def auth_max_age(self) -> timedelta:
+        return timedelta(minutes=self.auth_max_minutes)
+
+
 def _emergencies() -> dict[str, EmergencyWords]:
     """The house's emergencies (突发事件) and the words that name them, both languages."""
     words = {
@@ -469,6 +481,7 @@ class Policy(_Strict):
     flood: FloodPolicy = FloodPolicy()
     processes: ProcessPolicy = ProcessPolicy()
     doctor: DoctorPolicy = DoctorPolicy()
+    webapp: WebAppPolicy = WebAppPolicy()
 
     def department_for(self, category: str | None) -> Department:
         """Unrouted categories go to the customer-service desk: nobody refuses an item."""

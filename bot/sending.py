@@ -8,14 +8,16 @@ was (its purpose or key) and returned, so the outbox keeps it for an operator to
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.htmltext import TEXT_LIMIT, Html, plain
-from bot.markup import ReplyMarkup
+from bot.htmltext import TEXT_LIMIT, Html, fit, plain
+from bot.markup import ReplyMarkup, markup_to_dict
 
 log = logging.getLogger(__name__)
 PLAIN_NOTE = "sent as plain text: "
@@ -24,6 +26,14 @@ PLAIN_NOTE = "sent as plain text: "
 def refused_formatting(exc: BadRequest) -> bool:
     """Telegram's words for HTML it cannot parse ("can't parse entities: …")."""
     return "parse entities" in exc.message.lower()
+
+
+def fingerprint(text: str, markup: InlineKeyboardMarkup | None) -> str:
+    """Identify what a message shows, to tell whether an edit would change anything:
+    what Telegram keeps of the text (tags dropped, entities decoded, ends trimmed)."""
+    buttons = json.dumps(markup_to_dict(markup), sort_keys=True)
+    shown = plain(fit(text)).strip()
+    return hashlib.sha1(f"{shown}\x00{buttons}".encode()).hexdigest()[:16]
 
 
 def plain_text(text: str, limit: int = TEXT_LIMIT) -> str:

@@ -16,6 +16,7 @@ from pydantic import BeforeValidator, PlainSerializer
 from telegram import Message
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.callbacks import as_int
 from bot.domain.deadlines import end_of_day
 from bot.domain.staff import Department
 from bot.domain.tickets import Nature, Severity, WaitingReason
@@ -503,8 +504,8 @@ async def on_transfer(turn: Turn, inp: Input) -> None:
         kept.department = Department(target)
         keep_state(turn, kept)
         await goto(turn, "report_by")
-    elif kind == "p" and target.isdigit():
-        await finish(turn, lambda ctx, tid: workflow.transfer(ctx, tid, staff_id=int(target)))
+    elif kind == "p" and (staff_id := as_int(target)) is not None:
+        await finish(turn, lambda ctx, tid: workflow.transfer(ctx, tid, staff_id=staff_id))
     else:
         await reprompt(turn, "invalid.use_buttons")
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import CallbackQueryHandler
 
+from bot.callbacks import as_int
 from bot.htmltext import join
 from bot.services import followup
 from bot.services.workflow import Refused
@@ -51,10 +52,10 @@ async def on_answer(turn: Turn) -> None:
             ]
             question = join("\n\n", [heard, turn.t("followup.ask_rating")])
             turn.edit(question, InlineKeyboardMarkup([stars]))
-        elif tap.value.isdigit():
-            reopened = await followup.answer_rating(ctx, turn.resident, tap.ticket, int(tap.value))
+        elif (rating := as_int(tap.value)) is not None:
+            reopened = await followup.answer_rating(ctx, turn.resident, tap.ticket, rating)
             key = "followup.thanks_reopened" if reopened else "followup.thanks"
-            turn.edit(turn.t(key, rating="★" * int(tap.value)))
+            turn.edit(turn.t(key, rating="★" * rating))
             if turn.dialogue is None:
                 await dialogue.begin(turn, FEEDBACK, "comment", Feedback(tap.ticket))
         else:

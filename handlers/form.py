@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.callbacks import as_int
 from bot.domain import forms
 from bot.domain.orders import TimingProblem, check_service_time
 from bot.domain.questions import (
@@ -36,6 +37,7 @@ from bot.domain.validation import (
     parse_moment,
     parse_requested_date,
     parse_time_of_day,
+    whole_number,
 )
 from bot.htmltext import Html, escape
 from bot.services.actions import Refused
@@ -404,8 +406,9 @@ def _read(turn: Turn, question: Question, inp: Input, value: str | None) -> str 
         return value if value in ("yes", "no") else Invalid("invalid.use_buttons")
     if question.kind is QuestionKind.DATE and value is not None and value.startswith(DAY):
         days = value.removeprefix(DAY)
-        if days.isdigit() and int(days) in question.soon:
-            return (_today(turn) + timedelta(days=int(days))).isoformat()
+        soon = as_int(days)
+        if soon is not None and soon in question.soon:
+            return (_today(turn) + timedelta(days=soon)).isoformat()
         return Invalid("invalid.date")
     if inp.kind is not InputKind.TEXT:
         return Invalid(
@@ -460,10 +463,9 @@ def _text(question: Question, inp: Input) -> str | Invalid:
 
 
 def _number(question: Question, text: str | None) -> str | Invalid:
-    raw = (text or "").strip()
-    if not raw.isdigit():
+    number = whole_number(text)
+    if number is None:
         return Invalid("invalid.number", {"low": question.min or 0, "high": question.max or 9999})
-    number = int(raw)
     if number < (question.min or 0) or (question.max is not None and number > question.max):
         return Invalid("invalid.number", {"low": question.min or 0, "high": question.max or 9999})
     return str(number)

@@ -25,7 +25,7 @@ def markup_of(screen: Screen) -> InlineKeyboardMarkup | None:
     if not screen.rows:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in screen.rows]
+        [[InlineKeyboardButton.de_json(b.as_dict(), None) for b in row] for row in screen.rows]
     )
 
 

@@ -3,15 +3,18 @@
 Each kind of output knows how to deliver itself and what, if anything, to queue in the
 outbox when Telegram cannot take it now. Edits are skipped when they would change nothing:
 Telegram answers such an edit with 400 "message is not modified".
+
+A call Telegram cannot have acted on (no connection, a 5xx) is made again at once, a few
+times, and so is an edit or a command menu whose answer was lost (twice is once); a message
+whose answer was lost is not sent again (`bot.delivery`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from telegram import (
@@ -21,24 +24,31 @@ from telegram import (
     InlineKeyboardMarkup,
     InputMediaPhoto,
     MaybeInaccessibleMessage,
+    MenuButtonDefault,
+    MenuButtonWebApp,
     Message,
+    WebAppInfo,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.htmltext import CAPTION_LIMIT, fit, plain
+from bot.delivery import Fate, again, fate_of, not_modified
+from bot.htmltext import CAPTION_LIMIT, fit
 from bot.markup import ReplyMarkup, markup_to_dict
-from bot.sending import edit_html, send_html
+from bot.sending import edit_html, fingerprint, send_html
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Deferred:
-    """A reply Telegram would not take now, to be queued in the outbox."""
+    """A reply Telegram would not take now, to be queued in the outbox: a new message, or
+    (with `edits`) the new face of the message of that id in `chat_id`."""
 
     text: str
     markup: ReplyMarkup | None
+    chat_id: int | None = None  # None: the turn's chat
+    edits: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +64,8 @@ class Output(Protocol):
     async def deliver(self, target: Target) -> None:
         """Make the Bot API call(s); Telegram's errors propagate to the flush."""
 
-    def deferred(self) -> Deferred | None:
+    def deferred(self, target: Target) -> Deferred | None:
         """What to queue if Telegram refuses for now; None when it is not worth keeping."""
-
-
-def fingerprint(text: str, markup: InlineKeyboardMarkup | None) -> str:
-    """Identify what a message shows, to tell whether an edit would change anything:
-    what Telegram keeps of the text (tags dropped, entities decoded, ends trimmed)."""
-    buttons = json.dumps(markup_to_dict(markup), sort_keys=True)
-    shown = plain(fit(text)).strip()
-    return hashlib.sha1(f"{shown}\x00{buttons}".encode()).hexdigest()[:16]
 
 
 def fingerprint_of(message: Message) -> str:
@@ -88,7 +90,7 @@ class Send:
         )
         return note
 
-    def deferred(self) -> Deferred:
+    def deferred(self, target: Target | None = None) -> Deferred:
         return Deferred(fit(self.text), self.markup)
 
 
@@ -100,24 +102,37 @@ class EditTapped:
     markup: InlineKeyboardMarkup | None = None
     shown: str | None = None  # what the bot last drew there, if it has a record
 
-    async def deliver(self, target: Target) -> None:
+    def _changes(self, target: Target) -> Message | None:
+        """The tapped message, if this edit would change it."""
         message = target.tapped
         if not isinstance(message, Message):
-            return  # too old for Telegram to show us; nothing to edit
+            return None  # too old for Telegram to show us; nothing to edit
         shown = self.shown or fingerprint_of(message)
-        if shown == fingerprint(self.text, self.markup):
+        return None if shown == fingerprint(self.text, self.markup) else message
+
+    async def deliver(self, target: Target) -> None:
+        message = self._changes(target)
+        if message is None:
             return
-        await edit_html(
-            target.bot,
-            message.chat.id,
-            message.message_id,
-            fit(self.text),
-            self.markup,
-            what="the tapped message",
+        await again(
+            lambda: edit_html(
+                target.bot,
+                message.chat.id,
+                message.message_id,
+                fit(self.text),
+                self.markup,
+                what="the tapped message",
+            ),
+            idempotent=True,
+            done=not_modified,
         )
 
-    def deferred(self) -> None:
-        return None  # an edit only marks a choice; the next question carries on
+    def deferred(self, target: Target) -> Deferred | None:
+        """Redrawn later: until then the message shows (and its buttons offer) the past."""
+        message = self._changes(target)
+        if message is None:
+            return None
+        return Deferred(fit(self.text), self.markup, message.chat.id, message.message_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,37 +148,45 @@ class EditMessage:
     async def deliver(self, target: Target) -> None:
         if self.shown == fingerprint(self.text, self.markup):
             return
-        await edit_html(
-            target.bot,
-            self.chat_id,
-            self.message_id,
-            fit(self.text),
-            self.markup,
-            what="an earlier message",
+        await again(
+            lambda: edit_html(
+                target.bot,
+                self.chat_id,
+                self.message_id,
+                fit(self.text),
+                self.markup,
+                what="an earlier message",
+            ),
+            idempotent=True,
+            done=not_modified,
         )
 
-    def deferred(self) -> None:
-        return None
+    def deferred(self, target: Target) -> Deferred | None:
+        if self.shown == fingerprint(self.text, self.markup):
+            return None
+        return Deferred(fit(self.text), self.markup, self.chat_id, self.message_id)
 
 
 @dataclass(frozen=True, slots=True)
 class Photos:
-    """Stored photos (Telegram file ids) sent back to this chat, as albums of up to ten."""
+    """Stored photos (Telegram file ids) sent back to this chat, as albums of up to ten. If
+    Telegram cannot take them now, the person is told (`when_busy`) to tap Photos again."""
 
     file_ids: tuple[str, ...]
+    when_busy: str | None = None
 
     async def deliver(self, target: Target) -> None:
+        bot, chat = target.bot, target.chat_id
         for start in range(0, len(self.file_ids), 10):
             chunk = self.file_ids[start : start + 10]
             if len(chunk) == 1:
-                await target.bot.send_photo(target.chat_id, chunk[0])
+                await again(partial(bot.send_photo, chat, chunk[0]), idempotent=False)
             else:
-                await target.bot.send_media_group(
-                    target.chat_id, [InputMediaPhoto(f) for f in chunk]
-                )
+                album = [InputMediaPhoto(f) for f in chunk]
+                await again(partial(bot.send_media_group, chat, album), idempotent=False)
 
-    def deferred(self) -> None:
-        return None  # the person can tap Photos again
+    def deferred(self, target: Target) -> Deferred | None:
+        return Deferred(fit(self.when_busy), None) if self.when_busy else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,13 +194,14 @@ class Voices:
     """Stored voice notes (Telegram file ids) sent back to this chat as they came."""
 
     file_ids: tuple[str, ...]
+    when_busy: str | None = None  # as for Photos (the same button)
 
     async def deliver(self, target: Target) -> None:
         for file_id in self.file_ids:
-            await target.bot.send_voice(target.chat_id, file_id)
+            await again(partial(target.bot.send_voice, target.chat_id, file_id), idempotent=False)
 
-    def deferred(self) -> None:
-        return None  # the person can tap Photos again
+    def deferred(self, target: Target) -> Deferred | None:
+        return Deferred(fit(self.when_busy), None) if self.when_busy else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,23 +217,15 @@ class File:
     when_busy: str
 
     async def deliver(self, target: Target) -> None:
+        caption = str(fit(self.caption, CAPTION_LIMIT))
+        bot, chat = target.bot, target.chat_id
         if self.photo:
-            await target.bot.send_photo(
-                target.chat_id,
-                self.data,
-                caption=str(fit(self.caption, CAPTION_LIMIT)),
-                parse_mode=ParseMode.HTML,
-            )
+            send = partial(bot.send_photo, chat, self.data)
         else:
-            await target.bot.send_document(
-                target.chat_id,
-                self.data,
-                filename=self.file_name,
-                caption=str(fit(self.caption, CAPTION_LIMIT)),
-                parse_mode=ParseMode.HTML,
-            )
+            send = partial(bot.send_document, chat, self.data, filename=self.file_name)
+        await again(partial(send, caption=caption, parse_mode=ParseMode.HTML), idempotent=False)
 
-    def deferred(self) -> Deferred:
+    def deferred(self, target: Target) -> Deferred:
         return Deferred(fit(self.when_busy), None)
 
 
@@ -224,12 +240,34 @@ class ChatCommands:
         scope = BotCommandScopeChat(self.chat_id)
         if self.commands:
             menu = [BotCommand(name, about) for name, about in self.commands]
-            await target.bot.set_my_commands(menu, scope=scope)
+            await again(lambda: target.bot.set_my_commands(menu, scope=scope), idempotent=True)
         else:
-            await target.bot.delete_my_commands(scope=scope)
+            await again(lambda: target.bot.delete_my_commands(scope=scope), idempotent=True)
 
-    def deferred(self) -> None:
+    def deferred(self, target: Target) -> None:
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMenuButton:
+    """The chat's menu button: the managers' Mini App (`url`, with its `label`), or
+    Telegram's default (None) for someone who should not have it (any more)."""
+
+    chat_id: int
+    label: str | None = None
+    url: str | None = None
+
+    async def deliver(self, target: Target) -> None:
+        button = (
+            MenuButtonWebApp(self.label, WebAppInfo(self.url))
+            if self.label and self.url
+            else MenuButtonDefault()
+        )
+        call = partial(target.bot.set_chat_menu_button, chat_id=self.chat_id, menu_button=button)
+        await again(call, idempotent=True)
+
+    def deferred(self, target: Target) -> None:
+        return None  # set again at the next start (bot.webapp.menu)
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +279,9 @@ class Refusal:
 
 
 async def deliver_all(outputs: list[Output], target: Target, now: datetime) -> Refusal | None:
-    """Send in order; on 429/5xx/network the unsent rest is returned to be queued."""
+    """Send in order. When Telegram will not take a call now (429, 5xx, no connection) the
+    unsent rest is returned to be queued; when a call's answer is lost, Telegram may have
+    acted on it: it is not made again, and the rest carries on."""
     for index, item in enumerate(outputs):
         try:
             await item.deliver(target)
@@ -253,14 +293,26 @@ async def deliver_all(outputs: list[Output], target: Target, now: datetime) -> R
         except Forbidden:
             log.info("chat %s blocked the bot; reply dropped", target.chat_id)
             return None
-        except TimedOut:
-            # Possibly delivered: resending could duplicate it, so carry on with the rest.
-            log.warning("reply to chat %s timed out; outcome unknown", target.chat_id)
-        except (RetryAfter, NetworkError) as exc:
+        except TelegramError as exc:
+            fate = fate_of(exc)
+            if fate is None:
+                raise
+            if fate is Fate.MAYBE_SENT:
+                log.warning(
+                    "%s to chat %s: Telegram's answer was lost (%s); outcome unknown",
+                    type(item).__name__,
+                    target.chat_id,
+                    exc,
+                )
+                continue
             wait = exc.retry_after if isinstance(exc, RetryAfter) else timedelta(0)
             if not isinstance(wait, timedelta):
                 wait = timedelta(seconds=float(wait))
-            rest = [d for d in (o.deferred() for o in outputs[index:]) if d is not None]
+            rest: list[Deferred] = []
+            for later in outputs[index:]:
+                deferred = later.deferred(target)
+                if deferred is not None and deferred not in rest:  # one "ask again" is enough
+                    rest.append(deferred)
             return Refusal(rest, now + wait)
     return None
 

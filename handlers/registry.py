@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.callbacks import as_int
 from bot.domain.registry import Line
 from bot.htmltext import Html
 from bot.services import handovers, items, registry
@@ -38,7 +39,8 @@ async def status_command(turn: Turn) -> None:
     tz = turn.desk.settings.tz
     counts = await registry.status(turn.uow, turn.staff, turn.now, tz)
     books = await handovers.count_unsigned(turn.uow, turn.staff, turn.desk.policy, tz, turn.now)
-    show(turn, status_screen(turn.views, turn.language, counts, books=books))
+    webapp = turn.desk.settings.webapp_url
+    show(turn, status_screen(turn.views, turn.language, counts, books=books, webapp=webapp))
 
 
 @entry
@@ -128,12 +130,12 @@ async def registry_tap(turn: Turn) -> None:
     page = max(tap.page, 0)
     if tap.what is Listing.LINE and tap.key in set(Line):
         await _line(turn, Line(tap.key), page)
-    elif tap.what is Listing.FIND and tap.key.isdigit():
-        text = await registry.recall(turn.uow, turn.staff, int(tap.key))
+    elif tap.what is Listing.FIND and (search_id := as_int(tap.key)) is not None:
+        text = await registry.recall(turn.uow, turn.staff, search_id)
         if text is None:
             refuse(turn)
             return
-        await _find(turn, text, page=page, search_id=int(tap.key))
+        await _find(turn, text, page=page, search_id=search_id)
     elif tap.what is Listing.BOOKS:
         books = await handovers.unsigned(
             turn.uow, turn.staff, turn.desk.policy, turn.desk.settings.tz, turn.now
@@ -142,8 +144,8 @@ async def registry_tap(turn: Turn) -> None:
             refuse(turn)
             return
         _show(turn, unsigned_screen(turn.views, turn.language, books))
-    elif tap.what is Listing.OPEN and tap.key.isdigit():
-        screen = await items.card_for(turn.uow, turn.views, turn.staff, int(tap.key), turn.now)
+    elif tap.what is Listing.OPEN and (ticket_id := as_int(tap.key)) is not None:
+        screen = await items.card_for(turn.uow, turn.views, turn.staff, ticket_id, turn.now)
         if screen is None:
             refuse(turn)
             return

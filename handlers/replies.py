@@ -17,8 +17,9 @@ dies before that, the row was never tried and goes out when its lease runs out (
 next start, see `scheduler.recovery`); if it dies after, Telegram may have it, so like a
 timeout it becomes `unknown` instead of being said twice.
 
-Edits, photos, files and callback answers go out directly as before: an edit only redraws
-what the next message carries on, and a file is rebuilt on request.
+Edits, photos, files and callback answers go out directly as before; an edit Telegram would
+not take then is queued as a row of its own (`handlers.output`), and a file is rebuilt on
+request.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from telegram.error import NetworkError, RetryAfter
 from telegram.ext import Application, ContextTypes
 
 from bot.clock import utcnow
+from bot.delivery import again, query_answered
 from bot.desk import Desk
 from bot.domain.residents import ResidentCard
 from bot.domain.staff import StaffMember
@@ -25,6 +26,7 @@ from bot.markup import ReplyMarkup, markup_to_dict, with_plain_labels
 from bot.views import Views
 from handlers.output import (
     ChatCommands,
+    ChatMenuButton,
     EditMessage,
     EditTapped,
     File,
@@ -38,6 +40,7 @@ from handlers.output import (
     fingerprint,
 )
 from handlers.replies import REPLY_PURPOSE, DurableSend, ReplyLedger
+from scheduler.outbox import EDIT_PURPOSE
 from storage.availability import database_unavailable
 from storage.uow import UnitOfWork
 
@@ -65,6 +68,7 @@ class Input:
     data: str | None = None
     phone: str | None = None
     contact_is_own: bool = False
+    contact_name: str | None = None  # the name on a shared contact card
     photo_file_id: str | None = None
     voice_file_id: str | None = None
     voice_seconds: int = 0
@@ -80,7 +84,14 @@ def read_input(update: Update) -> Input:
         own = message.contact.user_id is not None and message.contact.user_id == (
             update.effective_user.id if update.effective_user else None
         )
-        return Input(InputKind.CONTACT, phone=message.contact.phone_number, contact_is_own=own)
+        card = message.contact
+        name = " ".join(part for part in (card.first_name, card.last_name) if part)
+        return Input(
+            InputKind.CONTACT,
+            phone=card.phone_number,
+            contact_is_own=own,
+            contact_name=name or None,
+        )
     if message.photo:
         return Input(
             InputKind.PHOTO, text=message.caption, photo_file_id=message.photo[-1].file_id
@@ -231,15 +242,19 @@ class Turn:
     def chat_commands(self, chat_id: int, commands: list[tuple[str, str]]) -> None:
         self._out.append(ChatCommands(chat_id, tuple(commands)))
 
+    def chat_menu_button(self, chat_id: int, label: str | None, url: str | None) -> None:
+        """The chat's menu button opens the Mini App (label and url), or is the default."""
+        self._out.append(ChatMenuButton(chat_id, label, url))
+
     def photos(self, file_ids: list[str]) -> None:
         """Send stored photos (Telegram file ids) back to this chat, as an album if several."""
         if file_ids:
-            self._out.append(Photos(tuple(file_ids)))
+            self._out.append(Photos(tuple(file_ids), self.t("photos.busy")))
 
     def voices(self, file_ids: list[str]) -> None:
         """Send stored voice notes back to this chat, each as it came."""
         if file_ids:
-            self._out.append(Voices(tuple(file_ids)))
+            self._out.append(Voices(tuple(file_ids), self.t("photos.busy")))
 
     def file(
         self, data: bytes, file_name: str, caption: str, *, photo: bool, when_busy: str
@@ -305,7 +320,9 @@ class Turn:
         if query is not None:
             text, alert = self._answer or (None, False)
             try:
-                await query.answer(text=text, show_alert=alert)
+                # Twice is once: a repeat after a lost answer is told "query is too old".
+                answer = functools.partial(query.answer, text=text, show_alert=alert)
+                await again(answer, idempotent=True, done=query_answered)
             except (RetryAfter, NetworkError):
                 log.warning("could not answer callback query %s", query.id)
         target = Target(
@@ -334,14 +351,15 @@ class Turn:
         """Queue the replies Telegram would not take now, for when it will."""
         async with UnitOfWork(self.desk.sessions) as uow:
             for item in refusal.pending:
-                uow.outbox.add(
-                    chat_id=self.chat_id,
+                row = uow.outbox.add(
+                    chat_id=self.chat_id if item.chat_id is None else item.chat_id,
                     text=item.text,
                     reply_markup=markup_to_dict(item.markup),
-                    purpose="deferred_reply",
+                    purpose="deferred_reply" if item.edits is None else EDIT_PURPOSE,
                     now=utcnow(),
                     not_before=refusal.not_before,
                 )
+                row.telegram_message_id = item.edits  # the message an edit redraws
             await uow.commit()
 
 

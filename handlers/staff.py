@@ -28,6 +28,7 @@ from bot.services.staff import (
     everyone,
     redeem_invite,
 )
+from bot.webapp import menu as app_menu
 from handlers import dialogue
 from handlers.common import PRIVATE, refuse, remind_dialogue
 from handlers.dialogue import Flow, choice_step, keep, state
@@ -158,6 +159,7 @@ def staff_menu(turn: Turn, person: StaffMember) -> None:
     """Staff get their own command menu; withdrawn access takes it away."""
     if person.chat_id is None:
         return
+    _app_button(turn, person)
     if not person.active:
         turn.chat_commands(person.chat_id, [])
         return
@@ -166,6 +168,18 @@ def staff_menu(turn: Turn, person: StaffMember) -> None:
         person.chat_id,
         [(name, turn.desk.t(person.language, f"command.{name}")) for name in names],
     )
+
+
+def _app_button(turn: Turn, person: StaffMember) -> None:
+    """With the Mini App (WEBAPP_URL), managers' menu button opens it; anyone else's (a
+    demoted or deactivated manager's too) is Telegram's default."""
+    url = turn.desk.settings.webapp_url
+    if url is None or person.chat_id is None:
+        return
+    if app_menu.opens_app(person):
+        turn.chat_menu_button(person.chat_id, app_menu.label(turn.desk, person), url)
+    else:
+        turn.chat_menu_button(person.chat_id, None, None)
 
 
 # --- /staff --------------------------------------------------------------------------------

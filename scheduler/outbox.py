@@ -1,4 +1,12 @@
-"""Deliver queued messages: claim rows, send, record the outcome; errors delay, never lose."""
+"""Deliver queued messages: claim rows, send, record the outcome; errors delay, never lose.
+
+A message whose request Telegram may have acted on (its answer lost: a reset or a read
+timeout once the request was out) is not sent again: its outcome is `unknown`. One that
+never reached Telegram, or that Telegram failed (5xx), is tried again later, backing off;
+a 429 holds back the rest of the batch until `retry_after`, and a message put off holds
+back the ones behind it in its chat. Rows of purpose `deferred_edit` redraw a message a
+turn could not edit then: an edit is made again whatever became of the last attempt.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +14,21 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.clock import utcnow
+from bot.delivery import Fate, fate_of, not_modified
 from bot.domain.tickets import EventKind
+from bot.htmltext import Html
 from bot.markup import markup_from_dict
-from bot.sending import send_html
+from bot.sending import edit_html, fingerprint, send_html
 from storage.availability import database_unavailable
 from storage.models import OutboxMessage, OutboxStatus
 from storage.uow import UnitOfWork
@@ -28,6 +38,8 @@ RECORD_PAUSE_SECONDS = 5.0  # longest wait between tries to record outcomes, dat
 # (text, keyboard, chat) of a row queued as a notice, rendered just before it is sent.
 Rendered = tuple[str, dict[str, Any] | None, int]
 Render = Callable[[UnitOfWork, list[OutboxMessage]], Awaitable[dict[int, Rendered]]]
+# A redraw a turn could not make then: the new face of message `telegram_message_id`.
+EDIT_PURPOSE = "deferred_edit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +62,7 @@ class Outcome:
     attempts: int | None = None
     sent_at: datetime | None = None
     message_id: int | None = None
+    flood: bool = False  # Telegram asked for a pause (429): not a column
 
     def values(self, row: OutboxMessage) -> dict[str, Any]:
         """Every column an outcome sets, so all of a batch's go in one statement."""
@@ -62,7 +75,8 @@ class Outcome:
             "not_before": self.not_before or row.not_before,
             "attempts": row.attempts if self.attempts is None else self.attempts,
             "sent_at": self.sent_at if sent else None,
-            "telegram_message_id": self.message_id if sent else None,
+            # What it produced, or (an edit) the message it redraws.
+            "telegram_message_id": self.message_id if sent else row.telegram_message_id,
             "text": row.text,  # as rendered, for a row queued as a notice
             "reply_markup": row.reply_markup,
         }
@@ -89,6 +103,16 @@ class Pacing:
         if last is not None and now - last < self.per_chat:
             return last + self.per_chat
         return None
+
+    def busy(self, now: datetime) -> set[int] | None:
+        """The chats that must wait before their next message; None when all must (the
+        overall rate is used up). Chats whose wait is over are forgotten here."""
+        while self._recent and now - self._recent[0] >= timedelta(seconds=1):
+            self._recent.popleft()
+        if len(self._recent) >= self.per_second:
+            return None
+        self._last = {c: t for c, t in self._last.items() if now - t < self.per_chat}
+        return set(self._last)
 
     def sent(self, chat_id: int, now: datetime) -> None:
         self._last[chat_id] = now
@@ -164,9 +188,16 @@ class OutboxSender:
         async with self._lock:
             delivered = await self._deliver_own()
             while True:
+                # Only what may go now: a queue behind the pacing stays put until its turn.
+                now = utcnow()
+                busy = self.pacing.busy(now)
+                if busy is None:
+                    return delivered  # Telegram's overall rate is used up for this second
                 async with UnitOfWork(self.sessions) as uow:
                     await self.forget_delivered(uow)
-                    rows = await uow.outbox.claim(utcnow(), limit=self.batch, lease=self.lease)
+                    rows = await uow.outbox.claim(
+                        now, limit=self.batch, lease=self.lease, busy=busy
+                    )
                     await uow.commit()
                 if not rows:
                     return delivered
@@ -184,6 +215,9 @@ class OutboxSender:
         a process killed in between leaves its rows leased, and they go out again)."""
         outcomes: list[tuple[OutboxMessage, Outcome]] = []
         rendered = await self._render([row for row in rows if row.text is None])
+        redrawn = await self._redrawn_since([row for row in rows if row.purpose == EDIT_PURPOSE])
+        paused: datetime | None = None  # Telegram asked for a pause (429): nothing until then
+        behind: dict[int, datetime] = {}  # a chat's message put off: the ones after it wait
         for row in rows:
             if row.text is None:
                 found = rendered.get(row.id)
@@ -192,7 +226,11 @@ class OutboxSender:
                     outcomes.append((row, Outcome(OutboxStatus.UNDELIVERABLE, "no reader")))
                     continue
                 row.text, row.reply_markup, row.chat_id = found
-            wait = self.pacing.wait_for(row.chat_id, utcnow())
+            if row.id in redrawn:
+                # A later turn drew this message otherwise: this face is out of date.
+                outcomes.append((row, Outcome(OutboxStatus.SENT)))
+                continue
+            wait = paused or behind.get(row.chat_id) or self.pacing.wait_for(row.chat_id, utcnow())
             if wait is not None:
                 # Over Telegram's rate: try again shortly, without using up a retry.
                 outcome = Outcome(OutboxStatus.PENDING, not_before=wait, attempts=row.attempts - 1)
@@ -200,6 +238,9 @@ class OutboxSender:
                 outcome = await self._send(row)
                 if outcome.status is OutboxStatus.SENT:
                     self.pacing.sent(row.chat_id, utcnow())
+                elif outcome.status is OutboxStatus.PENDING and outcome.not_before is not None:
+                    behind[row.chat_id] = outcome.not_before
+                    paused = outcome.not_before if outcome.flood else paused
             outcomes.append((row, outcome))
         await self._record(outcomes)
         return sum(outcome.status is OutboxStatus.SENT for _, outcome in outcomes)
@@ -241,9 +282,52 @@ class OutboxSender:
         async with UnitOfWork(self.sessions) as uow:
             return await self.render(uow, rows)
 
+    async def _redrawn_since(self, edits: list[OutboxMessage]) -> set[int]:
+        """Queued edits whose message a later turn has drawn otherwise (the bot's record of
+        each message's face, `drawn_messages`, is written with the turn that decides it)."""
+        keys = [(row.chat_id, row.telegram_message_id or 0) for row in edits]
+        if not keys:
+            return set()
+        async with UnitOfWork(self.sessions) as uow:
+            faces = await uow.drawn.faces(keys)
+        stale = set()
+        for row, key in zip(edits, keys, strict=True):
+            markup = markup_from_dict(row.reply_markup)
+            shown = markup if isinstance(markup, InlineKeyboardMarkup) else None
+            # The stored text is the HTML the turn wrote (a str would read as plain text).
+            if key in faces and faces[key] != fingerprint(Html(row.text or ""), shown):
+                stale.add(row.id)
+        return stale
+
+    async def _edit(self, row: OutboxMessage, now: datetime) -> Outcome:
+        """Redraw the message a turn could not edit then."""
+        assert row.text is not None
+        assert row.telegram_message_id is not None
+        try:
+            markup = markup_from_dict(row.reply_markup)
+            await edit_html(
+                self.bot,
+                row.chat_id,
+                row.telegram_message_id,
+                row.text,
+                markup if isinstance(markup, InlineKeyboardMarkup) else None,
+                what=f"outbox {row.id} {row.purpose}",
+            )
+        except BadRequest as exc:
+            if not_modified(exc):  # an earlier attempt, whose answer was lost, made it
+                return Outcome(OutboxStatus.SENT, sent_at=now, message_id=row.telegram_message_id)
+            if "to edit not found" in exc.message or "can't be edited" in exc.message:
+                return Outcome(OutboxStatus.UNDELIVERABLE, error=exc.message)
+            return outcome_of(row, exc, now, self.retry)
+        except Exception as exc:
+            return outcome_of(row, exc, now, self.retry, idempotent=True)
+        return Outcome(OutboxStatus.SENT, sent_at=now, message_id=row.telegram_message_id)
+
     async def _send(self, row: OutboxMessage) -> Outcome:
         now = utcnow()
         assert row.text is not None
+        if row.purpose == EDIT_PURPOSE:
+            return await self._edit(row, now)
         try:
             markup = markup_from_dict(row.reply_markup)
             message, note = await send_html(
@@ -254,23 +338,32 @@ class OutboxSender:
         return Outcome(OutboxStatus.SENT, error=note, sent_at=now, message_id=message.message_id)
 
 
-def outcome_of(row: OutboxMessage, exc: Exception, now: datetime, retry: RetryPolicy) -> Outcome:
-    """What a failed attempt at `now` comes to (called while handling `exc`)."""
+def outcome_of(
+    row: OutboxMessage,
+    exc: Exception,
+    now: datetime,
+    retry: RetryPolicy,
+    *,
+    idempotent: bool = False,
+) -> Outcome:
+    """What a failed attempt at `now` comes to (called while handling `exc`). A message
+    Telegram may have delivered is not sent again; an `idempotent` call (an edit) is."""
+    fate = fate_of(exc)
     if isinstance(exc, RetryAfter):
         wait = exc.retry_after
         seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-        return _later(row, now + timedelta(seconds=seconds), exc)
-    if isinstance(exc, TimedOut):
+        return replace(_later(row, now + timedelta(seconds=seconds), exc), flood=True)
+    if fate is Fate.MAYBE_SENT and not idempotent:
         # Telegram may have delivered it: resending blindly is how duplicates happen.
-        log.warning("outbox %s: outcome unknown after timeout", row.id)
-        return Outcome(OutboxStatus.UNKNOWN, error=str(exc))
+        log.warning("outbox %s: Telegram's answer was lost (%s); outcome unknown", row.id, exc)
+        return Outcome(OutboxStatus.UNKNOWN, error=str(exc) or type(exc).__name__)
     if isinstance(exc, Forbidden):
         return Outcome(OutboxStatus.UNDELIVERABLE, error=exc.message)
     if isinstance(exc, BadRequest):
         gone = "chat not found" in exc.message.lower()
         log.error("outbox %s refused by Telegram: %s", row.id, exc.message)
         return Outcome(OutboxStatus.UNDELIVERABLE if gone else OutboxStatus.FAILED, exc.message)
-    if isinstance(exc, NetworkError | TelegramError):
+    if isinstance(exc, TelegramError):
         if row.attempts >= retry.max_attempts:
             return Outcome(OutboxStatus.FAILED, error=str(exc))
         return _later(row, now + retry.delay(row.attempts), exc)

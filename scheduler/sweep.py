@@ -136,7 +136,9 @@ async def push_reports(desk: Desk) -> int:
     pushed = 0
     for estate_id in estates:
         async with UnitOfWork(desk.sessions) as uow:
-            sent = await dispatches.push_due(uow, estate_id, desk.policy, desk.views, now)
+            sent = await dispatches.push_due(
+                uow, estate_id, desk.policy, desk.views, now, webapp=desk.settings.webapp_url
+            )
             await uow.commit()
         pushed += len(sent)
         async with UnitOfWork(desk.sessions) as uow:

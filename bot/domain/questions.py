@@ -21,6 +21,8 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bot.domain.validation import whole_number
+
 CODE = r"^[a-z][a-z0-9_]{0,15}$"
 VALUE = r"^[a-z0-9][a-z0-9_]{0,15}$"  # short: a choice travels in a button's data
 LONGEST_TEXT = 2000
@@ -299,9 +301,9 @@ def _problem(question: Question, value: str, context: Context) -> str | None:
     if kind is QuestionKind.YESNO:
         return None if value in ("yes", "no") else "not yes or no"
     if kind is QuestionKind.NUMBER:
-        if not value.isdigit():
+        number = whole_number(value)
+        if number is None:
             return "not a number"
-        number = int(value)
         low, high = question.min or 0, question.max
         return None if low <= number and (high is None or number <= high) else "out of range"
     if kind is QuestionKind.DATE:

@@ -76,6 +76,32 @@ class Today:
         return cls(now, start, start + timedelta(days=1))
 
 
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What the managers' Mini App narrows the registry to: a zone, a building (its code),
+    a department, a kind, and when items were filed (from inclusive, until exclusive).
+    Always within the reader's remit, never beyond it; empty, it narrows nothing (the chat
+    commands pass none)."""
+
+    zone: str | None = None
+    building: str | None = None
+    department: str | None = None
+    kind: str | None = None
+    filed_from: datetime | None = None
+    filed_until: datetime | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self == NO_FILTERS
+
+    def any_time(self) -> Filters:
+        """The same, whenever filed (the chart's weeks choose their own time)."""
+        return Filters(self.zone, self.building, self.department, self.kind)
+
+
+NO_FILTERS = Filters()
+
+
 class SearchKind(StrEnum):
     REFERENCE = "reference"
     UNIT = "unit"

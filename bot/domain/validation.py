@@ -36,6 +36,19 @@ def clean_text(text: str | None, *, max_chars: int) -> str | Invalid:
     return value
 
 
+WHOLE_NUMBER_DIGITS = 9
+
+
+def whole_number(text: str | None) -> int | None:
+    """A whole number as people type it: decimal digits of any script (full-width "３"
+    too), at most nine; None for anything else. ("①" and "²" are digits to `str.isdigit`
+    but no number to `int`, and `int` refuses a string of thousands of digits.)"""
+    raw = (text or "").strip()
+    if not raw.isdecimal() or len(raw) > WHOLE_NUMBER_DIGITS:
+        return None
+    return int(raw)
+
+
 def clean_name(text: str | None) -> str | Invalid:
     """Accept a person's name as people write it, in any script."""
     value = clean_text(text, max_chars=NAME_MAX)

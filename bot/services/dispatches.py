@@ -20,6 +20,7 @@ from bot.services import reports
 from bot.views import Screen, Views
 from bot.views.dispatch import ledger_screen, report_buttons
 from bot.views.report import report_text
+from bot.webapp.launch import launch_url
 from storage.models import Dispatch
 from storage.uow import UnitOfWork
 
@@ -40,9 +41,16 @@ def period_of(dispatch: Dispatch) -> Period:
 
 
 async def push_due(
-    uow: UnitOfWork, estate_id: int, policy: Policy, views: Views, now: datetime
+    uow: UnitOfWork,
+    estate_id: int,
+    policy: Policy,
+    views: Views,
+    now: datetime,
+    *,
+    webapp: str | None = None,
 ) -> list[DispatchKind]:
-    """Claim and queue whatever is due for one estate; what was sent already is skipped."""
+    """Claim and queue whatever is due for one estate; what was sent already is skipped.
+    `webapp`: the Mini App's address, for a button opening the report's chart there."""
     rules = policy.reports
     local = now.astimezone(views.tz)
     due = due_dispatches(
@@ -72,7 +80,12 @@ async def push_due(
         if kind is DispatchKind.LEDGER:
             await _ledger(uow, estate_id, period, dispatch_id, readers, views, now)
         else:
-            await _report(uow, estate_id, period, dispatch_id, readers, policy, views, now)
+            opens = (
+                launch_url(webapp, view="chart", first=period.start, last=period.last_day)
+                if webapp
+                else None
+            )
+            await _report(uow, estate_id, period, dispatch_id, readers, policy, views, now, opens)
         sent.append(kind)
     return sent
 
@@ -90,13 +103,15 @@ async def _report(
     policy: Policy,
     views: Views,
     now: datetime,
+    webapp: str | None = None,
 ) -> None:
     found = await reports.figures(uow, estate_remit(estate_id), period, policy, views.tz)
     for person in readers:
         assert person.chat_id is not None
         text = report_text(views, person.language, found)
         text += "\n\n" + views.t(person.language, "dispatch.sign_note")
-        markup = Screen(text, report_buttons(views, person.language, dispatch_id)).keyboard()
+        rows = report_buttons(views, person.language, dispatch_id, webapp)
+        markup = Screen(text, rows).keyboard()
         uow.outbox.add(
             chat_id=person.chat_id, text=text, purpose="report", now=now, reply_markup=markup
         )

@@ -3,11 +3,13 @@ columns of the registration form, due times met or missed, a cancellation's time
 reason, the follow-up's verdict; the orders' money trail on a second sheet; repeat
 problems on a third.
 
-Rows are streamed from the database in batches and kept as plain values; XlsxWriter
-writes the file at the end, in a worker thread, row by row (its constant-memory mode). Of
-the libraries the benchmark compares it is the fastest whose file every reader opens as
-written (PyExcelerate is faster still but leaves out the sheet's dimensions, so readers
-that trust them see short rows). Dates stay dates: their columns carry a date format.
+Rows are streamed from the database in batches and each batch is written by XlsxWriter
+(its constant-memory mode: one row in memory) on a worker thread while the next batch is
+fetched. Of the libraries the benchmark compares it is the fastest whose file every reader
+opens as written (PyExcelerate is faster still but leaves out the sheet's dimensions, so
+readers that trust them see short rows). Writing the cells is most of an export's time,
+so rows are made of what the library writes fastest: text, numbers and empty cells; times
+and days are numbers that their column's date format shows as dates.
 Residents' names and phones are included only for readers allowed to see them (a
 confidential resident's only for managers and the staff named on the item; others read
 it masked), and the export is recorded in the access log.
@@ -16,18 +18,20 @@ it masked), and the export is recorded in the access log.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import io
-from collections.abc import AsyncIterator, Callable
-from datetime import date, datetime, timedelta
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
-
-from markupsafe import Markup
 
 from bot.domain.permissions import Remit, can_see_resident, shows_name, staff_viewer
 from bot.domain.reports import Period
 from bot.domain.staff import StaffMember
+from bot.htmltext import plain
 from bot.policy import Policy
 from bot.views import Views
 from bot.views.report import label
@@ -84,6 +88,19 @@ REGISTRY_DATES = {
     "cancelled": TIME_FORMAT,
 }
 MONEY_DATES = {"at": TIME_FORMAT}
+# Wide enough to show the whole value (a narrower column shows "####").
+DATE_WIDTHS = {TIME_FORMAT: 19, DAY_FORMAT: 11}
+# Day zero of spreadsheet dates (as Excel and LibreOffice count since 1 March 1900).
+SPREADSHEET_DAY_ZERO = date(1899, 12, 30)
+SPREADSHEET_TIME_ZERO = datetime(1899, 12, 30, tzinfo=UTC)
+ONE_DAY = timedelta(days=1)
+WORKBOOK_OPTIONS = {
+    "constant_memory": True,
+    # A resident's text is text, even when it starts with "=" or looks like a link.
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+}
+_T = TypeVar("_T")
 
 
 async def registry_size(uow: UnitOfWork, remit: Remit, period: Period, tz: ZoneInfo) -> int:
@@ -105,112 +122,166 @@ async def registry_workbook(
     """The .xlsx file and how many items it lists."""
     tz = views.tz
     start, end = period.bounds(tz)
-    personal = can_see_resident(staff_viewer(member), estate_id=remit.estate_id, zone=None)
-    sheet = [_cells([views.t(language, f"export.col_{c}") for c in REGISTRY_COLUMNS])]
-    t = _labels(views, language)
     viewer = staff_viewer(member)
+    personal = can_see_resident(viewer, estate_id=remit.estate_id, zone=None)
     masked = views.texts.text(language, "privacy.masked")
+    labels = _Labels(views, language)
 
-    def write(rows: list[dict[str, Any]]) -> None:
+    def registry(rows: Sequence[Any]) -> list[list[object]]:
+        made = []
         for row in rows:
-            named = member.id in (row["owner_staff_id"], row["assignee_staff_id"])
-            shown = shows_name(viewer, confidential=bool(row["confidential"]), named=named)
-            if personal and not shown:
-                row = {**row, "resident": masked, "phone": masked}
-            sheet.append(_registry_row(views, language, tz, row, personal=personal, t=t))
+            resident = phone = None
+            if personal:
+                named = member.id in (row.owner_staff_id, row.assignee_staff_id)
+                if shows_name(viewer, confidential=bool(row.confidential), named=named):
+                    resident, phone = row.resident, row.phone
+                else:
+                    resident = phone = masked
+            made.append(_registry_row(row, labels, tz, resident=resident, phone=phone))
+        return made
 
-    listed = await _pipelined(stream_registry(uow.session, remit, start, end), write)
-    money: list[list[object]] = [
-        _cells([views.t(language, f"export.col_money_{c}") for c in MONEY_COLUMNS])
+    def money(rows: Sequence[Any]) -> list[list[object]]:
+        return [
+            [
+                row.reference,
+                row.service,
+                _when(row.created_at, tz),
+                plain(label(views, language, "export.money", str(row.kind))),
+                float(row.amount) if isinstance(row.amount, Decimal) else None,
+                row.number,
+                row.note,
+                row.staff,
+            ]
+            for row in rows
+        ]
+
+    def header(prefix: str, columns: tuple[str, ...]) -> list[object]:
+        return [plain(views.t(language, f"{prefix}{c}")) for c in columns]
+
+    sheets = [
+        (
+            plain(views.t(language, "export.sheet_registry")),
+            header("export.col_", REGISTRY_COLUMNS),
+            _dated(REGISTRY_COLUMNS, REGISTRY_DATES),
+        ),
+        (
+            plain(views.t(language, "export.sheet_money")),
+            header("export.col_money_", MONEY_COLUMNS),
+            _dated(MONEY_COLUMNS, MONEY_DATES),
+        ),
+        (
+            plain(views.t(language, "export.sheet_repeats")),
+            header("export.col_repeat_", REPEAT_COLUMNS),
+            {},
+        ),
     ]
-    async for rows in stream_money(uow.session, remit, start, end):
-        for row in rows:
-            money.append(
-                _cells(
-                    [
-                        row["reference"],
-                        row["service"] or "",
-                        _local(row["created_at"], tz),
-                        label(views, language, "export.money", str(row["kind"])),
-                        float(row["amount"]) if isinstance(row["amount"], Decimal) else None,
-                        row["number"] or "",
-                        row["note"] or "",
-                        row["staff"] or "",
-                    ]
-                )
+    # Every call on the workbook runs on this one thread, in order: a batch still being
+    # written when the export fails is finished before the workbook is closed.
+    worker = ThreadPoolExecutor(1, thread_name_prefix="export")
+    loop = asyncio.get_running_loop()
+
+    def on_worker(call: Callable[[], _T]) -> Awaitable[_T]:
+        return loop.run_in_executor(worker, call)
+
+    try:
+        book = await on_worker(lambda: _Book(sheets))
+        try:
+            listed = await _pipelined(
+                stream_registry(uow.session, remit, start, end),
+                lambda rows: book.append(0, registry(rows)),
+                on_worker,
             )
-    repeats: list[list[object]] = [
-        _cells([views.t(language, f"export.col_repeat_{c}") for c in REPEAT_COLUMNS])
-    ]
-    rules = policy.reports
-    found = await uow.reports.repeats(
-        remit, end, timedelta(days=rules.repeat_days), rules.repeat_times
-    )
-    for repeat in found:
-        repeats.append(
-            _cells(
+            await _pipelined(
+                stream_money(uow.session, remit, start, end),
+                lambda rows: book.append(1, money(rows)),
+                on_worker,
+            )
+            rules = policy.reports
+            found = await uow.reports.repeats(
+                remit, end, timedelta(days=rules.repeat_days), rules.repeat_times
+            )
+            repeats: list[list[object]] = [
                 [
-                    label(views, language, "category", repeat.category),
+                    plain(label(views, language, "category", repeat.category)),
                     repeat.place,
                     repeat.count,
                     ", ".join(repeat.references),
                 ]
-            )
-        )
+                for repeat in found
+            ]
+            await on_worker(lambda: book.append(2, repeats))
+            data = await on_worker(book.close)
+        except BaseException:
+            await on_worker(book.discard)
+            raise
+    finally:
+        worker.shutdown(wait=False)
     if personal and listed:
         uow.access_log.record(
             staff_id=member.id, resident_id=None, ticket_id=None, what="export", now=now
         )
-    sheets: list[tuple[str, list[list[object]], dict[int, str]]] = [
-        (
-            str(views.t(language, "export.sheet_registry")),
-            sheet,
-            _dated(REGISTRY_COLUMNS, REGISTRY_DATES),
-        ),
-        (str(views.t(language, "export.sheet_money")), money, _dated(MONEY_COLUMNS, MONEY_DATES)),
-        (str(views.t(language, "export.sheet_repeats")), repeats, {}),
-    ]
-    return await asyncio.to_thread(_xlsx, sheets), listed
+    return data, listed
 
 
 def _dated(columns: tuple[str, ...], formats: dict[str, str]) -> dict[int, str]:
-    return {number: formats[name] for number, name in enumerate(columns, 1) if name in formats}
+    return {number: formats[name] for number, name in enumerate(columns) if name in formats}
 
 
-def _xlsx(sheets: list[tuple[str, list[list[object]], dict[int, str]]]) -> bytes:
-    """The workbook's bytes: each sheet's rows, written as they come (XlsxWriter's constant
-    memory mode), times in the time format and days in the day format."""
-    # Loaded when first needed: most processes never export.
-    import xlsxwriter
+class _Book:
+    """The workbook as it is written: each sheet row by row, as the rows come (XlsxWriter's
+    constant memory mode keeps one row in memory); times and days are numbers that their
+    column's date format shows as dates. Used from one thread."""
 
-    buffer = io.BytesIO()
-    options = {
-        "constant_memory": True,
-        "default_date_format": TIME_FORMAT,
-        # A resident's text is text, even when it starts with "=" or looks like a link.
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-    }
-    with xlsxwriter.Workbook(buffer, options) as book:
-        formats = {shown: book.add_format({"num_format": shown}) for shown in (DAY_FORMAT,)}
-        for name, rows, dated in sheets:
-            written = book.add_worksheet(name)
-            days = [(c - 1, formats[f]) for c, f in dated.items() if f in formats]
-            for number, row in enumerate(rows):
-                written.write_row(number, 0, row)
-                for column, shown in days:
-                    if isinstance(row[column], date):
-                        written.write_datetime(number, column, row[column], shown)
-            rows.clear()
-    return buffer.getvalue()
+    def __init__(self, sheets: list[tuple[str, list[object], dict[int, str]]]) -> None:
+        # Loaded when first needed: most processes never export.
+        import xlsxwriter
+
+        self._buffer = io.BytesIO()
+        self._book = xlsxwriter.Workbook(self._buffer, WORKBOOK_OPTIONS)
+        formats = {
+            shown: (self._book.add_format({"num_format": shown}), width)
+            for shown, width in DATE_WIDTHS.items()
+        }
+        self._sheets = []
+        self._next: list[int] = []
+        for name, header, dated in sheets:
+            sheet = self._book.add_worksheet(name)
+            for column, shown in dated.items():
+                shown_as, width = formats[shown]
+                sheet.set_column(column, column, width, shown_as)
+            sheet.write_row(0, 0, header)
+            self._sheets.append(sheet)
+            self._next.append(1)
+        self._closed = False
+
+    def append(self, sheet: int, rows: list[list[object]]) -> None:
+        """Rows at the end of a sheet; an empty value leaves its cell empty."""
+        written, number = self._sheets[sheet], self._next[sheet]
+        for row in rows:
+            written.write_row(number, 0, row)
+            number += 1
+        self._next[sheet] = number
+
+    def close(self) -> bytes:
+        self._closed = True
+        self._book.close()
+        return self._buffer.getvalue()
+
+    def discard(self) -> None:
+        """Close a workbook that will not be sent: its temporary files go with it."""
+        if not self._closed:
+            with contextlib.suppress(Exception):
+                self.close()
 
 
 async def _pipelined(
-    batches: AsyncIterator[list[dict[str, Any]]], write: Callable[[list[dict[str, Any]]], None]
+    batches: AsyncIterator[Sequence[Any]],
+    write: Callable[[Sequence[Any]], None],
+    on_worker: Callable[[Callable[[], None]], Awaitable[None]],
 ) -> int:
-    """Fetch the next batch while a worker thread writes this one: the export takes about
-    as long as the slower of the two, and the event loop keeps serving people meanwhile."""
-    queue: asyncio.Queue[list[dict[str, Any]] | None] = asyncio.Queue(maxsize=2)
+    """Fetch the next batch while the worker writes this one: the database works on its
+    own core meanwhile, and the event loop keeps serving people."""
+    queue: asyncio.Queue[Sequence[Any] | None] = asyncio.Queue(maxsize=2)
 
     async def fetch() -> None:
         try:
@@ -222,7 +293,7 @@ async def _pipelined(
     async def store() -> int:
         count = 0
         while (rows := await queue.get()) is not None:
-            await asyncio.to_thread(write, rows)
+            await on_worker(functools.partial(write, rows))
             count += len(rows)
         return count
 
@@ -232,113 +303,112 @@ async def _pipelined(
     return stored.result()
 
 
-def _labels(views: Views, language: str) -> Callable[[str], str]:
-    """Labels by key, each looked up once per export (a month is tens of thousands of rows)."""
-    cache: dict[str, str] = {}
+class _Labels:
+    """Catalogue labels as cells (plain text), each looked up once per export: a month is
+    tens of thousands of rows."""
 
-    def t(key: str) -> str:
-        found = cache.get(key)
+    def __init__(self, views: Views, language: str) -> None:
+        self._views, self._language = views, language
+        self._found: dict[tuple[str, str | None], str | None] = {}
+
+    def __call__(self, key: str) -> str:
+        found = self._found.get((key, None))
         if found is None:
-            found = cache[key] = views.texts.text(language, key)
+            found = self._found[key, None] = self._views.texts.text(self._language, key)
         return found
 
-    return t
+    def kind(self, kind: str) -> str:
+        found = self._found.get(("kind", kind))
+        if found is None:
+            found = self._found["kind", kind] = plain(self._views.kind(self._language, kind))
+        return found
+
+    def category(self, kind: str, category: str | None) -> str | None:
+        if not category:
+            return None
+        found = self._found.get((kind, category))
+        if found is None:
+            key = f"repair.type_{category}" if kind == "repair" else f"category.{category}"
+            texts = self._views.texts
+            found = texts.text(self._language, key) if texts.has(self._language, key) else category
+            self._found[kind, category] = found
+        return found
 
 
 def _registry_row(
-    views: Views,
-    language: str,
-    tz: ZoneInfo,
-    row: dict[str, Any],
-    *,
-    personal: bool,
-    t: Callable[[str], str],
+    row: Any, t: _Labels, tz: ZoneInfo, *, resident: str | None, phone: str | None
 ) -> list[object]:
-    own = row["location_kind"] == "own_unit"
-    location = (
-        f"{row['building'] or ''} {row['unit'] or ''}".strip() if own else row["location_text"]
-    )
-    values = [
-        row["reference"],
-        views.kind(language, str(row["kind"])),
-        _local(row["created_at"], tz),
-        t(f"channel.{row['channel']}"),
-        (row["resident"] or "") if personal else "",
-        row["building"] or "",
-        row["unit"] or "",
-        (row["phone"] or "") if personal else "",
-        _category(views, language, str(row["kind"]), row["category"], t),
-        row["description"],
-        location or "",
-        int(row["photos"] or 0),
-        t(f"department.{row['department']}") if row["department"] else "",
-        row["requested_by"] if isinstance(row["requested_by"], date) else None,
-        t(f"nature.{row['nature']}") if row["nature"] else "",
-        t(f"severity.{row['severity'] or 'unset'}"),
-        t(f"status.{row['status']}"),
-        row["owner"] or "",
-        row["assignee"] or "",
-        _local(row["first_answer_due_at"], tz),
-        _local(row["first_answered_at"], tz),
-        _met(t, row["first_answered_at"], row["first_answer_due_at"], row["cancelled_at"]),
-        _local(row["resolve_due_at"], tz),
-        _local(row["resolved_at"], tz),
-        _met(t, row["resolved_at"], row["resolve_due_at"], row["cancelled_at"]),
-        _local(row["cancelled_at"], tz),
-        row["cancel_reason"] or "",
-        row["result"] or "",
-        _yes_no(t, row["solved"]),
-        row["rating"],
-        row["feedback"] or "",
-        int(row["reopen_count"] or 0),
-        row["service"] or "",
-        row["stage"] or "",
-    ]
-    return _cells(values)
-
-
-def _cells(values: list[object]) -> list[object]:
-    """Cells as PyExcelerate takes them: an empty cell costs nothing to write (an empty
-    string is a cell of its own), and a catalogue's HTML-safe text becomes plain `str`
-    (the library escapes text itself, with `str` methods a safe-HTML string overrides)."""
+    """One item's cells, in the order of REGISTRY_COLUMNS; None leaves a cell empty."""
+    kind = row.kind
+    if row.location_kind == "own_unit":
+        location = f"{row.building or ''} {row.unit or ''}".strip() or None
+    else:
+        location = row.location_text
+    wanted = row.requested_by
     return [
-        None if value == "" else str(value) if isinstance(value, Markup) else value
-        for value in values
+        row.reference,
+        t.kind(kind),
+        _when(row.created_at, tz),
+        t(f"channel.{row.channel}"),
+        resident,
+        row.building,
+        row.unit,
+        phone,
+        t.category(kind, row.category),
+        row.description,
+        location,
+        int(row.photos or 0),
+        t(f"department.{row.department}") if row.department else None,
+        (wanted - SPREADSHEET_DAY_ZERO).days if isinstance(wanted, date) else None,
+        t(f"nature.{row.nature}") if row.nature else None,
+        t(f"severity.{row.severity or 'unset'}"),
+        t(f"status.{row.status}"),
+        row.owner,
+        row.assignee,
+        _when(row.first_answer_due_at, tz),
+        _when(row.first_answered_at, tz),
+        _met(t, row.first_answered_at, row.first_answer_due_at, row.cancelled_at),
+        _when(row.resolve_due_at, tz),
+        _when(row.resolved_at, tz),
+        _met(t, row.resolved_at, row.resolve_due_at, row.cancelled_at),
+        _when(row.cancelled_at, tz),
+        row.cancel_reason,
+        row.result,
+        _yes_no(t, row.solved),
+        row.rating,
+        row.feedback,
+        int(row.reopen_count or 0),
+        row.service,
+        row.stage,
     ]
 
 
-def _local(value: object, tz: ZoneInfo) -> datetime | None:
-    """Spreadsheets have no time zones: the desk's local time, as people read it."""
+def _when(value: object, tz: ZoneInfo) -> float | None:
+    """A time as spreadsheets keep it: days since their day zero, with the day's fraction.
+    Spreadsheets have no time zones, so it is the desk's local time, as people read it."""
     if not isinstance(value, datetime):
         return None
-    aware = value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
-    return aware.astimezone(tz).replace(tzinfo=None, microsecond=0)
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    # The local wall-clock time, counted as if it were UTC: what the spreadsheet shows.
+    local = aware.astimezone(tz).replace(tzinfo=UTC, microsecond=0)
+    return (local - SPREADSHEET_TIME_ZERO) / ONE_DAY
 
 
-def _category(
-    views: Views, language: str, kind: str, category: str | None, t: Callable[[str], str]
-) -> str:
-    if not category:
-        return ""
-    key = f"repair.type_{category}" if kind == "repair" else f"category.{category}"
-    return t(key) if views.texts.has(language, key) else category
-
-
-def _met(t: Callable[[str], str], done: object, due: object, cancelled: object) -> str:
+def _met(t: _Labels, done: object, due: object, cancelled: object) -> str | None:
     """Met or missed; not done yet is pending, unless the item was cancelled: its clock
     stopped with it, so it is neither late nor in time."""
     if not isinstance(due, datetime):
-        return ""
+        return None
     if not isinstance(done, datetime):
         return t("export.cancelled" if isinstance(cancelled, datetime) else "export.pending")
     return _yes_no(t, _utc(done) <= _utc(due))
 
 
 def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _yes_no(t: Callable[[str], str], value: object) -> str:
+def _yes_no(t: _Labels, value: object) -> str | None:
     if value is None:
-        return ""
+        return None
     return t("common.yes" if value else "common.no")

@@ -235,7 +235,11 @@ async def _escort(
         attachments=[],
     )
     event = TicketEvent(
-        created_at=now, kind=EventKind.CREATED.value, actor_kind="system", note=order.reference
+        created_at=now,
+        kind=EventKind.CREATED.value,
+        actor_kind="system",
+        status=TicketStatus.NEW.value,  # like every item's first entry: its timeline says
+        note=order.reference,
     )
     await uow.tickets.add(task, [event])
     await replan(uow, task, policy.alarm_rules(tz), now=now, new_item=True)

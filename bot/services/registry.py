@@ -8,7 +8,15 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.permissions import Remit, remit_of, staff_viewer
-from bot.domain.registry import STATUS_SCREEN, Line, Search, Today, parse_search
+from bot.domain.registry import (
+    NO_FILTERS,
+    STATUS_SCREEN,
+    Filters,
+    Line,
+    Search,
+    Today,
+    parse_search,
+)
 from bot.domain.staff import StaffMember
 from bot.domain.tickets import TicketFacts
 from bot.services.workflow import Refused
@@ -37,19 +45,32 @@ def _remit(member: StaffMember) -> Remit:
 
 
 async def status(
-    uow: UnitOfWork, member: StaffMember, now: datetime, tz: ZoneInfo
+    uow: UnitOfWork,
+    member: StaffMember,
+    now: datetime,
+    tz: ZoneInfo,
+    filters: Filters = NO_FILTERS,
 ) -> dict[Line, int]:
+    """The lines of /status; `filters` (the Mini App's) narrow them within the remit."""
     lines = tuple(line for group in STATUS_SCREEN for line in group)
-    return await uow.registry.counts(_remit(member), Today.of(now, tz), lines)
+    return await uow.registry.counts(_remit(member), Today.of(now, tz), lines, filters)
 
 
 async def listing(
-    uow: UnitOfWork, member: StaffMember, line: Line, now: datetime, tz: ZoneInfo, page: int
+    uow: UnitOfWork,
+    member: StaffMember,
+    line: Line,
+    now: datetime,
+    tz: ZoneInfo,
+    page: int,
+    *,
+    filters: Filters = NO_FILTERS,
+    per_page: int = PER_PAGE,
 ) -> Page:
     items, total = await uow.registry.page(
-        _remit(member), line, Today.of(now, tz), page=page, per_page=PER_PAGE
+        _remit(member), line, Today.of(now, tz), page=page, per_page=per_page, filters=filters
     )
-    return Page(items, total, page)
+    return Page(items, total, page, per_page)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.permissions import Remit
+from bot.domain.registry import NO_FILTERS, Filters
 from bot.domain.reports import Figures, Period, Quota
 from bot.domain.tickets import EventKind, TicketKind
 from bot.policy import Policy
@@ -68,10 +69,15 @@ async def quotas(
 
 
 async def weekly(
-    uow: UnitOfWork, remit: Remit, period: Period, tz: ZoneInfo
+    uow: UnitOfWork,
+    remit: Remit,
+    period: Period,
+    tz: ZoneInfo,
+    filters: Filters = NO_FILTERS,
 ) -> list[tuple[date, dict[str, int], float | None]]:
-    """What the chart draws: the period's last weeks, by category, and answers in time."""
-    return await uow.reports.weekly(remit, _weeks(period), tz)
+    """What the chart draws: the period's last weeks, by category, and answers in time
+    (the Mini App's `filters` narrow it within the remit)."""
+    return await uow.reports.weekly(remit, _weeks(period), tz, filters.any_time())
 
 
 def _weeks(period: Period) -> list[date]:

@@ -19,13 +19,25 @@ from bot.i18n import Catalogues
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """An inline button; its label is plain text, whatever it was rendered as."""
+    """An inline button; its label is plain text, whatever it was rendered as. It carries
+    callback data, or (`web_app`: an HTTPS address) opens the managers' Mini App."""
 
     label: str
     data: str  # packed callback data (bot.callbacks), at most 64 bytes
+    web_app: str | None = None  # then `data` is unused
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "label", plain(self.label))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The Bot API's InlineKeyboardButton object."""
+        if self.web_app is not None:
+            return {"text": self.label, "web_app": {"url": self.web_app}}
+        return {"text": self.label, "callback_data": self.data}
+
+
+def web_app_button(label: str, url: str) -> Button:
+    return Button(label, "", web_app=url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +51,7 @@ class Screen:
         """The Bot API's inline_keyboard object, as the outbox stores it."""
         if not self.rows:
             return None
-        return {
-            "inline_keyboard": [
-                [{"text": b.label, "callback_data": b.data} for b in row] for row in self.rows
-            ]
-        }
+        return {"inline_keyboard": [[b.as_dict() for b in row] for row in self.rows]}
 
 
 def rows_of(buttons: list[Button], columns: int) -> tuple[tuple[Button, ...], ...]:

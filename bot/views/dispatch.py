@@ -10,7 +10,7 @@ from enum import StrEnum
 from bot.callbacks import CallbackData
 from bot.domain.ledger import DayLedger, LedgerSignatures
 from bot.htmltext import Html, join
-from bot.views import Button, Screen, Views, rows_of
+from bot.views import Button, Screen, Views, rows_of, web_app_button
 
 
 class DispatchAction(StrEnum):
@@ -39,8 +39,15 @@ def _button(views: Views, language: str, action: DispatchAction, dispatch_id: in
 Rows = tuple[tuple[Button, ...], ...]
 
 
-def report_buttons(views: Views, language: str, dispatch_id: int) -> Rows:
-    return rows_of([_button(views, language, action, dispatch_id) for action in REPORT_ACTIONS], 2)
+def report_buttons(
+    views: Views, language: str, dispatch_id: int, webapp: str | None = None
+) -> Rows:
+    """*Acknowledge*, *Chart*, *Spreadsheet*; with the Mini App's address (`webapp`: where
+    it opens on the report's period), a last button opening it."""
+    rows = rows_of([_button(views, language, a, dispatch_id) for a in REPORT_ACTIONS], 2)
+    if webapp is None:
+        return rows
+    return (*rows, (web_app_button(views.t(language, "webapp.open_button"), webapp),))
 
 
 SHOWN = 40  # items listed per part of the ledger (all are counted)

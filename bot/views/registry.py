@@ -11,7 +11,7 @@ from bot.callbacks import CallbackData
 from bot.domain.registry import STATUS_SCREEN, Line
 from bot.domain.tickets import TicketFacts
 from bot.htmltext import Html, join, plain
-from bot.views import Button, Screen, Views, rows_of
+from bot.views import Button, Screen, Views, rows_of, web_app_button
 
 
 class Listing(StrEnum):
@@ -29,10 +29,16 @@ class RegistryTap(CallbackData, prefix="rg"):
 
 
 def status_screen(
-    views: Views, language: str, counts: dict[Line, int], *, books: int | None = None
+    views: Views,
+    language: str,
+    counts: dict[Line, int],
+    *,
+    books: int | None = None,
+    webapp: str | None = None,
 ) -> Screen:
     """The lines of /status; for the one who signs the handover books (`books` not None),
-    first the books of earlier days still unsigned."""
+    first the books of earlier days still unsigned. With the Mini App's address
+    (`webapp`), a last button opens the same board there, with filters and charts."""
     t = views.t
     lines: list[str] = [t(language, "registry.status_title")]
     buttons: list[Button] = []
@@ -50,7 +56,10 @@ def status_screen(
             if counts.get(line, 0):
                 tap = RegistryTap(Listing.LINE, line.value).pack()
                 buttons.append(Button(f"{plain(label)} ({counts[line]})", tap))
-    return Screen(join("\n", lines), rows_of(buttons, 2))
+    rows = rows_of(buttons, 2)
+    if webapp is not None:
+        rows += ((web_app_button(t(language, "webapp.open_button"), webapp),),)
+    return Screen(join("\n", lines), rows)
 
 
 def _item_line(views: Views, language: str, item: TicketFacts) -> Html:

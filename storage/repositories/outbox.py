@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,7 +29,8 @@ def _claim_outbox(skip_locked: bool) -> Any:
                 & (OutboxMessage.not_before <= now),
                 (OutboxMessage.status == OutboxStatus.SENDING.value)
                 & (OutboxMessage.lease_until <= now),
-            )
+            ),
+            OutboxMessage.chat_id.not_in(bindparam("busy", expanding=True)),
         )
         .order_by(OutboxMessage.id)
         .limit(bindparam("limit"))
@@ -202,17 +204,21 @@ class OutboxRepository:
             self.session.add(row)
         return row
 
-    async def claim(self, now: datetime, *, limit: int, lease: timedelta) -> list[OutboxMessage]:
+    async def claim(
+        self, now: datetime, *, limit: int, lease: timedelta, busy: Collection[int] = ()
+    ) -> list[OutboxMessage]:
         """Take due rows (and rows whose sender died mid-lease) for this sender alone.
 
         A dead sender's row whose attempt had begun is marked unknown instead: resending it
-        could say the same thing twice."""
+        could say the same thing twice. Rows for the `busy` chats (the sender may not write
+        to them yet) are left where they are: taking a long queue only to put it back at
+        every run costs work that grows with the queue, on the loop residents wait on."""
         connection = await self.session.connection()
         await connection.execute(ABANDONED, {"now": now})
         statement = CLAIM_OUTBOX[is_postgres(self.session)]
         result = await self.session.scalars(
             statement,
-            {"now": now, "lease_until": now + lease, "limit": limit},
+            {"now": now, "lease_until": now + lease, "limit": limit, "busy": list(busy)},
             execution_options={"synchronize_session": False},
         )
         return sorted(result, key=lambda row: row.id)

@@ -18,12 +18,22 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.orders import OrderStage
 from bot.domain.permissions import Remit
-from bot.domain.registry import BY_SEVERITY, BY_STATUS, Line, Search, SearchKind, Today
+from bot.domain.registry import (
+    BY_SEVERITY,
+    BY_STATUS,
+    NO_FILTERS,
+    Filters,
+    Line,
+    Search,
+    SearchKind,
+    Today,
+)
 from bot.domain.tickets import OPEN_STATUSES, TicketFacts, TicketKind, TicketStatus
 from storage.models import Building, HandoverItem, Resident, SavedSearch, Ticket, Unit
 from storage.repositories.tickets import facts_of
@@ -110,6 +120,32 @@ def line_clause(line: Line, today: Today, staff_id: int) -> ColumnElement[bool]:
     return clauses[line]
 
 
+def filter_clause(filters: Filters) -> ColumnElement[bool]:
+    """The Mini App's filters as one condition, ANDed with the remit (so never wider). A
+    building is matched through the item's unit, as the reports count buildings."""
+    parts: list[ColumnElement[bool]] = []
+    if filters.zone is not None:
+        parts.append(Ticket.zone == filters.zone)
+    if filters.department is not None:
+        parts.append(Ticket.department == filters.department)
+    if filters.kind is not None:
+        parts.append(Ticket.kind == filters.kind)
+    if filters.building is not None:
+        units = select(Unit.id).join(Building, Unit.building_id == Building.id)
+        parts.append(Ticket.unit_id.in_(units.where(Building.code == filters.building)))
+    if filters.filed_from is not None:
+        parts.append(Ticket.created_at >= filters.filed_from)
+    if filters.filed_until is not None:
+        parts.append(Ticket.created_at < filters.filed_until)
+    return and_(true(), *parts)
+
+
+def _narrowed(remit: Remit, filters: Filters) -> ColumnElement[bool]:
+    """The remit, and the filters when there are any (the chat commands' SQL is unchanged)."""
+    clause = remit_clause(remit)
+    return clause if filters.empty else and_(clause, filter_clause(filters))
+
+
 def _order_of(line: Line) -> tuple[ColumnElement[Any], ...]:
     """Most urgent first: what is due soonest (or was due longest ago)."""
     if line is Line.ORDERS_TODAY:
@@ -125,7 +161,13 @@ class RegistryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def counts(self, remit: Remit, today: Today, lines: tuple[Line, ...]) -> dict[Line, int]:
+    async def counts(
+        self,
+        remit: Remit,
+        today: Today,
+        lines: tuple[Line, ...],
+        filters: Filters = NO_FILTERS,
+    ) -> dict[Line, int]:
         """Every line's count in one scan of the items not closed."""
         columns = [
             func.coalesce(
@@ -134,15 +176,22 @@ class RegistryRepository:
             for line in lines
         ]
         query = select(*columns).where(
-            remit_clause(remit), Ticket.status != TicketStatus.CLOSED.value
+            _narrowed(remit, filters), Ticket.status != TicketStatus.CLOSED.value
         )
         row = (await self.session.execute(query)).one()
         return {line: int(row[index] or 0) for index, line in enumerate(lines)}
 
     async def page(
-        self, remit: Remit, line: Line, today: Today, *, page: int, per_page: int
+        self,
+        remit: Remit,
+        line: Line,
+        today: Today,
+        *,
+        page: int,
+        per_page: int,
+        filters: Filters = NO_FILTERS,
     ) -> tuple[list[TicketFacts], int]:
-        where = and_(remit_clause(remit), line_clause(line, today, remit.staff_id))
+        where = and_(_narrowed(remit, filters), line_clause(line, today, remit.staff_id))
         return await self._page(where, _order_of(line), page, per_page)
 
     async def search(

@@ -7,16 +7,17 @@ Everything is limited to the reader's remit (bot.domain.permissions.Remit).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.domain.permissions import Remit
+from bot.domain.registry import NO_FILTERS, Filters
 from bot.domain.reports import Period, Repeat, Timing, percentile_offset
 from bot.domain.tickets import EventKind, LocationKind, TicketKind
 from storage.models import (
@@ -32,7 +33,7 @@ from storage.models import (
     Unit,
 )
 from storage.repositories._common import is_postgres
-from storage.repositories.registry import remit_clause
+from storage.repositories.registry import filter_clause, remit_clause
 
 
 def _seconds(session: AsyncSession, later: Any, earlier: Any) -> ColumnElement[Any]:
@@ -270,15 +271,17 @@ class ReportRepository:
         ]
 
     async def weekly(
-        self, remit: Remit, weeks: list[date], tz: ZoneInfo
+        self, remit: Remit, weeks: list[date], tz: ZoneInfo, filters: Filters = NO_FILTERS
     ) -> list[tuple[date, dict[str, int], float | None]]:
         """For the chart: items by category filed each week, and the share of first
-        answers in time that week."""
+        answers in time that week (`filters`: the Mini App's, within the remit)."""
         found = []
         for monday in weeks:
             start = datetime.combine(monday, datetime.min.time(), tz)
             end = start + timedelta(days=7)
             where = self._filed(remit, start, end)
+            if not filters.empty:
+                where = and_(where, filter_clause(filters))
             query = select(Ticket.category, func.count(Ticket.id)).where(where)
             by = {
                 str(c or ""): int(n)
@@ -308,7 +311,7 @@ class ReportRepository:
 
 async def stream_registry(
     session: AsyncSession, remit: Remit, start: datetime, end: datetime, batch: int = 1000
-) -> AsyncIterator[list[dict[str, Any]]]:
+) -> AsyncIterator[Sequence[Row[Any]]]:
     """Items filed in [start, end), in batches, joined with what the form names: the
     resident, building and unit, the people, the result (the last resolution's note)."""
     owner = aliased(Staff)
@@ -391,7 +394,7 @@ async def count_registry(
 
 async def stream_money(
     session: AsyncSession, remit: Remit, start: datetime, end: datetime, batch: int = 1000
-) -> AsyncIterator[list[dict[str, Any]]]:
+) -> AsyncIterator[Sequence[Row[Any]]]:
     """The money trail of the orders filed in the period, entry by entry, oldest first."""
     query = (
         select(
@@ -415,8 +418,11 @@ async def stream_money(
 
 async def _batches(
     session: AsyncSession, query: Select[*tuple[Any, ...]], batch: int
-) -> AsyncIterator[list[dict[str, Any]]]:
-    """Rows from a server-side cursor, a batch at a time: memory stays flat however many."""
-    result_set = await session.stream(query.execution_options(yield_per=batch))
-    async for rows in result_set.mappings().partitions(batch):
-        yield [dict(row) for row in rows]
+) -> AsyncIterator[Sequence[Row[Any]]]:
+    """Rows from a server-side cursor, a batch at a time: memory stays flat however many.
+    Plain rows (read by column name) on the session's connection, not through the ORM:
+    that costs half as much for the tens of thousands of rows of a month."""
+    connection = await session.connection()
+    result_set = await connection.stream(query.execution_options(yield_per=batch))
+    async for rows in result_set.partitions(batch):
+        yield rows

@@ -149,6 +149,34 @@ async def test_messages_to_one_chat_are_paced_one_per_second(harness: DeskHarnes
     assert await harness.scalar("select max(attempts) from outbox where purpose='test'") == 1
 
 
+async def test_a_queue_behind_the_pacing_is_left_alone_until_its_turn(
+    harness: DeskHarness,
+) -> None:
+    """Cards pile up for one staff member in a busy hour (one message a second per chat):
+    a run of the sender takes only what may go now, so its work does not grow with the
+    queue, and a message for someone else queued behind the pile still goes out at once."""
+    assert harness.desk.outbox is not None
+    harness.desk.outbox.pacing = Pacing()
+    butler, li = harness.sim.user(4010), harness.sim.user(4011)
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        async with UnitOfWork(harness.desk.sessions) as uow:
+            for n in range(200):
+                uow.outbox.add(chat_id=4010, text=f"card {n}", purpose="test", now=utcnow())
+            uow.outbox.add(chat_id=4011, text="notice", purpose="test", now=utcnow())
+            await uow.commit()
+        await harness.deliver()
+    assert [m.body for m in li.transcript] == ["notice"]
+    put_back = await harness.scalar(
+        "select count(*) from outbox where purpose = 'test' and not_before > created_at"
+    )
+    assert put_back == harness.desk.outbox.batch - 1  # one batch taken, not the queue
+    for second in (1, 2, 3):
+        with time_machine.travel(start + timedelta(seconds=second), tick=False):
+            await harness.deliver()
+    assert [m.body for m in butler.transcript] == [f"card {n}" for n in range(4)]
+
+
 def test_overall_rate_is_capped() -> None:
     pacing = Pacing(per_second=25)
     now = utcnow()
@@ -156,7 +184,11 @@ def test_overall_rate_is_capped() -> None:
         assert pacing.wait_for(chat, now) is None
         pacing.sent(chat, now)
     assert pacing.wait_for(999, now) == now + timedelta(seconds=1)
+    assert pacing.busy(now) is None  # no chat may be written to in this second
     assert pacing.wait_for(999, now + timedelta(seconds=1)) is None
+    assert pacing.busy(now + timedelta(seconds=1)) == set()
+    pacing.sent(7, now + timedelta(seconds=1))
+    assert pacing.busy(now + timedelta(seconds=1.5)) == {7}
 
 
 async def test_undeliverable_notice_is_written_to_the_items_timeline(

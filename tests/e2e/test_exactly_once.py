@@ -47,7 +47,7 @@ from tests.e2e.test_process import (
     start_bot,
 )
 from tests.sim import FakeBotAPI, LoopbackBotAPIServer
-from tests.sim.bot_api import BOT_USER, decode_params
+from tests.sim.bot_api import BOT_USER, Files, decode_params
 
 # Six updates each; `BURST_RESIDENTS=100` runs the long profile (CI keeps to 90 updates).
 RESIDENTS = int(os.environ.get("BURST_RESIDENTS", "15"))
@@ -89,13 +89,15 @@ class KillingBotAPI(FakeBotAPI):
         super().__init__()
         self.tripwire = Tripwire()
 
-    def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def handle(
+        self, method: str, params: dict[str, Any], files: Files | None = None
+    ) -> tuple[int, dict[str, Any]]:
         try:
             decoded = decode_params(params)
         except Exception:
             decoded = params
         self.tripwire.check(method.lower(), decoded)
-        return super().handle(method, params)
+        return super().handle(method, params, files)
 
 
 def nth(method: str, n: int) -> Trigger:

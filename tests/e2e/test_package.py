@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tomllib
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,9 @@ def test_a_wheel_installed_elsewhere_runs_doctor_and_migrate(tmp_path: Path) -> 
         pytest.skip("the package index is unreachable: cannot fetch setuptools to build")
     assert built.returncode == 0, built.stdout + built.stderr
     (wheel,) = tmp_path.glob("estate_desk_bot-*.whl")
+    with zipfile.ZipFile(wheel) as built_wheel:  # the Mini App's page ships with the bot
+        shipped = set(built_wheel.namelist())
+    assert {f"bot/webapp/static/{name}" for name in ("index.html", "app.js", "app.css")} <= shipped
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, system_site_packages=True, with_pip=False)

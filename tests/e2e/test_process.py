@@ -32,10 +32,10 @@ def clean_env(**values: str) -> dict[str, str]:
 
 
 class BotProcess:
-    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+    def __init__(self, cwd: Path, env: dict[str, str], module: str = "bot") -> None:
         self.log = (cwd / "bot.log").open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot"], cwd=cwd, env=env, stdout=self.log, stderr=self.log
+            [sys.executable, "-m", module], cwd=cwd, env=env, stdout=self.log, stderr=self.log
         )
 
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:

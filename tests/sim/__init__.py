@@ -3,8 +3,12 @@
 from tests.sim.bot_api import (
     BOT_ID,
     BOT_USERNAME,
+    ConnectTimeout,
     FakeBotAPI,
+    Fault,
     NetworkDown,
+    ResetAfterDelivery,
+    ResetBeforeDelivery,
     RetryAfter,
     SentMessage,
     ServerError,
@@ -14,18 +18,23 @@ from tests.sim.bot_api import (
 )
 from tests.sim.http_server import LoopbackBotAPIServer
 from tests.sim.markup import BotAPIError, Rendered, render
-from tests.sim.personas import Persona, TelegramSim
+from tests.sim.personas import Fed, Persona, TelegramSim
 from tests.sim.request import SimRequest
 
 __all__ = [
     "BOT_ID",
     "BOT_USERNAME",
     "BotAPIError",
+    "ConnectTimeout",
     "FakeBotAPI",
+    "Fault",
+    "Fed",
     "LoopbackBotAPIServer",
     "NetworkDown",
     "Persona",
     "Rendered",
+    "ResetAfterDelivery",
+    "ResetBeforeDelivery",
     "RetryAfter",
     "SentMessage",
     "ServerError",

@@ -22,6 +22,7 @@ from tests.sim.markup import (
     BotAPIError,
     Rendered,
     check_markup,
+    check_web_app,
     escaping_slips,
     inline_keyboard,
     render,
@@ -134,15 +135,60 @@ class ServerError:
 
 @dataclass(frozen=True)
 class NetworkDown:
-    """The request never reaches Telegram; the adapter raises a network error."""
+    """The request never reaches Telegram: the connection is refused (httpx.ConnectError)."""
+
+
+@dataclass(frozen=True)
+class ResetBeforeDelivery:
+    """The connection is reset while it is being made (the TLS handshake, say), before the
+    request leaves: httpx.ConnectError, so the client knows Telegram never got it."""
+
+
+@dataclass(frozen=True)
+class ConnectTimeout:
+    """No connection within the connect timeout: httpx.ConnectTimeout, request never sent."""
+
+
+@dataclass(frozen=True)
+class ResetAfterDelivery:
+    """Telegram acts on the request, then the connection is reset before its answer arrives:
+    httpx.ReadError. The client cannot tell this from a reset before Telegram read it."""
 
 
 @dataclass(frozen=True)
 class TimeoutAfterDelivery:
-    """Telegram delivers, but the answer is lost: the bot sees a timeout."""
+    """Telegram acts on the request, but its answer does not come within the read timeout:
+    httpx.ReadTimeout."""
 
 
-Fault = RetryAfter | ServerError | NetworkDown | TimeoutAfterDelivery
+Fault = (
+    RetryAfter
+    | ServerError
+    | NetworkDown
+    | ResetBeforeDelivery
+    | ConnectTimeout
+    | ResetAfterDelivery
+    | TimeoutAfterDelivery
+)
+NetworkFault = (
+    NetworkDown | ResetBeforeDelivery | ConnectTimeout | ResetAfterDelivery | TimeoutAfterDelivery
+)
+# Below HTTP, and before Telegram got the request: nothing happened on its side.
+BEFORE_DELIVERY = (NetworkDown, ResetBeforeDelivery, ConnectTimeout)
+# Below HTTP, after Telegram acted on the request: only its answer is lost.
+AFTER_DELIVERY = (ResetAfterDelivery, TimeoutAfterDelivery)
+# Requests Telegram refuses when made twice although the first took effect: a repeat of one
+# whose answer was lost is the client being careful, not a bug.
+REPEAT_REFUSALS = {
+    "editmessagetext": NOT_MODIFIED,
+    "editmessagecaption": NOT_MODIFIED,
+    "editmessagereplymarkup": NOT_MODIFIED,
+    "answercallbackquery": QUERY_INVALID,
+}
+# A source of faults beyond the queued ones: (method, params) -> a fault or None.
+FaultSource = Callable[[str, dict[str, Any]], "Fault | None"]
+# A request's uploads by part name: (file name, content, MIME type).
+Files = dict[str, tuple[str | None, bytes, str | None]]
 
 
 class SimulatedNetworkFault(Exception):
@@ -150,7 +196,7 @@ class SimulatedNetworkFault(Exception):
     client would see. `answer` is what the server did reply (None if it never got the request).
     """
 
-    def __init__(self, fault: NetworkDown | TimeoutAfterDelivery, answer: Any = None) -> None:
+    def __init__(self, fault: NetworkFault, answer: Any = None) -> None:
         super().__init__(type(fault).__name__)
         self.fault = fault
         self.answer: tuple[int, dict[str, Any]] | None = answer
@@ -296,6 +342,14 @@ class FakeBotAPI:
             self.profile: dict[str, dict[str, str]] = {}
             self.uploads: list[Upload] = []
             self.webhook: dict[str, Any] | None = None
+            # Faults drawn for requests no queued fault matched (a test's random mix).
+            self.chaos: FaultSource | None = None
+            # Every fault served, with its method: what the bot had to cope with.
+            self.served_faults: list[tuple[str, Fault]] = []
+            # Requests Telegram acted on whose answer was lost, by what a repeat would hit.
+            self._lost_answers: set[tuple[str, str, int]] = set()
+            # Repeats of those refused as already done (not counted as the bot's mistakes).
+            self.repeats_refused: list[tuple[str, str]] = []
 
     # --- test-side controls ---
     def known_chat(self, chat_id: int, *, first_name: str = "Resident") -> None:
@@ -445,6 +499,11 @@ class FakeBotAPI:
         with self._lock:
             return [m for c, m in self._events[mark:] if c == chat_id]
 
+    def events_between(self, chat_id: int | None, start: int, end: int) -> list[SentMessage]:
+        """Messages sent or edited in a chat between two marks, in that order."""
+        with self._lock:
+            return [m for c, m in self._events[start:end] if c == chat_id]
+
     def mark(self) -> int:
         """A point in the event log, to ask later what happened since."""
         with self._lock:
@@ -475,9 +534,14 @@ class FakeBotAPI:
             return True
 
     # --- the server ---
-    def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def handle(
+        self, method: str, params: dict[str, Any], files: Files | None = None
+    ) -> tuple[int, dict[str, Any]]:
         """Serve one Bot API request: (HTTP status, JSON body). Network-level faults raise
-        `SimulatedNetworkFault` instead, for the adapter to turn into a client error."""
+        `SimulatedNetworkFault` instead, for the adapter to turn into a client error.
+
+        `files` are the request's uploads by part name, taken (given file ids) only once the
+        request has reached Telegram."""
         name = method.lower()
         try:
             params = decode_params(params)
@@ -487,25 +551,66 @@ class FakeBotAPI:
             return exc.status, exc.body()
         with self._changed:
             fault = self._take_fault(name, params)
-            if isinstance(fault, NetworkDown):
+            if fault is not None:
+                self.served_faults.append((method, fault))
+            if isinstance(fault, BEFORE_DELIVERY):
                 raise SimulatedNetworkFault(fault)
+            if files:
+                params = self._receive(params, files)
             self.calls.append((method, params))
             try:
                 result = self._dispatch(name, params, fault)
             except BotAPIError as exc:
                 answer: tuple[int, dict[str, Any]] = exc.status, exc.body()
-                if fault is None and 400 <= exc.status < 500:
+                mistake = fault is None and 400 <= exc.status < 500
+                if mistake and not self._repeat(name, params, exc.description):
                     self.refusals.append((method, exc.status, exc.description))
             else:
                 answer = 200, {"ok": True, "result": copy.deepcopy(result)}
                 self.escaping_slips += [(method, shown) for shown in escaping_slips(name, params)]
+                if name in REPEAT_REFUSALS:
+                    key = self._repeat_key(name, params)
+                    if isinstance(fault, AFTER_DELIVERY):
+                        self._lost_answers.add(key)
+                    else:
+                        self._lost_answers.discard(key)
             finally:
                 self._changed.notify_all()
         if name == "getupdates" and answer[1].get("result") == []:
             answer = 200, {"ok": True, "result": self._wait_for_updates(params)}
-        if isinstance(fault, TimeoutAfterDelivery):
+        if isinstance(fault, AFTER_DELIVERY):
             raise SimulatedNetworkFault(fault, answer)
         return answer
+
+    def _receive(self, params: dict[str, Any], files: Files) -> dict[str, Any]:
+        uploads = {
+            part: self.register_upload(part, file_name, len(data), mime_type, data=data)
+            for part, (file_name, data, mime_type) in files.items()
+        }
+        return attach_uploads(params, uploads)
+
+    @staticmethod
+    def _repeat_key(name: str, params: dict[str, Any]) -> tuple[str, str, int]:
+        if name == "answercallbackquery":
+            return name, str(params.get("callback_query_id")), 0
+        message_id = params.get("message_id")
+        return (
+            "edit",
+            str(params.get("chat_id")),
+            message_id if isinstance(message_id, int) else -1,
+        )
+
+    def _repeat(self, name: str, params: dict[str, Any], refusal: str) -> bool:
+        """A refusal that only says an earlier attempt, whose answer was lost, took effect
+        (an edit repeated: "not modified"; a callback answered twice: "query is too old")."""
+        if REPEAT_REFUSALS.get(name) != refusal:
+            return False
+        key = self._repeat_key(name, params)
+        if key not in self._lost_answers:
+            return False
+        self._lost_answers.discard(key)
+        self.repeats_refused.append((name, refusal))
+        return True
 
     def _dispatch(self, name: str, params: dict[str, Any], fault: Fault | None) -> Any:
         if isinstance(fault, RetryAfter):
@@ -530,7 +635,7 @@ class FakeBotAPI:
             if injected.times <= 0:
                 self._faults.remove(injected)
             return injected.fault
-        return None
+        return self.chaos(method, params) if self.chaos is not None else None
 
     def _wait_for_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         timeout = max(0.0, float(params.get("timeout") or 0))
@@ -926,6 +1031,9 @@ class FakeBotAPI:
         chat_id = params.get("chat_id")
         if chat_id is not None:
             self._chat(params)
+        button = params.get("menu_button") or {}
+        if button.get("type") == "web_app":
+            check_web_app(button.get("web_app"), "menu button")
         self.menu_buttons[chat_id] = params.get("menu_button") or {"type": "default"}
         return True
 

@@ -2,7 +2,14 @@
 
 Serves `/bot<token>/<method>` with form-encoded, JSON or multipart bodies (PTB 22 sends
 form fields with JSON-encoded complex values, and multipart when it uploads files).
-Network faults close the connection without an answer, which HTTPX reports as an error.
+
+Network faults are what a client on a real socket sees. After Telegram acted on a request,
+the connection is reset (httpx.ReadError) or the answer withheld until the client's read
+timeout (httpx.ReadTimeout). Over plain HTTP only a failed connect proves a request never
+left: `unreachable()` refuses connections (httpx.ConnectError) or lets them hang
+(httpx.ConnectTimeout). A before-delivery fault matched to a request that has already
+arrived closes the connection unanswered, which the client cannot tell from a reset after
+delivery; in-process (`SimRequest`) it is a failed connect.
 """
 
 from __future__ import annotations
@@ -10,7 +17,10 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import struct
 import threading
+import time
+from collections.abc import Iterator
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,9 +28,17 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.sim.bot_api import FakeBotAPI, SimulatedNetworkFault, attach_uploads
+from tests.sim.bot_api import (
+    FakeBotAPI,
+    ResetAfterDelivery,
+    SimulatedNetworkFault,
+    TimeoutAfterDelivery,
+)
 
 NOT_FOUND: dict[str, Any] = {"ok": False, "error_code": 404, "description": "Not Found"}
+# An answer withheld is held at most this long (the client gives up well before).
+WITHHOLD_SECONDS = 60.0
+POLL_SECONDS = 0.05
 
 
 def parse_body(
@@ -94,9 +112,37 @@ class LoopbackBotAPIServer:
     def __init__(self, api: FakeBotAPI) -> None:
         self.api = api
         self._server = _QuietServer(("127.0.0.1", 0), self._handler_class(api))
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-bot-api", daemon=True
+        self._thread = self._serving()
+
+    def _serving(self) -> threading.Thread:
+        return threading.Thread(
+            target=self._server.serve_forever,
+            args=(POLL_SECONDS,),
+            name="fake-bot-api",
+            daemon=True,
         )
+
+    @contextlib.contextmanager
+    def unreachable(self, *, stall: bool = False) -> Iterator[None]:
+        """Nobody answers at this address while the block runs: connecting is refused (PTB
+        raises NetworkError from httpx.ConnectError) or, with `stall`, never completes
+        (TimedOut from httpx.ConnectTimeout, after the client's connect timeout). Open
+        connections are closed first, so the client has to connect anew."""
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+        self._server.drop_connections()
+        self._server.socket.close()
+        blockers = _stalled_listener(self.port) if stall else []
+        try:
+            yield
+        finally:
+            for blocker in blockers:
+                blocker.close()
+            self._server.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self._server.server_bind()
+            self._server.server_activate()
+            self._thread = self._serving()
+            self._thread.start()
 
     @property
     def base_url(self) -> str:
@@ -128,6 +174,10 @@ class LoopbackBotAPIServer:
     def _handler_class(api: FakeBotAPI) -> type[BaseHTTPRequestHandler]:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # The status line and headers, then the body, are written separately: with
+            # Nagle's algorithm the body waits for the client's delayed ACK (~40 ms a
+            # request on Linux loopback), which no real Bot API server makes a bot wait.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Keep test output clean."""
@@ -157,15 +207,13 @@ class LoopbackBotAPIServer:
                     )
                     return
                 params.update(fields)
-                uploads = {
-                    name: api.register_upload(name, file_name, len(data), mime_type)
-                    for name, (file_name, data, mime_type) in files.items()
-                }
-                params = attach_uploads(params, uploads)
                 try:
-                    status, payload = api.handle(parts[1], params)
-                except SimulatedNetworkFault:
-                    self._drop()
+                    status, payload = api.handle(parts[1], params, files)
+                except SimulatedNetworkFault as fault:
+                    if isinstance(fault.fault, TimeoutAfterDelivery):
+                        self._withhold()
+                    else:
+                        self._drop(reset=isinstance(fault.fault, ResetAfterDelivery))
                     return
                 except Exception as exc:  # a bug in the simulation: say so to the client
                     description = f"Internal Server Error: simulation failed: {exc!r}"
@@ -173,11 +221,32 @@ class LoopbackBotAPIServer:
                     return
                 self._reply(status, payload)
 
-            def _drop(self) -> None:
-                """No answer at all: the client sees the connection close mid-request."""
+            def _drop(self, *, reset: bool = False) -> None:
+                """No answer at all: the client sees the connection close mid-request
+                (httpx.RemoteProtocolError) or, with `reset`, reset (httpx.ReadError)."""
                 self.close_connection = True
                 with contextlib.suppress(OSError):
-                    self.connection.shutdown(socket.SHUT_RDWR)
+                    if reset:  # linger 0: closing sends RST instead of FIN
+                        linger = struct.pack("ii", 1, 0)
+                        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                        self.connection.close()
+                    else:
+                        self.connection.shutdown(socket.SHUT_RDWR)
+
+            def _withhold(self) -> None:
+                """Keep the connection open without answering until the client gives up
+                (its read timeout) or the server stops."""
+                self.close_connection = True
+                self.connection.settimeout(POLL_SECONDS)
+                deadline = time.monotonic() + WITHHOLD_SECONDS
+                while time.monotonic() < deadline:
+                    try:
+                        if not self.connection.recv(1):
+                            return  # the client closed its end
+                    except TimeoutError:
+                        continue
+                    except OSError:
+                        return
 
             def _reply(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()
@@ -191,3 +260,21 @@ class LoopbackBotAPIServer:
                     self.close_connection = True  # the bot process was killed mid-request
 
         return Handler
+
+
+def _stalled_listener(port: int) -> list[socket.socket]:
+    """A listener on `port` whose backlog is full, so the kernel drops new connection
+    attempts and clients time out connecting; returned with the connections filling it."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(0)
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    time.sleep(0.05)  # let the kernel queue them before a client tries
+    return [listener, *fillers]

@@ -420,6 +420,16 @@ def _check_inline(rows: Any) -> None:
         url = button.get("url")
         if url is not None and not re.match(r"(?i)(https?|tg)://\S+$", str(url)):
             raise BotAPIError(400, "Bad Request: BUTTON_URL_INVALID")
+        if "web_app" in button:
+            check_web_app(button["web_app"], "inline keyboard button")
+
+
+def check_web_app(web_app: Any, where: str) -> None:
+    """A Mini App opens over HTTPS only (WebAppInfo: an object with its url)."""
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or not re.match(r"https://[^\s/?#]+\S*$", url):
+        refusal = f"{where} Web App URL '{url}' is invalid: Only HTTPS links are allowed"
+        raise BotAPIError(400, f"Bad Request: {refusal}")
 
 
 def _check_reply_keyboard(rows: Any) -> None:

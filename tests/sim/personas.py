@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import copy
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
@@ -18,6 +20,35 @@ from tests.sim.bot_api import FakeBotAPI, SentMessage
 from tests.sim.markup import keyboard_buttons
 
 AfterUpdate = Callable[[], Awaitable[Any]]
+FED_KEPT = 100
+
+
+@dataclass
+class Fed:
+    """One update handed to the bot, and the stretch of the event log its handling took
+    (from `start` to `end`, `after_update` included): what the bot answered is in there."""
+
+    update: dict[str, Any]
+    chat_id: int | None
+    chat_type: str | None
+    query_id: str | None
+    start: int
+    end: int = -1
+
+    @classmethod
+    def of(cls, update: dict[str, Any], start: int) -> Fed:
+        query = update.get("callback_query")
+        message = next((v for v in update.values() if isinstance(v, dict)), {})
+        if isinstance(query, dict):
+            message = query.get("message") or {}
+        chat = message.get("chat") or {}
+        return cls(
+            update,
+            chat.get("id"),
+            chat.get("type"),
+            str(query["id"]) if isinstance(query, dict) else None,
+            start,
+        )
 
 
 class TelegramSim:
@@ -34,6 +65,8 @@ class TelegramSim:
         self.api = api
         self.application = application
         self.after_update = after_update
+        # The last updates fed, newest last, each with where to find its answers.
+        self.fed: deque[Fed] = deque(maxlen=FED_KEPT)
 
     def user(
         self,
@@ -53,9 +86,33 @@ class TelegramSim:
             self.api.push_update(update)
             return
         self.api.saw_update(update)
+        fed = Fed.of(update, self.api.mark())
         await self.application.process_update(Update.de_json(update, self.application.bot))
         if self.after_update is not None:
             await self.after_update()
+        fed.end = self.api.mark()
+        self.fed.append(fed)
+
+    def answers(self, fed: Fed) -> list[str]:
+        """What the bot did about one update while handling it: the messages it sent or
+        edited in the update's chat (by method), and `answerCallbackQuery` for a tap it
+        answered. Empty: it said nothing."""
+        done = [m.method for m in self.api.events_between(fed.chat_id, fed.start, fed.end)]
+        if fed.query_id is not None and fed.query_id in self.api.callback_answers:
+            done.append("answerCallbackQuery")
+        return done
+
+    async def channel_post(self, chat_id: int, text: str, *, title: str = "Estate news") -> None:
+        """A post in a channel the bot was added to: no sender, only the channel."""
+        chat = {"id": chat_id, "type": "channel", "title": title}
+        post = {
+            "message_id": self.api.next_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": chat,
+            "sender_chat": chat,
+            "text": text,
+        }
+        await self.feed({"update_id": self.api.next_update_id(), "channel_post": post})
 
 
 class Persona:
@@ -152,15 +209,43 @@ class Persona:
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         await self._send(**content)
 
+    async def edits(self, message: dict[str, Any], text: str) -> None:
+        """The person edits a text message they sent earlier (Telegram sends the whole
+        message again, with its new text and an edit date)."""
+        edited = {k: v for k, v in message.items() if k not in ("text", "entities", "caption")}
+        edited["caption" if "caption" in message else "text"] = text
+        edited["edit_date"] = int(time.time())
+        await self._deliver({"update_id": self.api.next_update_id(), "edited_message": edited})
+
+    async def says_in_group(
+        self, chat_id: int, text: str, *, title: str = "Building 3 neighbours"
+    ) -> None:
+        """A message in a group chat the bot is a member of (group ids are negative)."""
+        message: dict[str, Any] = {
+            "message_id": self.api.next_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "supergroup", "title": title},
+            "from": dict(self.user),
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            length = len(command.encode("utf-16-le")) // 2
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        await self._deliver({"update_id": self.api.next_update_id(), "message": message})
+
     async def replies_to(self, message: SentMessage, text: str) -> None:
         """A typed message quoting one of the bot's messages."""
         await self._send(text=text, reply_to_message=copy.deepcopy(message.raw))
 
-    async def shares_contact(self, phone: str = "+8613800138000", *, own: bool = True) -> None:
-        """A contact card: the person's own (as the share-phone button sends), or another's."""
+    async def shares_contact(
+        self, phone: str = "+8613800138000", *, own: bool = True, name: str | None = None
+    ) -> None:
+        """A contact card: the person's own (as the share-phone button sends), or another's;
+        its name is the account's first name unless `name` says otherwise."""
         contact = {
             "phone_number": phone,
-            "first_name": self.user["first_name"],
+            "first_name": name or self.user["first_name"],
             "user_id": self.user_id if own else self.user_id + 1_000_000,
         }
         await self._send(contact=contact)

@@ -7,16 +7,53 @@ import contextlib
 import json
 from typing import Any
 
-from telegram.error import NetworkError, TimedOut
+import httpx
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from tests.sim.bot_api import (
     FAST_POLL_SECONDS,
+    ConnectTimeout,
     FakeBotAPI,
+    Files,
     NetworkDown,
+    NetworkFault,
+    ResetAfterDelivery,
+    ResetBeforeDelivery,
     SimulatedNetworkFault,
-    attach_uploads,
+    TimeoutAfterDelivery,
 )
+
+
+def httpx_error(fault: NetworkFault, url: str) -> httpx.HTTPError:
+    """What httpx raises when the network fails this way."""
+    request = httpx.Request("POST", url)
+    if isinstance(fault, NetworkDown):
+        return httpx.ConnectError("[Errno 111] Connection refused", request=request)
+    if isinstance(fault, ResetBeforeDelivery):
+        return httpx.ConnectError("[Errno 104] Connection reset by peer", request=request)
+    if isinstance(fault, ConnectTimeout):
+        return httpx.ConnectTimeout("timed out", request=request)
+    if isinstance(fault, ResetAfterDelivery):
+        return httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
+    assert isinstance(fault, TimeoutAfterDelivery)
+    return httpx.ReadTimeout("The read operation timed out", request=request)
+
+
+def ptb_error(error: httpx.HTTPError) -> TelegramError:
+    """The exception PTB's `HTTPXRequest.do_request` raises for an httpx error (raise it
+    `from error`): a timeout is `TimedOut`, anything else `NetworkError` naming the class."""
+    if isinstance(error, httpx.PoolTimeout):
+        return TimedOut(
+            message=(
+                "Pool timeout: All connections in the connection pool are occupied. "
+                "Request was *not* sent to Telegram. Consider adjusting the connection "
+                "pool size or the pool timeout."
+            )
+        )
+    if isinstance(error, httpx.TimeoutException):
+        return TimedOut()
+    return NetworkError(f"httpx.{error.__class__.__name__}: {error}")
 
 
 class SimRequest(BaseRequest):
@@ -49,32 +86,29 @@ class SimRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         """Route one Bot API call to the fake server; network faults raise as httpx's would."""
         api_method = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-        params = self._params(request_data)
+        params = dict(request_data.parameters) if request_data is not None else {}
         if api_method.lower() == "getupdates":
             await self._long_poll(params)
             params["timeout"] = 0  # waited above, without blocking the event loop
         try:
-            status, body = self.api.handle(api_method, params)
+            status, body = self.api.handle(api_method, params, self._files(request_data))
         except SimulatedNetworkFault as exc:
-            if isinstance(exc.fault, NetworkDown):
-                raise NetworkError("simulated network failure: request not delivered") from None
-            raise TimedOut("simulated timeout: delivered, but the answer was lost") from None
+            # What PTB's HTTPXRequest raises, from the httpx error the network would cause:
+            # the bot tells whether Telegram got the request by that cause.
+            error = httpx_error(exc.fault, url)
+            raise ptb_error(error) from error
         return status, json.dumps(body).encode()
 
-    def _params(self, request_data: RequestData | None) -> dict[str, Any]:
-        """Parameters as Python values; uploaded files become file ids the server issued."""
-        if request_data is None:
-            return {}
-        params: dict[str, Any] = dict(request_data.parameters)
-        if not request_data.contains_files:
-            return params
-        uploads: dict[str, str] = {}
+    @staticmethod
+    def _files(request_data: RequestData | None) -> Files | None:
+        """Uploaded files by part name; the server gives them file ids once it has them."""
+        if request_data is None or not request_data.contains_files:
+            return None
+        files: Files = {}
         for name, (file_name, content, mime_type) in request_data.multipart_data.items():
             data = content if isinstance(content, bytes) else content.read()
-            uploads[name] = self.api.register_upload(
-                name, file_name, len(data), mime_type, data=data
-            )
-        return attach_uploads(params, uploads)
+            files[name] = (file_name, data, mime_type)
+        return files
 
     async def _long_poll(self, params: dict[str, Any]) -> None:
         """getUpdates waits for updates like Telegram, but cancellably on the event loop."""

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 import time_machine
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
@@ -23,11 +24,16 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import Application
+from telegram.request import HTTPXRequest
 
 from tests.sim import (
+    ConnectTimeout,
     FakeBotAPI,
+    Fault,
     LoopbackBotAPIServer,
     NetworkDown,
+    ResetAfterDelivery,
+    ResetBeforeDelivery,
     ServerError,
     SimRequest,
     TelegramSim,
@@ -313,6 +319,83 @@ async def test_injected_faults_surface_as_ptb_errors(api: FakeBotAPI, app: Appli
     assert [m.text for m in api.messages(CHAT)] == ["d"]
 
 
+@pytest.mark.parametrize(
+    ("fault", "error", "cause", "delivered"),
+    [
+        (NetworkDown(), NetworkError, httpx.ConnectError, False),
+        (ResetBeforeDelivery(), NetworkError, httpx.ConnectError, False),
+        (ConnectTimeout(), TimedOut, httpx.ConnectTimeout, False),
+        (ResetAfterDelivery(), NetworkError, httpx.ReadError, True),
+        (TimeoutAfterDelivery(), TimedOut, httpx.ReadTimeout, True),
+    ],
+)
+async def test_network_faults_raise_what_ptb_raises_over_httpx(
+    api: FakeBotAPI,
+    app: Application,
+    fault: Fault,
+    error: type[NetworkError],
+    cause: type[httpx.HTTPError],
+    delivered: bool,
+) -> None:
+    api.inject(fault, method="sendMessage")
+    with pytest.raises(error) as caught:
+        await app.bot.send_message(CHAT, "x")
+    assert type(caught.value) is error  # TimedOut is a NetworkError too: the exact class
+    assert isinstance(caught.value.__cause__, cause)
+    assert [m.text for m in api.messages(CHAT)] == (["x"] if delivered else [])
+    assert api.served_faults == [("sendMessage", fault)]
+
+
+async def test_an_upload_gets_a_file_id_only_once_it_arrived(
+    api: FakeBotAPI, app: Application
+) -> None:
+    api.inject(ResetBeforeDelivery(), method="sendDocument")
+    with pytest.raises(NetworkError):
+        await app.bot.send_document(CHAT, b"rows", filename="export.xlsx")
+    assert api.uploads == []
+    api.inject(ResetAfterDelivery(), method="sendDocument")
+    with pytest.raises(NetworkError):
+        await app.bot.send_document(CHAT, b"rows", filename="export.xlsx")
+    assert [u.file_name for u in api.uploads] == ["export.xlsx"]
+    assert [m.method for m in api.messages(CHAT)] == ["sendDocument"]
+
+
+async def test_repeating_a_request_whose_answer_was_lost_is_no_mistake(
+    api: FakeBotAPI, app: Application
+) -> None:
+    sent = await app.bot.send_message(CHAT, "a", reply_markup=PICK)
+    query = api.new_callback_query_id()
+    api.inject(ResetAfterDelivery(), method="editMessageText")
+    api.inject(TimeoutAfterDelivery(), method="answerCallbackQuery")
+    with pytest.raises(NetworkError):
+        await app.bot.edit_message_text("b", CHAT, sent.message_id)
+    with pytest.raises(TimedOut):
+        await app.bot.answer_callback_query(query, "done")
+    with pytest.raises(BadRequest, match="not modified"):
+        await app.bot.edit_message_text("b", CHAT, sent.message_id)
+    with pytest.raises(BadRequest, match="(?i)query is too old"):
+        await app.bot.answer_callback_query(query, "done")
+    assert api.refusals == []
+    assert [name for name, _ in api.repeats_refused] == ["editmessagetext", "answercallbackquery"]
+    # Once is a repeat; a second time it is a request that changes nothing.
+    with pytest.raises(BadRequest, match="not modified"):
+        await app.bot.edit_message_text("b", CHAT, sent.message_id)
+    assert [method for method, _, _ in api.refusals] == ["editMessageText"]
+
+
+async def test_a_fault_source_serves_requests_no_queued_fault_matches(
+    api: FakeBotAPI, app: Application
+) -> None:
+    api.chaos = lambda method, params: ServerError(502) if method == "sendmessage" else None
+    api.inject(InjectRetryAfter(2), method="sendMessage")
+    with pytest.raises(RetryAfter):
+        await app.bot.send_message(CHAT, "a")
+    with pytest.raises(NetworkError, match="Internal Server Error"):
+        await app.bot.send_message(CHAT, "b")
+    await app.bot.send_chat_action(CHAT, "typing")
+    assert [type(f).__name__ for _, f in api.served_faults] == ["RetryAfter", "ServerError"]
+
+
 async def test_faults_match_and_queue_in_order(api: FakeBotAPI, app: Application) -> None:
     api.known_chat(CHAT + 1)
     api.inject(InjectRetryAfter(1), method="sendMessage", chat_id=CHAT, times=2)
@@ -409,13 +492,43 @@ async def test_loopback_http_server_speaks_the_bot_api(api: FakeBotAPI) -> None:
                         [[InlineKeyboardButton("no", callback_data="z" * 65)]]
                     ),
                 )
-            api.inject(NetworkDown())
-            with pytest.raises(NetworkError):
-                await bot.send_message(CHAT, "lost")
+    assert [m.body for m in api.messages(CHAT)] == ["<b>hi</b>", "pic"]
+
+
+async def test_loopback_faults_are_what_httpx_sees_on_a_socket(api: FakeBotAPI) -> None:
+    def caught(error: pytest.ExceptionInfo[NetworkError]) -> tuple[str, type[BaseException]]:
+        return type(error.value).__name__, type(error.value.__cause__)
+
+    with LoopbackBotAPIServer(api) as server:
+        quick = HTTPXRequest(read_timeout=0.5, connect_timeout=0.3)
+        async with Bot(ECHO_TOKEN, base_url=server.base_url, request=quick) as bot:
+            api.inject(ResetAfterDelivery())
+            with pytest.raises(NetworkError) as reset:
+                await bot.send_message(CHAT, "reset after delivery")
+            assert caught(reset) == ("NetworkError", httpx.ReadError)
             api.inject(TimeoutAfterDelivery())
-            with pytest.raises(NetworkError):
-                await bot.send_message(CHAT, "delivered")
-    assert [m.body for m in api.messages(CHAT)] == ["<b>hi</b>", "pic", "delivered"]
+            with pytest.raises(TimedOut) as late:
+                await bot.send_message(CHAT, "answer withheld")
+            assert caught(late) == ("TimedOut", httpx.ReadTimeout)
+            # Arrived, then dropped unanswered: on a socket, no telling it was not processed.
+            api.inject(ResetBeforeDelivery())
+            with pytest.raises(NetworkError) as dropped:
+                await bot.send_message(CHAT, "dropped on arrival")
+            assert caught(dropped) == ("NetworkError", httpx.RemoteProtocolError)
+            with server.unreachable():
+                with pytest.raises(NetworkError) as refused:
+                    await bot.send_message(CHAT, "refused")
+                assert caught(refused) == ("NetworkError", httpx.ConnectError)
+            with server.unreachable(stall=True):
+                with pytest.raises(TimedOut) as hung:
+                    await bot.send_message(CHAT, "never connected")
+                assert caught(hung) == ("TimedOut", httpx.ConnectTimeout)
+            await bot.send_message(CHAT, "reachable again")
+    assert [m.body for m in api.messages(CHAT)] == [
+        "reset after delivery",
+        "answer withheld",
+        "reachable again",
+    ]
 
 
 async def test_loopback_http_server_reads_json_and_query_strings(api: FakeBotAPI) -> None:
