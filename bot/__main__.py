@@ -1,4 +1,5 @@
-"""Run the desk: `python -m bot` (polling or webhook), `migrate`, `doctor`, or `load-estate FILE`.
+"""Run the desk: `python -m bot` (polling or webhook), `migrate`, `doctor`, `load-estate FILE`,
+or `demo` (the whole desk in a browser, offline).
 
 Configuration problems end the process with one readable line and a non-zero exit code.
 """
@@ -172,7 +173,16 @@ def main(argv: list[str] | None = None) -> int:
     backup.add_argument("file", type=Path)
     restore = sub.add_parser("restore", help="restore a backup FILE into an empty database")
     restore.add_argument("file", type=Path)
+    demo = sub.add_parser("demo", help="the whole desk in a browser, offline, no token needed")
+    from bot.demo.options import add_arguments as demo_arguments
+
+    demo_arguments(demo)
     args = parser.parse_args(argv)
+    if args.command == "demo":
+        # No settings from the environment: the demo brings its own.
+        from bot.demo.cli import run as run_demo
+
+        return run_demo(args)
     if args.command == "doctor":
         # Before the settings are loaded: a missing token is one of its findings, not the end.
         from bot import doctor

@@ -151,6 +151,9 @@ class ConciergePolicy(_Strict):
     remind_before_hours: list[float] = Field(default_factory=lambda: [24.0, 2.0])
     birthday_escort: Role = Role.SENIOR_BUTLER
     wishes_at: time = time(9, 0)
+    # A cancelled order's prepayment is back with the resident within this many days: the
+    # cancellation tells them the date.
+    refund_days: int = Field(default=3, ge=0, le=60)
 
 
 class RepairPolicy(_Strict):

@@ -50,12 +50,13 @@ def plain_text(text: str, limit: int = TEXT_LIMIT) -> str:
 async def send_html(
     bot: Bot, chat_id: int, text: str, markup: ReplyMarkup | None, *, what: str
 ) -> tuple[Message, str | None]:
-    """Send HTML; if Telegram refuses its formatting, send it as plain text. Returns the
-    message and, for a plain-text resend, the note to keep with it."""
+    """Send HTML (a queued row's text is the HTML it was drawn as), cut to what Telegram
+    takes; if Telegram refuses its formatting, send it as plain text. Returns the message
+    and, for a plain-text resend, the note to keep with it."""
     try:
         # A plain str on the wire: Markup's per-character escaping has no business there.
         message = await bot.send_message(
-            chat_id, str(text), parse_mode=ParseMode.HTML, reply_markup=markup
+            chat_id, str(fit(Html(text))), parse_mode=ParseMode.HTML, reply_markup=markup
         )
     except BadRequest as exc:
         if not refused_formatting(exc):
@@ -75,10 +76,15 @@ async def edit_html(
     *,
     what: str,
 ) -> None:
-    """Edit a message's text as HTML; if Telegram refuses its formatting, as plain text."""
+    """Edit a message's text as HTML, cut to what Telegram takes; if Telegram refuses its
+    formatting, as plain text."""
     try:
         await bot.edit_message_text(
-            str(text), chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup
+            str(fit(Html(text))),
+            chat_id,
+            message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
         )
     except BadRequest as exc:
         if not refused_formatting(exc):

@@ -6,8 +6,9 @@ from telegram.ext import filters
 
 from bot.services.actions import ItemContext
 from bot.services.notifier import Notifier
-from handlers import dialogue
+from handlers import dialogue, menu
 from handlers.runtime import Turn
+from storage.repositories.dialogues import loses_nothing
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
@@ -30,8 +31,44 @@ async def remind_dialogue(turn: Turn) -> None:
     await dialogue.prompt_again(turn)
 
 
+async def leave_for_menu(turn: Turn, key: str) -> bool:
+    """A menu tap in the middle of a form; True when the form was left, and the caller then
+    does what was tapped.
+
+    The menu stays on screen during forms (hiding and restoring it at every form would
+    make it vanish and come back under people's fingers), so a tap on it means "I want
+    that now". Refusing it ("finish the form first") sends someone back to a question they
+    chose to leave, so the tap leaves the form, saying so in one line, and does what was
+    tapped: one tap, no dead end. Only a form that is nearly done — its summary waiting
+    for confirmation — is worth a question, asked once: the summary is shown again with
+    its Confirm button, and the same menu tap again leaves it. An optional step after
+    what was kept (the comment after a rating) is left without a word: nothing is lost.
+    Someone without the resident menu (registering, or staff in their own form) typing a
+    menu label is reminded of the form as before."""
+    state = turn.dialogue
+    assert state is not None
+    has_menu = turn.resident is not None or (key == menu.STAFF_DESK and turn.staff is not None)
+    if not has_menu:
+        await remind_dialogue(turn)
+        return False
+    flow = dialogue.FLOWS.get(state.flow)
+    step = flow.steps.get(state.step) if flow is not None else None
+    if step is not None and step.nearly_done and not dialogue.asked_to_leave(turn):
+        title = flow_title(turn, state.flow)
+        label = turn.esc(menu.label_of(turn, key))
+        turn.reply(turn.t("common.leave_nearly_done", flow=title, entry=label))
+        await dialogue.prompt_again(turn)
+        if turn.dialogue is not None:
+            dialogue.mark_asked_to_leave(turn)
+        return False
+    turn.end()
+    if not loses_nothing(state.data):
+        turn.reply(turn.t("common.left_form", flow=flow_title(turn, state.flow)))
+    return True
+
+
 def note_expired(turn: Turn) -> None:
-    if turn.expired is not None:
+    if turn.expired is not None and not loses_nothing(turn.expired.data):
         title = flow_title(turn, turn.expired.flow)
         idle = turn.duration(turn.desk.policy.dialogue.idle)
         turn.reply(turn.t("common.expired", flow=title, idle=idle))

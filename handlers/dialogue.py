@@ -28,6 +28,7 @@ from bot.domain.validation import Invalid, clean_text, parse_requested_date
 from handlers.keyboards import grid
 from handlers.menu import main_menu
 from handlers.runtime import DialogueState, Input, InputKind, Turn
+from storage.repositories.dialogues import OPTIONAL
 
 Prompt = Callable[[Turn], Awaitable[None]]
 Handle = Callable[[Turn, Input], Awaitable[None]]
@@ -45,12 +46,16 @@ class DialogueTap(CallbackData, prefix="d"):
 
 
 SHOWN = "_shown"  # how many prompts the dialogue has shown: the newest one's buttons count
+LEAVE_ASKED = "_leave_asked"  # at which prompt a menu tap was asked "leave this form?"
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     prompt: Prompt
     handle: Handle
+    # The form is nearly done (its summary awaits confirmation): a menu tap asks once
+    # before leaving it (handlers.common.leave_for_menu).
+    nearly_done: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,9 @@ class Flow:
     staff_only: bool = False
     # A form of questions (handlers.form asks them): which form, for this dialogue.
     form: Callable[[Turn], Form] | None = None
+    # An optional step after what was already kept (the comment after a rating): leaving
+    # it, by a menu tap or by idleness, loses nothing and is not reported as a loss.
+    optional: bool = False
 
 
 FLOWS: dict[str, Flow] = {}
@@ -140,6 +148,8 @@ async def begin(
             raise TypeError(f"a dialogue keeps a dataclass, not {type(kept).__name__}")
         stored.update(_adapter(type(kept)).dump_python(kept, mode="json"))
     stored.update(values)
+    if FLOWS[flow].optional:
+        stored[OPTIONAL] = True  # read where idle dialogues expire, with no flow table
     turn.start(flow, step, stored)
     await _show(turn, FLOWS[flow].steps[step])
 
@@ -162,6 +172,17 @@ async def _show(turn: Turn, step: Step) -> None:
 def _shown(turn: Turn) -> int:
     value = turn.dialogue.data.get(SHOWN, 0) if turn.dialogue else 0
     return value if isinstance(value, int) else 0
+
+
+def asked_to_leave(turn: Turn) -> bool:
+    """Whether the person was asked, at the prompt now on screen, whether to leave."""
+    return turn.dialogue is not None and data(turn).get(LEAVE_ASKED) == _shown(turn)
+
+
+def mark_asked_to_leave(turn: Turn) -> None:
+    """Remember the question for the prompt now on screen (a newer prompt asks anew)."""
+    data(turn)[LEAVE_ASKED] = _shown(turn)
+    turn.touch()
 
 
 def _known(turn: Turn) -> bool:
@@ -386,4 +407,4 @@ def summary_step(
         else:
             await reprompt(turn, "invalid.use_buttons")
 
-    return Step(ask, handle)
+    return Step(ask, handle, nearly_done=True)

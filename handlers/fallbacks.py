@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from handlers import dialogue, free_text, menu
-from handlers.common import PRIVATE, note_expired, remind_dialogue
+from handlers.common import PRIVATE, leave_for_menu, note_expired
 from handlers.dialogue import DialogueTap
 from handlers.emergencies import emergency_answer
 from handlers.feature import Feature
@@ -53,10 +53,10 @@ async def on_message(turn: Turn) -> None:
     if turn.dialogue is not None and turn.dialogue.flow == free_text.FLOW and chosen:
         turn.end()  # an offer to file a free message gives way to the menu
     if turn.dialogue is not None:
-        if chosen is not None:
-            await remind_dialogue(turn)
-        else:
+        if chosen is None:
             await dialogue.dispatch(turn, inp)
+        elif await leave_for_menu(turn, chosen):
+            await menu.run(turn, chosen)  # the form was left, saying so: do what was tapped
         return
     if chosen == menu.STAFF_DESK:
         await menu.run(turn, chosen)

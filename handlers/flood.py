@@ -9,6 +9,7 @@ is not fetched again.
 from __future__ import annotations
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from bot.clock import utcnow
@@ -29,8 +30,10 @@ async def _notice(turn: Turn) -> None:
 
 
 async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user = update.effective_user
-    if user is None or update.effective_chat is None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != ChatType.PRIVATE:
+        # What people say in a group (or a channel posts) is not acted on: it counts for
+        # nothing, and the notice is never said there.
         return
     found = context.bot_data.get(GATE_KEY)
     if not isinstance(found, FloodGate):

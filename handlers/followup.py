@@ -44,8 +44,12 @@ async def on_answer(turn: Turn) -> None:
     try:
         if tap.question is Question.SOLVED:
             solved = tap.value == "y"
-            await followup.answer_solved(ctx, turn.resident, tap.ticket, solved=solved)
-            heard = turn.t("followup.heard_solved" if solved else "followup.heard_not_solved")
+            due = await followup.answer_solved(ctx, turn.resident, tap.ticket, solved=solved)
+            heard = (
+                turn.t("followup.heard_not_solved", due=turn.moment(due))
+                if due is not None
+                else turn.t("followup.heard_solved")
+            )
             stars = [
                 InlineKeyboardButton(turn.t(key), callback_data=data)
                 for key, data in rating_buttons(tap.ticket)
@@ -53,9 +57,13 @@ async def on_answer(turn: Turn) -> None:
             question = join("\n\n", [heard, turn.t("followup.ask_rating")])
             turn.edit(question, InlineKeyboardMarkup([stars]))
         elif (rating := as_int(tap.value)) is not None:
-            reopened = await followup.answer_rating(ctx, turn.resident, tap.ticket, rating)
-            key = "followup.thanks_reopened" if reopened else "followup.thanks"
-            turn.edit(turn.t(key, rating="★" * rating))
+            due = await followup.answer_rating(ctx, turn.resident, tap.ticket, rating)
+            given = "★" * rating
+            turn.edit(
+                turn.t("followup.thanks_reopened", rating=given, due=turn.moment(due))
+                if due is not None
+                else turn.t("followup.thanks", rating=given)
+            )
             if turn.dialogue is None:
                 await dialogue.begin(turn, FEEDBACK, "comment", Feedback(tap.ticket))
         else:
@@ -94,5 +102,7 @@ COMMENT = text_step("followup.ask_comment", _keep_comment)
 FEATURE = Feature(
     "followup",
     handlers=(CallbackQueryHandler(on_answer, pattern=FollowupTap.pattern()),),
-    flows=(Flow(FEEDBACK, {"comment": Step(ask_comment, on_comment)}),),
+    # The comment is optional: the answers and the rating are kept already, so leaving it
+    # (a menu tap, or idleness) is no loss and is never reported as one.
+    flows=(Flow(FEEDBACK, {"comment": Step(ask_comment, on_comment)}, optional=True),),
 )

@@ -26,6 +26,9 @@ class Entry:
     run: Run
     order: int
     label: Callable[[str], str] | None = None  # an entry from data: its label per language
+    # Whether the entry can do anything for this reader now (an order with no services
+    # to order: none). An entry that would only answer "not available" is not shown.
+    available: Callable[[Turn], bool] | None = None
 
 
 ENTRIES: dict[str, Entry] = {}
@@ -56,8 +59,20 @@ def _label(turn: Turn, entry: Entry) -> str:
 
 
 def shown(turn: Turn) -> list[Entry]:
-    """The entries this reader can use: the way back to the staff desk only for staff."""
-    return [e for e in entries() if e.key != STAFF_DESK or turn.staff is not None]
+    """The entries this reader can use: the way back to the staff desk only for staff, and
+    none that has nothing to offer at this desk."""
+    return [
+        e
+        for e in entries()
+        if (e.key != STAFF_DESK or turn.staff is not None)
+        and (e.available is None or e.available(turn))
+    ]
+
+
+def label_of(turn: Turn, key: str) -> str:
+    """The button's label, in the reader's language, for an entry's key."""
+    found = next((e for e in entries() if e.key == key), None)
+    return _label(turn, found) if found is not None else turn.t(key)
 
 
 def main_menu(turn: Turn) -> ReplyKeyboardMarkup:

@@ -16,7 +16,7 @@ from bot.domain.timeline import TimelineEntry, resident_timeline
 from bot.domain.validation import Invalid, clean_text
 from bot.htmltext import join, plain
 from bot.services.tickets import resident_reference, resident_ticket, resident_tickets
-from bot.services.workflow import Refused, resident_message
+from bot.services.workflow import Refused, replies_close_at, resident_message
 from bot.views import timeline_line
 from handlers import dialogue
 from handlers.common import item_context
@@ -96,7 +96,7 @@ async def show_list(turn: Turn, page: int) -> None:
 
 
 def _event_line(turn: Turn, entry: TimelineEntry, with_note: bool) -> str:
-    return timeline_line(turn.views, turn.language, entry, note=with_note)
+    return timeline_line(turn.views, turn.language, entry, note=with_note, resident=True)
 
 
 async def show_ticket(turn: Turn, ticket_id: int) -> None:
@@ -125,8 +125,13 @@ async def show_ticket(turn: Turn, ticket_id: int) -> None:
         *[_event_line(turn, e, note) for e, note in resident_timeline(timeline)][-20:],
     ]
     buttons = [_button(turn.t("button.back"), Open.PAGE, 0)]
-    if item.status in OPEN_STATUSES or item.status is TicketStatus.RESOLVED:
+    if _takes_messages(turn, item):
         buttons.insert(0, _button(turn.t("requests.add_message"), Open.WRITE, item.id))
+    elif item.status is TicketStatus.RESOLVED:  # said before anyone types, with the way on
+        closed = replies_close_at(turn.desk.policy, item.resolved_at or item.created_at)
+        day = turn.day(closed.astimezone(turn.desk.settings.tz).date())
+        lines += ["", turn.t("requests.replies_closed", day=day)]
+        buttons.insert(0, _button(turn.t("requests.new_about"), Open.NEW_ABOUT, item.id))
     extra = [b for add in _ITEM_BUTTONS for b in add(turn, item)]
     rows = [extra, buttons] if extra else [buttons]
     turn.edit(join("\n", lines), InlineKeyboardMarkup(rows))
@@ -148,7 +153,30 @@ async def on_tap(turn: Turn) -> None:
     elif tap.what is Open.NEW_ABOUT:
         await _new_about(turn, tap.number)
     else:
-        await dialogue.begin(turn, MESSAGE_FLOW, "text", MessageTo(tap.number))
+        await _write(turn, tap.number)
+
+
+def _takes_messages(turn: Turn, item: TicketFacts) -> bool:
+    """*Add message* is offered only where the message will be taken: an open item, or a
+    resolved one within the reply window (the rule `resident_message` keeps)."""
+    if item.status in OPEN_STATUSES:
+        return True
+    if item.status is not TicketStatus.RESOLVED or item.resolved_at is None:
+        return False
+    return turn.now <= replies_close_at(turn.desk.policy, item.resolved_at)
+
+
+async def _write(turn: Turn, ticket_id: int) -> None:
+    """*Add message*: checked at the tap, before anything is typed; a view drawn while
+    replies were still open is redrawn as it stands (saying why, with the way on)."""
+    assert turn.resident is not None
+    found = await resident_ticket(turn.uow, turn.resident, ticket_id)
+    if found is None:
+        turn.answer(turn.t("requests.not_found"), alert=True)
+    elif not _takes_messages(turn, found[0]):
+        await show_ticket(turn, ticket_id)
+    else:
+        await dialogue.begin(turn, MESSAGE_FLOW, "text", MessageTo(ticket_id))
 
 
 async def _new_about(turn: Turn, ticket_id: int) -> None:
@@ -171,12 +199,19 @@ async def _pass_on(turn: Turn, ticket_id: int, text: str) -> None:
     a new complaint that quotes it (never a reply that goes nowhere)."""
     assert turn.resident is not None
     try:
-        await resident_message(item_context(turn), turn.resident, ticket_id, text)
+        item = await resident_message(item_context(turn), turn.resident, ticket_id, text)
     except Refused:
         offer = _button(turn.t("requests.new_about"), Open.NEW_ABOUT, ticket_id)
         turn.reply(turn.t("requests.closed_offer_new"), InlineKeyboardMarkup([[offer]]))
         return
-    turn.reply(turn.t("requests.message_sent"))
+    # Thanks, and what happens next: the staff answer here, and the item's promise stands
+    # (none while it waits: the resident was told the day we are back in touch).
+    if item.status == TicketStatus.RESOLVED:
+        turn.reply(turn.t("requests.message_sent_resolved"))
+    elif item.resolve_due_at is not None and item.status != TicketStatus.WAITING:
+        turn.reply(turn.t("requests.message_sent", due=turn.moment(item.resolve_due_at)))
+    else:
+        turn.reply(turn.t("requests.message_sent_plain"))
 
 
 async def reply_about_item(turn: Turn, inp: Input) -> bool:

@@ -18,11 +18,11 @@ from bot.htmltext import Html, join
 from bot.services import orders
 from bot.services.notifier import Notifier
 from bot.services.residents import withdraw_birthday_wishes
-from bot.services.tickets import Filed
-from bot.services.workflow import Refused
+from bot.services.tickets import Filed, resident_ticket
+from bot.services.workflow import Refused, resident_message
 from bot.views.followup import WITHDRAW, Wishes, WishesTap
 from bot.views.service import CancelOrderTap, resident_may_cancel
-from handlers import dialogue, form, intake
+from handlers import dialogue, form, intake, my_requests
 from handlers.common import item_context
 from handlers.dialogue import (
     Flow,
@@ -66,13 +66,14 @@ def _service(turn: Turn) -> Service:
 
 
 def _catalogue(turn: Turn) -> bool:
-    return turn.desk.services is not None
+    """Something to order at this desk: the menu's entry and /new's form exist only then."""
+    return turn.desk.services is not None and bool(turn.desk.services.services)
 
 
 async def start_order(turn: Turn, subject: intake.Subject | None = None) -> None:
     """`subject`: the registered resident staff take the order for (/new)."""
-    if turn.desk.services is None:
-        turn.reply(turn.t("common.not_understood"), main_menu(turn))
+    if not _catalogue(turn):  # an old keyboard still showing the entry: say why, redraw it
+        turn.reply(turn.t("order.none_offered"), main_menu(turn))
         return
     await dialogue.begin(turn, FLOW, "pick", Ordering(), **intake.carrying(subject))
 
@@ -159,6 +160,11 @@ async def on_wishes(turn: Turn) -> None:
 
 
 # --- the resident cancels, until delivery ----------------------------------------------------
+# Offered only while it can succeed: the button follows the same rule as the cancellation
+# (`resident_may_cancel`), the rule is checked again at the tap, before the reason is
+# asked (a view drawn before the order moved on shows it as it stands instead), and if
+# the order is delivered while the reason is typed, the words are not thrown away: they
+# reach the concierge as a message on the order.
 def _cancel_button(turn: Turn, item: TicketFacts) -> list[InlineKeyboardButton]:
     if not resident_may_cancel(item):
         return []
@@ -176,6 +182,12 @@ async def on_cancel_tap(turn: Turn) -> None:
     if turn.dialogue is not None:
         turn.answer(turn.t("common.finish_first"))
         return
+    found = await resident_ticket(turn.uow, turn.resident, tap.ticket)
+    if found is None or not resident_may_cancel(found[0]):
+        turn.answer(turn.t("order.cannot_cancel"), alert=True)
+        if found is not None:
+            await my_requests.show_ticket(turn, tap.ticket)  # as it stands, no Cancel
+        return
     turn.answer()
     await dialogue.begin(turn, CANCEL_FLOW, "reason", Cancelling(tap.ticket))
 
@@ -187,7 +199,13 @@ async def _cancel(turn: Turn, reason: str) -> None:
     try:
         await orders.cancel_by_resident(item_context(turn), turn.resident, ticket_id, reason)
     except Refused:
-        turn.reply(turn.t("order.cannot_cancel"), main_menu(turn))
+        # Delivered while the reason was typed: their words still reach the concierge.
+        try:
+            await resident_message(item_context(turn), turn.resident, ticket_id, reason)
+        except Refused:
+            turn.reply(turn.t("order.cannot_cancel"), main_menu(turn))
+            return
+        turn.reply(turn.t("order.cancel_too_late_passed_on"), main_menu(turn))
         return
     turn.reply(turn.t("order.cancel_heard"), main_menu(turn))
 
@@ -217,7 +235,7 @@ FEATURE = Feature(
         ),
         Flow(CANCEL_FLOW, {"reason": text_step("order.ask_cancel_reason", _cancel)}),
     ),
-    menu=(Entry("menu.order", start_order, 3),),
+    menu=(Entry("menu.order", start_order, 3, available=_catalogue),),
     item_buttons=(_cancel_button,),
     intake_forms=(
         IntakeForm(TicketKind.CONCIERGE, start_order, 3, needs_resident=True, offered=_catalogue),

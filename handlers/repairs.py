@@ -82,14 +82,14 @@ async def on_visit(turn: Turn) -> None:
     agreed = tap.answer is Visit.AGREE
     wanted = tap.slot or None  # as stored: staff read it in their own language
     try:
-        await repairs.visit_answer(
+        visit_at = await repairs.visit_answer(
             item_context(turn), turn.resident.id, tap.ticket, agreed=agreed, wanted=wanted
         )
     except Refused:
         turn.answer(turn.t("common.stale_button"), alert=True)
         return
     if agreed:
-        turn.edit(turn.t("repair.visit_agreed"))
+        turn.edit(turn.t("repair.visit_agreed", at=turn.moment(visit_at or turn.now)))
     else:
         label = window_label(turn.views, turn.language, tap.slot)
         turn.edit(turn.t("repair.visit_asked_other", window=turn.esc(label)))
@@ -104,11 +104,18 @@ async def on_sign_off(turn: Turn) -> None:
         return
     fixed = tap.answer is SignOff.FIXED
     try:
-        await repairs.sign_off(item_context(turn), turn.resident.id, tap.ticket, fixed=fixed)
+        next_at = await repairs.sign_off(
+            item_context(turn), turn.resident.id, tap.ticket, fixed=fixed
+        )
     except Refused:
         turn.answer(turn.t("followup.already_answered"), alert=True)
         return
-    turn.edit(turn.t("repair.signed_off" if fixed else "repair.reopened"))
+    when = next_at or turn.now  # a signed-off repair has its follow-up; a reopened one its due
+    if fixed:
+        day = when.astimezone(turn.desk.settings.tz).date()
+        turn.edit(turn.t("repair.signed_off", day=turn.day(day)))
+    else:
+        turn.edit(turn.t("repair.reopened", due=turn.moment(when)))
 
 
 FEATURE = Feature(

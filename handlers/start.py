@@ -22,6 +22,7 @@ from handlers.feature import Feature
 from handlers.menu import Entry, main_menu
 from handlers.onboarding import start_onboarding
 from handlers.runtime import Turn, entry
+from storage.repositories.dialogues import loses_nothing
 
 
 class Switch(StrEnum):
@@ -94,13 +95,18 @@ async def start(turn: Turn) -> None:
 
 @entry
 async def desk(turn: Turn) -> None:
-    """/desk: back to the staff desk from the resident menu."""
+    """/desk: back to the staff desk from the resident menu. A resident who sends it (a
+    command seen on a notice, a neighbour's phone) is pointed to their own menu, drawn
+    below, rather than refused; someone not registered is taken to registration, as /menu
+    does."""
     if turn.dialogue is not None:
         await remind_dialogue(turn)
     elif turn.staff is not None or turn.is_admin:
         staff_greeting(turn)
+    elif turn.resident is None:
+        await start_onboarding(turn)
     else:
-        turn.reply(turn.t("staff.not_allowed"))
+        turn.reply(turn.t("common.desk_is_for_staff"), main_menu(turn))
 
 
 @entry
@@ -147,8 +153,11 @@ async def cancel(turn: Turn) -> None:
     if turn.dialogue is None:
         turn.reply(turn.t("common.nothing_to_cancel"), main_menu(turn) if turn.resident else None)
         return
+    optional = loses_nothing(turn.dialogue.data)
     turn.end()
-    if turn.resident is not None:
+    if optional and turn.resident is not None:  # what mattered was kept: no loss to report
+        turn.reply(turn.t("common.menu"), main_menu(turn))
+    elif turn.resident is not None:
         turn.reply(turn.t("common.cancelled"), main_menu(turn))
     elif turn.staff is not None or turn.is_admin:
         turn.reply(turn.t("common.cancelled"))

@@ -192,7 +192,14 @@ class OutboxSender:
                 now = utcnow()
                 busy = self.pacing.busy(now)
                 if busy is None:
-                    return delivered  # Telegram's overall rate is used up for this second
+                    # Telegram's overall rate is used up for this second: nothing goes out,
+                    # but the replies delivered meanwhile are forgotten all the same (left
+                    # "sending", their lease would run out and call them unknown).
+                    if self._delivered:
+                        async with UnitOfWork(self.sessions) as uow:
+                            await self.forget_delivered(uow)
+                            await uow.commit()
+                    return delivered
                 async with UnitOfWork(self.sessions) as uow:
                     await self.forget_delivered(uow)
                     rows = await uow.outbox.claim(
@@ -211,8 +218,9 @@ class OutboxSender:
 
     async def _deliver(self, rows: list[OutboxMessage]) -> int:
         """Each row gets its own outcome: one bad row never holds up the rest. Outcomes are
-        stored together, in one transaction per batch (a batch is sent in milliseconds;
-        a process killed in between leaves its rows leased, and they go out again)."""
+        stored together, in one transaction per batch; each message's attempt is committed
+        before its request leaves (`_begin`), so of a process killed in between, the rows
+        it never tried go out again and the one in flight is found `unknown`."""
         outcomes: list[tuple[OutboxMessage, Outcome]] = []
         rendered = await self._render([row for row in rows if row.text is None])
         redrawn = await self._redrawn_since([row for row in rows if row.purpose == EDIT_PURPOSE])
@@ -235,6 +243,8 @@ class OutboxSender:
                 # Over Telegram's rate: try again shortly, without using up a retry.
                 outcome = Outcome(OutboxStatus.PENDING, not_before=wait, attempts=row.attempts - 1)
             else:
+                if row.purpose != EDIT_PURPOSE and not await self._begin(row):
+                    break  # the attempt cannot be recorded: nothing more goes out now
                 outcome = await self._send(row)
                 if outcome.status is OutboxStatus.SENT:
                     self.pacing.sent(row.chat_id, utcnow())
@@ -274,6 +284,23 @@ class OutboxSender:
                         note=f"{row.purpose}: {outcome.error}",
                     )
             await uow.commit()
+
+    async def _begin(self, row: OutboxMessage) -> bool:
+        """Commit that this row's request is leaving (`sent_at`), as a turn does for its
+        replies (handlers.replies): if the process dies before the outcome is recorded,
+        Telegram may have the message, so the next sender finds it `unknown` instead of
+        sending it twice. An edit is not marked: making it again is harmless. False when
+        the database is away (the row, untried, waits for its lease to run out)."""
+        try:
+            async with UnitOfWork(self.sessions) as uow:
+                await uow.outbox.mark_sending(row.id, utcnow())
+                await uow.commit()
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            log.warning("outbox %s: cannot record the attempt yet: %s", row.id, exc)
+            return False
+        return True
 
     async def _render(self, rows: list[OutboxMessage]) -> dict[int, Rendered]:
         """Screens for notices queued as data, read as the items stand now."""

@@ -14,15 +14,20 @@ from bot.services.alarms import fire
 from bot.services.clocks import replan
 from bot.services.duty import LateDigest
 from bot.services.notifier import Notifier
+from storage.repositories.dialogues import loses_nothing
 from storage.uow import UnitOfWork
 
 
 async def expire_idle_dialogues(desk: Desk) -> int:
-    """Close dialogues idle past the policy's limit and tell each person, kindly, once."""
+    """Close dialogues idle past the policy's limit and tell each person, kindly, once.
+    An optional step (the comment after a rating) ends in silence: what mattered was kept,
+    so "closed, nothing was stored" would report a loss that never happened."""
     now = utcnow()
     async with UnitOfWork(desk.sessions) as uow:
         expired = await uow.dialogues.claim_expired(now)
         for row in expired:
+            if loses_nothing(row.data):
+                continue
             title = desk.views.flow_title(row.language, row.flow)
             uow.outbox.add(
                 chat_id=row.chat_id,

@@ -258,3 +258,4 @@ class TicketFacts:
     adopted: bool | None = None  # a suggestion: taken up or not (None: not decided)
     confidential: bool = False  # the resident asked for confidential service
     voices: tuple[str, ...] = ()  # voice notes told as the description (sent as they came)
+    resolved_at: datetime | None = None  # when the result reached the resident

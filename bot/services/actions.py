@@ -34,7 +34,13 @@ async def load(uow: UnitOfWork, viewer: Viewer, ticket_id: int, action: Action) 
 
 
 def role_label(member: StaffMember) -> Label:
+    """A role as a title (on its own: "Transferred to Butler")."""
     return Label.of(f"role.{member.role.value}")
+
+
+def role_word(member: StaffMember) -> Label:
+    """A role as a word inside a sentence ("our butler has accepted …")."""
+    return Label.of(f"role_word.{member.role.value}")
 
 
 def owner_and_assignee(ticket: Ticket) -> list[int]:
@@ -141,7 +147,7 @@ class ActionContext(ItemContext):
 
     def signature(self) -> dict[str, Value]:
         """How staff sign to residents: their role, and their name if the policy says so."""
-        signed: dict[str, Value] = {"role": role_label(self.me)}
+        signed: dict[str, Value] = {"role": role_word(self.me)}
         if self.policy.staff.sign_with_name:
             signed["name"] = self.me.name
         return signed

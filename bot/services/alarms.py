@@ -130,7 +130,9 @@ async def _soon(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Notice]:
         AlarmKind.RESOLVE_SOON: _resolve_pending(ticket),
         AlarmKind.REPORT_SOON: ticket.report_due_at is not None and _resolve_pending(ticket),
     }[due.kind]
-    if deadline is None or not pending:
+    if deadline is None or not pending or deadline <= ctx.now:
+        # Fired after its moment (the clock stood still, the bot was down): "due in
+        # minus ten minutes" says nothing; the late rung, due too, says it better.
         return []
     ids = await _desk_if_nobody(ctx, ticket, _handlers(ticket))
     if due.kind is AlarmKind.REPORT_SOON and ticket.assignee_staff_id is None:
@@ -233,6 +235,8 @@ async def _service_soon(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Noti
     """Before a delivery (or a visit): whoever works it, else its department."""
     if ticket.service_at is None or ticket.service_done_at is not None:
         return []
+    if ticket.service_at <= ctx.now:
+        return []  # past its moment: the lateness alarm, due too, tells them instead
     ids = _handlers(ticket) or [p.id for p in _department(await ctx.staff(ticket), ticket)]
     left = ticket.service_at - ctx.now
     return _cards(ids, ticket, "notice.service_soon", at=ticket.service_at, left=left)

@@ -115,10 +115,13 @@ async def _digest(ctx: ItemContext, staff_id: int, notices: Sequence[Notice]) ->
         return
     language = member.language
     views = ctx.notifier.views
-    lines = [views.t(language, "duty.digest_title", count=len({n.ticket_id for n in notices}))]
+    items = len({n.ticket_id for n in notices})
+    lines = [views.t(language, "duty.digest_title", count=items)]
     buttons: list[tuple[Button, ...]] = []
     seen: set[int] = set()
     for notice in notices:
+        if notice.ticket_id not in seen and len(seen) == DIGEST_SHOWN:
+            break  # the rest are counted, and listed by /overdue
         ticket = ctx.uow.tickets.cached(notice.ticket_id) or await ctx.uow.tickets.get(
             notice.ticket_id
         )
@@ -129,6 +132,8 @@ async def _digest(ctx: ItemContext, staff_id: int, notices: Sequence[Notice]) ->
         if ticket.id not in seen:
             seen.add(ticket.id)
             buttons.append((Button(ticket.reference, DutyTap("card", ticket.id).pack()),))
+    if items > len(seen):
+        lines.append(views.t(language, "duty.digest_more", count=items - len(seen)))
     screen = Screen("\n".join(lines), tuple(buttons))
     ctx.uow.outbox.add(
         chat_id=member.chat_id,
@@ -225,7 +230,7 @@ async def climb(ctx: ItemContext, ticket: Ticket) -> None:
         return
     ticket.escalated_to_staff_id = above.id
     ctx.record(ticket, EventKind.ESCALATED, note=f"{above.role.value}:{above.id}: unseen")
-    role = Label.of(f"role.{current.role.value}")
+    role = Label.of(f"role_word.{current.role.value}")
     notice = staff_card(above.id, ticket.id, "notice.escalation_unseen", role=role)
     notices = [
         expect_seen(ctx, ticket, notice),
@@ -238,6 +243,9 @@ async def climb(ctx: ItemContext, ticket: Ticket) -> None:
 MORNING = "morning"  # its row in `dispatches`: one a day per estate, whoever runs the sweep
 MORNING_READERS = frozenset({Role.BUTLER, Role.SUPERVISOR})
 MORNING_SHOWN = 8  # lines per section (each a button to its card)
+# Items a late digest lists, each a line and a button: Telegram takes 4,096 characters and
+# 100 buttons a message, and a long list is read no better (the title counts them all).
+DIGEST_SHOWN = 30
 
 
 def _in_remit(ticket: Ticket, reader: StaffMember) -> bool:

@@ -201,7 +201,7 @@ async def on_my_way(ctx: ItemContext, me: StaffMember, ticket_id: int) -> OnTheW
     if ticket.status == TicketStatus.NEW:
         ctx.record(ticket, EventKind.ACCEPTED, status=TicketStatus.ACCEPTED)
     Item.of(ticket).answer(ctx.now)
-    role = Label.of(f"role.{me.role.value}")
+    role = Label.of(f"role_word.{me.role.value}")  # inside a sentence: "our butler Li"
     _to_reporter(ctx, ticket, row, "emergency.coming", role=role, name=me.name)
     others = [i for i in row.paged_staff if i != me.id]
     notices = [staff_card(i, ticket.id, "emergency.on_way_others", role=role) for i in others]

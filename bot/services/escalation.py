@@ -12,7 +12,7 @@ from bot.domain.routing import next_up, serving
 from bot.domain.staff import GRANT_ANY
 from bot.domain.tickets import EventKind, Severity
 from bot.services import duty
-from bot.services.actions import ActionContext, Refused, role_label
+from bot.services.actions import ActionContext, Refused, role_word
 from bot.services.notices import staff_card, to_resident, with_buttons
 from bot.views.card import extension_buttons
 from storage.models import Extension
@@ -36,7 +36,7 @@ async def escalate(ctx: ActionContext, ticket_id: int, reason: str) -> None:
     ticket.escalated_to_staff_id = above.id
     ctx.record(ticket, EventKind.ESCALATED, note=f"{above.role.value}:{above.id}: {reason}")
     notice = staff_card(
-        above.id, ticket.id, "notice.escalated_to_you", role=role_label(ctx.me), reason=reason
+        above.id, ticket.id, "notice.escalated_to_you", role=role_word(ctx.me), reason=reason
     )
     if above.is_manager:  # acknowledged by Seen; unseen, it climbs (bot.services.duty)
         notice = duty.expect_seen(ctx, ticket, notice)
@@ -50,8 +50,7 @@ async def take_over(ctx: ActionContext, ticket_id: int) -> None:
     ctx.record(ticket, EventKind.TAKEN_OVER)
     told = {i for i in (before, ticket.owner_staff_id) if i is not None} - {ctx.me.id}
     notices = [
-        staff_card(i, ticket.id, "notice.taken_over", role=role_label(ctx.me))
-        for i in sorted(told)
+        staff_card(i, ticket.id, "notice.taken_over", role=role_word(ctx.me)) for i in sorted(told)
     ]
     await ctx.done(ticket, notices)
 
@@ -90,7 +89,7 @@ async def request_extension(
             p.id,
             ticket.id,
             "notice.extension_asked",
-            role=role_label(ctx.me),
+            role=role_word(ctx.me),
             until=new_due,
             reason=reason,
         )

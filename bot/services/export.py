@@ -21,11 +21,12 @@ import asyncio
 import contextlib
 import functools
 import io
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.domain.permissions import Remit, can_see_resident, shows_name, staff_viewer
@@ -35,7 +36,13 @@ from bot.htmltext import plain
 from bot.policy import Policy
 from bot.views import Views
 from bot.views.report import label
-from storage.repositories.reports import count_registry, stream_money, stream_registry
+from storage.repositories.reports import (
+    MoneyRow,
+    RegistryRow,
+    count_registry,
+    stream_money,
+    stream_registry,
+)
 from storage.uow import UnitOfWork
 
 REGISTRY_COLUMNS = (
@@ -92,8 +99,7 @@ MONEY_DATES = {"at": TIME_FORMAT}
 DATE_WIDTHS = {TIME_FORMAT: 19, DAY_FORMAT: 11}
 # Day zero of spreadsheet dates (as Excel and LibreOffice count since 1 March 1900).
 SPREADSHEET_DAY_ZERO = date(1899, 12, 30)
-SPREADSHEET_TIME_ZERO = datetime(1899, 12, 30, tzinfo=UTC)
-ONE_DAY = timedelta(days=1)
+UNIX_DAY_ZERO = 25569  # 1970-01-01 in spreadsheet days
 WORKBOOK_OPTIONS = {
     "constant_memory": True,
     # A resident's text is text, even when it starts with "=" or looks like a link.
@@ -101,6 +107,7 @@ WORKBOOK_OPTIONS = {
     "strings_to_urls": False,
 }
 _T = TypeVar("_T")
+_Row = TypeVar("_Row")
 
 
 async def registry_size(uow: UnitOfWork, remit: Remit, period: Period, tz: ZoneInfo) -> int:
@@ -126,8 +133,9 @@ async def registry_workbook(
     personal = can_see_resident(viewer, estate_id=remit.estate_id, zone=None)
     masked = views.texts.text(language, "privacy.masked")
     labels = _Labels(views, language)
+    when = _Times(tz)
 
-    def registry(rows: Sequence[Any]) -> list[list[object]]:
+    def registry(rows: Sequence[RegistryRow]) -> list[list[object]]:
         made = []
         for row in rows:
             resident = phone = None
@@ -137,15 +145,15 @@ async def registry_workbook(
                     resident, phone = row.resident, row.phone
                 else:
                     resident = phone = masked
-            made.append(_registry_row(row, labels, tz, resident=resident, phone=phone))
+            made.append(_registry_row(row, labels, when, resident=resident, phone=phone))
         return made
 
-    def money(rows: Sequence[Any]) -> list[list[object]]:
+    def money(rows: Sequence[MoneyRow]) -> list[list[object]]:
         return [
             [
                 row.reference,
                 row.service,
-                _when(row.created_at, tz),
+                when(row.created_at),
                 plain(label(views, language, "export.money", str(row.kind))),
                 float(row.amount) if isinstance(row.amount, Decimal) else None,
                 row.number,
@@ -275,13 +283,13 @@ class _Book:
 
 
 async def _pipelined(
-    batches: AsyncIterator[Sequence[Any]],
-    write: Callable[[Sequence[Any]], None],
+    batches: AsyncIterator[list[_Row]],
+    write: Callable[[list[_Row]], None],
     on_worker: Callable[[Callable[[], None]], Awaitable[None]],
 ) -> int:
     """Fetch the next batch while the worker writes this one: the database works on its
     own core meanwhile, and the event loop keeps serving people."""
-    queue: asyncio.Queue[Sequence[Any] | None] = asyncio.Queue(maxsize=2)
+    queue: asyncio.Queue[list[_Row] | None] = asyncio.Queue(maxsize=2)
 
     async def fetch() -> None:
         try:
@@ -336,7 +344,7 @@ class _Labels:
 
 
 def _registry_row(
-    row: Any, t: _Labels, tz: ZoneInfo, *, resident: str | None, phone: str | None
+    row: RegistryRow, t: _Labels, when: _Times, *, resident: str | None, phone: str | None
 ) -> list[object]:
     """One item's cells, in the order of REGISTRY_COLUMNS; None leaves a cell empty."""
     kind = row.kind
@@ -348,7 +356,7 @@ def _registry_row(
     return [
         row.reference,
         t.kind(kind),
-        _when(row.created_at, tz),
+        when(row.created_at),
         t(f"channel.{row.channel}"),
         resident,
         row.building,
@@ -365,13 +373,13 @@ def _registry_row(
         t(f"status.{row.status}"),
         row.owner,
         row.assignee,
-        _when(row.first_answer_due_at, tz),
-        _when(row.first_answered_at, tz),
+        when(row.first_answer_due_at),
+        when(row.first_answered_at),
         _met(t, row.first_answered_at, row.first_answer_due_at, row.cancelled_at),
-        _when(row.resolve_due_at, tz),
-        _when(row.resolved_at, tz),
+        when(row.resolve_due_at),
+        when(row.resolved_at),
         _met(t, row.resolved_at, row.resolve_due_at, row.cancelled_at),
-        _when(row.cancelled_at, tz),
+        when(row.cancelled_at),
         row.cancel_reason,
         row.result,
         _yes_no(t, row.solved),
@@ -383,15 +391,36 @@ def _registry_row(
     ]
 
 
-def _when(value: object, tz: ZoneInfo) -> float | None:
-    """A time as spreadsheets keep it: days since their day zero, with the day's fraction.
-    Spreadsheets have no time zones, so it is the desk's local time, as people read it."""
-    if not isinstance(value, datetime):
-        return None
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    # The local wall-clock time, counted as if it were UTC: what the spreadsheet shows.
-    local = aware.astimezone(tz).replace(tzinfo=UTC, microsecond=0)
-    return (local - SPREADSHEET_TIME_ZERO) / ONE_DAY
+class _Times:
+    """Times as spreadsheets keep them: days since their day zero, the time of day as the
+    fraction, to the second (what XlsxWriter makes of a datetime). Spreadsheets have no
+    time zones, so it is the desk's local time, as people read it. The zone's offset is
+    looked up once per hour (a month's export converts over a hundred thousand times); in
+    an hour during which the offset changes, each time is converted on its own."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self._tz = tz
+        self._offsets: dict[int, int | None] = {}
+
+    def __call__(self, value: datetime | None) -> float | None:
+        if value is None:
+            return None
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        seconds = math.floor(aware.timestamp())
+        hour = seconds // 3600
+        offsets = self._offsets
+        if hour not in offsets:
+            first, last = self._offset(hour * 3600), self._offset(hour * 3600 + 3599)
+            offsets[hour] = first if first == last else None
+        offset = offsets[hour]
+        if offset is None:
+            offset = self._offset(seconds)
+        days, rest = divmod(seconds + offset, 86400)
+        return days + UNIX_DAY_ZERO + rest / 86400
+
+    def _offset(self, seconds: int) -> int:
+        shown = datetime.fromtimestamp(seconds, self._tz).utcoffset()
+        return int(shown.total_seconds()) if shown is not None else 0
 
 
 def _met(t: _Labels, done: object, due: object, cancelled: object) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.contact import Reach, Telling, desk_task, reach
@@ -157,18 +157,22 @@ async def _answerable(ctx: ItemContext, resident: ResidentCard, ticket_id: int) 
 
 async def answer_solved(
     ctx: ItemContext, resident: ResidentCard, ticket_id: int, *, solved: bool
-) -> None:
+) -> datetime | None:
+    """Solved, or not (reopened): returns the reopened item's first-answer time, to tell
+    the resident when they hear from us."""
     ticket = await _answerable(ctx, resident, ticket_id)
     ticket.solved = solved
     ctx.record(ticket, EventKind.FOLLOWUP_ANSWERED, note="solved" if solved else "not solved")
     notices = [] if solved else await reopen(ctx, ticket, reason="followup.not_solved")
     await ctx.done(ticket, notices)
+    return None if solved else ticket.first_answer_due_at or ctx.now
 
 
 async def answer_rating(
     ctx: ItemContext, resident: ResidentCard, ticket_id: int, rating: int
-) -> bool:
-    """Store the rating; returns whether the item was reopened by it (or before it)."""
+) -> datetime | None:
+    """Store the rating; if the item was reopened by it (or before it), returns when the
+    resident hears from us (its first-answer time), else None."""
     if not 1 <= rating <= 5:
         raise Refused("rating")
     ticket = await _answerable(ctx, resident, ticket_id)
@@ -186,7 +190,9 @@ async def answer_rating(
     # Answered (a closed item after all: off the phone list; reopened by "not solved").
     ticket.followup = FollowupState.ANSWERED.value
     await ctx.done(ticket, notices)
-    return ticket.status == TicketStatus.REOPENED
+    if ticket.status != TicketStatus.REOPENED:
+        return None
+    return ticket.first_answer_due_at or ctx.now
 
 
 async def answer_comment(

@@ -5,7 +5,7 @@ manager goes along; the project's wishes on the day, and each year with consent)
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -254,12 +254,13 @@ async def step(ctx: ActionContext, ticket_id: int, which: OrderStep, given: Step
     if which is OrderStep.CONFIRM:
         Item.of(ticket).answer(ctx.now)
         _money(ctx, ticket, MoneyKind.PREPAYMENT, given.amount, given.number)
-        notices.append(_told(ticket, "order.confirmed", given))
+        notices.append(_told(ticket, "order.confirmed", given, ctx.now))
     elif which is OrderStep.ORDERED:
         _money(ctx, ticket, MoneyKind.PURCHASE, given.amount, given.number, given.text)
-        notices.append(to_resident(ticket.id, "order.ordered"))
+        notices.append(to_resident(ticket.id, "order.ordered", at=_agreed(ticket, ctx.now)))
     elif which is OrderStep.OUT:
-        notices.append(to_resident(ticket.id, "order.ready" if given.pickup else "order.out"))
+        key = "order.ready" if given.pickup else "order.out"
+        notices.append(to_resident(ticket.id, key, at=_agreed(ticket, ctx.now)))
     elif which is OrderStep.DELIVERED:
         ticket.service_done_at = ctx.now
         details = dict(ticket.details or {})
@@ -295,10 +296,19 @@ def _money(
     )
 
 
-def _told(ticket: Ticket, key: str, given: StepInput) -> Notice:
+def _agreed(ticket: Ticket, now: datetime) -> datetime:
+    """When the order is delivered (or ready, or done): the time agreed on the form, else
+    the time it is promised by; every order has one of them from filing."""
+    return ticket.service_at or ticket.resolve_due_at or now
+
+
+def _told(ticket: Ticket, key: str, given: StepInput, now: datetime) -> Notice:
+    at = _agreed(ticket, now)
     if given.amount is None:  # a service paid afterwards: nothing was taken
-        return to_resident(ticket.id, f"{key}_plain")
-    return to_resident(ticket.id, key, amount=f"{given.amount:.2f}", number=given.number or "—")
+        return to_resident(ticket.id, f"{key}_plain", at=at)
+    return to_resident(
+        ticket.id, key, amount=f"{given.amount:.2f}", number=given.number or "—", at=at
+    )
 
 
 async def _settle(ctx: ActionContext, ticket: Ticket, given: StepInput) -> Notice:
@@ -328,8 +338,17 @@ def _cancelled(ctx: ItemContext, ticket: Ticket, given: StepInput) -> list[Notic
     ticket.closed_at = ticket.cancelled_at = ctx.now
     ticket.cancel_reason = given.text or None
     _money(ctx, ticket, MoneyKind.REFUND, given.amount, note=given.text)
-    refund = f"{given.amount:.2f}" if given.amount is not None else "0.00"
-    return [to_resident(ticket.id, "order.cancelled", reason=given.text or "—", refund=refund)]
+    reason = given.text or "—"
+    if not given.amount:  # nothing was paid: nothing to refund
+        return [to_resident(ticket.id, "order.cancelled_unpaid", reason=reason)]
+    days = timedelta(days=ctx.policy.concierge.refund_days)
+    refund_by = ctx.now.astimezone(ctx.tz).date() + days
+    refund = f"{given.amount:.2f}"
+    return [
+        to_resident(
+            ticket.id, "order.cancelled", reason=reason, refund=refund, refund_by=refund_by
+        )
+    ]
 
 
 async def cancel_by_resident(

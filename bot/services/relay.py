@@ -58,7 +58,7 @@ async def take_message(
     )
     uow.privacy.add_relay(relay)
     await uow.flush()
-    role = views.t(found.language, f"role.{member.role.value}")
+    role = views.t(found.language, f"role_word.{member.role.value}")
     screen = Screen(
         views.t(found.language, "relay.to_resident", message=message, role=role),
         ((Button(views.t(found.language, "relay.reply"), reply_button(relay.id)),),),

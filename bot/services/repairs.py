@@ -101,7 +101,24 @@ async def leak_test(ctx: ActionContext, ticket_id: int, day: date) -> None:
     details["leak_test"] = day.isoformat()
     ticket.details = details
     ctx.record(ticket, EventKind.NOTE, note=f"leak test {day.isoformat()}")
-    await ctx.done(ticket, [to_resident(ticket.id, "repair.leak_test", day=day)])
+    checked = _followup_day(ctx, ticket, done_at=ctx.now, leak_test_on=day)
+    told = to_resident(ticket.id, "repair.leak_test", day=day, followup=checked)
+    await ctx.done(ticket, [told])
+
+
+def _followup_day(
+    ctx: ItemContext, ticket: Ticket, *, done_at: datetime, leak_test_on: date | None
+) -> date:
+    """The day the resident is asked whether the repair holds (the policy's window)."""
+    moment = followup_at(
+        _type(ticket),
+        done_at=done_at,
+        leak_test_on=leak_test_on,
+        days=ctx.policy.repairs.followup_days,
+        at=ctx.policy.followup.at,
+        tz=ctx.tz,
+    )
+    return moment.astimezone(ctx.tz).date()
 
 
 async def done(ctx: ActionContext, ticket_id: int, report: Report) -> None:
@@ -133,8 +150,16 @@ async def done(ctx: ActionContext, ticket_id: int, report: Report) -> None:
         )
     ctx.record(ticket, EventKind.RESOLVED, status=TicketStatus.RESOLVED, note=report.work)
     paid = "repair.paid" if not report.warranty else "repair.warranty"
-    cost = f"{report.cost:.2f}" if report.cost is not None else "0.00"
-    told = to_resident(ticket.id, "repair.done", work=report.work, terms=Label.of(paid), cost=cost)
+    day = ticket.followup_due_at.astimezone(ctx.tz).date()
+    if report.warranty or not report.cost:  # nothing to pay
+        told = to_resident(
+            ticket.id, "repair.done_free", work=report.work, terms=Label.of(paid), day=day
+        )
+    else:  # what it costs, and where to pay it
+        cost = f"{report.cost:.2f}"
+        told = to_resident(
+            ticket.id, "repair.done", work=report.work, terms=Label.of(paid), cost=cost, day=day
+        )
     told = with_buttons(told, repair_signoff_buttons(ticket.id))
     others = ctx.others(ticket, "notice.resolved")
     await ctx.done(ticket, await followup.told(ctx, ticket, told, others))
@@ -143,8 +168,9 @@ async def done(ctx: ActionContext, ticket_id: int, report: Report) -> None:
 # --- the resident's side -------------------------------------------------------------------
 async def visit_answer(
     ctx: ItemContext, resident_id: int, ticket_id: int, *, agreed: bool, wanted: str | None
-) -> None:
-    """The resident agrees to the proposed visit, or asks for another window."""
+) -> datetime | None:
+    """The resident agrees to the proposed visit, or asks for another window; returns the
+    visit's time (to say it back to them)."""
     ticket = await load(ctx.uow, resident_viewer(resident_id), ticket_id, Action.VIEW)
     if ticket.kind != TicketKind.REPAIR or _stage(ticket) is not RepairStage.SCHEDULED:
         raise Refused("no visit proposed")
@@ -162,10 +188,15 @@ async def visit_answer(
     said = "visit agreed" if agreed else f"another time: {wanted}"
     ctx.resident_said(ticket, resident_id, EventKind.MESSAGE, said)
     await ctx.done(ticket, notices)
+    return ticket.service_at
 
 
-async def sign_off(ctx: ItemContext, resident_id: int, ticket_id: int, *, fixed: bool) -> None:
-    """Fixed: signed off (the follow-up still comes, at the window). Not fixed: reopened."""
+async def sign_off(
+    ctx: ItemContext, resident_id: int, ticket_id: int, *, fixed: bool
+) -> datetime | None:
+    """Fixed: signed off (the follow-up still comes, at the window). Not fixed: reopened.
+    Returns when the resident hears from us next: the follow-up, or the reopened repair's
+    first answer."""
     ticket = await load(ctx.uow, resident_viewer(resident_id), ticket_id, Action.VIEW)
     if ticket.kind != TicketKind.REPAIR or _stage(ticket) is not RepairStage.DONE:
         raise Refused("nothing to sign off")
@@ -176,7 +207,8 @@ async def sign_off(ctx: ItemContext, resident_id: int, ticket_id: int, *, fixed:
         ticket.stage = RepairStage.SIGNED_OFF.value
         ticket.signed_at = ctx.now
         await ctx.done(ticket, [])
-        return
+        return ticket.followup_due_at
     # Back to a new visit (bot.domain.item: reopened).
     notices = await reopen(ctx, ticket, reason="repair.reported_not_fixed")
     await ctx.done(ticket, notices)
+    return ticket.first_answer_due_at

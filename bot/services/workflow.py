@@ -22,6 +22,7 @@ from bot.domain.tickets import (
     WaitingReason,
 )
 from bot.domain.workflow import Classification, escalation_roles, result_needs_review
+from bot.policy import Policy
 from bot.services import followup, incidents
 from bot.services.actions import (
     ActionContext,
@@ -30,6 +31,7 @@ from bot.services.actions import (
     load,
     owner_and_assignee,
     role_label,
+    role_word,
 )
 from bot.services.clocks import due_times, new_due_told, set_promises, transfer_told
 from bot.services.notices import Label, Notice, staff_card, to_resident
@@ -51,9 +53,15 @@ async def accept(ctx: ActionContext, ticket_id: int) -> None:
         ticket.assignee_staff_id = ctx.me.id
         item.answer(ctx.now)
     ctx.record(ticket, EventKind.ACCEPTED, status=status)
-    notices = ctx.others(ticket, "notice.accepted", role=role_label(ctx.me))
-    if takes_work:
-        notices.insert(0, to_resident(ticket.id, "resident.accepted", role=role_label(ctx.me)))
+    notices = ctx.others(ticket, "notice.accepted", role=role_word(ctx.me))
+    if takes_work:  # the resident hears who has it, and by when it is resolved
+        until = ticket.resolve_due_at
+        told = (
+            to_resident(ticket.id, "resident.accepted", role=role_word(ctx.me), until=until)
+            if until is not None
+            else to_resident(ticket.id, "resident.accepted_plain", role=role_word(ctx.me))
+        )
+        notices.insert(0, told)
     await ctx.done(ticket, notices)
 
 
@@ -138,7 +146,7 @@ async def ask_supervisor(ctx: ActionContext, ticket_id: int) -> None:
     )
     ctx.record(ticket, EventKind.ASKED_SUPERVISOR, note=",".join(str(p.id) for p in judges))
     notices = [
-        staff_card(p.id, ticket.id, "notice.please_classify", role=role_label(ctx.me))
+        staff_card(p.id, ticket.id, "notice.please_classify", role=role_word(ctx.me))
         for p in judges
         if p.id != ctx.me.id
     ]
@@ -242,7 +250,7 @@ async def resolve(ctx: ActionContext, ticket_id: int, result: str) -> None:
         if checker is not None:
             ticket.reviewer_staff_id = checker.id
             notices = [staff_card(checker.id, ticket.id, "notice.review_major", result=result)]
-            others = ctx.others(ticket, "notice.result_to_check", role=role_label(checker))
+            others = ctx.others(ticket, "notice.result_to_check", role=role_word(checker))
             notices += [n for n in others if n.staff_id != checker.id]
             await ctx.done(ticket, notices)
             return
@@ -329,19 +337,26 @@ async def contact_phone(ctx: ActionContext, ticket_id: int) -> str:
     return ticket.contact_phone or (resident.phone if resident else "")
 
 
+def replies_close_at(policy: Policy, resolved_at: datetime) -> datetime:
+    """Until when a resolved item takes the resident's messages (later, they are offered a
+    new complaint quoting it): one rule for the refusal and for the item's view, which
+    says so before anyone types."""
+    return resolved_at + timedelta(days=policy.followup.reopen_window_days)
+
+
 def within_reopen_window(ctx: ItemContext, ticket: Ticket) -> bool:
     """A resolved item can still be reopened by the resident's word for a while."""
     if ticket.status != TicketStatus.RESOLVED or ticket.resolved_at is None:
         return False
-    window = timedelta(days=ctx.policy.followup.reopen_window_days)
-    return ctx.now - ticket.resolved_at <= window
+    return ctx.now <= replies_close_at(ctx.policy, ticket.resolved_at)
 
 
 async def resident_message(
     ctx: ItemContext, resident: ResidentCard, ticket_id: int, text: str
-) -> None:
+) -> Ticket:
     """A resident's words about an item reach whoever handles it and its owner; about a
-    resolved item (within the reopen window) the owner may *Reopen* or *Answer only*."""
+    resolved item (within the reopen window) the owner may *Reopen* or *Answer only*.
+    Returns the item, whose promise the resident is reminded of."""
     ticket = await load(ctx.uow, resident_viewer(resident.id), ticket_id, Action.MESSAGE)
     resolved = ticket.status == TicketStatus.RESOLVED
     if resolved and not within_reopen_window(ctx, ticket):
@@ -358,3 +373,4 @@ async def resident_message(
     await ctx.notifier.tell(
         [staff_card(i, ticket.id, key, text=text) for i in sorted(ids)], ctx.now
     )
+    return ticket

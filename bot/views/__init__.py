@@ -107,11 +107,20 @@ class Views:
 
 
 def timeline_line(
-    views: Views, language: str, entry: Any, *, note: bool, limit: int = 300
+    views: Views,
+    language: str,
+    entry: Any,
+    *,
+    note: bool,
+    limit: int = 300,
+    resident: bool = False,
 ) -> Html:
-    """One entry of an item's timeline: when, what, and (if shown) its text."""
+    """One entry of an item's timeline: when, what, and (if shown) its text. A resident
+    reads their own item's entries in their words (`timeline.*`: "Our reply", "Your
+    message"), staff the desk's (`event.*`: "Replied to the resident")."""
     status = views.t(language, f"status.{entry.status or 'new'}")
-    text = views.t(language, f"event.{entry.kind}", status=status)
+    family = "timeline" if resident else "event"
+    text = views.t(language, f"{family}.{entry.kind}", status=status)
     if note and entry.note:
         text = Html("{}: {}").format(text, entry.note[:limit])
     return Html("{} · {}").format(views.moment(language, entry.created_at), text)

@@ -12,6 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Dialogue
 from storage.repositories._common import is_postgres
 
+# In a dialogue's data: leaving it loses nothing (an optional step after what was already
+# kept, such as the comment after a rating), so it ends in silence, never "nothing was stored".
+OPTIONAL = "_optional"
+
+
+def loses_nothing(data: dict[str, Any] | None) -> bool:
+    """Whether ending this dialogue (idle, or for a menu tap) loses nothing the person gave."""
+    return bool((data or {}).get(OPTIONAL))
+
+
 DROP_DIALOGUE = delete(Dialogue).where(Dialogue.user_id == bindparam("uid", type_=BigInteger))
 _DIALOGUE_FIELDS = ("chat_id", "flow", "step", "data", "language", "updated_at", "expires_at")
 

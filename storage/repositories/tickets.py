@@ -105,6 +105,7 @@ def facts_of(ticket: Ticket, *, home: str | None = None) -> TicketFacts:
         adopted=ticket.adopted,
         confidential=ticket.confidential,
         voices=tuple(a.file_id for a in ticket.attachments if a.kind == "voice"),
+        resolved_at=ticket.resolved_at,
     )
 
 

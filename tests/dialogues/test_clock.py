@@ -74,13 +74,13 @@ async def test_an_item_nobody_accepted_is_offered_to_the_department(desk: DeskHa
     filed = await file(desk, li)
     assert told(other, "Lift stuck") == 0  # zone A's engineer: not told at filing
     await at(desk, filed + timedelta(minutes=61))
-    assert told(other, "Nobody has taken this up in time") == 1
+    assert told(other, "Nobody accepted this in time") == 1
     assert told(butler, "now offered to everyone in Engineering") == 1  # the owner knows
     with time_machine.travel(filed + timedelta(minutes=62), tick=False):  # time goes on
         await other.taps("✅ Accept")
     other_id = await desk.scalar("select id from staff where telegram_user_id = 8422")
     assert await desk.scalar("select assignee_staff_id from tickets") == other_id
-    assert told(butler, "Accepted by the Department staff") == 1
+    assert told(butler, "Accepted by the staff member") == 1
 
 
 async def test_the_residents_own_earlier_date_wins(desk: DeskHarness) -> None:
@@ -198,7 +198,7 @@ async def test_more_time_only_when_the_approver_says_so(desk: DeskHarness) -> No
     await butler.says("Still waiting for the engineer")
     await senior.taps("✅ Approve")
     assert "More time approved" in butler.last_text
-    assert "we will resolve it by" in li.last_text
+    assert "will resolve your request by" in li.last_text
     assert _as_dt(await desk.scalar("select resolve_due_at from tickets")) > _as_dt(due)
     await senior.taps_data(senior.transcript[-1].inline_buttons()[0]["callback_data"])
     # a second decision on the same request changes nothing (the buttons are gone anyway)
@@ -214,7 +214,7 @@ async def test_escalation_up_the_chain_and_the_decision(desk: DeskHarness) -> No
     await butler.taps("✅ Accept")
     await butler.taps("⬆️ Escalate")
     await butler.says("Needs a budget decision")
-    assert "Escalated to you by the Butler: Needs a budget decision" in senior.last_text
+    assert "Escalated to you by the butler: Needs a budget decision" in senior.last_text
     await senior.taps("↩️ Send back with instructions")
     await senior.says("Approve up to 500 yuan and go ahead")
     assert "Sent back to you with instructions: Approve up to 500" in butler.last_text
@@ -246,7 +246,7 @@ async def test_a_resolved_item_is_no_longer_escalated_to_the_person_above(
     assert escalated in senior.last_text
     await butler.taps("✔️ Resolve")
     await butler.says("Lift repaired")
-    assert "dealt with: Lift repaired" in li.last_text
+    assert "is resolved: Lift repaired" in li.last_text
     assert await desk.scalar("select escalated_to_staff_id from tickets") is None
     # The senior butler's card, tapped once more, is redrawn as the item stands: resolved,
     # with nothing left for them to decide.
@@ -282,7 +282,7 @@ async def _resolved(desk: DeskHarness, butler: Persona, li: Persona) -> datetime
     await butler.taps("✅ Accept")
     await butler.taps("✔️ Resolve")
     await butler.says("Lift repaired")
-    assert "dealt with: Lift repaired" in li.last_text
+    assert "is resolved: Lift repaired" in li.last_text
     return utcnow()
 
 
@@ -376,10 +376,10 @@ async def test_a_reply_about_a_resolved_item_reopens_or_is_answered(desk: DeskHa
     li = desk.sim.user(8741, language_code="en")
     await register(li)
     await _resolved(desk, butler, li)
-    result = next(m for m in reversed(li.transcript) if "dealt with" in m.body)
+    result = next(m for m in reversed(li.transcript) if "is resolved" in m.body)
     await li.replies_to(result, "It broke again this morning")
     assert "writes about this resolved item: It broke again" in butler.last_text
-    assert "Passed on" in li.last_text  # never a reply that goes nowhere
+    assert "passed on" in li.last_text  # never a reply that goes nowhere
     await butler.taps("🔁 Reopen")
     assert await desk.scalar("select status from tickets") == "reopened"
 
@@ -389,7 +389,7 @@ async def test_after_the_reopen_window_a_new_complaint_is_offered(desk: DeskHarn
     li = desk.sim.user(8751, language_code="en")
     await register(li)
     resolved = await _resolved(desk, butler, li)
-    result = next(m for m in reversed(li.transcript) if "dealt with" in m.body)
+    result = next(m for m in reversed(li.transcript) if "is resolved" in m.body)
     with time_machine.travel(resolved + timedelta(days=8), tick=False):
         await li.replies_to(result, "Same problem again")
         assert "as a new complaint" in li.last_text

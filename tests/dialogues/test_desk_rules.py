@@ -35,14 +35,14 @@ async def test_a_card_offers_only_what_the_items_state_allows(desk: DeskHarness)
     edits = desk.api.count("editMessageText")
     await butler.taps("💬 Reply")
     await butler.says("We are on it.")
-    assert "Reply from the Butler: We are on it." in li.last_text
+    assert "Reply from our butler: We are on it." in li.last_text
     assert desk.api.count("editMessageText") == edits
     await butler.taps("📝 Note")
     await butler.says("Called the lift company")
     assert desk.api.count("editMessageText") == edits
     await butler.taps("✔️ Resolve")
     await butler.says("Lift repaired")
-    assert "dealt with: Lift repaired" in li.last_text
+    assert "is resolved: Lift repaired" in li.last_text
     # Resolved: no more work, but the resident may still be answered, called, or the item
     # reopened (the follow-up decides the rest).
     assert set(butler.buttons()) == {"🔁 Reopen", "💬 Reply", "📞 Phone"}
@@ -83,13 +83,13 @@ async def test_a_zone_without_a_butler_is_owned_by_whoever_at_the_desk_takes_it(
     assert await desk.scalar("select owner_staff_id from tickets") is None
 
     await engineer.taps("✅ Accept")  # the work, not the first-ask responsibility
-    assert "has taken up your item" in li.last_text
+    assert "has accepted your request" in li.last_text
     await engineer.taps("✔️ Resolve")
     await engineer.says("New tube fitted")
-    assert "dealt with" not in li.last_text  # no result reaches the resident unchecked
+    assert "is resolved" not in li.last_text  # no result reaches the resident unchecked
     assert "please check it: New tube fitted" in agent.last_text
     await agent.taps("👍 Accept result")
-    assert "dealt with: New tube fitted" in li.last_text
+    assert "is resolved: New tube fitted" in li.last_text
     agent_id = await desk.scalar("select id from staff where telegram_user_id = 8211")
     assert await desk.scalar("select owner_staff_id from tickets") == agent_id
     assert await desk.scalar("select status from tickets") == "resolved"

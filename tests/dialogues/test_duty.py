@@ -163,7 +163,7 @@ async def _escalated(desk: DeskHarness, base: int) -> tuple[Persona, Persona, Pe
     await butler.taps("✅ Accept")
     await butler.taps("⬆️ Escalate")
     await butler.says("Needs a budget decision")
-    assert "Escalated to you by the Butler" in senior.last_text
+    assert "Escalated to you by the butler" in senior.last_text
     assert "✅ Seen" in senior.buttons()
     return butler, senior, chief
 
@@ -173,7 +173,7 @@ async def test_an_escalation_not_seen_goes_up_a_rung(desk: DeskHarness) -> None:
     await at(desk, utcnow() + timedelta(minutes=20))
     assert told(chief, "not seen in time") == 0
     await at(desk, utcnow() + timedelta(minutes=31))
-    assert told(chief, "Escalated to the Senior butler, not seen in time") == 1
+    assert told(chief, "Escalated to the senior butler, not seen in time") == 1
     assert "✅ Seen" in chief.buttons()
     assert told(senior, "went up to the next rung") == 1
     chief_id = await desk.scalar("select id from staff where telegram_user_id = 8353")

@@ -91,7 +91,7 @@ async def test_a_page_stops_when_someone_is_on_the_way(desk: DeskHarness) -> Non
     with time_machine.travel(start + timedelta(minutes=2), tick=False):
         await crew["security"].taps_on("🏃 On my way", reference)
         await desk.deliver()
-    assert told(li, "Help is coming: Department staff") == 1
+    assert told(li, "Help is coming: our staff member") == 1
     assert told(crew["engineering"], PAGE) == 0  # zone A's engineering: not this zone's
     await at(desk, start + timedelta(minutes=30))
     assert told(crew["security"], PAGE) == 1

@@ -53,7 +53,7 @@ async def test_a_person_over_the_flood_limit_is_told_once_and_held_for_the_windo
     with time_machine.travel(later + timedelta(minutes=1), tick=False):
         for _ in range(limit.updates + 1):
             await wang.says("/start")
-        assert "请等待约 10 秒" in wang.last_text  # in the person's language
+        assert "请等待约10秒" in wang.last_text  # in the person's language
 
 
 async def test_report_and_export_show_progress_and_a_large_export_says_so_first(

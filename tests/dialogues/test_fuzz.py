@@ -31,7 +31,7 @@ import re
 import time
 import traceback
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from datetime import timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -58,12 +58,14 @@ from tests.dialogues.helpers import ADMIN, enroll, file_complaint, register
 from tests.dialogues.invariants import Registry, read_registry
 from tests.dialogues.test_orders import order_cake
 from tests.dialogues.test_repairs import request_repair
-from tests.sim import Fed, Persona, SentMessage
+from tests.sim import Fed, Persona, SentMessage, render
+from tests.sim.bot_api import MAX_TEXT
 
 T = TypeVar("T")
 UPDATES = int(os.environ.get("FUZZ_UPDATES", "1200"))
 STEPS_PER_EXAMPLE = 50
 RECENT_STEPS = 40  # shown with a failure
+FULL_CHECK_EVERY = 100  # steps: every item is checked, not only those with new events
 
 COMMANDS = (
     "/start",
@@ -160,6 +162,9 @@ FILED_IN_CHINESE = {
     "order": "我想订一个生日蛋糕",
 }
 ANSWERS_IN_CHINESE = ["三号楼大堂", "明天上午", "没有", "好的", "王芳"]
+# A duration the bot wrote with a minus sign ("in -5 minutes"): a moment it got wrong.
+NEGATIVE_SPAN = re.compile(r"-\d+(?:\.\d+)? ?(?:seconds?|minutes?|hours?|days?|秒|分钟|小时|天)")
+CARD = re.compile(r"\b(?:TS|JY|BX|WT|HF|RW|JJ)-\d{8}-\d{4}\b")  # a message about an item
 GROUP_CHAT, CHANNEL = -1001000000001, -1001000000002
 
 
@@ -212,6 +217,10 @@ class Broken(BaseException):
     on, so replaying the example would not show the failure but something else."""
 
 
+class Enough(BaseException):
+    """`UPDATES` updates were sent: the run is over (hypothesis would go on)."""
+
+
 def _nth(items: list[T], index: int) -> T:
     return items[index % len(items)]
 
@@ -237,6 +246,7 @@ class World:
         self.registry = Registry()
         self.seen_data: list[str] = []  # callback data shown to anyone, for forgeries
         self.timing: Counter[str] = Counter()
+        self.mark = 0  # the event log's length when the step began
 
     # --- building the world ---
     async def build(self) -> None:
@@ -311,6 +321,22 @@ class World:
         except AssertionError:
             self.kinds["form went elsewhere"] += 1
 
+    @staticmethod
+    async def answer(person: Persona, picks: list[tuple[int, str]]) -> None:
+        """What a card's button asks: a button of the newest keyboard (two times in three),
+        else typed text."""
+        for pick, text in picks:
+            newest = next(
+                (m for m in reversed(person.transcript[-3:]) if m.inline_buttons()), None
+            )
+            buttons = [
+                b for b in (newest.inline_buttons() if newest else []) if "callback_data" in b
+            ]
+            if buttons and pick % 3:
+                await person.taps_data(_nth(buttons, pick)["callback_data"], message=newest)
+            else:
+                await person.says(text)
+
     def stop(self) -> None:
         if self._traveller is not None:
             self._traveller.stop()
@@ -322,11 +348,14 @@ class World:
         await self.desk.desk.outbox.deliver_mine()
 
     # --- running steps from hypothesis's thread ---
-    def run(self, coroutine: Awaitable[T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()  # type: ignore[arg-type]
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
 
     def step(self, label: str, action: Callable[[], Awaitable[Any]]) -> None:
-        """One rule: do it, then check everything; the first failure stops the run."""
+        """One rule: do it, then check everything; the first failure stops the run, and
+        so does the last update of the run's allowance."""
+        if self.sent >= UPDATES:
+            raise Enough
         self.step_count += 1
         self.steps.append(f"{self.step_count} ({self.sent} updates): {label}")
         kind = label.split(" ", 2)[1] if " " in label else label
@@ -340,6 +369,7 @@ class World:
 
     async def _step(self, label: str, action: Callable[[], Awaitable[Any]]) -> None:
         self.desk.sim.fed.clear()
+        self.mark = self.desk.api.mark()
         t0 = time.perf_counter()
         await action()
         fed = list(self.desk.sim.fed)
@@ -358,10 +388,26 @@ class World:
         ]
         if self.errors.records:
             lines += ["", "logged:", self.errors.report()]
+        if self.desk.api.refusals:
+            lines += ["", "refused requests:", *self._refused()]
         if not isinstance(exc, AssertionError):
             lines += ["", *traceback.format_exception(exc)]
         lines += ["", "the steps before it:", *self.steps]
         return "\n".join(lines)
+
+    def _refused(self) -> list[str]:
+        """The requests Telegram refused, as far as the simulation can tell them again:
+        every text over its limit, with its beginning, else the last requests made."""
+        found = []
+        for method, params in self.desk.api.calls:
+            text = params.get("text")
+            if isinstance(text, str):
+                shown = render(text, params.get("parse_mode"), params.get("entities")).text
+                if len(shown) > MAX_TEXT:
+                    found.append(
+                        f"{method} to {params.get('chat_id')}, {len(shown)} long: {shown[:300]!r}"
+                    )
+        return found or [f"{m} {str(p)[:300]}" for m, p in self.desk.api.calls[-3:]]
 
     # --- the invariants ---
     async def check(self, label: str, fed: list[Fed]) -> None:
@@ -384,9 +430,18 @@ class World:
         for chat in (GROUP_CHAT, CHANNEL):
             said = [m.body[:80] for m in desk.api.messages(chat)]
             assert not said, f"the bot wrote in a group or channel {chat}: {said}"
+        for chat, message in desk.api.events_from(self.mark):
+            shown = NEGATIVE_SPAN.search(message.plain)
+            assert not shown, f"told {chat} of a span below zero: {message.plain[:300]!r}"
         async with desk.desk.sessions() as session:
+            # The items that changed; every item now and then (a change with no event).
+            everything = self.step_count % FULL_CHECK_EVERY == 0
             self.registry = await read_registry(
-                session, desk.desk.policy, desk.desk.settings.tz, self.registry
+                session,
+                desk.desk.policy,
+                desk.desk.settings.tz,
+                self.registry,
+                everything=everything,
             )
         problems = self.registry.problems
         assert not problems, "items disagree with themselves:\n" + "\n".join(problems[:10])
@@ -456,9 +511,7 @@ def _forge(data: str, number: int) -> str:
         parts = forged.split(":")
         parts[min(1, len(parts) - 1)] = "zz"
         forged = ":".join(parts)
-    return (
-        forged[:64] if len(forged.encode()) <= 64 else forged.encode()[:64].decode(errors="ignore")
-    )
+    return forged.encode()[:64].decode(errors="ignore")  # Telegram's limit: 64 bytes
 
 
 def machine(world: World) -> type[RuleBasedStateMachine]:
@@ -560,21 +613,31 @@ def machine(world: World) -> type[RuleBasedStateMachine]:
 
             async def go() -> None:
                 await p.says(f"/ticket {reference}")
-                for pick, text in picks:
-                    newest = next(
-                        (m for m in reversed(p.transcript[-3:]) if m.inline_buttons()), None
-                    )
-                    buttons = [
-                        b
-                        for b in (newest.inline_buttons() if newest else [])
-                        if "callback_data" in b
-                    ]
-                    if buttons and pick % 3:
-                        await p.taps_data(_nth(buttons, pick)["callback_data"], message=newest)
-                    else:
-                        await p.says(text)
+                await world.answer(p, picks)
 
             world.step(f"{name(p)} works {reference} ({len(picks)} steps)", go)
+
+        @rule(
+            who=st.sampled_from(STAFF),
+            card=PICKS,
+            picks=st.lists(st.tuples(PICKS, TEXTS), min_size=1, max_size=6),
+        )
+        def works_card(self, who: int, card: int, picks: list[tuple[int, str]]) -> None:
+            """A member of staff acts on one of the cards they were sent (a new item, a
+            reminder, a transfer) and answers what it asks."""
+            p = world.people[who]
+            cards = [m for m in p.transcript[-15:] if not m.deleted and CARD.search(m.body)]
+            if not cards:
+                return self.works(who, card, picks)
+            message = _nth(cards, card)
+
+            async def go() -> None:
+                buttons = [b for b in message.inline_buttons() if "callback_data" in b]
+                if buttons:
+                    await p.taps_data(_nth(buttons, card)["callback_data"], message=message)
+                await world.answer(p, picks)
+
+            world.step(f"{name(p)} works_card {message.message_id}", go)
 
         @rule(who=PEOPLE, pick=PICKS)
         def taps_stale(self, who: int, pick: int) -> None:
@@ -707,19 +770,32 @@ def machine(world: World) -> type[RuleBasedStateMachine]:
 
             world.step(f"clock jumps +{jump}", go)
 
-        @rule(who=PEOPLE, texts=st.lists(TEXTS, min_size=5, max_size=8))
-        def floods(self, who: int, texts: list[str]) -> None:
-            """Faster than the flood limit (3 a minute here): the 4th gets the notice,
-            the rest silence."""
+        @rule(
+            who=PEOPLE,
+            texts=st.lists(
+                st.tuples(TEXTS, st.sampled_from([False, False, False, True])),
+                min_size=5,
+                max_size=9,
+            ),
+        )
+        def floods(self, who: int, texts: list[tuple[str, bool]]) -> None:
+            """Faster than the flood limit (3 a minute here), some of it in a group: the
+            4th private message gets the notice, the later ones silence; what is said in
+            the group is none of the bot's business, and counts for nothing."""
             p = person(who)
             bot_data = world.desk.application.bot_data
 
             async def go() -> None:
                 bot_data[GATE_KEY] = FloodGate(3, timedelta(minutes=1))
+                private = 0
                 try:
-                    for index, text in enumerate(texts):
+                    for text, in_group in texts:
+                        if in_group:
+                            await p.says_in_group(GROUP_CHAT, text)
+                            continue
                         await p.says(text)
-                        if index > 3:  # the 5th on: held
+                        private += 1
+                        if private > 4:  # the 5th on: held
                             update = world.desk.sim.fed[-1].update
                             world.expected_silence[int(update["update_id"])] = "flood"
                 finally:
@@ -731,7 +807,7 @@ def machine(world: World) -> type[RuleBasedStateMachine]:
 
 
 SETTINGS = settings(
-    max_examples=max(1, UPDATES // STEPS_PER_EXAMPLE),
+    max_examples=UPDATES,  # more than enough: the run ends after `UPDATES` updates (Enough)
     stateful_step_count=STEPS_PER_EXAMPLE,
     deadline=None,
     database=None,
@@ -746,7 +822,10 @@ async def test_random_updates_from_everyone(desk: DeskHarness, errors: ErrorLog)
     began = time.perf_counter()
     try:
         await asyncio.to_thread(run_state_machine_as_test, machine(world), settings=SETTINGS)
+    except Enough:
+        pass
     except Broken as broken:
+        desk.api.refusals.clear()  # reported here, with the steps that led to them
         pytest.fail(str(broken), pytrace=False)
     finally:
         world.stop()

@@ -52,7 +52,7 @@ async def test_a_major_result_is_checked_by_the_senior_butler_and_visited_whatev
     assert "👍 Accept result" not in butler.buttons()
     assert told(li, "Membrane replaced") == 0
     await senior.taps_on("👍 Accept result", "Membrane replaced")
-    assert "It has been dealt with: Membrane replaced, ceiling repainted" in li.last_text
+    assert "Your request is resolved: Membrane replaced, ceiling repainted" in li.last_text
     resolved = utcnow()
     # The in-person visit comes with the result, before anyone knows the rating.
     assert told(senior, "In-person follow-up visit") == 1

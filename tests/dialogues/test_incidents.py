@@ -52,7 +52,7 @@ async def test_three_reports_linked_into_an_incident_all_told_each_followed_up(
     await butler.taps("✔️ Resolve")
     await butler.says("Pump replaced, water restored")
     for person in (li, wang, zhang):
-        assert told(person, "dealt with: Pump replaced, water restored") == 1
+        assert told(person, "is resolved: Pump replaced, water restored") == 1
     assert told(elsewhere, "Pump replaced") == 0
     statuses = await desk.scalar(
         "select count(*) from tickets where status = 'resolved' and resolved_at is not null"
@@ -88,7 +88,7 @@ async def test_staff_link_by_hand_and_unlink(desk: DeskHarness) -> None:
     await butler.says(f"/ticket {first}")
     await butler.taps("✔️ Resolve")
     await butler.says("Bulbs replaced")
-    assert told(li, "dealt with: Bulbs replaced") == 1
+    assert told(li, "is resolved: Bulbs replaced") == 1
     assert told(wang, "Bulbs replaced") == 0
     status = await desk.scalar(f"select status from tickets where reference = '{second}'")
     assert status != "resolved"

@@ -1,8 +1,14 @@
-"""A queued message (a card, a reminder, a note to the resident) whose request Telegram got
-just before the process died is not said again by the next process: like a reply in flight
-(tests/dialogues/test_updates_once.py), its attempt is committed before the request leaves,
-so the next start finds it `unknown` instead of due. Found by the kill -9 matrix
-(tests/e2e/test_kill_matrix.py): a card and "your order is on its way" came twice."""
+"""What the process owes Telegram when it dies, found by the kill -9 matrix
+(tests/e2e/test_kill_matrix.py):
+
+- a queued message (a card, a reminder, a note to the resident) whose request Telegram got
+  just before the process died is not said again by the next process: like a reply in
+  flight (tests/dialogues/test_updates_once.py), its attempt is committed before the
+  request leaves, so the next start finds it `unknown` instead of due (a card and "your
+  order is on its way" came twice);
+- a redraw a committed turn had not made yet (the follow-up's rating buttons, a card's next
+  buttons) is made by the next process: it is queued with the turn's commit, as its
+  replies are (the rating could no longer be given, a card's next step not be tapped)."""
 
 from __future__ import annotations
 
@@ -14,10 +20,12 @@ import time_machine
 
 from bot.clock import utcnow
 from bot.config import Settings
+from handlers.output import EditTapped
 from scheduler import outbox
 from scheduler.recovery import take_over
 from storage.uow import UnitOfWork
 from tests.conftest import DeskHarness
+from tests.dialogues.helpers import at, enroll, file_complaint, register
 from tests.sim import FakeBotAPI
 
 CHAT = 5301
@@ -59,3 +67,42 @@ async def test_a_notice_in_flight_when_the_process_died_is_not_said_twice(
                 lock.release()
         assert [m.body for m in api.messages(CHAT)] == [NOTICE]
         assert await second.scalar("select status from outbox") == "unknown"
+
+
+async def test_a_redraw_the_process_died_before_making_is_made_by_the_next(
+    clock_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = FakeBotAPI()
+    async with DeskHarness(api, clock_settings) as first:
+        butler = await enroll(first, 5311, "Butler", "Customer service", "B")
+        li = first.sim.user(5312, language_code="en")
+        await register(li)
+        await file_complaint(li)
+        await butler.taps("✅ Accept")
+        await butler.taps("✔️ Resolve")
+        await butler.says("Lift repaired")
+        local = utcnow().astimezone(clock_settings.tz) + timedelta(days=1)
+        morning = local.replace(hour=10, minute=1, second=0, microsecond=0)
+        await at(first, morning)
+        assert "Was it solved?" in li.last_text
+
+        async def dies(self: EditTapped, *args: Any) -> None:
+            raise ProcessDied  # committed, the callback query answered, nothing redrawn
+
+        monkeypatch.setattr(EditTapped, "deliver", dies)
+        with time_machine.travel(morning, tick=False), pytest.raises(ProcessDied):
+            await li.taps("👍 Yes, solved")
+        monkeypatch.undo()
+    assert "5 ★" not in li.buttons()
+    async with DeskHarness(api, clock_settings) as second:
+        with time_machine.travel(morning + timedelta(minutes=3), tick=False):
+            lock = await take_over(second.desk)  # SQLite: the next start, alone on the file
+            try:
+                await second.deliver()  # PostgreSQL: once the dead process's lease ran out
+            finally:
+                if lock is not None:
+                    lock.release()
+            again = second.sim.user(5312, language_code="en")
+            await again.taps("5 ★")  # the rating buttons are there: the answer is taken
+        assert await second.scalar("select rating from tickets") == 5
+        assert await second.scalar("select count(*) from outbox where status <> 'sent'") == 0

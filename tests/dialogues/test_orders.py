@@ -85,7 +85,7 @@ async def test_a_birthday_cake_from_the_form_to_the_rating(desk: DeskHarness) ->
     reference = await desk.scalar("select reference from tickets where kind = 'concierge'")
     assert str(reference).startswith("WT-")
     assert await desk.scalar("select signed_at from tickets where kind = 'concierge'")
-    assert told(li, f"Your order <b>{reference}</b> is with our concierge desk") == 1
+    assert told(li, f"Your order <b>{reference}</b> is with our concierge") == 1
     assert told(supervisor, str(reference)) == 1  # the duty supervisor, at once
     assert told(senior, "please go along with it") == 1  # a birthday: a manager goes too
     assert "15:00" in senior.last_text
@@ -101,7 +101,7 @@ async def test_a_birthday_cake_from_the_form_to_the_rating(desk: DeskHarness) ->
     assert told(concierge, "Please type an amount") == 1
     await concierge.says("¥300")
     await concierge.says("R-2026-0042")
-    assert told(li, "Prepayment received: ¥300.00 (receipt R-2026-0042)") == 1
+    assert told(li, "your prepayment of ¥300.00 is received (receipt R-2026-0042)") == 1
     await concierge.taps_on("🛒 Ordered", card)
     await concierge.says("Holiland, Century Ave")
     await concierge.says("PV-778")
@@ -130,7 +130,8 @@ async def test_a_birthday_cake_from_the_form_to_the_rating(desk: DeskHarness) ->
         await concierge.says("INV-5521")
         await senior.taps_on("✔️ Resolve", "Go along with the delivery")
         await senior.says("Went along; the gift basket was handed over")
-    assert told(li, "final amount ¥328.00; ¥28.00 is still to pay. Invoice: INV-5521") == 1
+    owing = "final amount ¥328.00; ¥28.00 is still to pay, at the service desk. Invoice: INV-5521"
+    assert told(li, owing) == 1
     assert await at(desk, delivery + timedelta(minutes=5)) == 0  # delivered: nothing late
     trail = await desk.column(
         "select kind || ':' || coalesce(cast(amount as varchar), '') || ':' "
@@ -175,12 +176,12 @@ async def test_a_pickup_order_is_ready_at_the_desk_and_asks_no_birthday_question
     await concierge.taps_on("✅ Confirm & prepayment", reference)
     await concierge.says("168")
     await concierge.taps("No number")
-    assert told(li, "Prepayment received: ¥168.00 (receipt —)") == 1
+    assert told(li, "your prepayment of ¥168.00 is received (receipt —)") == 1
     await concierge.taps_on("🛒 Ordered", reference)
     await concierge.says("Our partner bakery")
     await concierge.says("PV-1")
     await concierge.taps_on("🚚 Out for delivery", reference)
-    assert told(li, "ready to collect at the desk") == 1
+    assert told(li, "please collect it at the service desk") == 1
     assert told(li, "on its way") == 0
 
 
@@ -275,7 +276,7 @@ async def test_the_resident_cancels_before_delivery_and_gets_the_prepayment_back
     await li.sends_sticker()
     assert told(li, "This step needs a text answer") == 1
     await li.says("Plans changed, sorry")
-    assert told(li, "cancelled (Plans changed, sorry). Refund: ¥300.00") == 1
+    assert told(li, "cancelled (Plans changed, sorry). ¥300.00 will be refunded to you by") == 1
     assert told(concierge, "The resident cancelled this order (Plans changed, sorry)") == 1
     assert await desk.scalar("select status from tickets") == "closed"
     refund = await desk.scalar("select amount from money_entries where kind = 'refund'")
@@ -335,7 +336,8 @@ async def test_staff_cancel_with_the_refund_recorded(desk: DeskHarness) -> None:
     await concierge.says("The bakery cannot deliver that day")
     assert "¥300.00" in concierge.buttons()
     await concierge.says("250")  # a part kept for the work already done
-    assert told(li, "cancelled (The bakery cannot deliver that day). Refund: ¥250.00") == 1
+    refunded = "cancelled (The bakery cannot deliver that day). ¥250.00 will be refunded to you by"
+    assert told(li, refunded) == 1
     assert await desk.scalar("select stage from tickets") == "cancelled"
     assert await desk.scalar("select cancelled_at from tickets") is not None
     reason = await desk.scalar("select cancel_reason from tickets")
@@ -429,7 +431,7 @@ async def test_a_chinese_resident_orders_flowers(desk: DeskHarness) -> None:
     assert "18:00" in mei.last_text
     await mei.taps("✍️ 确认并签字")
     reference = str(await desk.scalar("select reference from tickets"))
-    assert told(mei, f"您的委托 <b>{reference}</b> 已交给礼宾前台") == 1
+    assert told(mei, f"您的委托<b>{reference}</b>已交由礼宾为您办理") == 1
     assert told(florist, reference) == 1
     assert "Flowers" in florist.transcript[-1].body  # staff read it in their own language
 

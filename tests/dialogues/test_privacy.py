@@ -24,13 +24,13 @@ async def test_a_callers_message_reaches_the_resident_and_the_answer_the_desk(
     await agent.says("/relay 1-1202 A parcel for you")  # nobody registered there
     assert "could not be passed on" in agent.last_text
 
-    await li.taps("↩️ Reply through the desk")
+    await li.taps("↩️ Reply through the service desk")
     await li.says("Thank you, I will call her")
     assert "pass your answer on" in li.last_text
     assert "Thank you, I will call her" in agent.last_text
     assert "Building 3 1202" in agent.last_text
     assert not any("I will call her" in m.body for m in other.transcript)
-    await li.taps("↩️ Reply through the desk")  # answered already
+    await li.taps("↩️ Reply through the service desk")  # answered already
     assert await desk.scalar("select count(*) from relays where answer is not null") == 1
     assert (
         await desk.scalar(

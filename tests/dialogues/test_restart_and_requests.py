@@ -67,7 +67,7 @@ async def test_my_requests_lists_own_items_and_timeline_only(harness: DeskHarnes
     await li.taps("TS-")
     detail = li.last_text
     assert "Lift stuck" in detail
-    assert "Registered, awaiting staff" in detail
+    assert "Received, waiting to be accepted" in detail
     assert "Timeline" in detail
     await li.taps("« Back")
     assert "1 in all" in li.last_text

@@ -77,7 +77,7 @@ async def test_full_loop_from_resident_to_department_and_back(desk: DeskHarness)
     assert "+86" not in butler.last_text  # the phone is behind a logged button
     await butler.taps("✅ Accept")
     assert "Accepted" in butler.last_text  # the card itself, edited
-    assert "has taken up your item" in li.last_text
+    assert "has accepted your request" in li.last_text
 
     await butler.taps("↪️ Transfer")
     await butler.taps("Engineering")
@@ -85,19 +85,19 @@ async def test_full_loop_from_resident_to_department_and_back(desk: DeskHarness)
     assert "Transferred to you" in engineer.last_text
     assert "Department reports back by" in engineer.last_text
     await engineer.taps("✅ Accept")
-    assert "Accepted by the Department staff" in butler.last_text
+    assert "Accepted by the staff member" in butler.last_text
 
     await engineer.taps("✔️ Resolve")
     await engineer.says("Replaced the ballast")
     assert "please check it: Replaced the ballast" in butler.last_text
-    assert "dealt with" not in li.last_text  # not reported before the desk accepts it
+    assert "is resolved" not in li.last_text  # not reported before the desk accepts it
     await butler.taps("↩️ Send back")
     await butler.says("Still flickering")
     assert "Sent back for rework: Still flickering" in engineer.last_text
     await engineer.taps("✔️ Resolve")
     await engineer.says("Replaced the whole fitting")
     await butler.taps("👍 Accept result")
-    assert "dealt with: Replaced the whole fitting" in li.last_text
+    assert "is resolved: Replaced the whole fitting" in li.last_text
 
     kinds = await desk.column("select kind from ticket_events order by id")
     assert kinds == [
@@ -125,7 +125,7 @@ async def test_reply_note_classify_waiting_and_phone(desk: DeskHarness) -> None:
     await li.taps("Confirm")
     await butler.taps("💬 Reply")
     await butler.says("We are sorry; the duty lead will call you today.")
-    assert "Reply from the Butler: We are sorry" in li.last_text
+    assert "Reply from our butler: We are sorry" in li.last_text
     await butler.taps("📝 Note")
     await butler.says("Guard on night shift")
     assert "Guard on night shift" not in li.last_text
@@ -135,7 +135,7 @@ async def test_reply_note_classify_waiting_and_phone(desk: DeskHarness) -> None:
     assert "Important complaint" in senior.last_text
     await li.taps("📋 My requests")
     await li.taps("TS-")
-    assert "Replied to the resident: We are sorry" in li.last_text
+    assert "Our reply: We are sorry" in li.last_text
     assert "night shift" not in li.last_text  # internal notes stay internal
     assert "Classified" not in li.last_text
     await butler.taps("⏸ Waiting")
@@ -169,7 +169,7 @@ async def test_out_of_scope_needs_an_explanation_sent_to_the_resident(desk: Desk
     await butler.taps("General")
     assert "explanation for the resident" in butler.last_text
     await butler.says("City water works on Main St; call 96116. We will post updates.")
-    assert "outside the management office's responsibility" in li.last_text
+    assert "not something the service desk looks after" in li.last_text
     assert "96116" in li.last_text
     assert await desk.scalar("select nature from tickets") == "invalid"
 
@@ -287,7 +287,7 @@ async def test_staff_register_a_phone_complaint_for_a_resident(desk: DeskHarness
 async def test_staff_register_a_caller_who_is_not_registered(desk: DeskHarness) -> None:
     agent = await enroll(desk, 8071, "Lin", "Customer-service agent", "Customer service", "A")
     await agent.says("/new")
-    await agent.taps("Desk visit")
+    await agent.taps("In person")
     await agent.taps("Complaint")
     await agent.taps("Caller is not registered")
     await agent.says("Mr Huang")
@@ -340,7 +340,7 @@ async def test_policy_may_let_staff_sign_with_their_name(
         await li.taps("Confirm")
         await butler.taps("💬 Reply")
         await butler.says("On my way.")
-        assert "Reply from the Butler Zhao Min: On my way." in li.last_text
+        assert "Reply from our butler Zhao Min: On my way." in li.last_text
 
 
 async def test_card_shows_photos_and_ticket_command_opens_it(desk: DeskHarness) -> None:
@@ -383,11 +383,11 @@ async def test_each_person_reads_in_their_own_language(desk: DeskHarness) -> Non
     await wang.taps("没有特别要求")
     await wang.taps("确认")
     assert "您的投诉已登记" in wang.last_text
-    assert "客服人员会在1小时内（" in wang.last_text  # not "1 小时(s)": Babel's own wording
+    assert "我们会在1小时内（" in wang.last_text  # not "1 小时(s)": Babel's own wording
     assert "New item for you" in butler.last_text  # the butler reads English
     await butler.taps("💬 Reply")
     await butler.says("We will fix it this afternoon.")
-    assert "物业管家回复：We will fix it this afternoon." in wang.last_text
+    assert "物业管家答复您：We will fix it this afternoon." in wang.last_text
 
 
 async def test_an_idle_staff_reply_expires_with_its_own_name(desk: DeskHarness) -> None:

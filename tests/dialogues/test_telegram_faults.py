@@ -36,6 +36,7 @@ import time_machine
 from sqlalchemy import select
 
 from bot.clock import utcnow
+from bot.i18n import load_catalogues
 from scheduler.outbox import EDIT_PURPOSE, RetryPolicy
 from scheduler.sweep import fire_due_alarms
 from storage.models import OutboxMessage
@@ -56,6 +57,7 @@ from tests.sim import (
     TimeoutAfterDelivery,
 )
 
+TEXTS = load_catalogues()
 ROUNDS = int(os.environ.get("FAULT_ROUNDS", "1"))
 SEED = int(os.environ.get("FAULT_SEED", "20250304"))
 RATE = 0.08  # of the messages the bot sends
@@ -67,7 +69,9 @@ RESIDENTS_PER_ROUND = 4
 STEP = timedelta(minutes=5)
 RETRY = RetryPolicy(ceiling=timedelta(seconds=40))
 START = datetime(2025, 3, 4, 9, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
-BUSY = "Telegram was busy and the"  # … file (or photos) could not be sent
+# "Telegram was busy …, please ask again", for a file and for photos, as the person reads it.
+BUSY = tuple(str(TEXTS.t("en", key)) for key in ("report.busy", "photos.busy"))
+DESK = str(TEXTS.t("en", "department.customer_service"))
 ASK_AGAIN = 3
 
 
@@ -148,12 +152,17 @@ class Run:
             self.overruns += 1  # settling took longer than a step: later from here on
         self.slot = max(self.slot, now)
         self.clock.move_to(self.slot)
+        await self.meanwhile(what, action)
+        self.slot += STEP
+
+    async def meanwhile(self, what: str, action: Callable[[], Awaitable[Any]]) -> None:
+        """Do one thing now, before the next step's instant (asking again happens in one
+        run only: it must not move the steps after it), then let the outbox settle."""
         try:
             await action()
         except AssertionError as exc:  # a button or card that never arrived
             self.blocked.append(f"{what}: {exc}")
         await self.settle()
-        self.slot += STEP
 
     async def settle(self) -> None:
         """Move the clock to whenever the outbox is next due and send, until nothing is."""
@@ -189,25 +198,31 @@ class Run:
         was too busy to take it."""
         for attempt in range(ASK_AGAIN + 1):
             start = self.api.mark()
-            await self.step(command, lambda: person.says(command))
+            ask = self.meanwhile if attempt else self.step
+            await ask(command, lambda: person.says(command))
             said = self.api.events_since(person.chat_id, start)
-            if any(m.method == method for m in said) or not any(BUSY in m.body for m in said):
+            if any(m.method == method for m in said) or not any(busy(m.body) for m in said):
                 return
             if attempt < ASK_AGAIN:
                 self.asked_again += 1
                 for message in said:  # asking again says it all again: allowed once more
-                    if BUSY not in message.body:
+                    if not busy(message.body):
                         self.allowed[(person.chat_id, first_body(message))] += 1
 
     async def taps_photos(self, person: Persona, reference: str) -> None:
         """The Photos button; tapped again if no photo came (Telegram was busy)."""
         for attempt in range(ASK_AGAIN + 1):
             start = self.api.mark()
-            await self.step("photos", lambda: person.taps_on("🖼 Photos", reference))
+            tap = self.meanwhile if attempt else self.step
+            await tap("photos", lambda: person.taps_on("🖼 Photos", reference))
             said = self.api.events_since(person.chat_id, start)
             if any(m.photo_file_id for m in said) or attempt == ASK_AGAIN:
                 return
             self.asked_again += 1
+
+
+def busy(body: str) -> bool:
+    return body in BUSY
 
 
 def first_body(message: SentMessage) -> str:
@@ -295,16 +310,12 @@ async def play(url: str, rounds: int, *, faults: bool) -> Run:
             harness.desk.outbox.retry = RETRY
             run = Run(harness, clock)
             run.people = {
-                "butler": await enroll(harness, 21_001, "Butler", "Customer service", "B"),
+                "butler": await enroll(harness, 21_001, "Butler", DESK, "B"),
                 "engineer": await enroll(
                     harness, 21_002, "Department staff", "Engineering", "No zone"
                 ),
-                "supervisor": await enroll(
-                    harness, 21_003, "Duty supervisor", "Customer service", "No zone"
-                ),
-                "chief": await enroll(
-                    harness, 21_004, "Chief butler", "Customer service", "No zone"
-                ),
+                "supervisor": await enroll(harness, 21_003, "Duty supervisor", DESK, "No zone"),
+                "chief": await enroll(harness, 21_004, "Chief butler", DESK, "No zone"),
             }
             run.mark = api.mark()
             chaos.on = True
@@ -358,7 +369,7 @@ async def test_faults_on_every_call_lose_nothing_and_repeat_almost_nothing(
         messages += sum(want.values())
         for body in want.keys() | have.keys():
             allowed = stormy.allowed[(chat, body)]
-            if BUSY in body:
+            if busy(body):
                 continue  # "ask again": counted as asked again
             if have[body] < want[body]:
                 lost += [(chat, body[:80])] * (want[body] - have[body])
@@ -367,7 +378,7 @@ async def test_faults_on_every_call_lose_nothing_and_repeat_almost_nothing(
             elif have[body] > want[body] + allowed:
                 duplicates += [(chat, body[:80])] * (have[body] - want[body] - allowed)
         faces_want = Counter(face(m) for m in expected[chat])
-        faces_have = Counter(face(m) for m in got[chat] if BUSY not in m.body)
+        faces_have = Counter(face(m) for m in got[chat] if not busy(m.body))
         changed += [(chat, f) for f in (faces_want - faces_have).elements()]
 
     api = stormy.api
@@ -429,8 +440,8 @@ ONE_BY_ONE: list[tuple[Fault, int, bool, int]] = [
 
 
 async def test_a_file_or_an_album_arrives_once_whatever_fails(desk: DeskHarness) -> None:
-    chief = await enroll(desk, 8701, "Chief butler", "Customer service", "No zone")
-    butler = await enroll(desk, 8702, "Butler", "Customer service", "B")
+    chief = await enroll(desk, 8701, "Chief butler", DESK, "No zone")
+    butler = await enroll(desk, 8702, "Butler", DESK, "B")
     li = desk.sim.user(8801, language_code="en")
     await register(li)
     await li.taps("📝 Complaint")
@@ -458,7 +469,7 @@ async def test_a_file_or_an_album_arrives_once_whatever_fails(desk: DeskHarness)
                 await ask()
             with time_machine.travel(moment + timedelta(seconds=10), tick=False):
                 await desk.deliver()  # "ask again", once Telegram takes messages again
-                assert (BUSY in person.last_text) is ask_again, (method, fault)
+                assert busy(person.last_text) is ask_again, (method, fault)
                 assert desk.api.count(method) - requests == arrived, (method, fault)
                 if ask_again:
                     await ask()
@@ -526,7 +537,7 @@ async def test_a_429_pauses_the_outbox_and_a_chat_keeps_its_order(desk: DeskHarn
 async def test_an_edit_telegram_would_not_take_is_made_later_unless_drawn_anew(
     desk: DeskHarness,
 ) -> None:
-    butler = await enroll(desk, 8921, "Butler", "Customer service", "B")
+    butler = await enroll(desk, 8921, "Butler", DESK, "B")
     li = desk.sim.user(8922, language_code="en")
     await register(li)
     await fill_complaint(li)

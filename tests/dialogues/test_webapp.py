@@ -296,7 +296,7 @@ async def test_the_page_ships_with_the_bot_and_loads_nothing_else(app_desk: Desk
         assert (moved.status_code, moved.headers["Location"]) == (301, "/webapp/?view=chart")
         shell = (await client.get("/webapp/texts.json")).json()
     assert shell["zh_Hans"]["webapp.refused"].startswith("此看板仅供")
-    assert shell["en"]["webapp.title"] == "📊 Estate desk board"
+    assert shell["en"]["webapp.title"] == "📊 Service desk board"
     for name in ("index.html", "app.js", "app.css"):
         source = (STATIC / name).read_text(encoding="utf-8")
         assert not re.search(r"(?i)(src|href)=\"(https?:)?//|@import|url\(\s*['\"]?http", source)

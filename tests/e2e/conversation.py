@@ -217,7 +217,7 @@ async def enroll(
     await s.says(admin, "/invite", *to(admin, "Invite a staff member: which role?"))
     await s.taps(admin, role, Said(admin.chat_id, "Department?", whole=True))
     await s.taps(admin, department, Said(admin.chat_id, "Zone of buildings?", whole=True))
-    link = to(admin, f"Send this link to the new {role}.")
+    link = to(admin, f"Send this link to your new colleague ({role}).")
     await s.taps(admin, zone, *link)
     s.stage.wait_for(*link)
     token = newest(admin, INVITE).removeprefix("start=")
@@ -244,9 +244,12 @@ def card(person: Persona, header: str, reference: str) -> Said:
     return Said(person.chat_id, header, also=(f"\n<b>{reference}</b> · ",))
 
 
+ACCEPTED = "Thank you for waiting: our butler has accepted your request"
+
+
 def about(person: Persona, reference: str, what: str) -> Said:
     """A message to a resident about one of their items."""
-    return Said(person.chat_id, f"About your item {reference}:\n{what}")
+    return Said(person.chat_id, f"About your request {reference}:\n{what}")
 
 
 def label_day(days: int) -> str:
@@ -305,13 +308,13 @@ async def first_day(s: Script, c: Cast) -> None:
         card(butler, "🆕 New item for you:", lift),
         card(engineer, "🆕 New item for Engineering:", lift),
     )
-    await s.taps(butler, "✅ Accept", about(li, lift, "The Butler has taken up"), on=lift)
+    await s.taps(butler, "✅ Accept", about(li, lift, ACCEPTED), on=lift)
     await s.taps(butler, "💬 Reply", *to(butler, "Type your reply to the resident"), on=lift)
     await s.says(
         butler,
         "The lift company comes at noon.",
         done(butler),
-        about(li, lift, "Reply from the Butler: The lift company comes at noon."),
+        about(li, lift, "Reply from our butler: The lift company comes at noon."),
     )
     await s.taps(butler, "📝 Note", *to(butler, "Type an internal note"), on=lift)
     await s.says(butler, "Lift company ticket 4471", done(butler))  # nothing to the resident
@@ -320,7 +323,7 @@ async def first_day(s: Script, c: Cast) -> None:
         butler,
         "The door sensor was replaced.",
         done(butler),
-        about(li, lift, "It has been dealt with: The door sensor was replaced."),
+        about(li, lift, "Your request is resolved: The door sensor was replaced."),
     )
 
     # Wang sends a photo with a caption: the desk offers to file it, and asks what is open.
@@ -340,14 +343,14 @@ async def first_day(s: Script, c: Cast) -> None:
     await s.taps(butler, "🏷 Classify", *to(butler, "Nature of the complaint:"), on=rubbish)
     await s.taps(butler, "Valid", *to(butler, "Severity:"))
     await s.taps(butler, "General")  # the question is redrawn as the answer
-    await s.taps(butler, "✅ Accept", about(wang, rubbish, "The Butler has taken up"), on=rubbish)
+    await s.taps(butler, "✅ Accept", about(wang, rubbish, ACCEPTED), on=rubbish)
     await s.says(wang, "/help", *to(wang, "This is the estate service desk."))
     await s.taps(butler, "✔️ Resolve", *to(butler, "Type the result of the work"), on=rubbish)
     await s.says(
         butler,
         "The room was cleaned and disinfected.",
         done(butler),
-        about(wang, rubbish, "It has been dealt with: The room was cleaned"),
+        about(wang, rubbish, "Your request is resolved: The room was cleaned"),
     )
 
     # Chen asks for a repair; the engineer proposes a visit tomorrow at 14:00.
@@ -371,7 +374,7 @@ async def first_day(s: Script, c: Cast) -> None:
     )
     await s.taps(engineer, "📅 Schedule visit", *to(engineer, "On which day"), on=drip)
     await s.taps(engineer, label_day(1), *to(engineer, "At what time?"))
-    await s.taps(engineer, "14:00", about(chen, drip, "📅 Our engineer proposes to come on"))
+    await s.taps(engineer, "14:00", about(chen, drip, "📅 Our engineer can come on"))
     agreed = "✅ The resident agreed to the visit time:"
     await s.taps(chen, "👍 That suits me", card(engineer, agreed, drip), card(butler, agreed, drip))
 
@@ -421,7 +424,7 @@ async def first_day(s: Script, c: Cast) -> None:
         "R-2030-0416",
         done(concierge),
         card(butler, "✅ Order confirmed:", cake),
-        about(zhang, cake, "✅ Your order is confirmed. Prepayment received: ¥300.00"),
+        about(zhang, cake, "✅ Thank you: your order is confirmed, and your prepayment of ¥300"),
     )
     await s.taps(concierge, "🛒 Ordered", *to(concierge, "Ordered from which bakery"), on=cake)
     await s.says(concierge, "Holiland, Century Ave", *to(concierge, "Purchase voucher number:"))
@@ -430,15 +433,15 @@ async def first_day(s: Script, c: Cast) -> None:
         "PV-778",
         done(concierge),
         card(butler, "🛒 Ordered from the supplier:", cake),
-        about(zhang, cake, "🛒 Your order has been placed with the supplier."),
+        about(zhang, cake, "🛒 We have placed your order with the supplier."),
     )
 
     await s.stage.new_day(
         on_day(1, time(10, 5)),
         *to(butler, "<b>📒 Daily ledger</b> Tue, Apr 16, 2030"),
         card(engineer, "⏰ Due at Wed, Apr 17, 14:00", drip),
-        about(li, lift, "We hope the matter is settled. Was it solved?"),
-        about(wang, rubbish, "We hope the matter is settled. Was it solved?"),
+        solved(li, lift),
+        solved(wang, rubbish),
     )
 
 
@@ -449,7 +452,7 @@ BENCHES, GATE = "JY-20300417-0001", "TS-20300418-0001"
 
 def solved(person: Persona, reference: str) -> Said:
     """The follow-up question, asked by the clock."""
-    return about(person, reference, "We hope the matter is settled. Was it solved?")
+    return about(person, reference, "We hope all is well now. Was it solved?")
 
 
 async def follow_up(
@@ -477,7 +480,7 @@ async def second_day(s: Script, c: Cast) -> None:
         wang,
         "👎 No, not yet",
         card(butler, "🔁 Reopened (the resident says it is not solved):", RUBBISH),
-        about(wang, RUBBISH, "We have reopened your item and will get back to you by"),
+        about(wang, RUBBISH, "We are sorry it is not right yet. We have reopened your request"),
     )
     await s.taps(wang, "2 ★", *to(wang, "Anything you would like to add?"))
     await s.taps(wang, "Skip", *to(wang, "Thank you for your feedback!"))
@@ -486,7 +489,7 @@ async def second_day(s: Script, c: Cast) -> None:
         butler,
         "Cleaned again, and the bins are now emptied twice a day.",
         done(butler),
-        about(wang, RUBBISH, "It has been dealt with: Cleaned again"),
+        about(wang, RUBBISH, "Your request is resolved: Cleaned again"),
     )
     # Chen adds a word about the visit; the repair is done before its time and signed off.
     await s.taps(chen, "📋 My requests", *to(chen, "<b>My requests</b> (1 in all"))
@@ -496,7 +499,7 @@ async def second_day(s: Script, c: Cast) -> None:
     await s.says(
         chen,
         ring,
-        *to(chen, "Passed on to the people handling it."),
+        *to(chen, "Thank you: your message is passed on to the staff handling your request"),
         card(engineer, f"✉️ The resident writes: {ring}", DRIP),
         card(butler, f"✉️ The resident writes: {ring}", DRIP),
     )
@@ -509,7 +512,7 @@ async def second_day(s: Script, c: Cast) -> None:
         "80",
         done(engineer),
         card(butler, "Resolved:", DRIP),
-        about(chen, DRIP, "✅ The repair is done: Replaced the washer"),
+        about(chen, DRIP, "✅ Thank you for waiting: the repair is done: Replaced the washer"),
     )
     await s.taps(chen, "✅ Fixed, thank you")
     # Meimei registers in Chinese, typing her unit and phone, and makes a suggestion; the
@@ -527,7 +530,7 @@ async def second_day(s: Script, c: Cast) -> None:
     await s.taps(
         mei,
         "确认",
-        *to(mei, f"韩梅梅，感谢您的宝贵建议！已登记，编号 <b>{BENCHES}</b>"),
+        *to(mei, f"韩梅梅，感谢您的宝贵建议！已登记，编号：<b>{BENCHES}</b>"),
         card(senior, "💡 A new suggestion", BENCHES),
         card(butler, "🆕 New item for you:", BENCHES),
         card(chief, "🆕 New item for Customer service:", BENCHES),
@@ -538,7 +541,7 @@ async def second_day(s: Script, c: Cast) -> None:
         "Four benches go in next week.",
         done(senior),
         card(butler, "💡 Suggestion adopted: Four benches go in next week.", BENCHES),
-        Said(mei.chat_id, f"关于您的事项 {BENCHES}：\n感谢您的建议：我们决定采纳。"),
+        Said(mei.chat_id, f"关于您的事项{BENCHES}：\n感谢您的建议：我们决定采纳。"),
     )
     # Residents look around: their requests, and the help.
     zhang = c.zhang
@@ -582,13 +585,13 @@ async def third_day(s: Script, c: Cast) -> None:
         msg(sun, "Thank you, Sun Xiaoming, and we are sorry", f"registered as <b>{GATE}</b>"),
         card(butler, "🆕 New item for you:", GATE),
     )
-    await s.taps(butler, "✅ Accept", about(sun, GATE, "The Butler has taken up"), on=GATE)
+    await s.taps(butler, "✅ Accept", about(sun, GATE, ACCEPTED), on=GATE)
     await s.taps(butler, "✔️ Resolve", *to(butler, "Type the result of the work"), on=GATE)
     await s.says(
         butler,
         "The guards now check every entry at the north gate.",
         done(butler),
-        about(sun, GATE, "It has been dealt with: The guards now check"),
+        about(sun, GATE, "Your request is resolved: The guards now check"),
     )
     await s.says(zhang, "/profile", *to(zhang, "<b>My profile</b>"))
     await s.taps(
@@ -617,7 +620,8 @@ async def third_day(s: Script, c: Cast) -> None:
     )
     await s.taps(senior, "✔️ Resolve", *to(senior, "Type the result of the work"), on=ESCORT)
     went = "Went along; the gift basket was handed over"
-    await s.says(senior, went, done(senior), about(zhang, ESCORT, f"It has been dealt with: {went}"))
+    resolved = about(zhang, ESCORT, f"Your request is resolved: {went}")
+    await s.says(senior, went, done(senior), resolved)
     await s.stage.new_day(
         on_day(3, time(10, 5)),
         *to(butler, "<b>📒 Daily ledger</b> Thu, Apr 18, 2030"),

@@ -209,7 +209,7 @@ class Run:
                     print(f"{time.monotonic() - begun:5.2f} s {what}")
                 return
             if time.monotonic() > deadline:
-                self.fail(f"timed out {what}")
+                self.fail(f"timed out {what}; still missing: {self.missing()}")
             self.api.wait_until(
                 lambda: done() or tripwire.fired.is_set(),
                 timeout=min(1.0, max(0.0, deadline - time.monotonic())),
@@ -224,6 +224,14 @@ class Run:
             )
 
         return check
+
+    def missing(self) -> list[str]:
+        people = {p.chat_id: p for p in self.cast.everyone()}
+        return [
+            f"{said.chat}: {said.phrase[:50]!r} {script.count(people[said.chat], said)}/{n}"
+            for said, n in self.expected.items()
+            if script.count(people[said.chat], said) < n
+        ]
 
     def fail(self, why: str) -> None:
         log = (self.tmp_path / "bot.log").read_text(errors="replace")[-4000:]
@@ -316,7 +324,12 @@ class Run:
         if self.steps != script.STEPS:
             problems.append(f"{self.steps} steps, the script says {script.STEPS}")
         problems += script.transcript_problems(self.cast, self.expected)
-        problems += [f"refused: {refusal}" for refusal in self.api.refusals]
+        # A redraw whose request Telegram got as the process died is made again by the
+        # next one (an edit made twice is made once): "not modified", once per kill at most.
+        redrawn = [r for r in self.api.refusals if "message is not modified" in r[2]]
+        if len(redrawn) > len(self.kills):
+            problems.append(f"{len(redrawn)} edits that changed nothing, {len(self.kills)} kills")
+        problems += [f"refused: {r}" for r in self.api.refusals if r not in redrawn]
         problems += [f"escaping slip: {slip}" for slip in self.api.escaping_slips]
         answered = Counter(self.api.callback_answers)
         unanswered = [q for q in self.api.queries if q not in answered]

@@ -64,6 +64,8 @@ def test_a_wheel_installed_elsewhere_runs_doctor_and_migrate(tmp_path: Path) -> 
     with zipfile.ZipFile(wheel) as built_wheel:  # the Mini App's page ships with the bot
         shipped = set(built_wheel.namelist())
     assert {f"bot/webapp/static/{name}" for name in ("index.html", "app.js", "app.css")} <= shipped
+    demo_page = ("index.html", "demo.js", "demo.css", "texts.json", "sample.png")
+    assert {f"bot/demo/static/{name}" for name in demo_page} <= shipped
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, system_site_packages=True, with_pip=False)

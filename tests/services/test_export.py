@@ -4,15 +4,19 @@ data only for readers allowed to see it."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
+from openpyxl.utils.datetime import from_excel
 
 from bot.domain.permissions import remit_of, staff_viewer
 from bot.domain.reports import Period, PeriodKind
 from bot.domain.staff import Role
-from bot.services.export import registry_workbook
+from bot.services.export import _Times, registry_workbook
 from storage.models import MoneyEntry, Ticket
 from tests.services.conftest import TZ, VIEWS, World
 
@@ -96,3 +100,48 @@ async def test_the_spreadsheet_lists_items_money_and_hides_what_the_reader_may_n
     assert theirs[0] == "WT-20261120-0001"
     assert theirs[4] is None  # no name …
     assert theirs[7] is None  # … and no phone for a reader outside the desk and managers
+
+
+# Clocks that change: by an hour on the hour (Berlin), by half an hour at half past the
+# hour UTC (Lord Howe Island), and one that never does (the desk's own).
+ZONES = ("Europe/Berlin", "Australia/Lord_Howe", "Asia/Shanghai")
+
+
+def _read_back(zone: str, moment: datetime) -> datetime:
+    """What a reader should see: the zone's wall-clock time, to the second."""
+    return moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None, microsecond=0)
+
+
+def test_times_read_back_as_the_wall_clock_across_every_clock_change_of_a_year() -> None:
+    for zone in ZONES:
+        times = _Times(ZoneInfo(zone))  # one per export: offsets remembered hour by hour
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        hours = [start + timedelta(hours=n) for n in range(366 * 24)]
+        offsets = [h.astimezone(ZoneInfo(zone)).utcoffset() for h in hours]
+        changes = [  # the first whole hour after each change
+            hour
+            for hour, before, after in zip(hours[1:], offsets, offsets[1:], strict=False)
+            if before != after
+        ]
+        assert len(changes) == (0 if zone == "Asia/Shanghai" else 2)
+        for change in changes or [start]:
+            for step in range(0, 3 * 3600, 7):  # around the change, 7 s apart
+                moment = change - timedelta(hours=2) + timedelta(seconds=step, microseconds=999)
+                assert from_excel(times(moment)) == _read_back(zone, moment), (zone, moment)
+
+
+@given(
+    st.sampled_from(ZONES),
+    st.lists(
+        st.datetimes(
+            min_value=datetime(1971, 1, 1),  # noqa: DTZ001 (made aware by `timezones`)
+            max_value=datetime(2099, 12, 31),  # noqa: DTZ001
+            timezones=st.just(UTC),
+        ),
+        min_size=1,
+    ),
+)
+def test_any_time_reads_back_as_the_wall_clock(zone: str, moments: list[datetime]) -> None:
+    times = _Times(ZoneInfo(zone))
+    for moment in moments:
+        assert from_excel(times(moment)) == _read_back(zone, moment)

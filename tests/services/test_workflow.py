@@ -137,7 +137,7 @@ async def test_a_result_from_anyone_but_the_owner_waits_for_review(world: World)
     await workflow.resolve(world.acting(engineer), filed.ticket_id, "Fixed the relay")
     assert ticket.status == TicketStatus.REVIEW
     assert ticket.resolved_at is None
-    assert not any("dealt with" in t for t in await world.told(resident))
+    assert not any("is resolved" in t for t in await world.told(resident))
     with pytest.raises(Refused):  # the department cannot approve its own result
         await workflow.accept_result(world.acting(engineer), filed.ticket_id)
     await workflow.send_back(world.acting(butler), filed.ticket_id, "Still noisy")
@@ -146,7 +146,7 @@ async def test_a_result_from_anyone_but_the_owner_waits_for_review(world: World)
     await workflow.resolve(world.acting(engineer), filed.ticket_id, "Replaced the motor")
     await workflow.accept_result(world.acting(butler), filed.ticket_id)
     assert ticket.status == TicketStatus.RESOLVED
-    assert "dealt with: Replaced the motor" in (await world.told(resident))[-1]
+    assert "is resolved: Replaced the motor" in (await world.told(resident))[-1]
 
 
 async def test_the_owners_own_result_reaches_the_resident_at_once(world: World) -> None:
@@ -155,7 +155,7 @@ async def test_the_owners_own_result_reaches_the_resident_at_once(world: World) 
     filed = await world.file(resident)
     await workflow.resolve(world.acting(butler), filed.ticket_id, "Reset the lift")
     assert (await world.ticket(filed.ticket_id)).status == TicketStatus.RESOLVED
-    assert "dealt with: Reset the lift" in (await world.told(resident))[-1]
+    assert "is resolved: Reset the lift" in (await world.told(resident))[-1]
     with pytest.raises(Refused):
         await workflow.wait(world.acting(butler), filed.ticket_id, WaitingReason.PARTS, NOW.date())
 

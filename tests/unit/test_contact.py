@@ -4,6 +4,7 @@ resident would have read."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -68,20 +69,24 @@ def test_every_desk_task_has_its_text(language: str) -> None:
 def test_a_task_quotes_the_residents_words_in_the_readers_language() -> None:
     told = with_buttons(
         to_resident(
-            7, "repair.done", work="New washer", terms=Label.of("repair.warranty"), cost="0"
+            7,
+            "repair.done_free",
+            work="New washer",
+            terms=Label.of("repair.warranty"),
+            day=date(2026, 11, 26),
         ),
         (("repair.fixed", "so:y:7"),),
     )
     task = relay(3, told, "notice.call_result", caller="Li Lei (Building 3 1202)")
     assert task.kind is NoticeKind.STAFF_CARD
-    assert (task.staff_id, task.ticket_id, task.relays) == (3, 7, "repair.done")
+    assert (task.staff_id, task.ticket_id, task.relays) == (3, 7, "repair.done_free")
     assert task.buttons == ()  # the resident's sign-off is theirs, not the desk's
     assert from_json(to_json(task)) == task  # queued by a sweep, rendered when sent
     notifier = Notifier(cast(UnitOfWork, None), Views(TEXTS, ZoneInfo("Asia/Shanghai")))
     english = notifier.render("en", task)
     assert english.startswith("📞 Li Lei (Building 3 1202) is answered by phone")
-    assert "The repair is done: New washer" in english
-    assert "Under warranty, cost ¥0" in english
+    assert "the repair is done: New washer" in english
+    assert "Under warranty: there is nothing to pay" in english
     chinese = notifier.render("zh_Hans", task)
     assert "需电话答复" in chinese
     assert "保修" in chinese

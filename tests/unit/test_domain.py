@@ -42,7 +42,7 @@ def test_reference_format_is_sequential_and_padded() -> None:
     assert format_reference("TS", date(2026, 11, 23), 12345) == "TS-20261123-12345"
     assert looks_like_reference("ts-20261123-0007")
     assert not looks_like_reference("TS-20261123-0007 and more")
-    assert find_reference("About your item TS-20261123-0007:") == "TS-20261123-0007"
+    assert find_reference("About your request TS-20261123-0007:") == "TS-20261123-0007"
     assert find_reference("no reference here") is None
     assert find_reference("您的投诉编号TS-20261123-0007已登记") == "TS-20261123-0007"
     assert find_reference("ts-20261123-0007 please") == "TS-20261123-0007"

@@ -21,7 +21,7 @@ def test_counts_take_the_languages_plural_form(count: int, english: str) -> None
     assert TEXTS.t("en", "complaint.photos_full", count=count).startswith(english)
     assert (
         TEXTS.t("zh_Hans", "complaint.photos_full", count=count)
-        == f"已收到 {count} 张照片，这是上限。"
+        == f"已收到{count}张照片，这是上限。"
     )
 
 

@@ -373,7 +373,7 @@ async def test_repeating_a_request_whose_answer_was_lost_is_no_mistake(
         await app.bot.answer_callback_query(query, "done")
     with pytest.raises(BadRequest, match="not modified"):
         await app.bot.edit_message_text("b", CHAT, sent.message_id)
-    with pytest.raises(BadRequest, match="(?i)query is too old"):
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
         await app.bot.answer_callback_query(query, "done")
     assert api.refusals == []
     assert [name for name, _ in api.repeats_refused] == ["editmessagetext", "answercallbackquery"]
