@@ -39,12 +39,13 @@ async def leave_for_menu(turn: Turn, key: str) -> bool:
     make it vanish and come back under people's fingers), so a tap on it means "I want
     that now". Refusing it ("finish the form first") sends someone back to a question they
     chose to leave, so the tap leaves the form, saying so in one line, and does what was
-    tapped: one tap, no dead end. Only a form that is nearly done — its summary waiting
-    for confirmation — is worth a question, asked once: the summary is shown again with
-    its Confirm button, and the same menu tap again leaves it. An optional step after
-    what was kept (the comment after a rating) is left without a word: nothing is lost.
-    Someone without the resident menu (registering, or staff in their own form) typing a
-    menu label is reminded of the form as before."""
+    tapped: one tap, no dead end. Only a form that is nearly done — it reached its summary
+    (waiting for confirmation, or an answer being changed from it) — is worth a question,
+    asked once: the step is shown again (the summary with its Confirm button), and the
+    same menu tap again leaves it. An optional step after what was kept (the comment
+    after a rating) is left without a word: nothing is lost. Someone without the resident
+    menu (registering, or staff in their own form) typing a menu label is reminded of the
+    form as before."""
     state = turn.dialogue
     assert state is not None
     has_menu = turn.resident is not None or (key == menu.STAFF_DESK and turn.staff is not None)
@@ -52,8 +53,8 @@ async def leave_for_menu(turn: Turn, key: str) -> bool:
         await remind_dialogue(turn)
         return False
     flow = dialogue.FLOWS.get(state.flow)
-    step = flow.steps.get(state.step) if flow is not None else None
-    if step is not None and step.nearly_done and not dialogue.asked_to_leave(turn):
+    known = flow is not None and state.step in flow.steps  # else: nothing worth keeping
+    if known and dialogue.nearly_done(turn) and not dialogue.asked_to_leave(turn):
         title = flow_title(turn, state.flow)
         label = turn.esc(menu.label_of(turn, key))
         turn.reply(turn.t("common.leave_nearly_done", flow=title, entry=label))

@@ -47,15 +47,13 @@ class DialogueTap(CallbackData, prefix="d"):
 
 SHOWN = "_shown"  # how many prompts the dialogue has shown: the newest one's buttons count
 LEAVE_ASKED = "_leave_asked"  # at which prompt a menu tap was asked "leave this form?"
+REACHED_SUMMARY = "_summary"  # the form was complete once: its summary was shown
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     prompt: Prompt
     handle: Handle
-    # The form is nearly done (its summary awaits confirmation): a menu tap asks once
-    # before leaving it (handlers.common.leave_for_menu).
-    nearly_done: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +170,12 @@ async def _show(turn: Turn, step: Step) -> None:
 def _shown(turn: Turn) -> int:
     value = turn.dialogue.data.get(SHOWN, 0) if turn.dialogue else 0
     return value if isinstance(value, int) else 0
+
+
+def nearly_done(turn: Turn) -> bool:
+    """The form reached its summary (on it now, or changing an answer from it): leaving it
+    would throw away a complete form, so a menu tap asks first."""
+    return turn.dialogue is not None and bool(data(turn).get(REACHED_SUMMARY))
 
 
 def asked_to_leave(turn: Turn) -> bool:
@@ -385,6 +389,7 @@ def summary_step(
     async def ask(turn: Turn) -> None:
         if clear is not None:
             data(turn).pop(clear, None)
+        data(turn)[REACHED_SUMMARY] = True
         turn.touch()
         buttons = [
             button(turn, turn.t(confirm), "confirm"),
@@ -407,4 +412,4 @@ def summary_step(
         else:
             await reprompt(turn, "invalid.use_buttons")
 
-    return Step(ask, handle, nearly_done=True)
+    return Step(ask, handle)

@@ -17,9 +17,11 @@ dies before that, the row was never tried and goes out when its lease runs out (
 next start, see `scheduler.recovery`); if it dies after, Telegram may have it, so like a
 timeout it becomes `unknown` instead of being said twice.
 
-Edits, photos, files and callback answers go out directly as before; an edit Telegram would
-not take then is queued as a row of its own (`handlers.output`), and a file is rebuilt on
-request.
+A turn's redraws (edits) are kept the same way, as rows of purpose `deferred_edit`: one the
+process dies before making is made by the next sender (`DurableEdit`). They are not marked
+before they leave: an edit made twice is made once ("message is not modified").
+
+Photos, files and callback answers go out directly as before; a file is rebuilt on request.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.clock import utcnow
-from handlers.output import Refusal, Send, Target
+from handlers.output import EditMessage, EditTapped, Refusal, Send, Target
 from scheduler.outbox import Outcome, RetryPolicy, outcome_of
 from storage.models import OutboxMessage, OutboxStatus
 from storage.uow import UnitOfWork
@@ -154,6 +156,29 @@ class DurableSend:
             raise  # delivery carries on (or stops) as for any output
         # Sent as plain text (its HTML refused): kept, with the note, for `python -m bot outbox`.
         self.ledger.note(self.row, Outcome(OutboxStatus.SENT, error=note, sent_at=now))
+
+    def deferred(self, target: Target) -> None:
+        return None  # its row is already queued; the ledger sets when it goes
+
+
+@dataclass(frozen=True, slots=True)
+class DurableEdit:
+    """An edit whose row is in the outbox (the message's new face): made like one, its
+    outcome recorded; if the process dies first, the outbox sender makes it."""
+
+    edit: EditTapped | EditMessage
+    row: OutboxMessage
+    ledger: ReplyLedger
+
+    async def deliver(self, target: Target) -> None:
+        now = utcnow()
+        try:
+            await self.edit.deliver(target)
+        except Exception as exc:
+            outcome = outcome_of(self.row, exc, now, self.ledger.retry, idempotent=True)
+            self.ledger.note(self.row, outcome)
+            raise  # delivery carries on (or stops) as for any output
+        self.ledger.note(self.row, Outcome(OutboxStatus.SENT, sent_at=now))
 
     def deferred(self, target: Target) -> None:
         return None  # its row is already queued; the ledger sets when it goes

@@ -39,7 +39,7 @@ from handlers.output import (
     deliver_all,
     fingerprint,
 )
-from handlers.replies import REPLY_PURPOSE, DurableSend, ReplyLedger
+from handlers.replies import REPLY_PURPOSE, DurableEdit, DurableSend, ReplyLedger
 from scheduler.outbox import EDIT_PURPOSE
 from storage.availability import database_unavailable
 from storage.uow import UnitOfWork
@@ -295,9 +295,11 @@ class Turn:
         return (tapped.chat.id, tapped.message_id) if isinstance(tapped, Message) else None
 
     def queue_replies(self) -> None:
-        """Write the turn's new messages to the outbox with its commit (handlers.replies):
-        from then on a crash delays them, and never loses them."""
+        """Write the turn's new messages and redraws to the outbox with its commit
+        (handlers.replies): from then on a crash delays them, and never loses them."""
         for index, item in enumerate(self._out):
+            if isinstance(item, EditTapped | EditMessage):
+                self._queue_edit(index, item)
             if isinstance(item, Send):
                 queued = item.deferred()
                 row = self.uow.outbox.add_reply(
@@ -309,6 +311,25 @@ class Turn:
                 )
                 self._ledger.rows.append(row)
                 self._out[index] = DurableSend(item, row, self._ledger)
+
+    def _queue_edit(self, index: int, item: EditTapped | EditMessage) -> None:
+        """A redraw that changes its message, kept as its new face (an edit that would
+        change nothing is neither kept nor made)."""
+        query = self.update.callback_query
+        tapped = query.message if query is not None else None
+        face = item.deferred(Target(self.update.get_bot(), self.chat_id, tapped))
+        if face is None or face.edits is None:
+            return
+        row = self.uow.outbox.add_reply(
+            chat_id=self.chat_id if face.chat_id is None else face.chat_id,
+            text=face.text,
+            reply_markup=markup_to_dict(face.markup),
+            purpose=EDIT_PURPOSE,
+            now=self.now,
+        )
+        row.telegram_message_id = face.edits
+        self._ledger.rows.append(row)
+        self._out[index] = DurableEdit(item, row, self._ledger)
 
     async def flush(self, application: Application) -> None:
         """Deliver what the turn said; runs after commit so nothing is promised unsaved.

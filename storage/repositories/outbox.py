@@ -281,4 +281,5 @@ def _columns(row: OutboxMessage) -> dict[str, Any]:
         "not_before": row.not_before,
         "lease_until": row.lease_until,
         "created_at": row.created_at,
+        "telegram_message_id": row.telegram_message_id,  # the message an edit redraws
     }
