@@ -7,6 +7,7 @@ item's state is checked again first, since an alarm may have become moot (answer
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import timedelta
 
 from bot.domain.birthdays import WISHED, addressed, key_of
 from bot.domain.deadlines import AlarmKind, becomes_major, lateness
@@ -130,15 +131,19 @@ async def _soon(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Notice]:
         AlarmKind.RESOLVE_SOON: _resolve_pending(ticket),
         AlarmKind.REPORT_SOON: ticket.report_due_at is not None and _resolve_pending(ticket),
     }[due.kind]
-    if deadline is None or not pending or deadline <= ctx.now:
-        # Fired after its moment (the clock stood still, the bot was down): "due in
-        # minus ten minutes" says nothing; the late rung, due too, says it better.
+    if deadline is None or not pending:
         return []
     ids = await _desk_if_nobody(ctx, ticket, _handlers(ticket))
     if due.kind is AlarmKind.REPORT_SOON and ticket.assignee_staff_id is None:
         ids = [p.id for p in _department(await ctx.staff(ticket), ticket)] or ids
     left = deadline - ctx.now
-    return _cards(ids, ticket, f"notice.{due.kind.value}", due=deadline, left=left)
+    return _cards(ids, ticket, _ahead(f"notice.{due.kind.value}", left), due=deadline, left=left)
+
+
+def _ahead(key: str, left: timedelta) -> str:
+    """A reminder fired after its moment (after downtime) says the moment has passed,
+    not "in -10 minutes"."""
+    return key if left > timedelta(0) else f"{key}_passed"
 
 
 def _department(staff: list[StaffMember], ticket: Ticket) -> list[StaffMember]:
@@ -235,11 +240,10 @@ async def _service_soon(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Noti
     """Before a delivery (or a visit): whoever works it, else its department."""
     if ticket.service_at is None or ticket.service_done_at is not None:
         return []
-    if ticket.service_at <= ctx.now:
-        return []  # past its moment: the lateness alarm, due too, tells them instead
     ids = _handlers(ticket) or [p.id for p in _department(await ctx.staff(ticket), ticket)]
     left = ticket.service_at - ctx.now
-    return _cards(ids, ticket, "notice.service_soon", at=ticket.service_at, left=left)
+    key = _ahead("notice.service_soon", left)
+    return _cards(ids, ticket, key, at=ticket.service_at, left=left)
 
 
 async def _service_late(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Notice]:

@@ -233,6 +233,8 @@ def expected_promises(
         return due.first_answer_due_at, resolve
 
     created = events[0]
+    first: datetime | None
+    resolve: datetime | None
     misfire = any(e.kind == E.CLASSIFIED and e.note == "not an emergency" for e in events)
     if item.kind == "emergency" or misfire:
         rules = policy.emergencies

@@ -101,7 +101,7 @@ async def test_a_service_only_the_catalogue_knows_works_end_to_end(desk: DeskHar
     assert told(walker, reference) == 1  # routed to the catalogue's department
     # No prepayment in this service: confirming is one tap, and says nothing of money.
     await walker.taps_on("✅ Confirm & prepayment", reference)
-    assert told(li, "Your order is confirmed.") == 1
+    assert told(li, "your order is confirmed. It is set for") == 1
     assert told(li, "Prepayment") == 0
     await walker.taps_on("🛒 Ordered", reference)
     await walker.says("Our own walker")

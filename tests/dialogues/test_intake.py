@@ -135,9 +135,9 @@ async def test_an_order_taken_at_the_desk_goes_through_its_steps(desk: DeskHarne
     await cleaner.taps_on("🛒 Ordered", reference)
     await cleaner.says("Our own cleaning team")
     await cleaner.says("CL-17")
-    assert told(li, "placed with the supplier") == 1
+    assert told(li, "placed your order with the supplier") == 1
     await cleaner.taps_on("🚚 Out for delivery", reference)
-    assert told(li, "on its way") == 1
+    assert told(li, "Your order is on its way") == 1
     await cleaner.taps_on("📦 Delivered", reference)
     await cleaner.says("Li Lei")
     assert told(li, "Delivered and signed for by Li Lei") == 1

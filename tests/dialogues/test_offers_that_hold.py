@@ -155,6 +155,17 @@ async def test_an_optional_comment_ends_quietly_on_the_next_message_or_a_menu_ta
     assert await desk.scalar("select count(*) from dialogues") == 0
 
 
+async def test_cancel_during_the_optional_comment_reports_no_loss(desk: DeskHarness) -> None:
+    butler = await _butler(desk, 8825)
+    li = desk.sim.user(8826, language_code="en")
+    asked = await _asked_for_a_comment(desk, li, butler)
+    with time_machine.travel(asked + timedelta(minutes=5), tick=False):
+        await li.says("/cancel")
+    assert li.last_text == said(desk, "common.menu")  # not "nothing … was stored"
+    assert await desk.scalar("select count(*) from dialogues") == 0
+    assert await desk.scalar("select rating from tickets") == 5
+
+
 async def test_add_message_after_the_reply_window_says_so_before_anything_is_typed(
     desk: DeskHarness,
 ) -> None:

@@ -105,7 +105,7 @@ async def test_a_birthday_cake_from_the_form_to_the_rating(desk: DeskHarness) ->
     await concierge.taps_on("🛒 Ordered", card)
     await concierge.says("Holiland, Century Ave")
     await concierge.says("PV-778")
-    assert told(li, "placed with the supplier") == 1
+    assert told(li, "placed your order with the supplier") == 1
 
     # Reminders before the delivery: 24 h and 2 h.
     await at(desk, delivery - timedelta(hours=24, minutes=-1))
@@ -120,7 +120,7 @@ async def test_a_birthday_cake_from_the_form_to_the_rating(desk: DeskHarness) ->
 
     with time_machine.travel(delivery - timedelta(minutes=40), tick=False):
         await concierge.taps_on("🚚 Out for delivery", card)
-        assert told(li, "on its way") == 1
+        assert told(li, "Your order is on its way") == 1
         await concierge.taps_on("📦 Delivered", card)
         await concierge.taps("Li Lei")  # the recipient on the form, one tap
         assert told(li, "Delivered and signed for by Li Lei") == 1
@@ -182,7 +182,7 @@ async def test_a_pickup_order_is_ready_at_the_desk_and_asks_no_birthday_question
     await concierge.says("PV-1")
     await concierge.taps_on("🚚 Out for delivery", reference)
     assert told(li, "please collect it at the service desk") == 1
-    assert told(li, "on its way") == 0
+    assert told(li, "Your order is on its way") == 0
 
 
 async def test_any_answer_can_be_changed_from_the_summary(desk: DeskHarness) -> None:

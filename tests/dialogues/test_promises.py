@@ -68,7 +68,7 @@ async def test_an_order_reopened_at_the_follow_up_is_settled_again(desk: DeskHar
     assert await desk.scalar("select status || ':' || stage from tickets") == (
         "reopened:delivered"
     )
-    assert told(li, "We have reopened your item") == 1
+    assert told(li, "We are sorry it is not right yet. We have reopened your request") == 1
     with time_machine.travel(asked + timedelta(hours=2), tick=False):
         await concierge.taps_on("🧾 Settle", card)  # the concierge's next step is offered
         await concierge.says("300")
@@ -145,8 +145,8 @@ async def test_the_resident_hears_of_a_transfer_and_a_reclassification(
     await butler.taps("↪️ Transfer")
     await butler.taps("Security")  # (the lift is engineering's by routing)
     await butler.taps("By the item's resolve time")
-    assert "has been passed to Security" in li.last_text
-    assert "We will resolve it by" in li.last_text
+    assert "is now with Security" in li.last_text
+    assert "we will resolve it by" in li.last_text
     before = _as_dt(await desk.scalar("select resolve_due_at from tickets"))
     await butler.taps("🏷 Classify")
     await butler.taps("Valid")

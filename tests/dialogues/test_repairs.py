@@ -85,7 +85,7 @@ async def test_a_repair_from_the_request_to_the_sign_off(desk: DeskHarness) -> N
     assert visit.astimezone(SHANGHAI).hour == 18
 
     await engineer.taps_on("🔧 In progress", reference)
-    assert told(li, "Work on your repair has started") == 1
+    assert told(li, "Our engineer has started work on your repair") == 1
     await at(desk, visit + timedelta(hours=1))  # the visit took place: it is not late
     assert told(engineer, "Not done at the agreed time") == 0
     await engineer.taps_on("✅ Done", reference)
@@ -94,8 +94,8 @@ async def test_a_repair_from_the_request_to_the_sign_off(desk: DeskHarness) -> N
     await engineer.says("fifty")
     assert told(engineer, "Please type an amount") == 1
     await engineer.says("50")
-    assert told(li, "The repair is done: Replaced the washer and the cartridge") == 1
-    assert told(li, "Paid repair, cost ¥50.00") == 1
+    assert told(li, "the repair is done: Replaced the washer and the cartridge") == 1
+    assert told(li, "Paid repair: ¥50.00, to pay at the service desk") == 1
     done = utcnow()
     await li.taps("✅ Fixed, thank you")
     assert "Thank you for signing it off" in li.last_text

@@ -190,7 +190,7 @@ async def test_the_board_is_what_status_shows_the_same_reader(app_desk: DeskHarn
     path = f"api/item/{item['id']}"
     card = (await get(app_desk, path, launch(chief.user_id))).json()
     assert card["reference"] == item["reference"]
-    assert card["card"].startswith(f"{item['reference']} · Complaint · Registered")
+    assert card["card"].startswith(f"{item['reference']} · Complaint · Received")
     assert "<b>" not in card["card"]  # plain text: the page sets textContent
     await chief.says(f"/ticket {item['reference']}")
     shown_card, shown_timeline = (m.plain for m in chief.transcript[-2:])

@@ -231,7 +231,9 @@ async def register(
     await s.says(who, "/start", *to(who, "Hello and welcome to the estate service desk!"))
     await s.taps(who, "English", *to(who, "How may we address you?"))
     await s.says(who, name, *to(who, "Which building do you live in?"))
-    await s.taps(who, building, *to(who, f"{building}: choose your {'floor' if floor else 'unit'}"))
+    await s.taps(
+        who, building, *to(who, f"{building}: choose your {'floor' if floor else 'unit'}")
+    )
     if floor:
         await s.taps(who, floor, *to(who, f"{building}: choose your unit."))
     await s.taps(who, unit, *to(who, "Please leave a contact phone"))
@@ -256,6 +258,12 @@ def label_day(days: int) -> str:
     """A day button's label, as the bot writes it in English ("Wed, Apr 17")."""
     day = START.date() + timedelta(days=days)
     return f"{day:%a}, {day:%b} {day.day}"
+
+
+# The references the items get (a fixed day, in filing order).
+LIFT, RUBBISH, DRIP = "TS-20300416-0001", "TS-20300416-0002", "BX-20300416-0001"
+CAKE, ESCORT = "WT-20300416-0001", "RW-20300416-0001"
+BENCHES, GATE = "JY-20300417-0001", "TS-20300418-0001"
 
 
 async def conversation(stage: Stage, cast: Cast) -> None:
@@ -300,57 +308,57 @@ async def first_day(s: Script, c: Cast) -> None:
     await s.taps(li, "A common area", *to(li, "Please say where exactly"))
     await s.says(li, "Lobby of building 3", *to(li, "Is there a date by which"))
     await s.taps(li, "No particular date", *to(li, "<b>Please check your complaint</b>"))
-    lift = "TS-20300416-0001"
     await s.taps(
         li,
         "Confirm",
-        msg(li, "Thank you, Li Lei, and we are sorry", f"registered as <b>{lift}</b>"),
-        card(butler, "🆕 New item for you:", lift),
-        card(engineer, "🆕 New item for Engineering:", lift),
+        msg(li, "Thank you, Li Lei, and we are sorry", f"registered as <b>{LIFT}</b>"),
+        card(butler, "🆕 New item for you:", LIFT),
+        card(engineer, "🆕 New item for Engineering:", LIFT),
     )
-    await s.taps(butler, "✅ Accept", about(li, lift, ACCEPTED), on=lift)
-    await s.taps(butler, "💬 Reply", *to(butler, "Type your reply to the resident"), on=lift)
+    await s.taps(butler, "✅ Accept", about(li, LIFT, ACCEPTED), on=LIFT)
+    await s.taps(butler, "💬 Reply", *to(butler, "Type your reply to the resident"), on=LIFT)
     await s.says(
         butler,
         "The lift company comes at noon.",
         done(butler),
-        about(li, lift, "Reply from our butler: The lift company comes at noon."),
+        about(li, LIFT, "Reply from our butler: The lift company comes at noon."),
     )
-    await s.taps(butler, "📝 Note", *to(butler, "Type an internal note"), on=lift)
+    await s.taps(butler, "📝 Note", *to(butler, "Type an internal note"), on=LIFT)
     await s.says(butler, "Lift company ticket 4471", done(butler))  # nothing to the resident
-    await s.taps(butler, "✔️ Resolve", *to(butler, "Type the result of the work"), on=lift)
+    await s.taps(butler, "✔️ Resolve", *to(butler, "Type the result of the work"), on=LIFT)
     await s.says(
         butler,
         "The door sensor was replaced.",
         done(butler),
-        about(li, lift, "Your request is resolved: The door sensor was replaced."),
+        about(li, LIFT, "Your request is resolved: The door sensor was replaced."),
     )
 
     # Wang sends a photo with a caption: the desk offers to file it, and asks what is open.
     wang = c.wang
     smell = "The rubbish room on floor 8 smells terrible"
-    await s.photo(wang, msg(wang, "Thank you for your message:", "Shall we file it for you?"), caption=smell)
+    await s.photo(
+        wang, msg(wang, "Thank you for your message:", "Shall we file it for you?"), caption=smell
+    )
     await s.taps(wang, "📝 Complaint", *to(wang, "Where is it?"))
     await s.taps(wang, "A common area", *to(wang, "Please say where exactly"))
     await s.says(wang, "Rubbish room, floor 8", *to(wang, "Is there a date by which"))
-    rubbish = "TS-20300416-0002"
     await s.taps(
         wang,
         "No particular date",
-        msg(wang, "Thank you, Wang Fang, and we are sorry", f"registered as <b>{rubbish}</b>"),
-        card(butler, "🆕 New item for you:", rubbish),
+        msg(wang, "Thank you, Wang Fang, and we are sorry", f"registered as <b>{RUBBISH}</b>"),
+        card(butler, "🆕 New item for you:", RUBBISH),
     )
-    await s.taps(butler, "🏷 Classify", *to(butler, "Nature of the complaint:"), on=rubbish)
+    await s.taps(butler, "🏷 Classify", *to(butler, "Nature of the complaint:"), on=RUBBISH)
     await s.taps(butler, "Valid", *to(butler, "Severity:"))
     await s.taps(butler, "General")  # the question is redrawn as the answer
-    await s.taps(butler, "✅ Accept", about(wang, rubbish, ACCEPTED), on=rubbish)
+    await s.taps(butler, "✅ Accept", about(wang, RUBBISH, ACCEPTED), on=RUBBISH)
     await s.says(wang, "/help", *to(wang, "This is the estate service desk."))
-    await s.taps(butler, "✔️ Resolve", *to(butler, "Type the result of the work"), on=rubbish)
+    await s.taps(butler, "✔️ Resolve", *to(butler, "Type the result of the work"), on=RUBBISH)
     await s.says(
         butler,
         "The room was cleaned and disinfected.",
         done(butler),
-        about(wang, rubbish, "Your request is resolved: The room was cleaned"),
+        about(wang, RUBBISH, "Your request is resolved: The room was cleaned"),
     )
 
     # Chen asks for a repair; the engineer proposes a visit tomorrow at 14:00.
@@ -360,25 +368,26 @@ async def first_day(s: Script, c: Cast) -> None:
     await s.taps(chen, "🏠 My home", *to(chen, "Please describe what happened"))
     await s.says(chen, "The kitchen tap drips all night", *to(chen, "Send photos if you have"))
     await s.photo(chen, *to(chen, "Photo 1/5 received"))
-    await s.taps(chen, "Done", *to(chen, "When may our engineer come?"))
+    await s.taps(chen, "Done", *to(chen, "When are you free for our engineer to come?"))
     await s.taps(chen, f"{label_day(1)} 14:00-17:00")  # ticked: the keyboard is redrawn
     await s.taps(chen, "✔️ Done", *to(chen, "If nobody is home"))
     await s.taps(chen, "Yes", *to(chen, "<b>Please check your repair request</b>"))
-    drip = "BX-20300416-0001"
     await s.taps(
         chen,
         "✅ Confirm",
-        *to(chen, f"Thank you, Chen Jie. Your repair request is registered as <b>{drip}</b>"),
-        card(butler, "🆕 New item for you:", drip),
-        card(engineer, "🆕 New item for Engineering:", drip),
+        *to(chen, f"Thank you, Chen Jie. Your repair request is registered as <b>{DRIP}</b>"),
+        card(butler, "🆕 New item for you:", DRIP),
+        card(engineer, "🆕 New item for Engineering:", DRIP),
     )
-    await s.taps(engineer, "📅 Schedule visit", *to(engineer, "On which day"), on=drip)
+    await s.taps(engineer, "📅 Schedule visit", *to(engineer, "On which day"), on=DRIP)
     await s.taps(engineer, label_day(1), *to(engineer, "At what time?"))
-    await s.taps(engineer, "14:00", about(chen, drip, "📅 Our engineer can come on"))
+    await s.taps(engineer, "14:00", about(chen, DRIP, "📅 Our engineer can come on"))
     agreed = "✅ The resident agreed to the visit time:"
-    await s.taps(chen, "👍 That suits me", card(engineer, agreed, drip), card(butler, agreed, drip))
+    await s.taps(
+        chen, "👍 That suits me", card(engineer, agreed, DRIP), card(butler, agreed, DRIP)
+    )
 
-    # Zhang orders a birthday cake for the day after tomorrow.
+    # Zhang orders a birthday CAKE for the day after tomorrow.
     zhang, concierge, senior = c.zhang, c.concierge, c.senior
     party = START.date() + timedelta(days=2)
     await s.taps(zhang, "🎂 Order a service", *to(zhang, "What would you like us to arrange"))
@@ -402,52 +411,53 @@ async def first_day(s: Script, c: Cast) -> None:
     await s.taps(zhang, "Yes", *to(zhang, "How would you like to pay?"))
     await s.taps(zhang, "WeChat Pay", *to(zhang, "<b>Your order: Birthday or occasion cake</b>"))
     # A sticker at the summary: the form asks again, and the next answer is taken.
-    again = to(zhang, "Please choose with the buttons below.", "<b>Your order: Birthday or occasion cake</b>")
+    again = to(
+        zhang,
+        "Please choose with the buttons below.",
+        "<b>Your order: Birthday or occasion cake</b>",
+    )
     await s.stage.act(zhang, "sends a sticker", zhang.sends_sticker, *again)
-    cake, escort = "WT-20300416-0001", "RW-20300416-0001"
     await s.taps(
         zhang,
         "✍️ Confirm and sign",
-        *to(zhang, f"Thank you, Zhang Wei. Your order <b>{cake}</b> is with our concierge desk"),
+        *to(zhang, f"Thank you, Zhang Wei. Your order <b>{CAKE}</b> is with our concierge"),
         *to(zhang, "🎂 May we send our birthday wishes to your daughter Lily"),
-        card(butler, "🆕 New item for you:", cake),
-        card(concierge, "🆕 New item for Concierge:", cake),
-        *to(senior, f"🎂 Birthday delivery {cake}: please go along with it"),
+        card(butler, "🆕 New item for you:", CAKE),
+        card(concierge, "🆕 New item for Concierge:", CAKE),
+        *to(senior, f"🎂 Birthday delivery {CAKE}: please go along with it"),
     )
     await s.taps(zhang, "Yes, please")
     await s.taps(
-        concierge, "✅ Confirm & prepayment", *to(concierge, "Prepayment received, in yuan"), on=cake
+        concierge,
+        "✅ Confirm & prepayment",
+        *to(concierge, "Prepayment received, in yuan"),
+        on=CAKE,
     )
     await s.says(concierge, "300", *to(concierge, "Receipt number:"))
     await s.says(
         concierge,
         "R-2030-0416",
         done(concierge),
-        card(butler, "✅ Order confirmed:", cake),
-        about(zhang, cake, "✅ Thank you: your order is confirmed, and your prepayment of ¥300"),
+        card(butler, "✅ Order confirmed:", CAKE),
+        about(zhang, CAKE, "✅ Thank you: your order is confirmed, and your prepayment of ¥300"),
     )
-    await s.taps(concierge, "🛒 Ordered", *to(concierge, "Ordered from which bakery"), on=cake)
+    await s.taps(concierge, "🛒 Ordered", *to(concierge, "Ordered from which bakery"), on=CAKE)
     await s.says(concierge, "Holiland, Century Ave", *to(concierge, "Purchase voucher number:"))
     await s.says(
         concierge,
         "PV-778",
         done(concierge),
-        card(butler, "🛒 Ordered from the supplier:", cake),
-        about(zhang, cake, "🛒 We have placed your order with the supplier."),
+        card(butler, "🛒 Ordered from the supplier:", CAKE),
+        about(zhang, CAKE, "🛒 We have placed your order with the supplier."),
     )
 
     await s.stage.new_day(
         on_day(1, time(10, 5)),
         *to(butler, "<b>📒 Daily ledger</b> Tue, Apr 16, 2030"),
-        card(engineer, "⏰ Due at Wed, Apr 17, 14:00", drip),
-        solved(li, lift),
-        solved(wang, rubbish),
+        card(engineer, "⏰ Due at Wed, Apr 17, 14:00", DRIP),
+        solved(li, LIFT),
+        solved(wang, RUBBISH),
     )
-
-
-LIFT, RUBBISH, DRIP = "TS-20300416-0001", "TS-20300416-0002", "BX-20300416-0001"
-CAKE, ESCORT = "WT-20300416-0001", "RW-20300416-0001"
-BENCHES, GATE = "JY-20300417-0001", "TS-20300418-0001"
 
 
 def solved(person: Persona, reference: str) -> Said:
@@ -503,9 +513,13 @@ async def second_day(s: Script, c: Cast) -> None:
         card(engineer, f"✉️ The resident writes: {ring}", DRIP),
         card(butler, f"✉️ The resident writes: {ring}", DRIP),
     )
-    await s.taps(engineer, "🔧 In progress", about(chen, DRIP, "🔧 Work on your repair"), on=DRIP)
+    await s.taps(
+        engineer, "🔧 In progress", about(chen, DRIP, "🔧 Our engineer has started work"), on=DRIP
+    )
     await s.taps(engineer, "✅ Done", *to(engineer, "What was done?"), on=DRIP)
-    await s.says(engineer, "Replaced the washer and the cartridge", *to(engineer, "Under warranty?"))
+    await s.says(
+        engineer, "Replaced the washer and the cartridge", *to(engineer, "Under warranty?")
+    )
     await s.taps(engineer, "No", *to(engineer, "What does the resident pay, in yuan?"))
     await s.says(
         engineer,
@@ -571,11 +585,15 @@ async def third_day(s: Script, c: Cast) -> None:
     await s.taps(sun, "English", *to(sun, "How may we address you?"))
     await s.says(sun, "Sun Xiaoming", *to(sun, "Which building do you live in?"))
     await s.says(sun, "3-1502", *to(sun, "Please leave a contact phone"))
-    await s.says(sun, "13800000006", *to(sun, "Phone: +8613800000006", "Please check your details:"))
+    await s.says(
+        sun, "13800000006", *to(sun, "Phone: +8613800000006", "Please check your details:")
+    )
     await s.taps(sun, "Confirm", *to(sun, "Thank you, Sun Xiaoming, you are registered."))
     await s.taps(sun, "📝 Complaint", *to(sun, "We are sorry for the trouble. What is it about?"))
     await s.taps(sun, "Security", *to(sun, "Please describe what happened"))
-    await s.says(sun, "A stranger tailgated through the north gate", *to(sun, "Send photos if you have"))
+    await s.says(
+        sun, "A stranger tailgated through the north gate", *to(sun, "Send photos if you have")
+    )
     await s.taps(sun, "Skip", *to(sun, "Where is it?"))
     await s.taps(sun, "🏠 My home", *to(sun, "Is there a date by which"))
     await s.taps(sun, "No particular date", *to(sun, "<b>Please check your complaint</b>"))
@@ -598,10 +616,12 @@ async def third_day(s: Script, c: Cast) -> None:
         concierge,
         "🚚 Out for delivery",
         card(butler, "🚚 Out for delivery:", CAKE),
-        about(zhang, CAKE, "🚚 Your order is on its way."),
+        about(zhang, CAKE, "🚚 Your order is on its way"),
         on=CAKE,
     )
-    await s.taps(concierge, "📦 Delivered", *to(concierge, "Received and signed for by whom?"), on=CAKE)
+    await s.taps(
+        concierge, "📦 Delivered", *to(concierge, "Received and signed for by whom?"), on=CAKE
+    )
     await s.taps(
         concierge,
         "Zhang Wei",
@@ -616,7 +636,7 @@ async def third_day(s: Script, c: Cast) -> None:
         "INV-5521",
         done(concierge),
         card(butler, "🧾 Settled:", CAKE),
-        about(zhang, CAKE, "🧾 Settled: final amount ¥328.00; ¥28.00 is still to pay."),
+        about(zhang, CAKE, "🧾 Settled: final amount ¥328.00; ¥28.00 is still to pay"),
     )
     await s.taps(senior, "✔️ Resolve", *to(senior, "Type the result of the work"), on=ESCORT)
     went = "Went along; the gift basket was handed over"

@@ -170,7 +170,9 @@ async def test_resident_butler_and_the_mini_app_in_a_browser(
     # The Mini App opened with launch data signed by anyone but this bot's token: 401.
     forged = signed({"auth_date": "1", "user": json.dumps({"id": 2003})}, "1:not-this-bot")
     answers: list[Any] = []
-    app = await page.context.new_page()
+    browser = page.context.browser
+    assert browser is not None
+    app = await (await browser.new_context()).new_page()
     app.on("response", lambda r: answers.append(r) if "/webapp/api/" in r.url else None)
     await app.goto(f"{demo.url}webapp/#tgWebAppData={quote(forged, safe='')}")
     await app.locator("#message").filter(has_text=re.compile(".")).wait_for()

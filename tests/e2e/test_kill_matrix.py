@@ -26,8 +26,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import signal
-import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -43,7 +41,7 @@ from storage.db import is_sqlite, normalise_url
 from tests.conftest import fresh_postgres, pg_url
 from tests.e2e import conversation as script
 from tests.e2e.conversation import Cast, Persona, Said
-from tests.e2e.test_exactly_once import Tripwire, Trigger, nth, run_sql
+from tests.e2e.test_exactly_once import Trigger, Tripwire, nth, run_sql
 from tests.e2e.test_process import TOKEN, BotProcess, clean_env
 from tests.e2e.timed_bot import CLOCK
 from tests.sim import FakeBotAPI, LoopbackBotAPIServer, TelegramSim
@@ -132,6 +130,7 @@ class Run:
     steps: int = 0
     pushed_at: dict[int, datetime] = field(default_factory=dict)
     answers: dict[int, list[Said]] = field(default_factory=dict)  # by chat: to its own steps
+    starting: float = 0.0  # seconds spent starting processes
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -168,13 +167,16 @@ class Run:
         self.bot = BotProcess(self.tmp_path, env, module="tests.e2e.timed_bot")
         tripwire = self.api.tripwire
         if not self.api.wait_until(
-            lambda: self.api.count("getUpdates") > calls
-            or tripwire.fired.is_set()
-            or self.bot is None
-            or self.bot.proc.poll() is not None,
+            lambda: (
+                self.api.count("getUpdates") > calls
+                or tripwire.fired.is_set()
+                or self.bot is None
+                or self.bot.proc.poll() is not None
+            ),
             timeout=60,
         ):
             self.fail("the bot did not start")
+        self.starting += time.monotonic() - self.started
 
     def restart(self) -> None:
         """The tripwire killed it: start the next process a little later."""
@@ -270,7 +272,7 @@ class Run:
         await action()
         self.pushed_at[self.api.pushed[-1]] = self.now()
         if kind == "pause":
-            time.sleep(self.rng.uniform(0.0, 0.3))
+            await asyncio.sleep(self.rng.uniform(0.0, 0.3))
             self.arm(lambda m, p: True)
         self.expected.update(expect)
         mine += [said for said in expect if said.chat == who.chat_id]
@@ -303,7 +305,9 @@ class Run:
             try:
                 await script.conversation(self, self.cast)
                 self.wait(self.said(list(self.expected)), "for the last messages")
-                time.sleep(2.5)  # a message said twice would show by now (the sender: 2 s)
+                await asyncio.sleep(
+                    2.5
+                )  # a message said twice would show by now (the sender: 2 s)
             finally:
                 assert self.bot is not None
                 code = self.bot.stop()
@@ -317,6 +321,7 @@ class Run:
             "kills": len(self.kills),
             "updates": len(self.api.pushed),
             "seconds": round(time.monotonic() - begun),
+            "starting": round(self.starting),
         }
 
     def telegram_problems(self) -> list[str]:

@@ -37,7 +37,8 @@ def test_a_small_load_run_loses_nothing_and_files_everything(tmp_path: Path) -> 
     report(result)  # shown by pytest if an assertion fails
     context = (tmp_path / "bot.log").read_text()[-3000:]
     assert result.exit_code == 0, context
-    assert result.sent == 100 and result.stuck == 0, context
+    assert result.sent == 100, context
+    assert result.stuck == 0, context
     assert not result.lost, (result.lost, context)
     assert result.answered == result.sent
     assert result.expected > 0
