@@ -15,15 +15,22 @@ from storage.models import DutyMark, DutyRosterEntry, Ticket
 class DutyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # The roster and the shift marks are read once per unit of work: a sweep asks who
+        # is on duty for each of thousands of late items. Changing either forgets them.
+        self._rostered: dict[tuple[int, date], list[tuple[int, str]]] = {}
+        self._marks: dict[tuple[int, datetime], list[Mark]] = {}
 
     async def rostered(self, estate_id: int, day: date) -> list[tuple[int, str]]:
         """Everyone rostered on that day: staff id and shift."""
-        rows = await self.session.execute(
-            select(DutyRosterEntry.staff_id, DutyRosterEntry.shift).where(
-                DutyRosterEntry.estate_id == estate_id, DutyRosterEntry.day == day
+        key = (estate_id, day)
+        if key not in self._rostered:
+            rows = await self.session.execute(
+                select(DutyRosterEntry.staff_id, DutyRosterEntry.shift).where(
+                    DutyRosterEntry.estate_id == estate_id, DutyRosterEntry.day == day
+                )
             )
-        )
-        return [(staff_id, shift) for staff_id, shift in rows.all()]
+            self._rostered[key] = [(staff_id, shift) for staff_id, shift in rows.all()]
+        return list(self._rostered[key])
 
     async def week(self, estate_id: int, first: date, last: date) -> list[tuple[int, date, str]]:
         rows = await self.session.execute(
@@ -47,6 +54,7 @@ class DutyRepository:
         now: datetime,
     ) -> None:
         """Put someone on (or take them off) a shift on each of these days."""
+        self._rostered.clear()
         await self.session.execute(
             delete(DutyRosterEntry).where(
                 DutyRosterEntry.staff_id == staff_id,
@@ -69,14 +77,18 @@ class DutyRepository:
         await self.session.flush()
 
     async def marks(self, estate_id: int, since: datetime) -> list[Mark]:
-        rows = await self.session.execute(
-            select(DutyMark.staff_id, DutyMark.on, DutyMark.created_at).where(
-                DutyMark.estate_id == estate_id, DutyMark.created_at >= since
+        key = (estate_id, since)
+        if key not in self._marks:
+            rows = await self.session.execute(
+                select(DutyMark.staff_id, DutyMark.on, DutyMark.created_at).where(
+                    DutyMark.estate_id == estate_id, DutyMark.created_at >= since
+                )
             )
-        )
-        return [Mark(staff_id, on, at) for staff_id, on, at in rows.all()]
+            self._marks[key] = [Mark(staff_id, on, at) for staff_id, on, at in rows.all()]
+        return list(self._marks[key])
 
     def mark(self, estate_id: int, staff_id: int, *, on: bool, now: datetime) -> None:
+        self._marks.clear()
         self.session.add(DutyMark(estate_id=estate_id, staff_id=staff_id, on=on, created_at=now))
 
     async def morning_items(self, estate_id: int, night_from: datetime) -> list[Ticket]:
