@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import io
 import os
 import resource
@@ -374,6 +375,9 @@ def _measure_writer(writer: str, rows: int) -> None:
 def _compare_writers(rows: int) -> None:
     print(f"\nwriting {rows:,} rows x {WRITER_COLUMNS} cells (each library in a fresh process)")
     for writer in WRITERS:
+        if importlib.util.find_spec(writer) is None:
+            print(f"  {writer:<13} not installed, skipped")
+            continue
         subprocess.run(
             [
                 sys.executable,

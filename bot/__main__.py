@@ -25,6 +25,7 @@ from bot.polling import PollingConflict, run_polling
 
 EXIT_CONFIG, EXIT_DATABASE, EXIT_NETWORK, EXIT_CONFLICT = 2, 3, 4, 5
 EXIT_BACKUP = 6
+SWEEP_TRIES = 30  # `sweep` waits out another process holding the database, a second a try
 
 
 def _safe_url(url: str) -> str:
@@ -90,6 +91,7 @@ async def _sweep(settings: Settings) -> int:
     from bot.i18n import load_catalogues
     from bot.policy import load_policy
     from scheduler.sweep import fire_due_alarms
+    from storage.availability import database_unavailable
     from storage.db import create_engine, create_sessionmaker
 
     engine = create_engine(settings.database_url)
@@ -102,6 +104,15 @@ async def _sweep(settings: Settings) -> int:
         sessions=create_sessionmaker(engine),
     )
     try:
+        # Another process may hold the database for a while (a long sweep on the same
+        # SQLite file): its batch rolled back here, so trying again is safe.
+        for _ in range(SWEEP_TRIES - 1):
+            try:
+                return await fire_due_alarms(desk)
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    raise
+                await asyncio.sleep(1.0)
         return await fire_due_alarms(desk)
     finally:
         await engine.dispose()

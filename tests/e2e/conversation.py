@@ -4,7 +4,8 @@ Each step is one update and the messages it must bring (chat and key phrase), so
 say what "exactly once" means: at the end every message in every chat is matched by
 exactly one expected phrase, as often as the script says. The clock starts on a fixed
 Tuesday (no weekly or monthly report falls due while it runs) and moves to later days
-between segments, so the follow-ups, reminders and wishes fall due at known moments.
+between segments, so the follow-ups, reminders, wishes and a late item's ladder fall due
+at known moments.
 """
 
 from __future__ import annotations
@@ -579,7 +580,8 @@ async def second_day(s: Script, c: Cast) -> None:
 async def third_day(s: Script, c: Cast) -> None:
     wang, zhang, concierge, senior, butler = c.wang, c.zhang, c.concierge, c.senior, c.butler
     await follow_up(s, wang, "👍 Yes, solved", 4, None)
-    # Xiaoming registers by typing, and files a complaint without photos.
+    # Xiaoming registers by typing, and files a complaint without photos, which nobody
+    # answers today.
     sun = c.sun
     await s.says(sun, "/start", *to(sun, "Hello and welcome to the estate service desk!"))
     await s.taps(sun, "English", *to(sun, "How may we address you?"))
@@ -602,14 +604,6 @@ async def third_day(s: Script, c: Cast) -> None:
         "Confirm",
         msg(sun, "Thank you, Sun Xiaoming, and we are sorry", f"registered as <b>{GATE}</b>"),
         card(butler, "🆕 New item for you:", GATE),
-    )
-    await s.taps(butler, "✅ Accept", about(sun, GATE, ACCEPTED), on=GATE)
-    await s.taps(butler, "✔️ Resolve", *to(butler, "Type the result of the work"), on=GATE)
-    await s.says(
-        butler,
-        "The guards now check every entry at the north gate.",
-        done(butler),
-        about(sun, GATE, "Your request is resolved: The guards now check"),
     )
     await s.says(zhang, "/profile", *to(zhang, "<b>My profile</b>"))
     await s.taps(
@@ -647,7 +641,9 @@ async def third_day(s: Script, c: Cast) -> None:
         *to(butler, "<b>📒 Daily ledger</b> Thu, Apr 18, 2030"),
         solved(c.chen, DRIP),
         solved(zhang, CAKE),
-        solved(c.sun, GATE),
+        card(butler, "⚠️ Late: the first answer was due", GATE),
+        card(c.senior, "🚨 Twice late: the first answer was due", GATE),
+        *to(butler, "☀️ <b>Good morning — your digest</b>"),
     )
 
 
@@ -659,7 +655,17 @@ async def fourth_day(s: Script, c: Cast) -> None:
     loved = "Lily loved it"
     told = comment(butler, loved, CAKE), comment(c.concierge, loved, CAKE)
     await follow_up(s, zhang, "👍 Yes, solved", 5, loved, *told)
-    await follow_up(s, c.sun, "👍 Yes, solved", 3, None)
+    # Nobody answered Xiaoming yesterday: the ladder has climbed overnight; now the butler
+    # answers.
+    sun = c.sun
+    await s.taps(butler, "✅ Accept", about(sun, GATE, ACCEPTED), on=GATE)
+    await s.taps(butler, "✔️ Resolve", *to(butler, "Type the result of the work"), on=GATE)
+    await s.says(
+        butler,
+        "The guards now check every entry at the north gate.",
+        done(butler),
+        about(sun, GATE, "Your request is resolved: The guards now check"),
+    )
     await s.says(chief, "/status", *to(chief, "<b>📊 Status</b>"))
     await s.says(
         chief,
@@ -670,7 +676,7 @@ async def fourth_day(s: Script, c: Cast) -> None:
     await s.taps(c.wang, "📋 My requests", *to(c.wang, "<b>My requests</b> (1 in all"))
 
 
-STEPS = 204  # one update each
+STEPS = 201  # one update each
 # What the registry holds at the end: each item once, its timeline without a repeat.
 STATUSES = {
     LIFT: "closed",
@@ -679,7 +685,7 @@ STATUSES = {
     CAKE: "closed",
     ESCORT: "resolved",
     BENCHES: "resolved",
-    GATE: "closed",
+    GATE: "resolved",
 }
 TIMELINES = {
     LIFT: [
@@ -749,15 +755,15 @@ TIMELINES = {
     BENCHES: ["created", "adopted: Four benches go in next week."],
     GATE: [
         "created",
+        "reminded: answer_late",
+        "reminded: answer_late_2x",
         "accepted",
         "resolved: The guards now check every entry at the north gate.",
-        "followup_asked",
-        "followup_answered: solved",
-        "followup_answered: rating 3",
-        "closed",
     ],
 }
-# Every alarm that fell due, each fired once: (item, kind, local due time).
+# Every alarm that fell due, each fired once: (item, kind, local due time); the ladder of an
+# item filed at a time the kills move by minutes is not held to its minute (""). The reminder
+# due before the first answer was late fires too, but says nothing: it is too late for it.
 ALARMS = sorted(
     [
         (LIFT, "followup_ask", "04-17 10:00"),
@@ -770,7 +776,9 @@ ALARMS = sorted(
         (ESCORT, "service_soon", "04-18 13:00"),
         (RUBBISH, "followup_ask", "04-18 10:00"),
         (DRIP, "followup_ask", "04-19 10:00"),
-        (GATE, "followup_ask", "04-19 10:00"),
+        (GATE, "answer_soon", ""),
+        (GATE, "answer_late", ""),
+        (GATE, "answer_late_2x", ""),
         (CAKE, "followup_ask", "04-19 10:00"),
     ]
 )

@@ -363,8 +363,9 @@ class Run:
             "select t.reference, a.kind, a.due_at, a.fired_at from alarms a "
             "join tickets t on t.id = a.ticket_id",
         )
+        loose = {(ref, kind) for ref, kind, due in script.ALARMS if not due}
         fired = sorted(
-            (ref, kind, _utc(due).astimezone(script.SHANGHAI).strftime("%m-%d %H:%M"))
+            (ref, kind, "" if (ref, kind) in loose else _local(due))
             for ref, kind, due, at in alarms
             if at is not None
         )
@@ -391,6 +392,10 @@ class Run:
         if missing or handled - set(self.api.pushed):
             problems.append(f"handled updates: missing {missing}")
         return problems
+
+
+def _local(value: object) -> str:
+    return _utc(value).astimezone(script.SHANGHAI).strftime("%m-%d %H:%M")
 
 
 def _utc(value: object) -> datetime:

@@ -88,3 +88,75 @@ def test_alarms_due_while_the_database_is_away_fire_once_it_is_back(migrated_url
         assert asyncio.run(_sweep(settings)) == 0
     alarms, events, items, _ = asyncio.run(_counts(migrated_url))
     assert (alarms, events, items) == (25, 25, 25)
+
+
+async def test_a_sweep_reads_the_roster_once_not_once_per_late_item(migrated_url: str) -> None:
+    """Who is on duty is the same for every alarm of a batch: asking for each of thousands
+    of late items made the sweep a hundred times slower."""
+    from sqlalchemy import event
+
+    from bot.config import Settings
+    from bot.desk import Desk
+    from bot.domain.estate import EstatePlan
+    from bot.i18n import load_catalogues
+    from bot.policy import load_policy
+    from scheduler.sweep import fire_due_alarms
+    from storage.db import create_sessionmaker
+
+    await seed(migrated_url, items=60, due=25, now=utcnow())
+    settings = Settings(_env_file=None, bot_token=TEST_TOKEN, database_url=migrated_url)
+    engine = create_engine(migrated_url)
+    asked: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "duty_roster" in statement or "duty_marks" in statement:
+            asked.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    desk = Desk(
+        settings=settings,
+        policy=load_policy(settings.policy_file),
+        estate=EstatePlan(code="", name="", buildings=()),
+        texts=load_catalogues(),
+        engine=engine,
+        sessions=create_sessionmaker(engine),
+    )
+    try:
+        assert await fire_due_alarms(desk) == 25
+    finally:
+        await engine.dispose()
+    assert 1 <= len(asked) <= 2  # the day's roster and the shift's marks, once each
+
+
+async def test_the_roster_read_once_is_read_again_after_a_change(migrated_url: str) -> None:
+    from datetime import timedelta
+
+    from storage.db import create_sessionmaker
+    from storage.uow import UnitOfWork
+
+    now = utcnow()
+    seeded = await seed(migrated_url, items=1, due=0, now=now)
+    engine = create_engine(migrated_url)
+    try:
+        async with UnitOfWork(create_sessionmaker(engine)) as uow:
+            plan = await uow.estate.plan()
+            assert plan is not None
+            assert plan.id is not None
+            staff_id = int(
+                await uow.session.scalar(
+                    text("select id from staff where telegram_user_id = :u"),
+                    {"u": seeded.staff_chats[0]},
+                )
+                or 0
+            )
+            day, since = now.date(), now - timedelta(hours=1)
+            assert await uow.duty.rostered(plan.id, day) == []
+            assert await uow.duty.marks(plan.id, since) == []
+            await uow.duty.set(plan.id, staff_id, [day], "day", on=True, by=None, now=now)
+            assert await uow.duty.rostered(plan.id, day) == [(staff_id, "day")]
+            uow.duty.mark(plan.id, staff_id, on=False, now=now)
+            assert [(m.staff_id, m.on) for m in await uow.duty.marks(plan.id, since)] == [
+                (staff_id, False)
+            ]
+    finally:
+        await engine.dispose()
