@@ -21,6 +21,7 @@ from telegram import (
     Bot,
     BotCommand,
     BotCommandScopeChat,
+    CallbackQuery,
     InlineKeyboardMarkup,
     InputMediaPhoto,
     MaybeInaccessibleMessage,
@@ -101,6 +102,12 @@ class EditTapped:
     text: str
     markup: InlineKeyboardMarkup | None = None
     shown: str | None = None  # what the bot last drew there, if it has a record
+    face: str | None = None  # the fingerprint of this text and keyboard, once worked out
+
+    def echoed(self, query: CallbackQuery | None) -> str | None:
+        """The fingerprint of the tapped message as Telegram echoes it, if it does."""
+        message = query.message if query is not None else None
+        return fingerprint_of(message) if isinstance(message, Message) else None
 
     def _changes(self, target: Target) -> Message | None:
         """The tapped message, if this edit would change it."""
@@ -108,7 +115,7 @@ class EditTapped:
         if not isinstance(message, Message):
             return None  # too old for Telegram to show us; nothing to edit
         shown = self.shown or fingerprint_of(message)
-        return None if shown == fingerprint(self.text, self.markup) else message
+        return None if shown == (self.face or fingerprint(self.text, self.markup)) else message
 
     async def deliver(self, target: Target) -> None:
         message = self._changes(target)
@@ -144,9 +151,13 @@ class EditMessage:
     text: str
     markup: InlineKeyboardMarkup | None
     shown: str | None = None  # fingerprint of what the message showed when last drawn
+    face: str | None = None  # the fingerprint of this text and keyboard, once worked out
+
+    def _unchanged(self) -> bool:
+        return self.shown == (self.face or fingerprint(self.text, self.markup))
 
     async def deliver(self, target: Target) -> None:
-        if self.shown == fingerprint(self.text, self.markup):
+        if self._unchanged():
             return
         await again(
             lambda: edit_html(
@@ -162,7 +173,7 @@ class EditMessage:
         )
 
     def deferred(self, target: Target) -> Deferred | None:
-        if self.shown == fingerprint(self.text, self.markup):
+        if self._unchanged():
             return None
         return Deferred(fit(self.text), self.markup, self.chat_id, self.message_id)
 

@@ -30,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from telegram.error import BadRequest
+
 from bot.clock import utcnow
 from handlers.output import EditMessage, EditTapped, Refusal, Send, Target
 from scheduler.outbox import Outcome, RetryPolicy, outcome_of
@@ -174,10 +176,18 @@ class DurableEdit:
         now = utcnow()
         try:
             await self.edit.deliver(target)
+        except BadRequest as exc:
+            if "to edit not found" in exc.message or "can't be edited" in exc.message:
+                # The person deleted the message: there is nothing left to redraw.
+                outcome = Outcome(OutboxStatus.UNDELIVERABLE, error=exc.message)
+            else:
+                outcome = outcome_of(self.row, exc, now, self.ledger.retry, idempotent=True)
+            self.ledger.note(self.row, outcome)
+            raise  # delivery carries on (or stops) as for any output
         except Exception as exc:
             outcome = outcome_of(self.row, exc, now, self.ledger.retry, idempotent=True)
             self.ledger.note(self.row, outcome)
-            raise  # delivery carries on (or stops) as for any output
+            raise
         self.ledger.note(self.row, Outcome(OutboxStatus.SENT, sent_at=now))
 
     def deferred(self, target: Target) -> None:

@@ -282,9 +282,13 @@ class Turn:
         for index, item, key in edits:
             if key is None:
                 continue
-            if key in faces:
-                self._out[index] = dataclasses.replace(item, shown=faces[key])
-            faces[key] = fingerprint(item.text, item.markup)
+            # Worked out once here, not again when the edit is queued and when it is sent.
+            face = fingerprint(item.text, item.markup)
+            shown = faces.get(key, item.shown)
+            if shown is None and isinstance(item, EditTapped):
+                shown = item.echoed(self.update.callback_query)  # no record: Telegram's echo
+            self._out[index] = dataclasses.replace(item, shown=shown, face=face)
+            faces[key] = face
         await self.uow.drawn.remember({key: faces[key] for key in keys}, self.now)
 
     def _drawn_key(self, item: EditTapped | EditMessage) -> tuple[int, int] | None:

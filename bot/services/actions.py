@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.deadlines import Rules
+from bot.domain.duty import Roster
 from bot.domain.item import Item
 from bot.domain.lifecycle import Action, IllegalMove
 from bot.domain.permissions import TicketScope, Viewer, can, staff_viewer
@@ -60,6 +61,9 @@ class ItemContext:
     notifier: Notifier
     actor: StaffMember | None = None  # None: the clock (a sweep) made the change
     _rules: Rules | None = field(default=None, repr=False)
+    # Who is on duty at `now`, by estate (bot.services.duty.roster_now): a sweep asks for
+    # each of thousands of late items, and the answer is the same for all of them.
+    rosters: dict[int, Roster] = field(default_factory=dict, repr=False)
 
     @property
     def rules(self) -> Rules:

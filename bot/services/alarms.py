@@ -137,7 +137,11 @@ async def _soon(ctx: ItemContext, ticket: Ticket, due: Due) -> list[Notice]:
     if due.kind is AlarmKind.REPORT_SOON and ticket.assignee_staff_id is None:
         ids = [p.id for p in _department(await ctx.staff(ticket), ticket)] or ids
     left = deadline - ctx.now
-    return _cards(ids, ticket, _ahead(f"notice.{due.kind.value}", left), due=deadline, left=left)
+    if left <= timedelta(0):
+        # Fired after its deadline (the process was down): the late alarm, due at that
+        # deadline, fires in the same sweep and says it; a second card would be noise.
+        return []
+    return _cards(ids, ticket, f"notice.{due.kind.value}", due=deadline, left=left)
 
 
 def _ahead(key: str, left: timedelta) -> str:
@@ -186,7 +190,7 @@ async def _supervisors_on_duty(
     """Late messages go to the supervisor on duty (by the roster), not every supervisor;
     with no roster, or nobody of them rostered, to all of them."""
     supervisors = serving(staff, ctx.policy.deadlines.late_notify, ticket.zone)
-    roster = await duty.roster_at(ctx.uow, ctx.policy, ctx.tz, ticket.estate_id, ctx.now)
+    roster = await duty.roster_now(ctx, ticket.estate_id)
     return duty.on_duty_or_all(supervisors, roster, ctx.now)
 
 

@@ -48,6 +48,17 @@ async def roster_at(
     return roster_of(rostered, bool(rows), marks, shift)
 
 
+async def roster_now(ctx: ItemContext, estate_id: int | None) -> Roster:
+    """The roster at the change's moment, read once per change (ItemContext.rosters)."""
+    if estate_id is None:
+        return Roster()
+    found = ctx.rosters.get(estate_id)
+    if found is None:
+        found = await roster_at(ctx.uow, ctx.policy, ctx.tz, estate_id, ctx.now)
+        ctx.rosters[estate_id] = found
+    return found
+
+
 def on_duty_or_all(
     people: Iterable[StaffMember], roster: Roster, when: datetime
 ) -> list[StaffMember]:

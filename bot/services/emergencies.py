@@ -128,7 +128,7 @@ async def _page(ctx: ItemContext, ticket: Ticket, row: EmergencyRow) -> list[Not
     rules = ctx.policy.emergencies.paging()
     row.pages += 1
     staff = await ctx.staff(ticket)
-    roster = await duty.roster_at(ctx.uow, ctx.policy, ctx.tz, ticket.estate_id, ctx.now)
+    roster = await duty.roster_now(ctx, ticket.estate_id)
     people = duty.on_duty_or_all(paged(staff, rules, ticket.zone), roster, ctx.now)
     rungs = rules.rungs(row.pages)
     if ticket.zone:

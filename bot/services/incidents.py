@@ -13,7 +13,7 @@ from bot.domain.incidents import IncidentStatus, Report, cluster, offer_due
 from bot.domain.item import Item
 from bot.domain.lifecycle import Action
 from bot.domain.routing import fallback_desk
-from bot.domain.tickets import OPEN_STATUSES, EventKind, TicketStatus
+from bot.domain.tickets import OPEN_STATUSES, EventKind, TicketFacts, TicketStatus
 from bot.services import followup
 from bot.services.actions import ActionContext, ItemContext, Refused
 from bot.services.notices import Notice, staff_card, to_resident, with_buttons
@@ -38,25 +38,26 @@ async def _report(repo: IncidentRepository, ticket: Ticket, linked: bool = False
 
 
 # --- after filing ------------------------------------------------------------------------
-async def after_filing(ctx: ItemContext, ticket: Ticket) -> None:
+async def after_filing(ctx: ItemContext, ticket: Ticket, item: TicketFacts | None = None) -> None:
     """A planned works' or outage's fault reported meanwhile: the resident hears it is known,
     and the item joins the notice's incident. Otherwise, enough reports of one fault in
-    one building in time: the desk is offered to link them."""
+    one building in time: the desk is offered to link them. `item`: the new item as
+    screens read it, if the caller has it (filing does)."""
     if ticket.estate_id is None or ticket.category is None or ticket.resident_id is None:
         return
     repo = repository(ctx)
-    report = await _report(repo, ticket)
-    if report.building_id is None:
+    building = await repo.building_at(ticket.unit_id)
+    if building is None:
         return
-    known = await repo.active_notices(
-        ticket.estate_id, report.building_id, ticket.category, ctx.now
-    )
+    status = TicketStatus(ticket.status)
+    report = Report(ticket.id, building.id, ticket.category, ticket.created_at, status)
+    known = await repo.active_notices(ticket.estate_id, building, ticket.category, ctx.now)
     if known:
         await _join_known(ctx, ticket, known[0].id, known[0].ends_at)
         return
     within = ctx.policy.incidents.within
     others = await repo.reports(
-        ticket.estate_id, report.building_id, ticket.category, ctx.now - within, ctx.now
+        ticket.estate_id, building.id, ticket.category, ctx.now - within, ctx.now
     )
     found = cluster(report, others, within)
     if not offer_due(found, ctx.policy.incidents.reports):
@@ -76,7 +77,7 @@ async def after_filing(ctx: ItemContext, ticket: Ticket) -> None:
         )
         for i in desk
     ]
-    await ctx.notifier.tell(offer, ctx.now)
+    await ctx.notifier.tell(offer, ctx.now, item=item)
 
 
 async def _join_known(

@@ -111,7 +111,7 @@ async def file_ticket(
     notices = [replace(n, ticket_id=ticket.id) for n in notices]
     await notifier.tell(notices, now, item=item, resident=resident)
     # A known outage's fault, or one report too many of one fault: see bot.services.incidents
-    await incidents.after_filing(ItemContext(uow, now, policy, tz, notifier), ticket)
+    await incidents.after_filing(ItemContext(uow, now, policy, tz, notifier), ticket, item)
     return Filed(ticket.id, ticket.reference)
 
 

@@ -151,13 +151,17 @@ class IncidentRepository:
         rows = await self.session.execute(query)
         return [(int(i), int(c or 0), str(lang)) for i, c, lang in rows]
 
+    async def building_at(self, unit_id: int | None) -> Building | None:
+        """The building of a unit, in one read (what a new report's checks need of it)."""
+        if unit_id is None:
+            return None
+        query = select(Building).join(Unit, Unit.building_id == Building.id)
+        return await self.session.scalar(query.where(Unit.id == unit_id))
+
     async def active_notices(
-        self, estate_id: int, building_id: int, category: str, now: datetime
+        self, estate_id: int, building: Building, category: str, now: datetime
     ) -> list[EstateNotice]:
         """Planned works and outages of this category running now where this building is."""
-        building = await self.session.get(Building, building_id)
-        if building is None:
-            return []
         query = (
             select(EstateNotice)
             .where(

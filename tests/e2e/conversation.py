@@ -23,7 +23,6 @@ from tests.sim import Persona, SentMessage, TelegramSim
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2030, 4, 16, 10, 0, tzinfo=SHANGHAI)  # a Tuesday, in the day shift
 ADMIN = 9300
-REFERENCE = re.compile(r"\b(?:TS|BX|WT|RW|HF|JY)-\d{8}-\d{4}\b")
 
 
 def on_day(days: int, at: time) -> datetime:
@@ -71,7 +70,7 @@ def done(person: Persona) -> Said:
 
 
 class Stage(Protocol):
-    """What runs the script: the real process (killed at random) or the bot in-process."""
+    """What the script runs on (test_kill_matrix: the real process, killed at random)."""
 
     async def act(
         self,
@@ -95,6 +94,8 @@ class Stage(Protocol):
 
 @dataclass(frozen=True)
 class Cast:
+    """Who takes part: the administrator, five staff and six residents (one in Chinese)."""
+
     admin: Persona
     butler: Persona
     engineer: Persona

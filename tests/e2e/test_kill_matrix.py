@@ -40,11 +40,11 @@ from bot.config import DEFAULTS_DIR
 from storage.db import is_sqlite, normalise_url
 from tests.conftest import fresh_postgres, pg_url
 from tests.e2e import conversation as script
-from tests.e2e.conversation import Cast, Persona, Said
+from tests.e2e.conversation import Cast, Said
 from tests.e2e.test_exactly_once import Trigger, Tripwire, nth, run_sql
 from tests.e2e.test_process import TOKEN, BotProcess, clean_env
 from tests.e2e.timed_bot import CLOCK
-from tests.sim import FakeBotAPI, LoopbackBotAPIServer, TelegramSim
+from tests.sim import FakeBotAPI, LoopbackBotAPIServer, Persona, TelegramSim
 from tests.sim.bot_api import decode_params
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -199,6 +199,7 @@ class Run:
         deadline = time.monotonic() + timeout
         tripwire = self.api.tripwire
         begun = time.monotonic()
+        before = self.missing() if TRACE else []
         while True:
             if tripwire.fired.is_set():
                 self.restart()
@@ -207,7 +208,7 @@ class Run:
                 self.fail(f"the bot stopped by itself ({self.bot.proc.returncode}) {what}")
             if done():
                 if TRACE and time.monotonic() - begun > 0.5:
-                    print(f"{time.monotonic() - begun:5.2f} s {what}")
+                    print(f"{time.monotonic() - begun:5.2f} s {what} {before[:3]}")
                 return
             if time.monotonic() > deadline:
                 self.fail(f"timed out {what}; still missing: {self.missing()}")
@@ -280,10 +281,16 @@ class Run:
         self.wait(self.said(expect), f"at step {self.steps} for {[s.phrase for s in expect]}")
 
     async def new_day(self, at: datetime, *expect: Said) -> None:
-        self.wait(self.said(list(self.expected)), "for the day's last messages")
+        """Once every update of the day is handled (its sender answered: a step handled
+        only tomorrow would find its dialogue expired), killed whatever it is doing; what
+        the day still owes others is owed by the next process, under the next day's clock.
+        The clock's messages come in their own time; the next steps wait for the buttons
+        they need."""
+        answers = [said for chat in self.answers.values() for said in chat]
+        self.wait(self.said(answers), "for the answers to the day's last steps")
         assert at > self.now(), (at, self.now())
         self.api.disarm()
-        self.arm(lambda m, p: True)  # whatever it is doing now
+        self.arm(lambda m, p: True)
         if not self.api.tripwire.fired.wait(30):
             self.fail("never killed at the end of the day")
         assert self.bot is not None
@@ -292,7 +299,6 @@ class Run:
         self.api.tripwire.fired.clear()
         self.launch(at)
         self.expected.update(expect)
-        self.wait(self.said(expect), f"for the clock's messages on {at:%a %H:%M}")
 
     # --- the whole run ---
     async def play(self) -> dict[str, int]:

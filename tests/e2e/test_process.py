@@ -336,7 +336,7 @@ async def test_repair_order_and_managers_view_on_the_real_process(
             await mei.says("厨房水龙头漏水")
             wait_for(api, mei, "照片")
             await tap(api, mei, "跳过")
-            wait_for(api, mei, "上门方便")
+            wait_for(api, mei, "方便维修师傅上门")
             await mei.says("工作日晚上七点后")
             wait_for(api, mei, "另外")
             await tap(api, mei, "✔️ 完成")
