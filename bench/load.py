@@ -6,8 +6,8 @@
 `python -m bot` runs as in production (default policy, staff enrolled so every item is
 routed and its cards queued) against the loopback Bot API stand-in. Residents are seeded
 as registered (a share registers first, `--newcomers`); each walks the complaint form as a
-person would: the menu, a category, what happened, a photo or *Skip*, the place, a date,
-*Confirm*, a few seconds apart.
+person would: the menu, a category, what happened, the place (home or typed), sometimes a
+photo, *Confirm*, a few seconds apart.
 
 The schedule is open-loop: it is drawn up before the start (`rate` updates a second, each
 a step of some resident's walk) and each update is queued in getUpdates at its planned
@@ -95,7 +95,6 @@ DESCRIPTIONS = (
     "The gate card reader at the north entrance rejects my card.",
     "The lift lobby on the ground floor smells of paint.",
 )
-DATES = ("No particular date", "Tomorrow", "Within 3 days", "Within a week")
 STAFF = (  # as in bench.dialogue_throughput: every filed item is routed and carded
     ("Butler A", "butler", "customer_service", "A"),
     ("Butler B", "butler", "customer_service", "B"),
@@ -127,13 +126,12 @@ def tap(label: str) -> Step:
 
 
 def registration(n: int) -> list[Step]:
-    """Onboarding by typing the unit, as a newcomer does (tests.e2e.test_process)."""
+    """Registering as a newcomer does: the shared contact brings phone and name, the home
+    is typed (tests.e2e.test_process)."""
     return [
         say("/start"),
-        tap("English"),
-        say(f"Newcomer {n}", prompt="type your name"),
-        say(f"{1 + n % 2}-{1 + n % 18}{1 + n % 4:02d}", prompt="Which building"),
         Step("contact", prompt="contact phone"),
+        say(f"{1 + n % 2}-{1 + n % 18}{1 + n % 4:02d}", prompt="Which building"),
         Step("tap", "Confirm", button="Confirm", prompt="Please check your details"),
     ]
 
@@ -143,18 +141,13 @@ def complaint(rng: random.Random, *, keyboard: bool) -> list[Step]:
     registered) to tap, else they type its label (what a tap on it sends anyway)."""
     steps = [tap("📝 Complaint") if keyboard else say("📝 Complaint"), tap(rng.choice(CATEGORIES))]
     steps.append(say(rng.choice(DESCRIPTIONS), prompt="describe what happened"))
-    if rng.random() < 0.3:
-        steps += [Step("photo", prompt="Send photos"), tap("Done")]
-    else:
-        steps.append(tap("Skip"))
     if rng.random() < 0.7:
         steps.append(tap("🏠 My home"))
     else:
-        steps += [
-            tap("🏢 A common area"),
-            say(f"Lobby of building {rng.randint(1, 3)}", prompt="Please say where exactly"),
-        ]
-    steps += [tap(rng.choice(DATES)), Step("tap", "Confirm", button="Confirm", files=True)]
+        steps.append(say(f"Lobby of building {rng.randint(1, 3)}", prompt="Where is it?"))
+    if rng.random() < 0.3:  # a photo on the summary: kept, the summary shown again
+        steps.append(Step("photo", prompt="Please check your complaint"))
+    steps.append(Step("tap", "Confirm", button="Confirm", files=True))
     return steps
 
 

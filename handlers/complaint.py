@@ -15,14 +15,15 @@ from bot.domain import forms
 from bot.domain.questions import Answer, Form, Place
 from bot.domain.tickets import TicketKind
 from bot.htmltext import Html, join
+from bot.services.clocks import promised_now
 from bot.services.filing import file_report, own_form
 from bot.services.notifier import Notifier
 from bot.services.tickets import Filed
 from handlers import dialogue, form, intake
-from handlers.dialogue import Flow, state, summary_step
+from handlers.dialogue import Flow, Step, state, summary_step
 from handlers.feature import Feature, IntakeForm
 from handlers.menu import Entry
-from handlers.runtime import Turn
+from handlers.runtime import Input, Turn
 
 COMPLAINT, SUGGESTION = "complaint", "suggestion"
 KINDS = {
@@ -79,7 +80,8 @@ def report_lines(turn: Turn, answers: dict[str, Answer]) -> list[str]:
         description = f"[{quotes}] {description}"  # about an earlier item, as it is filed
     lines.append(turn.t("summary.description", description=description))
     photos = answers.get(forms.PHOTOS)
-    lines.append(turn.t("summary.photos", count=len(photos) if isinstance(photos, list) else 0))
+    if isinstance(photos, list) and photos:
+        lines.append(turn.t("summary.photos", count=len(photos)))
     location = answers.get(forms.LOCATION)
     place = Place.read(location) if isinstance(location, str) else None
     if place is not None:
@@ -87,9 +89,11 @@ def report_lines(turn: Turn, answers: dict[str, Answer]) -> list[str]:
         lines.append(turn.t("summary.location", location=where))
     if asked.question(forms.DEADLINE) is not None:
         deadline = answers.get(forms.DEADLINE)
-        day = date.fromisoformat(deadline) if isinstance(deadline, str) and deadline else None
-        shown = turn.day(day) if day else turn.t("complaint.deadline_none")
-        lines.append(turn.t("summary.deadline", date=shown))
+        if isinstance(deadline, str) and deadline:
+            lines.append(turn.t("summary.deadline", date=turn.day(date.fromisoformat(deadline))))
+        else:  # none set: the promise stands, and the resident sees by when
+            due = promised_now(turn.desk.policy, turn.desk.settings.tz, turn.now).resolve_due_at
+            lines.append(turn.t("summary.deadline_promise", date=turn.moment(due)))
     return lines
 
 
@@ -131,12 +135,24 @@ def file(summarise: Callable[[Turn], Html]) -> dialogue.Prompt:
     return confirmed
 
 
+def _taking_photos(step: Step) -> Step:
+    """The summary takes a photo too: kept, and the summary shown again with its count."""
+
+    async def handle(turn: Turn, inp: Input) -> None:
+        if form.took_photo(turn, inp):
+            await dialogue.prompt_again(turn)
+            return
+        await step.handle(turn, inp)
+
+    return Step(step.prompt, handle)
+
+
 def flow(name: str, extra: Lines | None = None) -> Flow:
     """A flow asking the desk's own form for its kind, with its summary and filing."""
     summarise = summary(extra)
     form.QUICK[name] = file(summarise)  # begun from a free message: filed once complete
-    steps = {**form.steps(), "summary": summary_step(summarise, file(summarise), clear="q")}
-    return Flow(name, steps, form=_form)
+    asks = summary_step(summarise, file(summarise), clear="q")
+    return Flow(name, {**form.steps(), "summary": _taking_photos(asks)}, form=_form)
 
 
 # Reached from the main menu and from /new; no commands or buttons of its own.

@@ -43,7 +43,7 @@ from bot.htmltext import Html, escape
 from bot.services.actions import Refused
 from bot.services.filing import supplied
 from bot.services.tickets import Filed
-from bot.views.service import answer_label, window_label
+from bot.views.service import ANY_TIME, answer_label, window_label
 from handlers import dialogue, emergencies, intake
 from handlers.dialogue import Step, button, goto, keep_state, reprompt, state, tapped
 from handlers.keyboards import grid
@@ -66,7 +66,8 @@ class Asking:
     answers: dict[str, Answer] = field(default_factory=dict)
     q: str = ""
     photos: list[str] = field(default_factory=list)
-    ticked: list[str] = field(default_factory=list)
+    ticked: list[str] = field(default_factory=list)  # unused since one tap answers; kept
+    # so that dialogues stored by an earlier version still load
     day: str = ""
     quick: bool = False  # begun from a free message: filed once nothing is left open
     voice: str = ""  # a voice note given as the description: its file
@@ -103,7 +104,7 @@ async def begin(
     `given`: answers already given (a free message's text, photo or voice note); begun
     `quick`, the form is filed as soon as nothing is left open, without a summary."""
     asking = given or Asking()
-    pending = [q for q in form.asked(asking.answers) if q.id not in asking.answers]
+    pending = _open(turn, form, asking)
     if not pending and asking.quick and flow in QUICK:
         turn.start(flow, "summary", {})
         keep_state(turn, asking)
@@ -116,6 +117,20 @@ async def begin(
 
 def _asking(turn: Turn) -> Asking:
     return state(turn, Asking)
+
+
+def _open(turn: Turn, form: Form, asking: Asking) -> list[Question]:
+    """The questions still to ask, in order: not those left to the summary, and not a place
+    the resident's home answers (answered with it here)."""
+    found = []
+    for question in form.asked(asking.answers):
+        if question.id in asking.answers or question.on_summary:
+            continue
+        if question.at_home(asking.answers) and home_of(turn):
+            asking.answers[question.id] = Place(True).stored
+            continue
+        found.append(question)
+    return found
 
 
 def answers_of(turn: Turn) -> dict[str, Answer]:
@@ -137,7 +152,10 @@ def summary_lines(turn: Turn) -> list[Html]:
     for question in form_of(turn).asked(answers):
         value = answers.get(question.id)
         shown = shown_answer(turn, question, value) if value else "—"
-        lines.append(Html("{} <b>{}</b>").format(_name(turn, question), shown))
+        if question.label is not None:
+            lines.append(turn.t("summary.field", label=_name(turn, question), value=shown))
+        else:  # the question itself, with its own punctuation
+            lines.append(Html("{} <b>{}</b>").format(_name(turn, question), shown))
     return lines
 
 
@@ -164,8 +182,9 @@ def _question(turn: Turn) -> Question:
 async def next_question(turn: Turn) -> None:
     """The first applicable question not yet answered, else the summary."""
     kept = _asking(turn)
-    pending = [q for q in form_of(turn).asked(kept.answers) if q.id not in kept.answers]
+    pending = _open(turn, form_of(turn), kept)
     if not pending:
+        keep_state(turn, kept)
         assert turn.dialogue is not None
         if kept.quick and turn.dialogue.flow in QUICK:
             turn.dialogue.step = "summary"
@@ -181,7 +200,10 @@ async def next_question(turn: Turn) -> None:
 
 # --- texts: a question's own (data), or its catalogue keys (the desk's forms) ---------------
 def _name(turn: Turn, question: Question) -> str:
-    """The question as a summary line or the "change which?" button names it."""
+    """The question as a summary line or the "change which?" button names it: its short
+    label where it has one."""
+    if question.label is not None:
+        return question.label.get(turn.language)
     if question.words is not None:
         return turn.t(question.words.name or question.words.ask)
     assert question.ask is not None
@@ -279,11 +301,10 @@ async def ask_answer(turn: Turn) -> None:
             _button(turn, _soon_label(turn, question, n), f"{DAY}{n}") for n in question.soon
         ]
     elif kind is QuestionKind.PLACE:
-        columns = 1
-        buttons = [_button(turn, turn.t("complaint.location_common"), AREA)]
+        columns = 1  # the home as one tap; anywhere else is typed
         if home_of(turn):
             own = turn.t("complaint.location_own", unit=home_of(turn))
-            buttons.insert(0, _button(turn, own, HOME))
+            buttons = [_button(turn, own, HOME)]
     shown = await _default(turn, question)
     if shown:
         buttons.append(_button(turn, shown, DEFAULT))
@@ -342,6 +363,8 @@ async def on_answer(turn: Turn, inp: Input) -> None:
         return
     if question.kind is QuestionKind.PHOTOS:
         await _on_photos(turn, question, inp, value)
+        return
+    if inp.kind is InputKind.PHOTO and not question.photos and took_photo(turn, inp):
         return
     if question.kind is QuestionKind.WINDOWS:
         await _on_windows(turn, question, inp, value)
@@ -527,9 +550,24 @@ def _keep_photo(turn: Turn, file_id: str | None) -> bool:
         return False
     if file_id not in asking.photos:
         asking.photos.append(file_id)
-        if question.id in asking.answers:
+        if question.id in asking.answers or question.on_summary:
             asking.answers[question.id] = list(asking.photos)
         keep_state(turn, asking)
+    return True
+
+
+def took_photo(turn: Turn, inp: Input) -> bool:
+    """A photo sent while another question is asked (or on the summary): kept for the
+    form's photos, with a word to say so; False when the form takes no photos. The
+    question on screen stays as it was (its buttons still work)."""
+    question = form_of(turn).of_kind(QuestionKind.PHOTOS)
+    if question is None or inp.kind is not InputKind.PHOTO:
+        return False
+    limit = question.max or 0
+    if not _keep_photo(turn, inp.photo_file_id):
+        turn.reply(turn.t("invalid.too_many_photos", count=limit))
+        return True
+    turn.reply(turn.t("complaint.photo_added", count=len(_asking(turn).photos), max=limit))
     return True
 
 
@@ -576,6 +614,8 @@ async def ask_place(turn: Turn) -> None:
 
 
 async def on_place(turn: Turn, inp: Input) -> None:
+    if took_photo(turn, inp):
+        return
     if inp.kind is not InputKind.TEXT:
         await reprompt(turn, "invalid.need_text")
         return
@@ -587,45 +627,26 @@ async def on_place(turn: Turn, inp: Input) -> None:
     await _keep(turn, question, Place(False, where).stored, _echo(turn, question, where))
 
 
-# --- visit windows: several ticked (or typed), then Done --------------------------------------
+# --- visit windows: one slot tapped, "any time", or typed --------------------------------
 def _windows_markup(turn: Turn, question: Question) -> InlineKeyboardMarkup:
-    chosen = set(_asking(turn).ticked)
-    buttons = [
-        _button(turn, f"✅ {label}" if value in chosen else label, value)
-        for value, label in _supplied(turn, question)
-    ]
+    """A button per slot (one tap answers), and "any time"."""
+    buttons = [_button(turn, label, value) for value, label in _supplied(turn, question)]
     columns = len(turn.desk.policy.repairs.visit_slots)
     rows = list(grid(buttons, columns).inline_keyboard)
-    rows.append((_button(turn, turn.t("repair.windows_done"), DONE),))
+    rows.append((_button(turn, turn.t("repair.any_time"), ANY_TIME),))
     return InlineKeyboardMarkup(rows)
 
 
 def _windows_text(turn: Turn, question: Question) -> Html:
-    offered = dict(_supplied(turn, question))
-    typed = [w for w in _asking(turn).ticked if w not in offered]
-    text = _prompt(turn, question)
-    if typed:
-        text += "\n" + turn.t("repair.windows_typed", windows=", ".join(typed))
-    return text
+    return _prompt(turn, question)
 
 
 async def _on_windows(turn: Turn, question: Question, inp: Input, value: str | None) -> None:
-    asking = _asking(turn)
-    if value == DONE:
-        if not asking.ticked:
-            await reprompt(turn, "repair.pick_a_window")
-            return
-        ticked = list(asking.ticked)
-        echo = _echo(turn, question, shown_answer(turn, question, ticked))
-        await _keep(turn, question, ticked, echo)
-        return
-    if value is not None and value in dict(_supplied(turn, question)):
-        if value in asking.ticked:
-            asking.ticked.remove(value)
-        else:
-            asking.ticked.append(value)
-        keep_state(turn, asking)
-        turn.edit(_windows_text(turn, question), _windows_markup(turn, question))
+    """One tap on a slot (or "any time"), or a time typed in the resident's own words:
+    that is the answer, and the form moves on."""
+    if value is not None and (value == ANY_TIME or value in dict(_supplied(turn, question))):
+        echo = _echo(turn, question, shown_answer(turn, question, [value]))
+        await _keep(turn, question, [value], echo)
         return
     if inp.kind is not InputKind.TEXT:
         await reprompt(turn, "invalid.need_text")
@@ -634,10 +655,7 @@ async def _on_windows(turn: Turn, question: Question, inp: Input, value: str | N
     if isinstance(typed, Invalid):
         await reprompt(turn, typed)
         return
-    if typed not in asking.ticked:
-        asking.ticked.append(typed)
-        keep_state(turn, asking)
-    await dialogue.prompt_again(turn)
+    await _keep(turn, question, [typed], _echo(turn, question, typed))
 
 
 # --- the time of a delivery, once its day is chosen -----------------------------------------
@@ -685,7 +703,7 @@ async def on_time(turn: Turn, inp: Input) -> None:
 # --- changing an answer from the summary --------------------------------------------------------
 async def ask_edit(turn: Turn) -> None:
     answers = _asking(turn).answers
-    asked = [q for q in form_of(turn).asked(answers) if q.id in answers]
+    asked = [q for q in form_of(turn).asked(answers) if q.id in answers or q.on_summary]
     worded = all(q.words is not None for q in asked)
     buttons = [button(turn, _name(turn, q)[:40], q.id) for q in asked]
     buttons.append(button(turn, turn.t("button.back"), "back"))
@@ -700,20 +718,23 @@ async def on_edit(turn: Turn, inp: Input) -> None:
         return
     asking = _asking(turn)
     question = form_of(turn).question(choice or "")
-    if question is None or question.id not in asking.answers:
+    if question is None or not (question.id in asking.answers or question.on_summary):
         await reprompt(turn, "invalid.use_buttons")
         return
     if question.words is not None:
         turn.edit(turn.t("edit.chosen", field=_name(turn, question)))
     else:
         turn.edit(turn.t("edit.which"))
-    was = asking.answers.pop(question.id)
-    if question.kind is QuestionKind.PHOTOS:
-        asking.photos = []  # sent again
-    if question.kind is QuestionKind.WINDOWS:
-        asking.ticked = list(was) if isinstance(was, list) else []
+    asking.answers.pop(question.id, None)
+    if question.kind is QuestionKind.PHOTOS and not question.on_summary:
+        asking.photos = []  # sent again (photos kept all along are added to instead)
     if question.id == forms.DESCRIPTION:
         asking.voice, asking.voice_seconds = "", 0  # told again, by text or voice
+    if question.on_summary:  # never asked in turn: asked now, then back to the summary
+        asking.q = question.id
+        keep_state(turn, asking)
+        await goto(turn, "answer")
+        return
     keep_state(turn, asking)
     await next_question(turn)
 

@@ -1,4 +1,9 @@
-"""First contact and profile edits: language, name, building and unit, phone, confirmation."""
+"""First contact and profile edits.
+
+A newcomer is greeted in the language Telegram reports (one tap switches it), shares their
+contact (phone, and the name on it), types their home as "3-1202" and confirms: four
+interactions with /start. The building, floor and unit pickers stay for those who cannot
+type the home; the summary has a button per field, each returning to it."""
 
 from __future__ import annotations
 
@@ -65,6 +70,13 @@ class ProfileTap(CallbackData, prefix="pf"):
     field: ProfileField
 
 
+@dataclass(frozen=True, slots=True)
+class LanguageTap(CallbackData, prefix="lg"):
+    """The greeting's and the summary's language switch: good at any step of registering."""
+
+    language: str
+
+
 @dataclass(slots=True)
 class Onboarding:
     """The profile being entered: a newcomer's, or (mode "profile") one field of a
@@ -77,6 +89,7 @@ class Onboarding:
     floor: str | None = None
     unit: str | None = None
     phone: str | None = None
+    fixing: bool = False  # changing one field from the summary: back to it once done
     first: dict[str, object] | None = None  # a newcomer's first message, offered once done
 
     @property
@@ -95,10 +108,14 @@ def _building(turn: Turn) -> BuildingPlan | None:
 async def _advance(turn: Turn, kept: Onboarding, next_step: str) -> None:
     """Keep what was entered and move on; when editing one profile field, save as soon as
     that field is complete."""
+    if kept.fixing and next_step in ("name", "building", "phone", "confirm"):
+        kept.fixing, next_step = False, "confirm"
     keep_state(turn, kept)
-    if kept.editing and next_step in ("building", "phone", "confirm"):
+    if kept.editing and next_step in ("name", "building", "phone", "confirm"):
         await _save(turn, welcome=False)
         return
+    if next_step == "name" and kept.name is not None:
+        next_step = "building"
     await goto(turn, next_step)
 
 
@@ -123,6 +140,42 @@ async def on_language(turn: Turn, inp: Input) -> None:
     await _advance(turn, kept, "confirm" if kept.editing else "name")
 
 
+def _switches(turn: Turn) -> list[InlineKeyboardButton]:
+    """A button for each other language, named in that language."""
+    return [
+        InlineKeyboardButton(
+            turn.desk.t(code, f"language.{code}"), callback_data=LanguageTap(code).pack()
+        )
+        for code in LANGUAGES
+        if code != turn.language
+    ]
+
+
+def _greeting(turn: Turn) -> tuple[str, InlineKeyboardMarkup]:
+    return turn.t("onboarding.greeting"), InlineKeyboardMarkup([_switches(turn)])
+
+
+@entry
+async def switch_language(turn: Turn) -> None:
+    """The language switch: the greeting (or the summary) redrawn in the language chosen,
+    and the question on screen asked again in it."""
+    query = turn.update.callback_query
+    tap = LanguageTap.unpack(query.data if query else None)
+    state = turn.dialogue
+    if tap is None or tap.language not in LANGUAGES or state is None or state.flow != FLOW:
+        turn.answer(turn.t("common.stale_button"))
+        return
+    turn.language = tap.language
+    kept = _kept(turn)
+    kept.language = tap.language
+    keep_state(turn, kept)
+    if state.step == "confirm":
+        turn.edit(_summary(turn), _confirm_markup(turn))
+        return
+    turn.edit(*_greeting(turn))
+    await dialogue.prompt_again(turn)
+
+
 # --- name ----------------------------------------------------------------------------------
 async def on_name(turn: Turn, name: str) -> None:
     kept = _kept(turn)
@@ -145,7 +198,7 @@ async def on_building(turn: Turn, inp: Input) -> None:
         if address is not None:
             kept = _kept(turn)
             kept.building, kept.unit = address[0].code, address[1]
-            await _advance(turn, kept, "phone")
+            await _advance(turn, kept, "confirm")
             return
         match = estate.building(typed) or next(
             (b for b in estate.buildings if b.name == typed), None
@@ -174,7 +227,7 @@ async def _typed_unit(turn: Turn, inp: Input, building: BuildingPlan) -> bool:
     if unit in building.units:
         kept = _kept(turn)
         kept.unit = unit
-        await _advance(turn, kept, "phone")
+        await _advance(turn, kept, "confirm")
         return True
     return False
 
@@ -224,7 +277,7 @@ async def on_unit(turn: Turn, inp: Input) -> None:
     kept = _kept(turn)
     kept.unit = unit
     turn.edit(turn.t("onboarding.unit_chosen", building=turn.esc(building.name), unit=unit))
-    await _advance(turn, kept, "phone")
+    await _advance(turn, kept, "confirm")
 
 
 # --- phone -----------------------------------------------------------------------------------
@@ -249,8 +302,11 @@ async def on_phone(turn: Turn, inp: Input) -> None:
         return
     kept = _kept(turn)
     kept.phone = phone
+    if inp.kind is InputKind.CONTACT and kept.name is None and inp.contact_name:
+        name = clean_name(inp.contact_name)  # offered: the summary lets them change it
+        kept.name = name if isinstance(name, str) else None
     turn.reply(turn.t("onboarding.phone_saved", phone=phone), ReplyKeyboardRemove())
-    await _advance(turn, kept, "confirm")
+    await _advance(turn, kept, "name")
 
 
 # --- confirmation ---------------------------------------------------------------------------
@@ -267,23 +323,28 @@ def _summary(turn: Turn) -> str:
     )
 
 
-async def ask_confirm(turn: Turn) -> None:
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                button(turn, turn.t("button.confirm"), "yes"),
-                button(turn, turn.t("button.redo"), "redo"),
-            ]
-        ]
+FIXES = {"name": "name", "unit": "building", "phone": "phone"}  # summary button: its step
+
+
+def _confirm_markup(turn: Turn) -> InlineKeyboardMarkup:
+    fixes = [button(turn, turn.t(f"onboarding.fix_{f}"), f) for f in FIXES]
+    return InlineKeyboardMarkup(
+        [[button(turn, turn.t("button.confirm"), "yes")], fixes, _switches(turn)]
     )
-    turn.reply(_summary(turn), markup)
+
+
+async def ask_confirm(turn: Turn) -> None:
+    turn.reply(_summary(turn), _confirm_markup(turn))
 
 
 async def on_confirm(turn: Turn, inp: Input) -> None:
     choice = tapped(turn, inp)
-    if choice == "redo":
+    if choice in FIXES:
+        kept = _kept(turn)
+        kept.fixing = True
+        keep_state(turn, kept)
         turn.edit(_summary(turn))
-        await goto(turn, "name")
+        await goto(turn, FIXES[choice])
         return
     if choice != "yes":
         await reprompt(turn, "invalid.use_buttons")
@@ -402,7 +463,8 @@ async def edit_profile_field(turn: Turn) -> None:
 async def start_onboarding(turn: Turn, first: dict[str, object] | None = None) -> None:
     """Register a newcomer; `first`: the message they began with, kept to offer for filing
     once they are registered (handlers.free_text)."""
-    await dialogue.begin(turn, FLOW, "language", Onboarding(first=first) if first else None)
+    turn.reply(*_greeting(turn))
+    await dialogue.begin(turn, FLOW, "phone", Onboarding(first=first) if first else None)
 
 
 FEATURE = Feature(
@@ -410,6 +472,7 @@ FEATURE = Feature(
     handlers=(
         CommandHandler("profile", profile, filters=PRIVATE),
         CallbackQueryHandler(edit_profile_field, pattern=ProfileTap.pattern()),
+        CallbackQueryHandler(switch_language, pattern=LanguageTap.pattern()),
     ),
     flows=(
         Flow(

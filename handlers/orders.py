@@ -46,9 +46,13 @@ CANCEL_FLOW = "order_cancel"
 
 @dataclass(slots=True)
 class Ordering:
-    """What an order keeps besides its answers: the service chosen."""
+    """What an order keeps besides its answers: the service chosen, and who orders it
+    (the commission form names them: the summary shows it)."""
 
     service: str = ""
+    name: str = ""
+    home: str = ""
+    phone: str = ""
 
 
 @dataclass(slots=True)
@@ -93,7 +97,11 @@ async def on_service(turn: Turn, inp: Input) -> None:
     if chosen is None:
         await reprompt(turn, "invalid.use_buttons")
         return
-    keep_state(turn, Ordering(chosen.code))
+    who = await intake.resident_of(turn)
+    ordering = Ordering(chosen.code)
+    if who is not None:
+        ordering.name, ordering.home, ordering.phone = who.name, who.home, who.phone
+    keep_state(turn, ordering)
     keep_state(turn, form.Asking())
     price = chosen.price.get(turn.language) if chosen.price else ""
     name = turn.esc(chosen.name.get(turn.language))
@@ -105,6 +113,11 @@ async def on_service(turn: Turn, inp: Input) -> None:
 def _summary(turn: Turn) -> Html:
     service = _service(turn)
     lines: list[str] = [turn.t("order.summary_title", service=service.name.get(turn.language))]
+    who = state(turn, Ordering)
+    if who.name:
+        lines.append(
+            turn.t("order.summary_resident", name=who.name, home=who.home, phone=who.phone)
+        )
     lines += form.summary_lines(turn)
     if service.price is not None:
         lines.append(service.price.get(turn.language))

@@ -35,12 +35,15 @@ async def start_repair(turn: Turn, subject: intake.Subject | None = None) -> Non
 
 
 def _summary_lines(turn: Turn, answers: dict[str, Answer]) -> list[str]:
+    """The visit's time and the entry permission (no, unless changed), for a repair in the
+    home; a common area's repair has neither."""
     windows = answers.get(forms.WINDOWS)
-    listed = windows if isinstance(windows, list) else []
-    shown = ", ".join(window_label(turn.views, turn.language, w) for w in listed)
+    if not isinstance(windows, list) or not windows:
+        return []
+    shown = ", ".join(window_label(turn.views, turn.language, w) for w in windows)
     enter = "common.yes" if answers.get(forms.ENTER) == "yes" else "common.no"
     return [
-        turn.t("summary.windows", windows=shown or "—"),
+        turn.t("summary.windows", windows=shown),
         turn.t("summary.enter", answer=turn.t(enter)),
     ]
 

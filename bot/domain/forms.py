@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 from bot.domain.questions import Form, Question, QuestionKind, Source, Words
+from bot.domain.repairs import IN_THE_HOME
 from bot.domain.tickets import TicketKind
 
 CATEGORY, DESCRIPTION, PHOTOS, LOCATION = "category", "description", "photos", "location"
@@ -34,25 +35,38 @@ def _description(ask: str, text: int, photos: int) -> Question:
 
 
 def _photos(photos: int) -> list[Question]:
-    """Photos, when the policy takes any: Done, or Skip with none."""
+    """Photos, when the policy takes any: never asked for on their own (a photo with a
+    caption describes, and one sent at any step is kept); the summary can add them."""
     if photos == 0:
         return []
     words = Words(ask="complaint.ask_photos", name="edit.photos", chosen="complaint.photos_saved")
-    return [Question(id=PHOTOS, kind=QuestionKind.PHOTOS, words=words, max=photos, required=False)]
+    return [
+        Question(
+            id=PHOTOS,
+            kind=QuestionKind.PHOTOS,
+            words=words,
+            max=photos,
+            required=False,
+            on_summary=True,
+        )
+    ]
 
 
-def _location() -> Question:
+def _location(home_for: dict[str, list[str]] | None = None) -> Question:
     words = Words(
         ask="complaint.ask_location", name="edit.location", chosen="complaint.location_chosen"
     )
-    return Question(id=LOCATION, kind=QuestionKind.PLACE, words=words, max=PLACE_CHARS)
+    return Question(
+        id=LOCATION, kind=QuestionKind.PLACE, words=words, max=PLACE_CHARS, home_for=home_for or {}
+    )
 
 
 @cache
 def complaint(*, text: int, photos: int, days: int) -> Form:
-    """Category, what happened (a photo with a caption will do), photos, where, and a date
-    by which the resident needs it solved (or none): at most `days` ahead, the longest the
-    resident's own date may set the promise to (it replaces the policy's resolve time)."""
+    """Category, what happened (a photo with a caption will do), and where. The date by
+    which the resident needs it solved stays the policy's promise unless they set one from
+    the summary: at most `days` ahead, the longest the resident's own date may set the
+    promise to (it replaces the policy's resolve time)."""
     deadline = Question(
         id=DEADLINE,
         kind=QuestionKind.DATE,
@@ -64,6 +78,7 @@ def complaint(*, text: int, photos: int, days: int) -> Form:
             soon="complaint.deadline_d",
         ),
         required=False,
+        on_summary=True,
         within=days,
         soon=tuple(n for n in SOON_DAYS if n <= days),
     )
@@ -86,24 +101,31 @@ def suggestion(*, text: int, photos: int) -> Form:
 
 @cache
 def repair(*, text: int, photos: int) -> Form:
-    """What needs repairing, where, what happened (with photos), when someone may come
-    (several times ticked, or typed), and whether staff may enter when nobody is home."""
+    """What needs repairing, what happened (with photos), and: inside the home (its place
+    is the profile's), one time that suits for the visit (a slot, "any time", or typed)
+    and whether staff may enter when nobody is home (no, unless changed on the summary);
+    in a common area, where it is."""
+    inside = {CATEGORY: [t.value for t in IN_THE_HOME]}
     windows = Question(
         id=WINDOWS,
         kind=QuestionKind.WINDOWS,
         words=Words(ask="repair.ask_windows", name="edit.windows", chosen="repair.windows_chosen"),
         choices_from=Source.VISIT_SLOTS,
         max=WINDOW_CHARS,
+        when=dict(inside),
     )
     enter = Question(
         id=ENTER,
         kind=QuestionKind.YESNO,
         words=Words(ask="repair.ask_enter", name="edit.enter", chosen="repair.enter_chosen"),
+        required=False,
+        on_summary=True,
+        when=dict(inside),
     )
     return Form(
         questions=[
             _category("repair.ask_category", Source.REPAIR_TYPES),
-            _location(),
+            _location(home_for=dict(inside)),
             _description("complaint.ask_text", text, photos),
             *_photos(photos),
             windows,

@@ -107,6 +107,7 @@ class Question(Strict):
     kind: QuestionKind
     ask: Texts | None = None  # the question in every language, or (the desk's forms) words
     words: Words | None = None
+    label: Texts | None = None  # its short name on the summary and its change button
     required: bool = True
     choices: list[Choice] = Field(default_factory=list)
     choices_from: Source | None = None  # choices the desk supplies (choice, windows)
@@ -117,7 +118,14 @@ class Question(Strict):
     within: int | None = Field(default=None, ge=1)  # a date: at most so many days ahead
     soon: tuple[int, ...] = ()  # a date: one-tap answers, in so many days
     photos: bool = False  # a text that a photo with a caption answers too (photo kept)
-    when: dict[str, str] = Field(default_factory=dict)  # asked only if these answers match
+    # asked only if these answers match (a list: any one of its values)
+    when: dict[str, str | list[str]] = Field(default_factory=dict)
+    # Not asked in turn: left at its default (photos: those sent at any step), shown on the
+    # summary and changed from there. Every tap a form does not ask for is one saved.
+    on_summary: bool = False
+    # A place question answered with the resident's home, unasked, when these answers
+    # match and there is a home (a repair inside the home: the profile says where).
+    home_for: dict[str, list[str]] = Field(default_factory=dict)
     default: str | None = None  # "resident_name" / "resident_phone": offered as one tap
     role: Role | None = None
 
@@ -143,13 +151,31 @@ class Question(Strict):
             raise ValueError("choices repeat")
         if self.default not in (None, "resident_name", "resident_phone"):
             raise ValueError("default is resident_name or resident_phone")
+        if self.on_summary and self.required:
+            raise ValueError("a question left to the summary is not required")
+        if self.home_for and self.kind is not QuestionKind.PLACE:
+            raise ValueError("only a place question is answered with the home")
         return self
 
     def applies(self, answers: Mapping[str, Answer]) -> bool:
-        return all(answers.get(key) == value for key, value in self.when.items())
+        return _match(self.when, answers)
+
+    def at_home(self, answers: Mapping[str, Answer]) -> bool:
+        """Whether the resident's home answers this place question, unasked."""
+        return bool(self.home_for) and _match(self.home_for, answers)
 
     def choice(self, value: str) -> Choice | None:
         return next((c for c in self.choices if c.value == value), None)
+
+
+def _match(wanted: Mapping[str, str | list[str]], answers: Mapping[str, Answer]) -> bool:
+    for key, value in wanted.items():
+        given = answers.get(key)
+        if isinstance(value, list) and given not in value:
+            return False
+        if isinstance(value, str) and given != value:
+            return False
+    return True
 
 
 class Form(Strict):
@@ -166,7 +192,8 @@ class Form(Strict):
         if len(set(ids)) != len(ids):
             raise ValueError("question ids repeat")
         for position, question in enumerate(self.questions):
-            unknown = [key for key in question.when if key not in ids[:position]]
+            named = [*question.when, *question.home_for]
+            unknown = [key for key in named if key not in ids[:position]]
             if unknown:
                 raise ValueError(f"question {question.id}: 'when' names no earlier question")
         roles = [q.role for q in self.questions if q.role is not None]

@@ -26,6 +26,18 @@ class RepairType(StrEnum):
     OTHER = "other"
 
 
+# Inside the resident's home: the profile says where, and engineering needs a time to come
+# and whether it may enter. The others are in common areas: the place is asked instead.
+IN_THE_HOME = (
+    RepairType.PLUMBING,
+    RepairType.ELECTRICAL,
+    RepairType.DOORS_WINDOWS,
+    RepairType.APPLIANCE,
+    RepairType.WATER_LEAK,
+    RepairType.OTHER,
+)
+
+
 class RepairStage(StrEnum):
     REQUESTED = "requested"
     SCHEDULED = "scheduled"  # a visit time proposed to the resident

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.deadlines import AlarmKind, Rules, plan, promise
+from bot.domain.deadlines import AlarmKind, Promise, Rules, plan, promise
 from bot.domain.kinds import request_type
 from bot.domain.tickets import Severity
 from bot.policy import Policy
@@ -28,6 +28,13 @@ async def replan(
     """`new_item`: just filed, so it has no alarms yet to read (filing is the hot path)."""
     planned = plan(clocks_of(ticket), rules)
     await uow.alarms.replan(ticket.id, planned, now=now, not_if_past=REMINDERS, new_item=new_item)
+
+
+def promised_now(policy: Policy, tz: ZoneInfo, now: datetime) -> Promise:
+    """What an item filed now is promised before anyone classifies it (the general
+    severity): what a form's summary tells the resident when they set no date."""
+    terms = policy.promise(None)
+    return promise(now, terms.first_answer, terms.resolve, clock=policy.service_clock(tz))
 
 
 def set_promises(ticket: Ticket, policy: Policy, tz: ZoneInfo, *, start: datetime) -> None:

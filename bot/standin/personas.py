@@ -136,6 +136,7 @@ class Persona:
             self.user["username"] = username
         self._mark = self.api.mark()
         self.sent: list[dict[str, Any]] = []
+        self.actions = 0  # updates this person sent: messages, taps, contacts, photos…
 
     @property
     def chat_id(self) -> int:
@@ -191,6 +192,7 @@ class Persona:
         return message
 
     async def _deliver(self, update: dict[str, Any]) -> None:
+        self.actions += 1
         self.api.saw_update(update)
         self._mark = self.api.mark()
         await self.sim.feed(update)

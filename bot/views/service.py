@@ -126,8 +126,13 @@ def answer_label(views: Views, language: str, question: Question, value: str) ->
     return value
 
 
+ANY_TIME = "any"  # a visit window: whenever suits engineering
+
+
 def window_label(views: Views, language: str, window: str) -> str:
     """A visit window as stored ("2026-11-25 09:00-12:00") as the reader reads it."""
+    if window == ANY_TIME:
+        return views.t(language, "repair.any_time")
     day, _, slot = window.partition(" ")
     try:
         return f"{views.short_day(language, date.fromisoformat(day))} {slot}"

@@ -25,22 +25,60 @@ async def li(harness: DeskHarness) -> Persona:
     return person
 
 
+async def test_a_complaint_takes_five_interactions(harness: DeskHarness, li: Persona) -> None:
+    """Menu, category, what happened, where (home: one tap), Confirm. No photo question and
+    no date question: the summary says by when we promise it, and either can be added."""
+    li.actions = 0
+    await li.taps("📝 Complaint")
+    await li.taps("Facilities (lifts, lights, water, power, A/C)")
+    await li.says("The corridor light is out.")
+    assert "Tap your home, or type the place" in li.last_text
+    assert li.buttons()[0] == "🏠 My home (Building 3 1202)"
+    await li.taps("🏠 My home (Building 3 1202)")
+    summary = li.last_text
+    assert "Solve by:" in summary
+    assert "(our promise)" in summary
+    assert "Photos" not in summary
+    await li.taps("Confirm")
+    assert li.actions == 5
+    assert await harness.scalar("select count(*) from tickets") == 1
+    assert await harness.scalar("select requested_by from tickets") is None
+
+
+async def test_a_complaint_in_chinese_takes_five_interactions(harness: DeskHarness) -> None:
+    wang = harness.sim.user(2002, first_name="王芳", language_code="zh-hans")
+    await register(wang, name="王芳", language="中文")
+    wang.actions = 0
+    await wang.taps("📝 投诉")
+    await wang.taps(wang.buttons()[0])
+    await wang.says("楼道灯不亮")
+    await wang.says("3栋大堂")  # a common area, typed at once
+    assert "地点：3栋大堂" in wang.last_text
+    assert "我们的承诺" in wang.last_text
+    await wang.taps("确认")
+    assert wang.actions == 5
+    assert await harness.scalar("select location_text from tickets") == "3栋大堂"
+
+
 async def test_full_complaint_with_photos(harness: DeskHarness, li: Persona) -> None:
+    """Photos at any step are kept; a date is set from the summary."""
     await li.taps("📝 Complaint")
     assert "What is it about?" in li.last_text
     await li.taps("Facilities (lifts, lights, water, power, A/C)")
     await li.says("Water is leaking from the ceiling of my bathroom.")
-    assert "Send photos if you have any (0/5" in li.last_text
     first = await li.sends_photo()
-    assert "Photo 1/5 received" in li.last_text
-    second = await li.sends_photo()
-    await li.taps("Done")
-    await li.taps("🏠 My home (Building 3 1202)")
+    assert "Photo 1/5 added" in li.last_text
+    await li.taps("🏠 My home (Building 3 1202)")  # the buttons above still work
+    second = await li.sends_photo()  # on the summary: shown again with the count
+    assert "Photos: 2" in li.last_text
+    await li.taps("✏️ Edit a field")
+    await li.taps("Solve-by date")
     await li.taps("Within 3 days")
     summary = li.last_text
     assert "Photos: 2" in summary
     assert "Place: Building 3 1202" in summary
     assert "Water is leaking" in summary
+    assert "(our promise)" not in summary
     await li.taps("Confirm")
     texts = [m.text or "" for m in li.replies]
     assert any("Submitted as TS-" in t for t in texts)
@@ -67,11 +105,10 @@ async def test_photo_with_caption_counts_as_description(harness: DeskHarness, li
     await li.taps("📝 Complaint")
     await li.taps("Security")
     await li.sends_photo(caption="Broken gate lock at the north entrance")
-    assert "Photo" in li.last_text or "photos" in li.last_text
-    await li.taps("Done")
+    assert "Where is it?" in li.last_text
     await li.says("North gate")
-    await li.taps("No particular date")
     assert "Broken gate lock" in li.last_text
+    assert "Photos: 1" in li.last_text
     assert "Place: North gate" in li.last_text
     await li.taps("Confirm")
     assert await harness.scalar("select location_text from tickets") == "North gate"
@@ -88,7 +125,6 @@ async def test_references_are_sequential_per_day(harness: DeskHarness, li: Perso
 async def test_suggestion_is_a_shorter_flow(harness: DeskHarness, li: Persona) -> None:
     await li.taps("💡 Suggestion")
     await li.says("Please add more benches by the pond.")
-    await li.taps("Skip")
     assert "Please check your suggestion" in li.last_text
     assert "Category" not in li.last_text
     await li.taps("Confirm")
@@ -101,9 +137,7 @@ async def test_edit_a_field_from_the_summary(harness: DeskHarness, li: Persona) 
     await li.taps("📝 Complaint")
     await li.taps("Fees")
     await li.says("Charged twice for parking")
-    await li.taps("Skip")
     await li.taps("🏠 My home (Building 3 1202)")
-    await li.taps("No particular date")
     await li.taps("✏️ Edit a field")
     await li.taps("Description")
     await li.says("Charged twice for parking in October")
@@ -111,7 +145,6 @@ async def test_edit_a_field_from_the_summary(harness: DeskHarness, li: Persona) 
     assert "in October" in li.last_text
     await li.taps("✏️ Edit a field")
     await li.taps("Place")
-    await li.taps("🏢 A common area")
     await li.says("Underground car park B2")
     assert "Place: Underground car park B2" in li.last_text
     await li.taps("✏️ Edit a field")
@@ -129,25 +162,17 @@ STEPS_TO_CANCEL_AT = [
     [],
     ["tap:Facilities (lifts, lights, water, power, A/C)"],
     ["tap:Facilities (lifts, lights, water, power, A/C)", "say:Lift broken"],
-    ["tap:Facilities (lifts, lights, water, power, A/C)", "say:Lift broken", "tap:Skip"],
     [
         "tap:Facilities (lifts, lights, water, power, A/C)",
         "say:Lift broken",
-        "tap:Skip",
-        "tap:🏢 A common area",
-    ],
-    [
-        "tap:Facilities (lifts, lights, water, power, A/C)",
-        "say:Lift broken",
-        "tap:Skip",
         "say:Lobby",
     ],
     [
         "tap:Facilities (lifts, lights, water, power, A/C)",
         "say:Lift broken",
-        "tap:Skip",
         "say:Lobby",
-        "tap:No particular date",
+        "tap:✏️ Edit a field",
+        "tap:Solve-by date",
     ],
 ]
 
@@ -169,7 +194,6 @@ async def test_cancel_at_every_step_stores_nothing(
 async def test_cancel_button_on_the_summary(harness: DeskHarness, li: Persona) -> None:
     await li.taps("💡 Suggestion")
     await li.says("Idea")
-    await li.taps("Skip")
     await li.taps("✖️ Cancel")
     assert "nothing you entered was stored" in li.last_text
     assert await harness.scalar("select count(*) from tickets") == 0
@@ -193,12 +217,13 @@ async def test_bad_input_reprompts_politely(harness: DeskHarness, li: Persona) -
     assert "complaint" in li.replies[0].text  # reminded of the form …
     assert "describe what happened" in li.last_text  # … and asked the step again
     await li.says("Rubbish not collected for 3 days")
-    await li.says("here is text instead of a photo")
-    assert "send a photo here" in li.replies[0].text
-    await li.taps("Skip")
     await li.sends_location()
     assert "buttons below" in li.replies[0].text
     await li.taps("🏠 My home (Building 3 1202)")
+    await li.says("here is text where a button is expected")
+    assert li.replies[0].text == "Please choose with the buttons below."
+    await li.taps("✏️ Edit a field")
+    await li.taps("Solve-by date")
     await li.says("2020-01-01")
     assert "That date has passed" in li.replies[0].text
     await li.says("someday")
@@ -267,9 +292,7 @@ async def test_a_form_forged_in_storage_is_refused_politely(
     await li.taps("📝 Complaint")
     await li.taps("Fees")
     await li.says("Charged twice for parking")
-    await li.taps("Skip")
     await li.taps("🏠 My home (Building 3 1202)")
-    await li.taps("No particular date")
     data = "data" if harness.desk.engine.dialect.name == "sqlite" else "cast(data as text)"
     forged = f"replace({data}, '\"fees\"', '\"x\"')"
     if harness.desk.engine.dialect.name != "sqlite":

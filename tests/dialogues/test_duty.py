@@ -88,10 +88,7 @@ async def test_the_zone_butler_is_not_woken_even_in_the_department_at_work(
         await li.taps("📝 Complaint")
         await li.taps("Neighbours / noise")
         await li.says("Loud music from upstairs")
-        await li.taps("Skip")
-        await li.taps("A common area")
         await li.says("Stairwell of building 3")
-        await li.taps("No particular date")
         await li.taps("Confirm")
         await desk.deliver()
     assert await desk.scalar("select department from tickets") == "customer_service"

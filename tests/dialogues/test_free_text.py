@@ -51,10 +51,8 @@ async def test_typed_text_becomes_a_repair_in_four_interactions(desk: DeskHarnes
     assert {"📝 Complaint", "💡 Suggestion", "🎂 Order"} <= set(_offered(li))
     counted = Counted(li)
     await counted.taps("🔧 Repair")
-    await counted.taps("🏠 My home")
-    await counted.taps("09:00-12:00")
-    await counted.taps("✔️ Done")
-    assert counted.count <= 4
+    await counted.taps("09:00-12:00")  # the home is the profile's; entry stays "no"
+    assert counted.count <= 2
     filed = await _filed(desk)
     assert filed["kind"] == "repair"
     assert filed["category"] == "water_leak"
@@ -69,10 +67,8 @@ async def test_typed_text_becomes_a_repair_in_chinese(desk: DeskHarness) -> None
     assert _offered(wang)[0] == "🔧 报修"
     counted = Counted(wang)
     await counted.taps("🔧 报修")
-    await counted.taps("🏠 我家")
-    await counted.taps("09:00-12:00")
-    await counted.taps("✔️ 完成")
-    assert counted.count <= 4
+    await counted.taps("09:00-12:00")  # the home is the profile's
+    assert counted.count <= 2
     filed = await _filed(desk)
     assert (filed["kind"], filed["category"]) == ("repair", "water_leak")
     assert filed["description"] == "厨房天花板漏水了，一直在滴水"
@@ -87,9 +83,7 @@ async def test_a_complaint_is_offered_first_when_it_reads_like_one(desk: DeskHar
     await li.taps("📝 Complaint")
     # The category (fees) and the text are given: where it is comes next.
     assert "where" in li.last_text.lower()
-    await li.taps("A common area")
     await li.says("Management office")
-    await li.taps("No particular date")
     filed = await _filed(desk)
     assert (filed["kind"], filed["category"]) == ("complaint", "fees")
 
@@ -110,10 +104,7 @@ async def test_a_photo_with_a_caption_is_filed(desk: DeskHarness) -> None:
     photo = await li.sends_photo(caption="The corridor light is broken")
     assert _offered(li)[0] == "🔧 Repair"
     await li.taps("🔧 Repair")
-    await li.taps("A common area")
-    await li.says("Corridor of floor 12")
     await li.taps("14:00-17:00")
-    await li.taps("✔️ Done")
     filed = await _filed(desk)
     assert (filed["kind"], filed["category"]) == ("repair", "electrical")
     assert await desk.scalar("select file_id from ticket_attachments") == photo
@@ -139,9 +130,7 @@ async def test_a_voice_note_is_filed_and_reaches_staff_as_it_came(desk: DeskHarn
     assert "Voice note (1:15)" in li.last_text
     await li.taps("🔧 Repair")
     await li.taps("🚰 Plumbing")  # not guessed from a voice: asked
-    await li.taps("🏠 My home")
     await li.taps("09:00-12:00")
-    await li.taps("✔️ Done")
     filed = await _filed(desk)
     assert filed["kind"] == "repair"
     assert "Voice note (1:15)" in str(filed["description"])
@@ -167,7 +156,6 @@ async def test_a_voice_note_answers_a_forms_description(desk: DeskHarness) -> No
     await register(li)
     await li.taps("💡 Suggestion")
     await li.sends_voice(seconds=9)
-    await li.taps("Skip")
     await li.taps("✅ Confirm")
     assert await desk.scalar("select kind from tickets") == "suggestion"
     assert "Voice note (0:09)" in str(await desk.scalar("select description from tickets"))
@@ -180,19 +168,13 @@ async def test_an_unregistered_first_message_is_offered_after_registration(
     li = desk.sim.user(8808, language_code="en")
     await li.says("The kitchen tap is leaking")
     assert "register" in li.transcript[0].body
-    await li.taps("English")
-    await li.says("Li Lei")
-    await li.taps("Building 3")
-    await li.taps("12")
-    await li.taps("1202")
-    await li.shares_contact("+8613800138000")
+    await li.shares_contact("+8613800138000", name="Li Lei")
+    await li.says("3-1202")
     await li.taps("Confirm")
     assert "The kitchen tap is leaking" in li.last_text  # kept, and offered
     assert _offered(li)[0] == "🔧 Repair"
     await li.taps("🔧 Repair")
-    await li.taps("🏠 My home")
     await li.taps("09:00-12:00")
-    await li.taps("✔️ Done")
     assert (await _filed(desk))["description"] == "The kitchen tap is leaking"
 
 

@@ -126,7 +126,6 @@ async def test_a_suggestion_reaches_the_senior_butler_who_records_its_adoption(
     await register(li)
     await li.taps("💡 Suggestion")
     await li.says("Please add more benches by the pond.")
-    await li.taps("Skip")
     await li.taps("Confirm")
     assert "A new suggestion" in senior.last_text
     await senior.taps("👎 Not adopted")

@@ -78,7 +78,8 @@ async def test_a_birthday_cake_from_the_form_to_the_rating(desk: DeskHarness) ->
     for shown in ("My daughter Lily", "8 inch", "Happy birthday Lily", "Holiland", "15:00"):
         assert shown in summary
     assert "Love, Mum and Dad" in summary
-    assert "WeChat Pay" in summary
+    assert "Payment: <b>WeChat Pay</b>" in summary  # short labels, not the questions
+    assert "Ordered by: Li Lei · Building 3 1202 · +8613800138000" in summary
     assert "signature on the service commission form" in summary
     await li.taps("✍️ Confirm and sign")
     assert told(li, "Signed. Your order is <b>WT-") == 1
@@ -191,13 +192,13 @@ async def test_any_answer_can_be_changed_from_the_summary(desk: DeskHarness) -> 
     day = _local_day(2)
     await order_cake(li, day, birthday=False)
     await li.taps("✏️")
-    await li.taps("Which size?")
+    await li.taps("Size")
     await li.taps("12 inch")
     # Answers that depend on the one changed are kept; the summary comes straight back.
     assert "12 inch (12+ people)" in li.last_text
     assert "8 inch" not in li.last_text
     await li.taps("✏️")
-    await li.taps("When should it be ready?")
+    await li.taps("Ready at")
     await li.taps(f"{_local_day(3):%b} {_local_day(3).day}")  # another day, by button
     await li.taps("11:00")
     assert "11:00" in li.last_text

@@ -116,9 +116,9 @@ async def test_the_residents_later_date_is_the_promise_and_not_late_before_it(
     await li.taps("📝 Complaint")
     await li.taps("Facilities (lifts, lights, water, power, A/C)")
     await li.says("The garage door is noisy; I am away this week")
-    await li.taps("Skip")
-    await li.taps("A common area")
     await li.says("Garage")
+    await li.taps("✏️ Edit a field")
+    await li.taps("Solve-by date")
     await li.taps("Within a week")  # later than the two days of the general promise
     filed = utcnow()
     await li.taps("Confirm")

@@ -26,21 +26,55 @@ def _day_label(days: int) -> str:
 async def request_repair(
     li: Persona, kind: str = "🚰 Plumbing", text: str = "The kitchen tap drips"
 ) -> str:
+    """In the home: the type, what happened (a photo too), one tap on a time; entry
+    permission changed from the summary."""
     await li.taps("🔧 Repair request")
     await li.taps(kind)
-    await li.taps("🏠 My home")
-    await li.says(text)
+    await li.says(text)  # the home is the profile's: not asked
     await li.sends_photo()
-    await li.taps("Done")
-    await li.taps(f"{_day_label(1)} 09:00-12:00")
     await li.taps(f"{_day_label(2)} 18:00-20:00")
-    await li.taps(f"{_day_label(1)} 09:00-12:00")  # changed their mind: untick
-    await li.says("Any weekday evening")  # in their own words
-    await li.taps("✔️ Done")
+    assert "Entry when nobody is home: No" in li.last_text  # the default, shown
+    await li.taps("✏️ Edit a field")
+    await li.taps("Entry when nobody is home")
     await li.taps("Yes")  # staff may enter if nobody is home
     summary = li.last_text
     await li.taps("✅ Confirm")
     return summary
+
+
+async def test_a_repair_at_home_takes_five_interactions(desk: DeskHarness) -> None:
+    li = desk.sim.user(8701, language_code="en")
+    await register(li)
+    li.actions = 0
+    await li.taps("🔧 Repair request")
+    await li.taps("🚰 Plumbing")
+    await li.says("The kitchen tap drips")
+    await li.taps("🕐 Any time")
+    summary = li.last_text
+    assert "Place: Building 3 1202" in summary
+    assert "Visit times: 🕐 Any time" in summary
+    assert "Entry when nobody is home: No" in summary
+    await li.taps("✅ Confirm")
+    assert li.actions == 5
+    assert await desk.scalar("select location_kind from tickets") == "own_unit"
+
+
+async def test_a_repair_in_a_common_area_asks_the_place_not_the_visit(
+    desk: DeskHarness,
+) -> None:
+    mei = desk.sim.user(8702, language_code="zh-hans")
+    await register(mei, language="中文")
+    mei.actions = 0
+    await mei.taps("🔧 报修")
+    await mei.taps(next(b for b in mei.buttons() if "公共设施" in b))
+    await mei.says("3栋大堂")
+    await mei.says("大堂的门禁坏了")
+    summary = mei.last_text
+    assert "上门时间" not in summary
+    assert "无人时入户" not in summary
+    await mei.taps("确认")
+    assert mei.actions == 5
+    assert await desk.scalar("select location_text from tickets") == "3栋大堂"
 
 
 def _morning(moment: datetime, days: int) -> datetime:
@@ -60,7 +94,7 @@ async def test_a_repair_from_the_request_to_the_sign_off(desk: DeskHarness) -> N
     li = desk.sim.user(8711, language_code="en")
     await register(li)
     summary = await request_repair(li)
-    assert f"Visit times: {_day_label(2)} 18:00-20:00, Any weekday evening" in summary
+    assert f"Visit times: {_day_label(2)} 18:00-20:00" in summary
     assert "Entry when nobody is home: Yes" in summary
     reference = str(await desk.scalar("select reference from tickets"))
     assert reference.startswith("BX-")

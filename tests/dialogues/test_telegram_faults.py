@@ -246,12 +246,11 @@ async def newest_reference(run: Run) -> str:
 async def registers(run: Run, person: Persona, unit: str) -> None:
     """The onboarding dialogue, one step at a time (each answer settled before the next)."""
     await run.step("start", lambda: person.says("/start"))
-    await run.step("language", lambda: person.taps("English"))
-    await run.step("name", lambda: person.says(f"Resident {unit}"))
+    phone, name = "+8613800138000", f"Resident {unit}"
+    await run.step("contact", lambda: person.shares_contact(phone, name=name))
     await run.step("building", lambda: person.taps("Building 3"))
     await run.step("floor", lambda: person.taps(unit[:-2]))
     await run.step("unit", lambda: person.taps(unit))
-    await run.step("contact", lambda: person.shares_contact("+8613800138000"))
     await run.step("registered", lambda: person.taps("Confirm"))
 
 
@@ -278,10 +277,11 @@ async def script(run: Run, rounds: int) -> None:
             await run.step("description", lambda p=resident, t=text: p.says(t))
             for _ in range(rng.randint(1, 2)):
                 await run.step("photo", lambda p=resident: p.sends_photo())
-            await run.step("done", lambda p=resident: p.taps("Done"))
             await run.step(
                 "place", lambda p=resident, u=unit: p.taps(f"🏠 My home (Building 3 {u})")
             )
+            await run.step("edit", lambda p=resident: p.taps("✏️ Edit a field"))
+            await run.step("date", lambda p=resident: p.taps("Solve-by date"))
             await run.step("when", lambda p=resident: p.taps("Within 3 days"))
             await run.step("confirm", lambda p=resident: p.taps("Confirm"))
             reference = await newest_reference(run)
@@ -449,9 +449,7 @@ async def test_a_file_or_an_album_arrives_once_whatever_fails(desk: DeskHarness)
     await li.says("The lobby lift is stuck again")
     await li.sends_photo()
     await li.sends_photo()
-    await li.taps("Done")
     await li.taps("🏠 My home (Building 3 1202)")
-    await li.taps("Within 3 days")
     await li.taps("Confirm")
     reference = str(await desk.scalar("select reference from tickets"))
     asks: list[tuple[Persona, Callable[[], Awaitable[None]], str, int]] = [

@@ -126,7 +126,7 @@ class Cast:
             chen=sim.user(9403, first_name="Jie", language_code="en"),
             zhang=sim.user(9404, first_name="Wei", language_code="en"),
             mei=sim.user(9405, first_name="Meimei", language_code="zh-hans"),
-            sun=sim.user(9406, first_name="Xiaoming", language_code="en"),
+            sun=sim.user(9406, first_name="Xiaoming", language_code="zh-hans"),
         )
 
     def everyone(self) -> list[Persona]:
@@ -229,17 +229,20 @@ async def enroll(
 async def register(
     s: Script, who: Persona, name: str, building: str, floor: str, unit: str, phone: str
 ) -> None:
-    """Onboarding, by buttons and a shared contact."""
-    await s.says(who, "/start", *to(who, "Hello and welcome to the estate service desk!"))
-    await s.taps(who, "English", *to(who, "How may we address you?"))
-    await s.says(who, name, *to(who, "Which building do you live in?"))
+    """Onboarding by a shared contact and the pickers; the name on the contact card is
+    only the first name, so it is put right from the summary."""
+    welcome = "Hello and welcome to the estate service desk!"
+    await s.says(who, "/start", *to(who, welcome, "Please leave a contact phone"))
+    await s.contact(who, phone, *to(who, f"Phone: {phone}", "Which building do you live in?"))
     await s.taps(
         who, building, *to(who, f"{building}: choose your {'floor' if floor else 'unit'}")
     )
     if floor:
         await s.taps(who, floor, *to(who, f"{building}: choose your unit."))
-    await s.taps(who, unit, *to(who, "Please leave a contact phone"))
-    await s.contact(who, phone, *to(who, f"Phone: {phone}", "Please check your details:"))
+    offered = f"Name: {who.user['first_name']}\n"  # from the contact card
+    await s.taps(who, unit, msg(who, "Please check your details:", offered))
+    await s.taps(who, "✏️ Name", *to(who, "How may we address you?"))
+    await s.says(who, name, msg(who, "Please check your details:", f"Name: {name}\n"))
     await s.taps(who, "Confirm", *to(who, f"Thank you, {name}, you are registered."))
 
 
@@ -303,13 +306,14 @@ async def first_day(s: Script, c: Cast) -> None:
         "Facilities (lifts, lights, water, power, A/C)",
         *to(li, "Please describe what happened"),
     )
-    await s.says(li, "The lobby lift stops between floors", *to(li, "Send photos if you have"))
-    await s.photo(li, *to(li, "Photo 1/5 received"))
-    await s.photo(li, *to(li, "Photo 2/5 received"))
-    await s.taps(li, "Done", *to(li, "Where is it?"))
-    await s.taps(li, "A common area", *to(li, "Please say where exactly"))
-    await s.says(li, "Lobby of building 3", *to(li, "Is there a date by which"))
-    await s.taps(li, "No particular date", *to(li, "<b>Please check your complaint</b>"))
+    await s.says(li, "The lobby lift stops between floors", *to(li, "Where is it?"))
+    await s.photo(li, *to(li, "📷 Photo 1/5 added"))
+    await s.photo(li, *to(li, "📷 Photo 2/5 added"))
+    await s.says(li, "Lobby", *to(li, "<b>Please check your complaint</b>"))
+    await s.photo(li, *to(li, "📷 Photo 3/5 added", "<b>Please check your complaint</b>"))
+    await s.taps(li, "✏️ Edit a field", *to(li, "Which part would you like to change?"))
+    await s.taps(li, "Place", *to(li, "Where is it?"))
+    await s.says(li, "Lobby of building 3", *to(li, "<b>Please check your complaint</b>"))
     await s.taps(
         li,
         "Confirm",
@@ -342,11 +346,11 @@ async def first_day(s: Script, c: Cast) -> None:
         wang, msg(wang, "Thank you for your message:", "Shall we file it for you?"), caption=smell
     )
     await s.taps(wang, "📝 Complaint", *to(wang, "Where is it?"))
-    await s.taps(wang, "A common area", *to(wang, "Please say where exactly"))
-    await s.says(wang, "Rubbish room, floor 8", *to(wang, "Is there a date by which"))
-    await s.taps(
+    await s.photo(wang, *to(wang, "📷 Photo 2/5 added"))  # the caption's photo was the first
+    await s.says(
         wang,
-        "No particular date",
+        "Rubbish room, floor 8",
+        msg(wang, "<b>Please check your complaint</b>", f"Submitted as {RUBBISH}"),
         msg(wang, "Thank you, Wang Fang, and we are sorry", f"registered as <b>{RUBBISH}</b>"),
         card(butler, "🆕 New item for you:", RUBBISH),
     )
@@ -366,14 +370,15 @@ async def first_day(s: Script, c: Cast) -> None:
     # Chen asks for a repair; the engineer proposes a visit tomorrow at 14:00.
     chen = c.chen
     await s.taps(chen, "🔧 Repair request", *to(chen, "What needs repairing?"))
-    await s.taps(chen, "🚰 Plumbing", *to(chen, "Where is it?"))
-    await s.taps(chen, "🏠 My home", *to(chen, "Please describe what happened"))
-    await s.says(chen, "The kitchen tap drips all night", *to(chen, "Send photos if you have"))
-    await s.photo(chen, *to(chen, "Photo 1/5 received"))
-    await s.taps(chen, "Done", *to(chen, "When are you free for our engineer to come?"))
-    await s.taps(chen, f"{label_day(1)} 14:00-17:00")  # ticked: the keyboard is redrawn
-    await s.taps(chen, "✔️ Done", *to(chen, "If nobody is home"))
-    await s.taps(chen, "Yes", *to(chen, "<b>Please check your repair request</b>"))
+    await s.taps(chen, "🚰 Plumbing", *to(chen, "Please describe what happened"))
+    await s.says(chen, "The kitchen tap drips all night", *to(chen, "When may our engineer"))
+    await s.photo(chen, *to(chen, "📷 Photo 1/5 added"))
+    summary = "<b>Please check your repair request</b>"
+    await s.taps(chen, f"{label_day(1)} 14:00-17:00", *to(chen, summary))
+    await s.photo(chen, *to(chen, "📷 Photo 2/5 added", summary))
+    await s.taps(chen, "✏️ Edit a field", *to(chen, "Which part would you like to change?"))
+    await s.taps(chen, "Entry when nobody is home", *to(chen, "If nobody is home"))
+    await s.taps(chen, "Yes", *to(chen, summary))
     await s.taps(
         chen,
         "✅ Confirm",
@@ -534,15 +539,14 @@ async def second_day(s: Script, c: Cast) -> None:
     # Meimei registers in Chinese, typing her unit and phone, and makes a suggestion; the
     # senior butler adopts it.
     mei, senior, chief = c.mei, c.senior, c.chief
-    await s.says(mei, "/start", *to(mei, "您好，欢迎使用物业服务中心！"))
-    await s.taps(mei, "中文", *to(mei, "请问您怎么称呼？"))
+    await s.says(mei, "/start", *to(mei, "您好，欢迎使用物业服务中心！", "请留下联系电话"))
+    await s.says(mei, "13800000005", *to(mei, "联系电话：+8613800000005", "请问您怎么称呼？"))
     await s.says(mei, "韩梅梅", *to(mei, "请选择您所在的楼栋"))
-    await s.says(mei, "V-V05", *to(mei, "请留下联系电话"))
-    await s.says(mei, "13800000005", *to(mei, "联系电话：+8613800000005", "请核对您的资料"))
+    await s.says(mei, "V-V05", *to(mei, "请核对您的资料"))
     await s.taps(mei, "确认", *to(mei, "谢谢您，韩梅梅！登记完成。"))
     await s.taps(mei, "💡 建议", *to(mei, "谢谢您愿意提出建议！"))
-    await s.says(mei, "池塘边能不能多放几张长椅？", *to(mei, "如有照片，请发送"))
-    await s.taps(mei, "跳过", *to(mei, "<b>请确认您的建议</b>"))
+    await s.says(mei, "池塘边能不能多放几张长椅？", *to(mei, "<b>请确认您的建议</b>"))
+    await s.photo(mei, *to(mei, "📷 已添加照片（1/5）", "<b>请确认您的建议</b>"))
     await s.taps(
         mei,
         "确认",
@@ -581,25 +585,26 @@ async def second_day(s: Script, c: Cast) -> None:
 async def third_day(s: Script, c: Cast) -> None:
     wang, zhang, concierge, senior, butler = c.wang, c.zhang, c.concierge, c.senior, c.butler
     await follow_up(s, wang, "👍 Yes, solved", 4, None)
-    # Xiaoming registers by typing, and files a complaint without photos, which nobody
-    # answers today.
+    # Xiaoming's Telegram is in Chinese; he switches to English on the greeting, registers
+    # by typing, and files a complaint without photos, which nobody answers today.
     sun = c.sun
-    await s.says(sun, "/start", *to(sun, "Hello and welcome to the estate service desk!"))
-    await s.taps(sun, "English", *to(sun, "How may we address you?"))
+    await s.says(sun, "/start", *to(sun, "您好，欢迎使用物业服务中心！", "请留下联系电话"))
+    await s.taps(sun, "English", *to(sun, "Please leave a contact phone"))
+    await s.says(sun, "13800000006", *to(sun, "Phone: +8613800000006", "How may we address"))
     await s.says(sun, "Sun Xiaoming", *to(sun, "Which building do you live in?"))
-    await s.says(sun, "3-1502", *to(sun, "Please leave a contact phone"))
-    await s.says(
-        sun, "13800000006", *to(sun, "Phone: +8613800000006", "Please check your details:")
-    )
+    await s.says(sun, "3-1502", *to(sun, "Please check your details:"))
     await s.taps(sun, "Confirm", *to(sun, "Thank you, Sun Xiaoming, you are registered."))
     await s.taps(sun, "📝 Complaint", *to(sun, "We are sorry for the trouble. What is it about?"))
     await s.taps(sun, "Security", *to(sun, "Please describe what happened"))
+    await s.says(sun, "A stranger at the north gate", *to(sun, "Where is it?"))
+    await s.taps(sun, "🏠 My home", *to(sun, "<b>Please check your complaint</b>"))
+    await s.taps(sun, "✏️ Edit a field", *to(sun, "Which part would you like to change?"))
+    await s.taps(sun, "Description", *to(sun, "Please describe what happened"))
     await s.says(
-        sun, "A stranger tailgated through the north gate", *to(sun, "Send photos if you have")
+        sun,
+        "A stranger tailgated through the north gate",
+        *to(sun, "<b>Please check your complaint</b>"),
     )
-    await s.taps(sun, "Skip", *to(sun, "Where is it?"))
-    await s.taps(sun, "🏠 My home", *to(sun, "Is there a date by which"))
-    await s.taps(sun, "No particular date", *to(sun, "<b>Please check your complaint</b>"))
     await s.taps(
         sun,
         "Confirm",

@@ -144,10 +144,11 @@ def test_a_webhook_update_the_database_failed_is_handled_once_it_is_back(tmp_pat
                     time.sleep(0.2)
                 assert api.wait_until(lambda: bool(api.messages(5004)), timeout=30)
                 assert [m.body for m in api.messages(5004)] == [wait]
-            assert api.wait_until(lambda: len(api.messages(5004)) == 2, timeout=30)
+            assert api.wait_until(lambda: len(api.messages(5004)) == 3, timeout=30)
             time.sleep(2.5)
         finally:
             assert bot.stop() == 0
     bodies = [m.body for m in api.messages(5004)]
-    assert len(bodies) == 2, bodies
-    assert "choose a language" in bodies[1]
+    assert len(bodies) == 3, bodies  # "one moment", then the greeting and first question
+    assert "Hello and welcome" in bodies[1]
+    assert "contact phone" in bodies[2]

@@ -31,10 +31,7 @@ COMPLAINT = (
     "📝 Complaint",
     "Facilities (lifts, lights, water, power, A/C)",
     "say:The corridor light on floor 12 is broken",
-    "Skip",
-    "A common area",
     "say:Corridor of floor 12, building 3",
-    "No particular date",
     "Confirm",
 )
 

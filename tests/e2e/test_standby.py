@@ -82,8 +82,8 @@ async def test_a_standby_takes_over_when_the_consumer_is_killed(
                 log_b.read_text()
             )
             await li.says("/start")
-            wait_for(api, li, "choose a language")
-            await li.taps("English")
+            wait_for(api, li, "contact phone")
+            await li.says("13800138000")
             wait_for(api, li, "type your name")
             assert first.stop(signal.SIGKILL) != 0  # mid-conversation
             killed = time.monotonic()
@@ -93,11 +93,11 @@ async def test_a_standby_takes_over_when_the_consumer_is_killed(
             print(f"\ntakeover: the standby answered {waited:.2f} s after kill -9 (same host)")
             assert waited < takeover + 3.0, log_b.read_text()  # + the sim's fast poll
             await li.says("3-1202")
-            wait_for(api, li, "contact phone")
+            wait_for(api, li, "Please check your details")
         finally:
             code = second.stop()
         assert code == 0, log_b.read_text()
-        for text in ("type your name", "Which building", "contact phone"):
+        for text in ("contact phone", "type your name", "Which building", "check your details"):
             assert said(api, li.user_id, text) == 1, text  # every update answered once
 
 
