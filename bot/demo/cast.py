@@ -79,17 +79,15 @@ async def enroll(people: People, key: str, role: str, department: str, zone: str
 
 
 async def register(people: People, language: str) -> None:
-    """Onboarding by buttons and a shared contact, as a resident does it."""
+    """Registering as a resident does: the greeting is already in their Telegram's
+    language, the shared contact brings phone and name, the home from the pickers."""
     desk, persona = people.desk, people.players[RESIDENT[0]].persona
     key = RESIDENT[0]
     building, floor, unit, phone = HOME
     await persona.says("/start")
     await people.handled()
-    await people.tap_label(key, desk.texts.text(language, f"language.{language}"))
-    await persona.says(RESIDENT[2])
+    await persona.shares_contact(phone, name=RESIDENT[2])
     await people.handled()
     for label in (building, floor, unit):
         await people.tap_label(key, label)
-    await persona.shares_contact(phone)
-    await people.handled()
     await people.tap_label(key, desk.texts.text(language, "button.confirm"))
