@@ -104,7 +104,7 @@ async def begin(
     `given`: answers already given (a free message's text, photo or voice note); begun
     `quick`, the form is filed as soon as nothing is left open, without a summary."""
     asking = given or Asking()
-    pending = _open(turn, form, asking)
+    pending = await _open(turn, form, asking)
     if not pending and asking.quick and flow in QUICK:
         turn.start(flow, "summary", {})
         keep_state(turn, asking)
@@ -119,12 +119,18 @@ def _asking(turn: Turn) -> Asking:
     return state(turn, Asking)
 
 
-def _open(turn: Turn, form: Form, asking: Asking) -> list[Question]:
-    """The questions still to ask, in order: not those left to the summary, and not a place
-    the resident's home answers (answered with it here)."""
+async def _open(turn: Turn, form: Form, asking: Asking) -> list[Question]:
+    """The questions still to ask, in order: not those left to the summary (given their
+    preset answer, or the resident's name or phone, here), and not a place the resident's
+    home answers (answered with it here)."""
     found = []
     for question in form.asked(asking.answers):
-        if question.id in asking.answers or question.on_summary:
+        if question.id in asking.answers:
+            continue
+        if question.on_summary:
+            preset = question.preset or await _default(turn, question)
+            if preset:
+                asking.answers[question.id] = preset
             continue
         if question.at_home(asking.answers) and home_of(turn):
             asking.answers[question.id] = Place(True).stored
@@ -182,7 +188,7 @@ def _question(turn: Turn) -> Question:
 async def next_question(turn: Turn) -> None:
     """The first applicable question not yet answered, else the summary."""
     kept = _asking(turn)
-    pending = _open(turn, form_of(turn), kept)
+    pending = await _open(turn, form_of(turn), kept)
     if not pending:
         keep_state(turn, kept)
         assert turn.dialogue is not None

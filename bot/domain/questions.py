@@ -123,6 +123,7 @@ class Question(Strict):
     # Not asked in turn: left at its default (photos: those sent at any step), shown on the
     # summary and changed from there. Every tap a form does not ask for is one saved.
     on_summary: bool = False
+    preset: str | None = None  # such a question's answer until changed on the summary
     # A place question answered with the resident's home, unasked, when these answers
     # match and there is a home (a repair inside the home: the profile says where).
     home_for: dict[str, list[str]] = Field(default_factory=dict)
@@ -153,6 +154,10 @@ class Question(Strict):
             raise ValueError("default is resident_name or resident_phone")
         if self.on_summary and self.required:
             raise ValueError("a question left to the summary is not required")
+        if self.preset is not None and not self.on_summary:
+            raise ValueError("only a question left to the summary has a preset answer")
+        if self.preset is not None and self.choices and self.choice(self.preset) is None:
+            raise ValueError("a choice's preset answer is one of its choices")
         if self.home_for and self.kind is not QuestionKind.PLACE:
             raise ValueError("only a place question is answered with the home")
         return self

@@ -404,19 +404,21 @@ async def first_day(s: Script, c: Cast) -> None:
     await s.says(zhang, f"{party:%m-%d}", *to(zhang, "Which size?"))
     await s.taps(zhang, "8 inch", *to(zhang, "Design and colours"))
     await s.says(zhang, "Chocolate, with pink roses", *to(zhang, "Words to write on the cake"))
-    await s.says(zhang, "Happy birthday Lily", *to(zhang, "Which brand or bakery?"))
-    await s.taps(zhang, "Holiland", *to(zhang, "When should it be ready?"))
+    await s.says(zhang, "Happy birthday Lily", *to(zhang, "When should it be ready?"))
     await s.says(zhang, f"{party:%m-%d} 15:00", *to(zhang, "Add a greeting card?"))
     await s.taps(zhang, "Yes", *to(zhang, "What should the card say?"))
     await s.says(zhang, "Love, Mum and Dad", *to(zhang, "Add flowers?"))
-    await s.taps(zhang, "No", *to(zhang, "Any special arrangements?"))
-    await s.taps(zhang, "Skip", *to(zhang, "Pick it up at the desk"))
+    await s.taps(zhang, "No", *to(zhang, "Pick it up at the desk"))
     await s.taps(zhang, "🚚 Deliver it", *to(zhang, "Where should it be delivered?"))
     await s.says(zhang, "Building 3, 2001", *to(zhang, "Who receives it?"))
     await s.taps(zhang, "Zhang Wei", *to(zhang, "The recipient&#39;s phone:"))
-    await s.taps(zhang, "+8613800000004", *to(zhang, "Must the recipient sign for it?"))
-    await s.taps(zhang, "Yes", *to(zhang, "How would you like to pay?"))
-    await s.taps(zhang, "WeChat Pay", *to(zhang, "<b>Your order: Birthday or occasion cake</b>"))
+    await s.taps(zhang, "+8613800000004", *to(zhang, "How would you like to pay?"))
+    order = "<b>Your order: Birthday or occasion cake</b>"
+    await s.taps(zhang, "WeChat Pay", *to(zhang, order))
+    # The bakery is the partner's unless changed: Zhang wants Holiland.
+    await s.taps(zhang, "✏️ Edit a field", *to(zhang, "Which part would you like to change?"))
+    await s.taps(zhang, "Bakery", *to(zhang, "Which brand or bakery?"))
+    await s.taps(zhang, "Holiland", *to(zhang, order))
     # A sticker at the summary: the form asks again, and the next answer is taken.
     again = to(
         zhang,

@@ -103,3 +103,46 @@ def test_a_question_is_worded_one_way_and_supplied_choices_are_for_choices() -> 
         Question.model_validate(
             {"id": "a", "kind": "text", "soon": [1], "ask": {"en": "A", "zh_Hans": "甲"}}
         )
+
+
+def test_a_repair_in_the_home_asks_its_visit_and_a_common_areas_its_place() -> None:
+    form = repair(text=2000, photos=2)
+    at_home = {q.id for q in form.asked({"category": "plumbing"})}
+    outside = {q.id for q in form.asked({"category": "public_facility"})}
+    assert {"windows", "enter"} <= at_home
+    assert not {"windows", "enter"} & outside
+    place = form.question("location")
+    assert place is not None
+    assert place.at_home({"category": "plumbing"})
+    assert not place.at_home({"category": "public_facility"})
+
+
+def test_what_a_form_leaves_to_its_summary() -> None:
+    """Photos, a complaint's date and a repair's entry are never asked in turn; a question
+    left to the summary is not required, and only it has a preset answer (one of its
+    choices)."""
+    assert {q.id for q in FORM.questions if q.on_summary} == {"photos", "deadline"}
+    assert {q.id for q in repair(text=2000, photos=2).questions if q.on_summary} == {
+        "photos",
+        "enter",
+    }
+    words = {"ask": {"en": "Which bakery?", "zh_Hans": "哪家？"}}
+    yes = {"value": "yes", "label": {"en": "Yes", "zh_Hans": "是"}}
+    with pytest.raises(ValidationError, match="not required"):
+        Question.model_validate({"id": "b", "kind": "text", "on_summary": True, **words})
+    with pytest.raises(ValidationError, match="preset"):
+        Question.model_validate({"id": "b", "kind": "text", "preset": "x", **words})
+    with pytest.raises(ValidationError, match="one of its choices"):
+        Question.model_validate(
+            {
+                "id": "b",
+                "kind": "choice",
+                "choices": [yes],
+                "required": False,
+                "on_summary": True,
+                "preset": "no",
+                **words,
+            }
+        )
+    with pytest.raises(ValidationError, match="home"):
+        Question.model_validate({"id": "b", "kind": "text", "home_for": {"a": ["x"]}, **words})
