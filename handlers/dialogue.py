@@ -374,6 +374,15 @@ def day_step(
     return Step(ask, handle)
 
 
+@dataclass(frozen=True, slots=True)
+class Signs:
+    """Confirm buttons that each also answer a question (how the resident pays): the
+    options (value, label) and what a tap on one does."""
+
+    options: Callable[[Turn], list[tuple[str, str]]]
+    chosen: Callable[[Turn, str], Awaitable[None]]
+
+
 def summary_step(
     summary: Callable[[Turn], str],
     file: Prompt,
@@ -382,17 +391,26 @@ def summary_step(
     note: str = "summary.question",
     columns: int = 3,
     clear: str | None = None,
+    signs: Signs | None = None,
 ) -> Step:
     """The last step of a form: everything entered, then *Confirm* (`file` runs), *Change*
-    (the flow's "edit" step) or *Cancel*. `clear`: a working value dropped on arrival."""
+    (the flow's "edit" step) or *Cancel*. `clear`: a working value dropped on arrival.
+    `signs`: one confirm button per option instead of one (see Signs)."""
+
+    def _signs(turn: Turn) -> list[tuple[str, str]]:
+        return signs.options(turn) if signs is not None else []
 
     async def ask(turn: Turn) -> None:
         if clear is not None:
             data(turn).pop(clear, None)
         data(turn)[REACHED_SUMMARY] = True
         turn.touch()
+        options = _signs(turn)
+        confirms = [button(turn, label, f"sign:{value}") for value, label in options] or [
+            button(turn, turn.t(confirm), "confirm")
+        ]
         buttons = [
-            button(turn, turn.t(confirm), "confirm"),
+            *confirms,
             button(turn, turn.t("button.edit"), "edit"),
             button(turn, turn.t("button.cancel"), "cancel"),
         ]
@@ -400,6 +418,10 @@ def summary_step(
 
     async def handle(turn: Turn, inp: Input) -> None:
         choice = tapped(turn, inp)
+        signed = choice.removeprefix("sign:") if choice and choice.startswith("sign:") else None
+        if signs is not None and signed is not None and signed in dict(_signs(turn)):
+            await signs.chosen(turn, signed)
+            return
         if choice == "edit":
             turn.edit(summary(turn))
             await goto(turn, "edit")

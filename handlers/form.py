@@ -28,6 +28,7 @@ from bot.domain.questions import (
     Place,
     Question,
     QuestionKind,
+    Role,
     Source,
 )
 from bot.domain.validation import (
@@ -119,16 +120,33 @@ def _asking(turn: Turn) -> Asking:
     return state(turn, Asking)
 
 
+def _day_of(form: Form, asking: Asking) -> str | None:
+    """The day the service is for, once known (a birthday left to the summary is that
+    day unless the resident says otherwise)."""
+    at = form.with_role(Role.SERVICE_AT)
+    when = asking.answers.get(at.id) if at is not None else None
+    return when[:10] if isinstance(when, str) and when else None
+
+
+def set_answer(turn: Turn, question_id: str, value: Answer) -> None:
+    """Record an answer given outside the questions (a sign button's payment method)."""
+    asking = _asking(turn)
+    asking.answers[question_id] = value
+    keep_state(turn, asking)
+
+
 async def _open(turn: Turn, form: Form, asking: Asking) -> list[Question]:
     """The questions still to ask, in order: not those left to the summary (given their
     preset answer, or the resident's name or phone, here), and not a place the resident's
     home answers (answered with it here)."""
     found = []
     for question in form.asked(asking.answers):
-        if question.id in asking.answers:
-            continue
+        if question.id in asking.answers or question.role is Role.PAYMENT:
+            continue  # the payment method: the summary's sign buttons ask it
         if question.on_summary:
             preset = question.preset or await _default(turn, question)
+            if question.role is Role.BIRTHDAY:
+                preset = preset or _day_of(form, asking)
             if preset:
                 asking.answers[question.id] = preset
             continue

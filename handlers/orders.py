@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton
 from telegram.ext import CallbackQueryHandler
 
 from bot.catalogue import Service
+from bot.domain.questions import Question, Role
 from bot.domain.tickets import TicketFacts, TicketKind
 from bot.htmltext import Html, join
 from bot.services import orders
@@ -26,6 +27,8 @@ from handlers import dialogue, form, intake, my_requests
 from handlers.common import item_context
 from handlers.dialogue import (
     Flow,
+    Signs,
+    StaleState,
     Step,
     button,
     keep_state,
@@ -122,6 +125,31 @@ def _summary(turn: Turn) -> Html:
     if service.price is not None:
         lines.append(service.price.get(turn.language))
     return join("\n", lines)
+
+
+def _payment(turn: Turn) -> Question | None:
+    """The service's payment question, where the form has one (and it applies)."""
+    question = _service(turn).with_role(Role.PAYMENT)
+    return question if question is not None and question.applies(form.answers_of(turn)) else None
+
+
+def _payments(turn: Turn) -> list[tuple[str, str]]:
+    """The summary's sign buttons: one per way to pay ("✍️ Sign · WeChat Pay")."""
+    question = _payment(turn)
+    if question is None:
+        return []
+    return [
+        (c.value, turn.t("order.sign_paying", method=c.label.get(turn.language)))
+        for c in question.choices
+    ]
+
+
+async def _signed_paying(turn: Turn, method: str) -> None:
+    question = _payment(turn)
+    if question is None:
+        raise StaleState("a payment method for a form without one")
+    form.set_answer(turn, question.id, method)
+    await _file(turn)
 
 
 async def _file(turn: Turn) -> None:
@@ -242,6 +270,7 @@ FEATURE = Feature(
                     note="order.sign_note",
                     columns=1,
                     clear="q",
+                    signs=Signs(_payments, _signed_paying),
                 ),
             },
             form=_service,

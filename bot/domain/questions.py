@@ -79,6 +79,9 @@ class Role(StrEnum):
     SERVICE_AT = "service_at"  # when the service is delivered (reminders, lateness)
     BIRTHDAY = "birthday"  # a birthday: a manager goes along, the project sends wishes
     BIRTHDAY_OF = "birthday_of"  # whose birthday it is: the wishes name them
+    # How the resident pays: not asked in turn; the summary's sign buttons are its choices,
+    # so one tap signs the commission form and records the payment method.
+    PAYMENT = "payment"
 
 
 class Choice(Strict):
@@ -118,8 +121,10 @@ class Question(Strict):
     within: int | None = Field(default=None, ge=1)  # a date: at most so many days ahead
     soon: tuple[int, ...] = ()  # a date: one-tap answers, in so many days
     photos: bool = False  # a text that a photo with a caption answers too (photo kept)
-    # asked only if these answers match (a list: any one of its values)
+    # asked only if these answers match (a list: any one of its values), and none of
+    # `unless`'s do (a delivery's questions: unless it is collected at the desk)
     when: dict[str, str | list[str]] = Field(default_factory=dict)
+    unless: dict[str, str | list[str]] = Field(default_factory=dict)
     # Not asked in turn: left at its default (photos: those sent at any step), shown on the
     # summary and changed from there. Every tap a form does not ask for is one saved.
     on_summary: bool = False
@@ -160,9 +165,13 @@ class Question(Strict):
             raise ValueError("a choice's preset answer is one of its choices")
         if self.home_for and self.kind is not QuestionKind.PLACE:
             raise ValueError("only a place question is answered with the home")
+        if self.role is Role.PAYMENT and (self.kind is not QuestionKind.CHOICE or self.other):
+            raise ValueError("the payment question is a choice, without typed answers")
         return self
 
     def applies(self, answers: Mapping[str, Answer]) -> bool:
+        if self.unless and _match(self.unless, answers):
+            return False
         return _match(self.when, answers)
 
     def at_home(self, answers: Mapping[str, Answer]) -> bool:
@@ -197,7 +206,7 @@ class Form(Strict):
         if len(set(ids)) != len(ids):
             raise ValueError("question ids repeat")
         for position, question in enumerate(self.questions):
-            named = [*question.when, *question.home_for]
+            named = [*question.when, *question.unless, *question.home_for]
             unknown = [key for key in named if key not in ids[:position]]
             if unknown:
                 raise ValueError(f"question {question.id}: 'when' names no earlier question")

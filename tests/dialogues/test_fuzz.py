@@ -269,7 +269,7 @@ class World:
         await file_complaint(li)
         await request_repair(li)
         await order_cake(li, (utcnow().astimezone(SHANGHAI) + timedelta(days=3)).date())
-        await li.taps("✍️ Confirm and sign")
+        await li.taps("✍️ Sign")
         people = [*staff, ("admin", admin), ("resident", li), ("resident", wang)]
         people.append(("stranger", stranger))
         self.people = [person for _, person in people]
@@ -309,7 +309,7 @@ class World:
             else:
                 day = (utcnow().astimezone(SHANGHAI) + timedelta(days=3)).date()
                 await order_cake(person, day)
-                await person.taps("✍️ Confirm and sign")
+                await person.taps("✍️ Sign")
         except AssertionError:
             self.kinds["form went elsewhere"] += 1
 

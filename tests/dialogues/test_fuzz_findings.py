@@ -33,7 +33,7 @@ async def test_a_birthday_escort_task_starts_its_timeline_with_its_status(
     li = desk.sim.user(8811, language_code="en")
     await register(li)
     await order_cake(li, (utcnow().astimezone(SHANGHAI) + timedelta(days=2)).date())
-    await li.taps("✍️ Confirm and sign")
+    await li.taps("✍️ Sign")
 
     first = await desk.column(
         "select e.status from ticket_events e join tickets t on t.id = e.ticket_id "

@@ -112,9 +112,8 @@ async def test_an_order_taken_at_the_desk_goes_through_its_steps(desk: DeskHarne
     await agent.says("Living room and kitchen")
     await agent.taps(_day_label(2))
     await agent.taps("10:00")
-    await agent.taps("Cash")
     assert "Home cleaning" in agent.last_text
-    await agent.taps("✍️ Confirm and sign")
+    await agent.taps("✍️ Sign · Cash")
     reference = await _reference(desk, "concierge")
     assert f"Submitted as {reference}" in agent.transcript[-2].body
     assert "✅ Confirm & prepayment" in agent.buttons()  # the new order's card, to work on

@@ -207,7 +207,7 @@ async def test_add_message_after_the_reply_window_says_so_before_anything_is_typ
 async def _order_out_for_delivery(desk: DeskHarness, li: Persona, concierge: Persona) -> str:
     await register(li)
     await order_cake(li, _local_day(2), birthday=False)
-    await li.taps("✍️ Confirm and sign")
+    await li.taps("✍️ Sign")
     reference = str(await desk.scalar("select reference from tickets"))
     await concierge.taps_on("✅ Confirm & prepayment", reference)
     await concierge.says("300")

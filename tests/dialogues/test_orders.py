@@ -41,25 +41,41 @@ async def order_cake(
     await li.taps("Birthday or occasion cake")
     if birthday:
         await li.taps("🎂 Birthday")
-        await li.says(whose)
-        await li.says(f"{day:%m-%d}")
+        await li.says(whose)  # the birthday: the cake's day, unless changed on the summary
     else:
         await li.taps("💍 Anniversary")
     await li.taps("8 inch")
     await li.says("Chocolate, with pink roses")
     await li.says("Happy birthday Lily")
     await li.says(f"{day:%m-%d} 15:00")  # the bakery: the partner's, changed on the summary
-    await li.taps("Yes")  # a greeting card
+    await li.taps("💌 A card")  # no flowers
     await li.says("Love, Mum and Dad")
-    await li.taps("No")  # no flowers (special arrangements: on the summary, none)
-    if delivery:
-        await li.taps("🚚 Deliver it")
-        await li.says("Building 3, 1202")
-        await li.taps("Li Lei")  # the recipient: the resident, one tap
-        await li.taps("+8613800138000")  # a signature: required unless changed
+    if delivery:  # to the resident's home, received by the resident (both on the summary)
+        await li.taps("🏠 To my home")
     else:
-        await li.taps("🏢 Pick up at the desk")
-    await li.taps("WeChat Pay")
+        await li.taps("🏢 Collect at the desk")
+
+
+async def test_a_birthday_cake_takes_twelve_interactions(desk: DeskHarness) -> None:
+    """Menu, service, occasion, whose, size, design, inscription, when, card or flowers,
+    the card's words, to my home, sign with the payment method. What is rarely changed
+    (bakery, special arrangements, recipient and phone, signature, the birthday's day) is
+    on the summary."""
+    li = desk.sim.user(8700, language_code="en")
+    await register(li)
+    li.actions = 0
+    day = _local_day(2)
+    await order_cake(li, day)
+    summary = li.last_text
+    assert f"Birthday: <b>{day:%a}, {day:%b} {day.day}" in summary
+    assert "Bakery: <b>Our partner bakery</b>" in summary
+    await li.taps("✍️ Sign · WeChat Pay")
+    assert told(li, "Signed. Your order is <b>WT-") == 1
+    assert li.actions == 12
+    details = str(await desk.scalar("select details from tickets"))
+    assert '"payment": "wechat"' in details
+    assert '"extras": "card"' in details
+    assert '"recipient_phone": "+8613800138000"' in details
 
 
 async def test_a_birthday_cake_from_the_form_to_the_rating(desk: DeskHarness) -> None:
@@ -77,10 +93,11 @@ async def test_a_birthday_cake_from_the_form_to_the_rating(desk: DeskHarness) ->
     assert "Bakery: <b>Our partner bakery</b>" in summary  # rarely changed: not asked
     assert "Signature needed: <b>Yes</b>" in summary
     assert "Love, Mum and Dad" in summary
-    assert "Payment: <b>WeChat Pay</b>" in summary  # short labels, not the questions
+    assert "Recipient: <b>Li Lei</b>" in summary  # short labels, not the questions
+    assert "✍️ Sign · WeChat Pay" in li.buttons()  # the payment method signs
     assert "Ordered by: Li Lei · Building 3 1202 · +8613800138000" in summary
     assert "signature on the service commission form" in summary
-    await li.taps("✍️ Confirm and sign")
+    await li.taps("✍️ Sign")
     assert told(li, "Signed. Your order is <b>WT-") == 1
     reference = await desk.scalar("select reference from tickets where kind = 'concierge'")
     assert str(reference).startswith("WT-")
@@ -169,7 +186,7 @@ async def test_a_pickup_order_is_ready_at_the_desk_and_asks_no_birthday_question
     await register(li)
     await order_cake(li, _local_day(3), delivery=False, birthday=False)
     assert "Where should it be delivered" not in li.last_text
-    await li.taps("✍️ Confirm and sign")
+    await li.taps("✍️ Sign")
     assert told(li, "birthday wishes") == 0
     assert told(senior, "go along") == 0
     reference = str(await desk.scalar("select reference from tickets"))
@@ -202,7 +219,7 @@ async def test_any_answer_can_be_changed_from_the_summary(desk: DeskHarness) -> 
     await li.taps("11:00")
     assert "11:00" in li.last_text
     assert "Please check every detail" in li.last_text
-    await li.taps("✍️ Confirm and sign")
+    await li.taps("✍️ Sign")
     details = str(await desk.scalar("select details from tickets"))
     assert "12in" in details
     assert f"{_local_day(3).isoformat()}T11:00:00+08:00" in details
@@ -231,15 +248,18 @@ async def test_every_bad_answer_is_explained_and_asked_again(desk: DeskHarness) 
     await li.says(f"{day:%m-%d} 22:00")  # after hours
     assert told(li, "runs from 09:00 to 20:00") == 1
     await li.says(f"{day:%m-%d} 16:30")
-    await li.taps("No")
-    await li.taps("No")
-    await li.taps("🚚 Deliver it")
-    await li.says("Building 3, 1202")
+    await li.taps("Neither")
+    await li.says("Building 3, 1202")  # typed: the address to deliver it to
+    assert "Handover: <b>Building 3, 1202</b>" in li.last_text
+    await li.taps("✏️")
+    await li.taps("Recipient")
     await li.says("Han Meimei")
+    await li.taps("✏️")
+    await li.taps("Recipient's phone")
     await li.says("12345")  # not a phone number
     assert told(li, "That number doesn't look right") == 1
     await li.says("13900139000")
-    await li.taps("Alipay")
+    assert "Recipient: <b>Han Meimei</b>" in li.last_text
     old_summary = next(m for m in reversed(li.transcript) if "check every detail" in m.body)
     sign = old_summary.inline_buttons()[0]["callback_data"]
     await li.taps("✏️")
@@ -248,7 +268,7 @@ async def test_every_bad_answer_is_explained_and_asked_again(desk: DeskHarness) 
     answer = list(desk.api.callback_answers.values())[-1]
     assert "no longer active" in str(answer.get("text"))
     assert await desk.scalar("select count(*) from tickets") == 0
-    await li.taps("✍️ Confirm and sign")
+    await li.taps("✍️ Sign")
     assert await desk.scalar("select count(*) from tickets") == 1
     details = str(await desk.scalar("select details from tickets"))
     assert "+8613900139000" in details
@@ -262,7 +282,7 @@ async def test_the_resident_cancels_before_delivery_and_gets_the_prepayment_back
     li = desk.sim.user(8741, language_code="en")
     await register(li)
     await order_cake(li, _local_day(2), birthday=False)
-    await li.taps("✍️ Confirm and sign")
+    await li.taps("✍️ Sign")
     reference = str(await desk.scalar("select reference from tickets"))
     await concierge.taps_on("✅ Confirm & prepayment", reference)
     await concierge.says("300")
@@ -295,7 +315,7 @@ async def test_a_cancelled_order_counts_as_cancelled_in_the_report_and_the_regis
     li = desk.sim.user(8791, language_code="en")
     await register(li)
     await order_cake(li, _local_day(2), birthday=False)
-    await li.taps("✍️ Confirm and sign")
+    await li.taps("✍️ Sign")
     reference = str(await desk.scalar("select reference from tickets"))
     await li.taps("📋 My requests")
     await li.taps(reference)
@@ -324,7 +344,7 @@ async def test_staff_cancel_with_the_refund_recorded(desk: DeskHarness) -> None:
     li = desk.sim.user(8751, language_code="en")
     await register(li)
     await order_cake(li, _local_day(2), birthday=False)
-    await li.taps("✍️ Confirm and sign")
+    await li.taps("✍️ Sign")
     reference = str(await desk.scalar("select reference from tickets"))
     await concierge.taps_on("✅ Confirm & prepayment", reference)
     await concierge.says("300")
@@ -349,7 +369,7 @@ async def test_yearly_wishes_can_be_withdrawn_from_the_profile(desk: DeskHarness
     await register(li)
     day = _local_day(2)
     await order_cake(li, day)
-    await li.taps("✍️ Confirm and sign")
+    await li.taps("✍️ Sign")
     await li.taps("Yes, please")
     await li.says("/profile")
     assert "Birthday wishes for your daughter Lily: every year on" in li.last_text
@@ -370,7 +390,7 @@ async def test_a_birthday_belongs_to_whom_the_cake_is_for(desk: DeskHarness) -> 
     await register(li)
     lily_day, own_day = _local_day(2), _local_day(5)
     await order_cake(li, lily_day, whose="my daughter Lily")
-    await li.taps("✍️ Confirm and sign")
+    await li.taps("✍️ Sign")
     assert told(li, "May we send our birthday wishes to your daughter Lily") == 1
     await li.taps("Yes, please")
     assert await desk.scalar("select birthday from residents") is None
@@ -381,14 +401,14 @@ async def test_a_birthday_belongs_to_whom_the_cake_is_for(desk: DeskHarness) -> 
 
     # Her own cake: the resident's birthday, asked about separately.
     await order_cake(li, own_day, whose="Mine")
-    await li.taps("✍️ Confirm and sign")
+    await li.taps("✍️ Sign")
     assert told(li, "May we send you our birthday wishes") == 1
     await li.taps("Yes, please")
     own = await desk.scalar("select birthday from residents")
     assert str(own) == own_day.isoformat()
     # Another cake for Lily: nothing asked again.
     await order_cake(li, lily_day, whose="My daughter  LILY")
-    await li.taps("✍️ Confirm and sign")
+    await li.taps("✍️ Sign")
     assert told(li, "May we send") == 0  # (the answered questions read as answered)
     assert await desk.scalar("select count(*) from birthdays") == 1
 
@@ -423,10 +443,10 @@ async def test_a_chinese_resident_orders_flowers(desk: DeskHarness) -> None:
     await mei.says("3栋1202")
     await mei.taps("韩梅梅")
     await mei.taps("+8613800138000")
-    await mei.taps("支付宝")
+
     assert "请核对以下内容" in mei.last_text
     assert "18:00" in mei.last_text
-    await mei.taps("✍️ 确认并签字")
+    await mei.taps("✍️ 签字 · 支付宝")
     reference = str(await desk.scalar("select reference from tickets"))
     assert told(mei, f"您的委托<b>{reference}</b>已交由礼宾为您办理") == 1
     assert told(florist, reference) == 1
@@ -440,7 +460,7 @@ async def test_a_late_delivery_climbs_the_ladder(desk: DeskHarness) -> None:
     await register(li)
     day = _local_day(2)
     await order_cake(li, day, birthday=False)
-    await li.taps("✍️ Confirm and sign")
+    await li.taps("✍️ Sign")
     reference = str(await desk.scalar("select reference from tickets"))
     await concierge.taps_on("✅ Confirm & prepayment", reference)
     await concierge.says("300")

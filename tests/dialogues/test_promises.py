@@ -45,7 +45,7 @@ async def test_an_order_reopened_at_the_follow_up_is_settled_again(desk: DeskHar
     await register(li)
     day = (utcnow().astimezone(SHANGHAI) + timedelta(days=2)).date()
     await order_cake(li, day, birthday=False)
-    await li.taps("✍️ Confirm and sign")
+    await li.taps("✍️ Sign")
     card = str(await desk.scalar("select reference from tickets"))
     await concierge.taps_on("✅ Confirm & prepayment", card)
     await concierge.says("300")

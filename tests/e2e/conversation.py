@@ -400,25 +400,23 @@ async def first_day(s: Script, c: Cast) -> None:
     await s.taps(zhang, "🎂 Order a service", *to(zhang, "What would you like us to arrange"))
     await s.taps(zhang, "Birthday or occasion cake", *to(zhang, "What is the occasion?"))
     await s.taps(zhang, "🎂 Birthday", *to(zhang, "Whose birthday is it?"))
-    await s.says(zhang, "My daughter Lily", *to(zhang, "On which day is the birthday?"))
-    await s.says(zhang, f"{party:%m-%d}", *to(zhang, "Which size?"))
+    # The birthday is the cake's day; recipient and phone are Zhang's (on the summary).
+    await s.says(zhang, "My daughter Lily", *to(zhang, "Which size?"))
     await s.taps(zhang, "8 inch", *to(zhang, "Design and colours"))
     await s.says(zhang, "Chocolate, with pink roses", *to(zhang, "Words to write on the cake"))
     await s.says(zhang, "Happy birthday Lily", *to(zhang, "When should it be ready?"))
-    await s.says(zhang, f"{party:%m-%d} 15:00", *to(zhang, "Add a greeting card?"))
-    await s.taps(zhang, "Yes", *to(zhang, "What should the card say?"))
-    await s.says(zhang, "Love, Mum and Dad", *to(zhang, "Add flowers?"))
-    await s.taps(zhang, "No", *to(zhang, "Pick it up at the desk"))
-    await s.taps(zhang, "🚚 Deliver it", *to(zhang, "Where should it be delivered?"))
-    await s.says(zhang, "Building 3, 2001", *to(zhang, "Who receives it?"))
-    await s.taps(zhang, "Zhang Wei", *to(zhang, "The recipient&#39;s phone:"))
-    await s.taps(zhang, "+8613800000004", *to(zhang, "How would you like to pay?"))
+    await s.says(zhang, f"{party:%m-%d} 15:00", *to(zhang, "Add a greeting card or flowers?"))
+    await s.taps(zhang, "💌 A card", *to(zhang, "What should the card say?"))
+    await s.says(zhang, "Love, Mum and Dad", *to(zhang, "Deliver it to your home"))
     order = "<b>Your order: Birthday or occasion cake</b>"
-    await s.taps(zhang, "WeChat Pay", *to(zhang, order))
-    # The bakery is the partner's unless changed: Zhang wants Holiland.
+    await s.says(zhang, "Building 3, 2001", *to(zhang, order))  # typed: where to deliver it
+    # The bakery is the partner's unless changed: Zhang wants Holiland, and candles.
     await s.taps(zhang, "✏️ Edit a field", *to(zhang, "Which part would you like to change?"))
     await s.taps(zhang, "Bakery", *to(zhang, "Which brand or bakery?"))
     await s.taps(zhang, "Holiland", *to(zhang, order))
+    await s.taps(zhang, "✏️ Edit a field", *to(zhang, "Which part would you like to change?"))
+    await s.taps(zhang, "Special arrangements", *to(zhang, "Any special arrangements?"))
+    await s.says(zhang, "Eight candles, please", *to(zhang, order))
     # A sticker at the summary: the form asks again, and the next answer is taken.
     again = to(
         zhang,
@@ -428,7 +426,7 @@ async def first_day(s: Script, c: Cast) -> None:
     await s.stage.act(zhang, "sends a sticker", zhang.sends_sticker, *again)
     await s.taps(
         zhang,
-        "✍️ Confirm and sign",
+        "✍️ Sign · WeChat Pay",
         *to(zhang, f"Thank you, Zhang Wei. Your order <b>{CAKE}</b> is with our concierge"),
         *to(zhang, "🎂 May we send our birthday wishes to your daughter Lily"),
         card(butler, "🆕 New item for you:", CAKE),
@@ -682,9 +680,11 @@ async def fourth_day(s: Script, c: Cast) -> None:
         *to(chief, "<b>🕒 Timeline</b>"),
     )
     await s.taps(c.wang, "📋 My requests", *to(c.wang, "<b>My requests</b> (1 in all"))
+    await s.says(c.chen, "/help", *to(c.chen, "This is the estate service desk."))
+    await s.says(c.sun, "/help", *to(c.sun, "This is the estate service desk."))
 
 
-STEPS = 201  # one update each
+STEPS = 200  # one update each
 # What the registry holds at the end: each item once, its timeline without a repeat.
 STATUSES = {
     LIFT: "closed",

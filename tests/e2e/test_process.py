@@ -342,10 +342,8 @@ async def test_repair_order_and_managers_view_on_the_real_process(
             await tap(api, mei, "韩梅梅")
             wait_for(api, mei, "电话")
             await tap(api, mei, "+8613800138000")
-            wait_for(api, mei, "付款方式")
-            await tap(api, mei, "支付宝")
             wait_for(api, mei, "请核对以下内容")
-            await tap(api, mei, "✍️ 确认并签字")
+            await tap(api, mei, "✍️ 签字 · 支付宝")
             wait_for(api, mei, "WT-")
 
             await chief.says("/status")
