@@ -136,6 +136,10 @@ class Catalogues:
         """A day this week or next, for a button: "Tue, Nov 24" / "11月24日周二"."""
         return format_skeleton("MMMEd", value, locale=self.locale(language))
 
+    def weekday(self, language: str, value: date) -> str:
+        """A day of the next few, for a small button: "Tue" / "周二"."""
+        return format_skeleton("E", value, locale=self.locale(language))
+
     def duration(self, language: str, value: timedelta) -> str:
         """A span as a promise is stated: "1 hour", "3 hours", "2 days", "30 minutes"."""
         minutes = value.total_seconds() / 60

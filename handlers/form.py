@@ -54,6 +54,11 @@ from handlers.runtime import Input, InputKind, Turn
 SKIP, DEFAULT, DAY, DONE, HOME, AREA = "-", "default", "day", "done", "home", "area"
 EMERGENCY = "!emergency"  # a complaint's category chosen as an emergency: its own path
 DAYS_SHOWN = 7
+# A date-time question first offers the next days' usual hours, one tap each; "another day
+# or time" opens the days, then the hours of the day chosen.
+AT, MORE = "at", "more"
+QUICK_HOURS = (10, 15, 18)
+QUICK_DAYS = 3
 # How the desk names the choices it supplies (the visit slots are dates: see _label).
 _LABELS = {Source.COMPLAINT_CATEGORIES: "category.{}", Source.REPAIR_TYPES: "repair.type_{}"}
 
@@ -304,6 +309,14 @@ async def ask_answer(turn: Turn) -> None:
     if kind is QuestionKind.WINDOWS:
         turn.reply(_windows_text(turn, question), _windows_markup(turn, question))
         return
+    if kind is QuestionKind.DATETIME and _asking(turn).day != MORE:
+        rows = _moments(turn)
+        if rows:
+            rows.append([_button(turn, turn.t("order.other_time"), MORE)])
+            if not question.required:
+                rows.append([_button(turn, _skip_label(turn, question), SKIP)])
+            turn.reply(_prompt(turn, question), InlineKeyboardMarkup(rows))
+            return
     buttons: list[InlineKeyboardButton] = []
     columns = 2
     if kind is QuestionKind.CHOICE:
@@ -351,6 +364,39 @@ async def _default(turn: Turn, question: Question) -> str | None:
     if resident is None:
         return None
     return resident.name if question.default == "resident_name" else resident.phone
+
+
+def _moments(turn: Turn) -> list[list[InlineKeyboardButton]]:
+    """A row per day for the next days a service can be booked: its usual hours that the
+    form's lead time and hours allow ("Sat 15:00": within three days, the weekday says
+    which)."""
+    tz = turn.desk.settings.tz
+    rows: list[list[InlineKeyboardButton]] = []
+    for day in _days(turn):
+        row: list[InlineKeyboardButton] = []
+        for hour in QUICK_HOURS:
+            moment = datetime(day.year, day.month, day.day, hour, tzinfo=tz)
+            if isinstance(_timed(turn, moment), Invalid):
+                continue
+            label = f"{turn.desk.texts.weekday(turn.language, day)} {hour:02d}:00"
+            row.append(_button(turn, label, f"{AT}:{day:%Y%m%d}{hour:02d}"))
+        if row:
+            rows.append(row)
+        if len(rows) == QUICK_DAYS:
+            break
+    return rows
+
+
+def _moment_of(turn: Turn, value: str) -> datetime | None:
+    """A grid button's moment ("at:2026120415"), or None for anything else."""
+    digits = value.removeprefix(f"{AT}:")
+    if len(digits) != 10 or not digits.isdigit():
+        return None
+    year, month, day, hour = (int(digits[a:b]) for a, b in ((0, 4), (4, 6), (6, 8), (8, 10)))
+    try:
+        return datetime(year, month, day, hour, tzinfo=turn.desk.settings.tz)
+    except ValueError:
+        return None
 
 
 def _days(turn: Turn) -> list[date]:
@@ -403,6 +449,22 @@ async def on_answer(turn: Turn, inp: Input) -> None:
     kept = await _default(turn, question) if value == DEFAULT else None
     if kept:
         await _keep(turn, question, kept, _echo(turn, question, kept))
+        return
+    if question.kind is QuestionKind.DATETIME and value == MORE:
+        asking = _asking(turn)
+        asking.day = MORE  # the days, then the hours of the day chosen
+        keep_state(turn, asking)
+        turn.edit(_prompt(turn, question))
+        await dialogue.prompt_again(turn)
+        return
+    if question.kind is QuestionKind.DATETIME and value and value.startswith(f"{AT}:"):
+        moment = _moment_of(turn, value)
+        timed = _timed(turn, moment) if moment is not None else Invalid("invalid.time")
+        if isinstance(timed, Invalid):  # a button shown before the lead time ran out
+            await reprompt(turn, timed)
+            return
+        shown = shown_answer(turn, question, timed)
+        await _keep(turn, question, timed, _echo(turn, question, shown))
         return
     if question.kind is QuestionKind.DATETIME and value and value.startswith(f"{DAY}:"):
         day = value.removeprefix(f"{DAY}:")
@@ -704,6 +766,9 @@ async def on_time(turn: Turn, inp: Input) -> None:
     day = date.fromisoformat(_asking(turn).day)
     if chosen == "back":
         turn.edit(turn.t("order.ask_time", day=turn.day(day)))
+        asking = _asking(turn)
+        asking.day = MORE  # back to the days
+        keep_state(turn, asking)
         await goto(turn, "answer")
         return
     moment: datetime | Invalid
@@ -754,6 +819,7 @@ async def on_edit(turn: Turn, inp: Input) -> None:
         asking.photos = []  # sent again (photos kept all along are added to instead)
     if question.id == forms.DESCRIPTION:
         asking.voice, asking.voice_seconds = "", 0  # told again, by text or voice
+    asking.day = ""  # a date-time asked again starts from its one-tap hours
     if question.on_summary:  # never asked in turn: asked now, then back to the summary
         asking.q = question.id
         keep_state(turn, asking)

@@ -35,8 +35,9 @@ async def order_cake(
     delivery: bool = True,
     birthday: bool = True,
     whose: str = "My daughter Lily",
+    tap_time: bool = False,
 ) -> None:
-    """The whole commission form, up to its summary."""
+    """The whole commission form, up to its summary (the time typed, or one tap)."""
     await li.taps("🎂 Order a service")
     await li.taps("Birthday or occasion cake")
     if birthday:
@@ -47,7 +48,11 @@ async def order_cake(
     await li.taps("8 inch")
     await li.says("Chocolate, with pink roses")
     await li.says("Happy birthday Lily")
-    await li.says(f"{day:%m-%d} 15:00")  # the bakery: the partner's, changed on the summary
+    # The bakery: the partner's, changed on the summary.
+    if tap_time:
+        await li.taps(f"{day:%a} 15:00")
+    else:
+        await li.says(f"{day:%m-%d} 15:00")
     await li.taps("💌 A card")  # no flowers
     await li.says("Love, Mum and Dad")
     if delivery:  # to the resident's home, received by the resident (both on the summary)
@@ -65,9 +70,10 @@ async def test_a_birthday_cake_takes_twelve_interactions(desk: DeskHarness) -> N
     await register(li)
     li.actions = 0
     day = _local_day(2)
-    await order_cake(li, day)
+    await order_cake(li, day, tap_time=True)
     summary = li.last_text
     assert f"Birthday: <b>{day:%a}, {day:%b} {day.day}" in summary
+    assert "15:00" in summary
     assert "Bakery: <b>Our partner bakery</b>" in summary
     await li.taps("✍️ Sign · WeChat Pay")
     assert told(li, "Signed. Your order is <b>WT-") == 1
@@ -215,6 +221,7 @@ async def test_any_answer_can_be_changed_from_the_summary(desk: DeskHarness) -> 
     assert "8 inch" not in li.last_text
     await li.taps("✏️")
     await li.taps("Ready at")
+    await li.taps("📅 Another day or time")  # not one of the usual hours: the days, then
     await li.taps(f"{_local_day(3):%b} {_local_day(3).day}")  # another day, by button
     await li.taps("11:00")
     assert "11:00" in li.last_text
