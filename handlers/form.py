@@ -20,6 +20,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import as_int
 from bot.domain import forms
+from bot.domain.birthdays import whom
 from bot.domain.orders import TimingProblem, check_service_time
 from bot.domain.questions import (
     PLACE_CHARS,
@@ -199,6 +200,8 @@ def shown_answer(turn: Turn, question: Question, value: Answer) -> str:
         return (home_of(turn) if place.home else place.where) if place else value
     if question.choices_from is not None:
         return _label(turn, question.choices_from, value)
+    if question.role is Role.BIRTHDAY_OF and whom(value) is None:
+        return turn.t("order.whose_own")  # the resident's own, in their words
     return answer_label(turn.views, turn.language, question, value)
 
 
@@ -488,12 +491,34 @@ async def on_answer(turn: Turn, inp: Input) -> None:
         await _keep(turn, question, heard, _echo(turn, question, heard))
         return
     answer = _read(turn, question, inp, value)
+    chosen = question.choice(answer) if isinstance(answer, str) and question.choices else None
+    if isinstance(answer, Invalid) and question.other_means and inp.kind is InputKind.TEXT:
+        answer = _typed_means(turn, question, inp)  # it answers the later question itself
     if isinstance(answer, Invalid):
         await reprompt(turn, answer)
         return
+    if chosen is not None and chosen.answers:
+        asking = _asking(turn)
+        asking.answers.update(chosen.answers)
+        keep_state(turn, asking)
     await _keep(
         turn, question, answer, _echo(turn, question, shown_answer(turn, question, answer))
     )
+
+
+def _typed_means(turn: Turn, question: Question, inp: Input) -> str | Invalid:
+    """A typed answer to a choice that takes one for a later question: that question's
+    answer (held to its length), and this one's `other_means`."""
+    target = form_of(turn).question(question.other_answers or "")
+    if target is None or question.other_means is None:
+        return Invalid("invalid.use_buttons")
+    typed = clean_text(inp.text, max_chars=target.max or 2000)
+    if isinstance(typed, Invalid):
+        return typed
+    asking = _asking(turn)
+    asking.answers[target.id] = typed
+    keep_state(turn, asking)
+    return question.other_means
 
 
 def _read(turn: Turn, question: Question, inp: Input, value: str | None) -> str | Invalid:

@@ -87,6 +87,8 @@ class Role(StrEnum):
 class Choice(Strict):
     value: str = Field(pattern=VALUE)
     label: Texts
+    # Chosen, it answers these later questions too ("🎂 My birthday": whose is "mine").
+    answers: dict[str, str] = Field(default_factory=dict)
 
 
 class Words(Strict):
@@ -115,6 +117,10 @@ class Question(Strict):
     choices: list[Choice] = Field(default_factory=list)
     choices_from: Source | None = None  # choices the desk supplies (choice, windows)
     other: bool = False  # a choice question that also takes a typed answer
+    # Or: a typed answer means the choice `other_means` and answers the later question
+    # `other_answers` (the occasion: "my daughter Lily" is a birthday, and whose).
+    other_means: str | None = None
+    other_answers: str | None = None
     # characters of a text (or of each typed window or place), top number, most photos
     max: int | None = Field(default=None, ge=1, le=LONGEST_ALLOWED)
     min: int | None = Field(default=None, ge=0)
@@ -165,6 +171,10 @@ class Question(Strict):
             raise ValueError("a choice's preset answer is one of its choices")
         if self.home_for and self.kind is not QuestionKind.PLACE:
             raise ValueError("only a place question is answered with the home")
+        if (self.other_means is None) != (self.other_answers is None):
+            raise ValueError("give other_means and other_answers together")
+        if self.other_means is not None and (self.other or self.choice(self.other_means) is None):
+            raise ValueError("other_means is one of the choices, instead of other")
         if self.role is Role.PAYMENT and (self.kind is not QuestionKind.CHOICE or self.other):
             raise ValueError("the payment question is a choice, without typed answers")
         return self
@@ -208,6 +218,9 @@ class Form(Strict):
         for position, question in enumerate(self.questions):
             named = [*question.when, *question.unless, *question.home_for]
             unknown = [key for key in named if key not in ids[:position]]
+            later = [*(k for c in question.choices for k in c.answers), question.other_answers]
+            if any(key is not None and key not in ids[position + 1 :] for key in later):
+                raise ValueError(f"question {question.id}: its choices answer no later question")
             if unknown:
                 raise ValueError(f"question {question.id}: 'when' names no earlier question")
         roles = [q.role for q in self.questions if q.role is not None]

@@ -399,8 +399,8 @@ async def first_day(s: Script, c: Cast) -> None:
     party = START.date() + timedelta(days=2)
     await s.taps(zhang, "🎂 Order a service", *to(zhang, "What would you like us to arrange"))
     await s.taps(zhang, "Birthday or occasion cake", *to(zhang, "What is the occasion?"))
-    await s.taps(zhang, "🎂 Birthday", *to(zhang, "Whose birthday is it?"))
-    # The birthday is the cake's day; recipient and phone are Zhang's (on the summary).
+    # Typed: a birthday, and whose. The birthday is the cake's day; recipient and phone
+    # are Zhang's (all on the summary).
     await s.says(zhang, "My daughter Lily", *to(zhang, "Which size?"))
     await s.taps(zhang, "8 inch", *to(zhang, "Design and colours"))
     await s.says(zhang, "Chocolate, with pink roses", *to(zhang, "Words to write on the cake"))
@@ -682,6 +682,7 @@ async def fourth_day(s: Script, c: Cast) -> None:
     await s.taps(c.wang, "📋 My requests", *to(c.wang, "<b>My requests</b> (1 in all"))
     await s.says(c.chen, "/help", *to(c.chen, "This is the estate service desk."))
     await s.says(c.sun, "/help", *to(c.sun, "This is the estate service desk."))
+    await s.says(c.wang, "/profile", *to(c.wang, "<b>My profile</b>"))
 
 
 STEPS = 200  # one update each

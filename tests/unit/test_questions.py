@@ -13,6 +13,7 @@ from bot.domain.questions import (
     Answer,
     AnswersInvalid,
     Context,
+    Form,
     Place,
     Question,
     Source,
@@ -146,3 +147,31 @@ def test_what_a_form_leaves_to_its_summary() -> None:
         )
     with pytest.raises(ValidationError, match="home"):
         Question.model_validate({"id": "b", "kind": "text", "home_for": {"a": ["x"]}, **words})
+
+
+def test_a_choice_may_answer_a_later_question_and_a_typed_answer_another() -> None:
+    """The cake's occasion: "🎂 My birthday" answers whose too; typed, "my daughter Lily"
+    is a birthday and whose it is. Both must name a later question."""
+    ask = {"en": "Occasion?", "zh_Hans": "场合？"}
+    mine = {
+        "value": "birthday",
+        "label": {"en": "🎂 My birthday", "zh_Hans": "🎂 我的生日"},
+        "answers": {"whose": "mine"},
+    }
+    occasion = {
+        "id": "occasion",
+        "kind": "choice",
+        "ask": ask,
+        "choices": [mine],
+        "other_means": "birthday",
+        "other_answers": "whose",
+    }
+    whose = {"id": "whose", "kind": "text", "ask": ask}
+    form = Form.model_validate({"questions": [occasion, whose]})
+    assert form.questions[0].choices[0].answers == {"whose": "mine"}
+    with pytest.raises(ValidationError, match="answer no later question"):
+        Form.model_validate({"questions": [whose, occasion]})
+    with pytest.raises(ValidationError, match="together"):
+        Question.model_validate({**occasion, "other_answers": None})
+    with pytest.raises(ValidationError, match="one of the choices"):
+        Question.model_validate({**occasion, "other_means": "anniversary"})
