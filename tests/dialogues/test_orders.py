@@ -5,6 +5,7 @@ every bad input of the form, and a service that exists only in a test catalogue.
 from __future__ import annotations
 
 import io
+import json
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -60,7 +61,7 @@ async def order_cake(
         await li.taps("🏢 Collect at the desk")
 
 
-async def test_a_birthday_cake_takes_twelve_interactions(desk: DeskHarness) -> None:
+async def test_a_birthday_cake_takes_at_most_twelve_interactions(desk: DeskHarness) -> None:
     """Menu, service, whose birthday (the occasion with it), size, design, inscription,
     when, card or flowers, the card's words, to my home, sign with the payment method:
     eleven. What is rarely changed (bakery, special arrangements, recipient and phone,
@@ -78,10 +79,11 @@ async def test_a_birthday_cake_takes_twelve_interactions(desk: DeskHarness) -> N
     await li.taps("✍️ Sign · WeChat Pay")
     assert told(li, "Signed. Your order is <b>WT-") == 1
     assert li.actions <= 12
-    details = str(await desk.scalar("select details from tickets"))
-    assert '"payment": "wechat"' in details
-    assert '"extras": "card"' in details
-    assert '"recipient_phone": "+8613800138000"' in details
+    found = await desk.scalar("select details from tickets")  # JSON: text on SQLite
+    details = found if isinstance(found, dict) else json.loads(str(found))
+    assert details["payment"] == "wechat"  # the sign button recorded it
+    assert details["extras"] == "card"
+    assert details["recipient_phone"] == "+8613800138000"
 
 
 async def test_a_birthday_cake_from_the_form_to_the_rating(desk: DeskHarness) -> None:
