@@ -122,7 +122,7 @@ async def _advance(turn: Turn, kept: Onboarding, next_step: str) -> None:
 # --- language ----------------------------------------------------------------------------
 async def ask_language(turn: Turn) -> None:
     buttons = [button(turn, turn.t(f"language.{code}"), code) for code in LANGUAGES]
-    turn.reply(turn.t("onboarding.ask_language"), grid(buttons, 2))
+    turn.reply(turn.t("profile.ask_language"), grid(buttons, 2))  # from /profile only
 
 
 async def on_language(turn: Turn, inp: Input) -> None:
