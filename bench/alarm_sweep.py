@@ -24,11 +24,8 @@ from bot import migrate
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.desk import Desk
-from bot.domain.estate import EstatePlan
-from bot.i18n import load_catalogues
-from bot.policy import load_policy
 from scheduler.sweep import fire_due_alarms
-from storage.db import create_engine, create_sessionmaker
+from storage.db import create_engine
 from tests.conftest import fresh_postgres
 from tests.seed import seed
 
@@ -41,21 +38,13 @@ async def sweep_once(url: str, items: int, due: int) -> tuple[float, int, float]
     await seed(url, items=items, due=due, now=utcnow())
     seeded = time.perf_counter() - started
     settings = Settings(_env_file=None, bot_token=TOKEN, database_url=url)
-    engine = create_engine(url)
-    desk = Desk(
-        settings=settings,
-        policy=load_policy(settings.policy_file),
-        estate=EstatePlan(code="", name="", buildings=()),
-        texts=load_catalogues(),
-        engine=engine,
-        sessions=create_sessionmaker(engine),
-    )
+    desk = Desk.for_the_clock(settings, create_engine(url))
     try:
         started = time.perf_counter()
         fired = await fire_due_alarms(desk)
         took = time.perf_counter() - started
     finally:
-        await engine.dispose()
+        await desk.engine.dispose()
     if fired != due:
         raise SystemExit(f"benchmark broken: {fired} alarms fired, expected {due}")
     return took, fired, seeded

@@ -87,22 +87,11 @@ async def load_estate_file(settings: Settings, path: Path) -> int:
 async def _sweep(settings: Settings) -> int:
     """Fire what is due now (for cron, or after maintenance); the running bot does it too."""
     from bot.desk import Desk
-    from bot.domain.estate import EstatePlan
-    from bot.i18n import load_catalogues
-    from bot.policy import load_policy
     from scheduler.sweep import fire_due_alarms
     from storage.availability import database_unavailable
-    from storage.db import create_engine, create_sessionmaker
+    from storage.db import create_engine
 
-    engine = create_engine(settings.database_url)
-    desk = Desk(
-        settings=settings,
-        policy=load_policy(settings.policy_file),
-        estate=EstatePlan(code="", name="", buildings=()),
-        texts=load_catalogues(default=settings.default_language),
-        engine=engine,
-        sessions=create_sessionmaker(engine),
-    )
+    desk = Desk.for_the_clock(settings, create_engine(settings.database_url))
     try:
         # Another process may hold the database for a while (a long sweep on the same
         # SQLite file): its batch rolled back here, so trying again is safe.
@@ -115,7 +104,7 @@ async def _sweep(settings: Settings) -> int:
                 await asyncio.sleep(1.0)
         return await fire_due_alarms(desk)
     finally:
-        await engine.dispose()
+        await desk.engine.dispose()
 
 
 async def _outbox_report(settings: Settings) -> str:

@@ -55,5 +55,22 @@ class Desk:
     def __post_init__(self) -> None:
         self.views = Views(self.texts, self.settings.tz, self.services)
 
+    @classmethod
+    def for_the_clock(cls, settings: Settings, engine: AsyncEngine) -> Desk:
+        """A desk for time-driven work alone (`python -m bot sweep`, its benchmark and
+        tests): the policy and texts, no estate and no Telegram."""
+        from bot.i18n import load_catalogues  # what this module otherwise only types
+        from bot.policy import load_policy
+        from storage.db import create_sessionmaker
+
+        return cls(
+            settings=settings,
+            policy=load_policy(settings.policy_file),
+            estate=EstatePlan(code="", name="", buildings=()),
+            texts=load_catalogues(default=settings.default_language),
+            engine=engine,
+            sessions=create_sessionmaker(engine),
+        )
+
     def t(self, language: str, key: str, /, **values: object) -> Html:
         return self.texts.t(language, key, **values)

@@ -473,6 +473,7 @@ async def test_a_birthday_cake_in_chinese_takes_eleven_or_ten(desk: DeskHarness)
     await mei.taps("都不要")
     await mei.taps("🏢 到服务中心自取")
     assert "寿星：<b>我自己</b>" in mei.last_text
+    assert "签收人" not in mei.last_text  # collected: no recipient, phone or signature
     await mei.taps("✍️ 签字 · 前台现金")
     assert mei.actions == 10
     assert await desk.scalar("select count(*) from tickets where kind = 'concierge'") == 2

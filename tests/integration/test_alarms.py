@@ -97,11 +97,7 @@ async def test_a_sweep_reads_the_roster_once_not_once_per_late_item(migrated_url
 
     from bot.config import Settings
     from bot.desk import Desk
-    from bot.domain.estate import EstatePlan
-    from bot.i18n import load_catalogues
-    from bot.policy import load_policy
     from scheduler.sweep import fire_due_alarms
-    from storage.db import create_sessionmaker
 
     await seed(migrated_url, items=60, due=25, now=utcnow())
     settings = Settings(_env_file=None, bot_token=TEST_TOKEN, database_url=migrated_url)
@@ -113,14 +109,7 @@ async def test_a_sweep_reads_the_roster_once_not_once_per_late_item(migrated_url
             asked.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)
-    desk = Desk(
-        settings=settings,
-        policy=load_policy(settings.policy_file),
-        estate=EstatePlan(code="", name="", buildings=()),
-        texts=load_catalogues(),
-        engine=engine,
-        sessions=create_sessionmaker(engine),
-    )
+    desk = Desk.for_the_clock(settings, engine)
     try:
         assert await fire_due_alarms(desk) == 25
     finally:
