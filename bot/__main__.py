@@ -22,6 +22,7 @@ from bot.app import build_application
 from bot.config import ConfigError, RunMode, Settings, load_settings
 from bot.logs import configure_logging
 from bot.polling import PollingConflict, run_polling
+from scheduler.recovery import SenderLock
 
 EXIT_CONFIG, EXIT_DATABASE, EXIT_NETWORK, EXIT_CONFLICT = 2, 3, 4, 5
 EXIT_BACKUP = 6
@@ -65,7 +66,8 @@ def _run(settings: Settings, application: Application) -> None:
         )
     else:
         # Not application.run_polling: see bot.polling for why.
-        run_polling(application, allowed_updates=Update.ALL_TYPES)
+        alone = SenderLock.only_one(settings.database_url)
+        run_polling(application, allowed_updates=Update.ALL_TYPES, alone=alone)
 
 
 async def load_estate_file(settings: Settings, path: Path) -> int:

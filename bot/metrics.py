@@ -34,6 +34,8 @@ from tornado.netutil import bind_sockets
 
 from bot.clock import utcnow
 from bot.domain.tickets import OPEN_STATUSES
+from bot.webapp.server import mount_on_webhook as mount_webapp
+from bot.webhook import webhook_server_app
 from storage.models import Alarm, OutboxMessage, OutboxStatus, Ticket
 
 log = logging.getLogger(__name__)
@@ -138,8 +140,6 @@ class MeteredApplication(Application):
     async def start(self) -> None:
         await super().start()
         mount_on_webhook(self)
-        from bot.webapp.server import mount_on_webhook as mount_webapp
-
         mount_webapp(self)  # the managers' Mini App, when WEBAPP_URL is set
 
 
@@ -179,13 +179,6 @@ class MetricsHandler(_Endpoint):
 def routes(application: Application) -> list[tuple[str, type, dict[str, Any]]]:
     shared = {"bot_application": application}
     return [(r"/healthz/?", HealthHandler, shared), (r"/metrics/?", MetricsHandler, shared)]
-
-
-def webhook_server_app(application: Application) -> tornado.web.Application | None:
-    """PTB's webhook server (a tornado Application), if it runs."""
-    server = getattr(application.updater, "_httpd", None) if application.updater else None
-    webapp = getattr(getattr(server, "_http_server", None), "request_callback", None)
-    return webapp if isinstance(webapp, tornado.web.Application) else None
 
 
 def mount_on_webhook(application: Application) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -267,26 +267,45 @@ class ProcessPolicy(_Strict):
         return timedelta(seconds=self.lease_seconds)
 
 
+# A kind's next-morning time: one for every severity, or one per severity ("default": the
+# severities the table does not name).
+MorningTimes = time | dict[Severity | Literal["default"], time]
+
+
+def _mornings() -> dict[TicketKind, MorningTimes]:
+    return {
+        TicketKind.COMPLAINT: time(9, 0),
+        TicketKind.SUGGESTION: time(10, 0),
+        TicketKind.REPAIR: time(9, 0),
+        TicketKind.CONCIERGE: time(9, 0),
+    }
+
+
 class DutyPolicy(_Strict):
     """Round the clock (24小时值班): which shift is the day, what the night promises, and
     how late messages are bundled and escalations acknowledged. The shifts' times are
     [reports] shifts; the roster is set with /duty."""
 
     day_shift: str = "day"  # the shift of [reports] shifts that is the day; the rest is night
-    # Filed at night: the first answer is promised for this local time of the next morning.
-    next_morning: dict[TicketKind, time] = Field(
-        default_factory=lambda: {
-            TicketKind.COMPLAINT: time(9, 0),
-            TicketKind.SUGGESTION: time(10, 0),
-            TicketKind.REPAIR: time(9, 0),
-            TicketKind.CONCIERGE: time(9, 0),
-        }
-    )
+    # Filed at night: the first answer is promised for this local time of the next morning,
+    # per kind: one time for every severity, or a table by severity (see `morning_at`).
+    next_morning: dict[TicketKind, MorningTimes] = Field(default_factory=_mornings)
     # More than this many late items for one person in one sweep: one digest instead.
     digest_over: int = Field(default=3, ge=1)
     morning_digest_at: time = time(8, 30)
     # An escalation to a manager not marked Seen within this many minutes goes up a rung.
     seen_minutes: int = Field(default=30, ge=1)
+
+    def morning_at(self, kind: str, severity: str | None) -> time | None:
+        """The next morning's time promised for an item of `kind` and `severity` (unset:
+        general) filed at night: the kind's time, or its table's entry for the severity,
+        else the table's "default"; None (the usual promise) for a kind or a severity the
+        policy does not name."""
+        found = self.next_morning.get(kind)  # type: ignore[call-overload]
+        if not isinstance(found, dict):
+            return found
+        level = Severity(severity) if severity else Severity.GENERAL
+        return found.get(level, found.get("default"))
 
 
 class ClockPolicy(_Strict):
@@ -420,7 +439,8 @@ def _emergencies() -> dict[str, EmergencyWords]:
 
 class EmergencyWords(_Strict):
     """One emergency: the words that name it (any language, matched in what people type)
-    and the complaint category it becomes when a tap says it was not an emergency."""
+    and the complaint category it becomes when a tap says it was not an emergency and the
+    free-text keywords name no other kind or category (bot.domain.emergencies.ordinary)."""
 
     keywords: list[str] = Field(min_length=1)
     category: str = "other"

@@ -39,8 +39,7 @@ from bot.clock import utcnow
 from bot.desk import Desk
 from bot.outage import Outage
 from bot.services.consumer import ConsumerLease
-from handlers.errors import tell_to_wait
-from scheduler.recovery import SenderLock
+from bot.waiting import tell_to_wait
 from storage.availability import database_answers
 
 log = logging.getLogger(__name__)
@@ -250,11 +249,13 @@ async def _first_claim(lease: ConsumerLease) -> None:
         log.warning("another process consumes updates; this one stands by (%s)", lease.holder)
 
 
-def run_polling(application: Application, *, allowed_updates: Sequence[str] | None) -> None:
-    """Run until SIGINT/SIGTERM; raises PollingConflict if another poller keeps polling."""
+def run_polling(
+    application: Application, *, allowed_updates: Sequence[str] | None, alone: bool
+) -> None:
+    """Run until SIGINT/SIGTERM; raises PollingConflict if another poller keeps polling.
+    `alone`: the database serves one bot process only (an SQLite file: the start already
+    proved this one alone, see scheduler.recovery), so no consumer lease is needed."""
     desk = application.bot_data["desk"]
-    # On an SQLite file the start already proved this process alone (scheduler.recovery).
-    alone = SenderLock.only_one(desk.settings.database_url)
     lease = None if alone else ConsumerLease(desk.sessions, desk.policy.processes)
     poller = Poller(application, allowed_updates=allowed_updates, lease=lease)
     asyncio.run(serve(application, poller))

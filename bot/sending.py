@@ -16,11 +16,12 @@ from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.htmltext import TEXT_LIMIT, Html, fit, plain
+from bot.htmltext import CAPTION_LIMIT, TEXT_LIMIT, Html, fit, plain
 from bot.markup import ReplyMarkup, markup_to_dict
 
 log = logging.getLogger(__name__)
 PLAIN_NOTE = "sent as plain text: "
+PLAIN_EDIT_NOTE = "edited as plain text: "
 
 
 def refused_formatting(exc: BadRequest) -> bool:
@@ -48,15 +49,15 @@ def plain_text(text: str, limit: int = TEXT_LIMIT) -> str:
 
 
 async def send_html(
-    bot: Bot, chat_id: int, text: str, markup: ReplyMarkup | None, *, what: str
+    bot: Bot, chat_id: int, text: Html, markup: ReplyMarkup | None, *, what: str
 ) -> tuple[Message, str | None]:
-    """Send HTML (a queued row's text is the HTML it was drawn as), cut to what Telegram
-    takes; if Telegram refuses its formatting, send it as plain text. Returns the message
-    and, for a plain-text resend, the note to keep with it."""
+    """Send HTML the bot rendered (a queued row's text is the HTML it was drawn as), cut to
+    what Telegram takes; if Telegram refuses its formatting, send it as plain text. Returns
+    the message and, for a plain-text resend, the note to keep with it."""
     try:
         # A plain str on the wire: Markup's per-character escaping has no business there.
         message = await bot.send_message(
-            chat_id, str(fit(Html(text))), parse_mode=ParseMode.HTML, reply_markup=markup
+            chat_id, str(fit(text)), parse_mode=ParseMode.HTML, reply_markup=markup
         )
     except BadRequest as exc:
         if not refused_formatting(exc):
@@ -67,20 +68,51 @@ async def send_html(
     return message, None
 
 
+async def send_html_photo(
+    bot: Bot,
+    chat_id: int,
+    photo: str,
+    caption: Html,
+    markup: ReplyMarkup | None,
+    *,
+    what: str,
+) -> tuple[Message, str | None]:
+    """Send a photo (a Telegram file id) with an HTML caption cut to Telegram's caption
+    limit; as for `send_html`, a caption refused for its formatting goes as plain text."""
+    try:
+        message = await bot.send_photo(
+            chat_id,
+            photo,
+            caption=str(fit(caption, CAPTION_LIMIT)),
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+        )
+    except BadRequest as exc:
+        if not refused_formatting(exc):
+            raise
+        log.error("Telegram refused the formatting of %s: %s; sent as plain text", what, exc)
+        message = await bot.send_photo(
+            chat_id, photo, caption=plain_text(caption, CAPTION_LIMIT), reply_markup=markup
+        )
+        return message, PLAIN_NOTE + exc.message
+    return message, None
+
+
 async def edit_html(
     bot: Bot,
     chat_id: int,
     message_id: int,
-    text: str,
+    text: Html,
     markup: InlineKeyboardMarkup | None,
     *,
     what: str,
-) -> None:
+) -> str | None:
     """Edit a message's text as HTML, cut to what Telegram takes; if Telegram refuses its
-    formatting, as plain text."""
+    formatting, as plain text. Returns, for a plain-text redraw, the note to keep with it
+    (as `send_html` does: the outbox lists it for an operator)."""
     try:
         await bot.edit_message_text(
-            str(fit(Html(text))),
+            str(fit(text)),
             chat_id,
             message_id,
             parse_mode=ParseMode.HTML,
@@ -91,3 +123,5 @@ async def edit_html(
             raise
         log.error("Telegram refused the formatting of %s: %s; edited as plain text", what, exc)
         await bot.edit_message_text(plain_text(text), chat_id, message_id, reply_markup=markup)
+        return PLAIN_EDIT_NOTE + exc.message
+    return None

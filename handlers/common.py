@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import filters
 
+from bot.htmltext import Html
 from bot.services.actions import ItemContext
 from bot.services.notifier import Notifier
 from handlers import dialogue, menu
@@ -11,6 +12,15 @@ from handlers.runtime import Turn
 from storage.repositories.dialogues import loses_nothing
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+
+
+def hotline_lines(turn: Turn) -> Html:
+    """The 24-hour hotline and the office's address, from the estate file (/help, the
+    welcome, every emergency answer)."""
+    estate = turn.desk.estate
+    return turn.t(
+        "help.hotline", hotline=estate.hotline or "—", office=estate.office_address or "—"
+    )
 
 
 def subject_and_text(turn: Turn) -> tuple[str, str]:

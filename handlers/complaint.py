@@ -150,9 +150,11 @@ def _taking_photos(step: Step) -> Step:
 def flow(name: str, extra: Lines | None = None) -> Flow:
     """A flow asking the desk's own form for its kind, with its summary and filing."""
     summarise = summary(extra)
-    form.QUICK[name] = file(summarise)  # begun from a free message: filed once complete
-    asks = summary_step(summarise, file(summarise), clear="q")
-    return Flow(name, {**form.steps(), "summary": _taking_photos(asks)}, form=_form)
+    filing = file(summarise)
+    asks = summary_step(summarise, filing, clear="q")
+    steps = {**form.steps(), "summary": _taking_photos(asks)}
+    # Begun from a free message (handlers.free_text): filed once complete.
+    return Flow(name, steps, form=_form, quick=filing)
 
 
 # Reached from the main menu and from /new; no commands or buttons of its own.

@@ -68,6 +68,9 @@ class Flow:
     # An optional step after what was already kept (the comment after a rating): leaving
     # it, by a menu tap or by idleness, loses nothing and is not reported as a loss.
     optional: bool = False
+    # Its filing without a summary (the summary's confirmation), for a form begun from a
+    # free message: run once nothing is left open (handlers.form, `Asking.quick`).
+    quick: Prompt | None = None
 
 
 FLOWS: dict[str, Flow] = {}

@@ -10,6 +10,7 @@ categories): the policy's emergencies as buttons, and the one tapped runs the sa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -21,7 +22,7 @@ from bot.services.actions import Refused
 from bot.services.emergencies import NOT, WAY, EmergencyTap
 from handlers import dialogue
 from handlers.common import item_context, note_expired, refuse
-from handlers.dialogue import Flow, choice_step
+from handlers.dialogue import Flow, choice_step, state
 from handlers.feature import Feature
 from handlers.menu import main_menu
 from handlers.runtime import Input, InputKind, Turn, entry
@@ -87,10 +88,17 @@ CHOOSE = "emergency"
 CANCEL = "-"
 
 
+@dataclass(slots=True)
+class Choosing:
+    """What the emergency chosen from the list keeps: what the resident wrote already."""
+
+    text: str = ""
+
+
 async def choose(turn: Turn, text: str = "") -> None:
     """The emergency chosen rather than typed: which one (the policy's list); `text`: what
     the resident wrote already, filed as its description."""
-    await dialogue.begin(turn, CHOOSE, "pick", text=text)
+    await dialogue.begin(turn, CHOOSE, "pick", Choosing(text))
 
 
 def _choices(turn: Turn) -> list[tuple[str, str]]:
@@ -101,7 +109,7 @@ def _choices(turn: Turn) -> list[tuple[str, str]]:
 
 async def _picked(turn: Turn, value: str, label: str) -> None:
     turn.edit(turn.t("common.chosen", choice=turn.esc(label)))
-    written = str(dialogue.data(turn).get("text") or "")
+    written = state(turn, Choosing).text
     turn.end()
     found = next((e for e in turn.desk.policy.emergencies.listed() if e.code == value), None)
     if found is None:
@@ -135,9 +143,10 @@ async def on_tap(turn: Turn) -> None:
             else:
                 turn.answer(turn.t("emergency.already_coming", name=done.who), alert=True)
         elif tap.what == NOT:
-            reference = await emergencies.not_an_emergency(ctx, turn.user_id, tap.ticket)
+            misfire = await emergencies.not_an_emergency(ctx, turn.user_id, tap.ticket)
             turn.answer()
-            turn.reply(turn.t("emergency.misfire_done", reference=reference))
+            kind = turn.t(f"kind.{misfire.kind}")
+            turn.reply(turn.t("emergency.misfire_done", reference=misfire.reference, kind=kind))
         else:
             turn.answer(turn.t("common.stale_button"))
     except Refused:

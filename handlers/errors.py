@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.clock import utcnow
 from bot.desk import Desk
-from bot.i18n import language_from_telegram
+from bot.waiting import language_of, tell_to_wait
 from storage.availability import database_unavailable
 
 log = logging.getLogger(__name__)
@@ -30,7 +29,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.callback_query is not None:
             await update.callback_query.answer()
         await context.bot.send_message(
-            update.effective_chat.id, desk.t(_language(update, desk), "common.error")
+            update.effective_chat.id, desk.t(language_of(update, desk), "common.error")
         )
     except Forbidden:
         pass
@@ -48,26 +47,3 @@ async def _database_away(update: object, context: ContextTypes.DEFAULT_TYPE, des
     if desk.outage.failed_update(update.update_id, update, utcnow()):
         log.warning("database unreachable, updates held until it answers: %s", context.error)
     await tell_to_wait(update, context, desk)
-
-
-async def tell_to_wait(
-    update: Update, context: ContextTypes.DEFAULT_TYPE | None, desk: Desk
-) -> None:
-    """The one "received, one moment" message per person and outage (no database needed)."""
-    chat = update.effective_chat
-    if chat is None or chat.type != ChatType.PRIVATE or update.effective_user is None:
-        return
-    if not desk.outage.tell(chat.id):
-        return
-    bot = context.bot if context is not None else update.get_bot()
-    try:
-        await bot.send_message(chat.id, desk.t(_language(update, desk), "common.received_wait"))
-    except TelegramError as exc:
-        log.info("could not tell chat %s to wait: %s", chat.id, exc)
-
-
-def _language(update: Update, desk: Desk) -> str:
-    user = update.effective_user
-    return language_from_telegram(
-        user.language_code if user else None, desk.settings.default_language
-    )

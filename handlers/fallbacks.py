@@ -66,7 +66,7 @@ async def on_message(turn: Turn) -> None:
         else:
             turn.reply(turn.t("common.register_first"))
             # Kept, and offered for filing once they are registered (handlers.free_text).
-            await start_onboarding(turn, first=free_text.kept_input(inp))
+            await start_onboarding(turn, first=free_text.FirstMessage.of(inp))
     elif await reply_about_item(turn, inp):
         return
     elif chosen is not None:

@@ -81,10 +81,6 @@ class Asking:
     voice_seconds: int = 0
 
 
-# Flows that file at once when begun `quick` (their summary's confirmation, by flow name).
-QUICK: dict[str, Callable[[Turn], Awaitable[None]]] = {}
-
-
 def form_of(turn: Turn) -> Form:
     """The form the current dialogue's flow asks (its `Flow.form`)."""
     assert turn.dialogue is not None
@@ -112,11 +108,12 @@ async def begin(
     `quick`, the form is filed as soon as nothing is left open, without a summary."""
     asking = given or Asking()
     pending = await _open(turn, form, asking)
-    if not pending and asking.quick and flow in QUICK:
+    quick = dialogue.FLOWS[flow].quick
+    if not pending and asking.quick and quick is not None:
         turn.start(flow, "summary", {})
         keep_state(turn, asking)
         dialogue.data(turn).update(values)
-        await QUICK[flow](turn)
+        await quick(turn)
         return
     asking.q = pending[0].id if pending else ""
     await dialogue.begin(turn, flow, "answer" if pending else "summary", asking, **values)
@@ -218,10 +215,11 @@ async def next_question(turn: Turn) -> None:
     if not pending:
         keep_state(turn, kept)
         assert turn.dialogue is not None
-        if kept.quick and turn.dialogue.flow in QUICK:
+        quick = dialogue.FLOWS[turn.dialogue.flow].quick
+        if kept.quick and quick is not None:
             turn.dialogue.step = "summary"
             turn.touch()
-            await QUICK[turn.dialogue.flow](turn)
+            await quick(turn)
             return
         await goto(turn, "summary")
         return
@@ -565,7 +563,9 @@ def _read(turn: Turn, question: Question, inp: Input, value: str | None) -> str 
 def _takes_voice(turn: Turn, question: Question) -> bool:
     """A description of the desk's own forms (they file a voice note with the item)."""
     assert turn.dialogue is not None
-    return question.id == forms.DESCRIPTION and turn.dialogue.flow in QUICK
+    return (
+        question.id == forms.DESCRIPTION and dialogue.FLOWS[turn.dialogue.flow].quick is not None
+    )
 
 
 def voice_text(turn: Turn, seconds: int) -> str:

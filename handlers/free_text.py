@@ -52,29 +52,33 @@ class Message:
     voice_seconds: int = 0
 
 
-def kept_input(inp: Input) -> dict[str, object] | None:
-    """A first message worth keeping (text, photo, voice note) as plain values, or None."""
-    if inp.kind not in (InputKind.TEXT, InputKind.PHOTO, InputKind.VOICE):
-        return None
-    return {
-        "kind": inp.kind.value,
-        "text": inp.text,
-        "photo_file_id": inp.photo_file_id,
-        "voice_file_id": inp.voice_file_id,
-        "voice_seconds": inp.voice_seconds,
-    }
+@dataclass(slots=True)
+class FirstMessage:
+    """A newcomer's first message (text, photo or voice note), kept while they register and
+    offered for filing once they are (its fields are the Input's, as stored before)."""
 
+    kind: InputKind
+    text: str | None = None
+    photo_file_id: str | None = None
+    voice_file_id: str | None = None
+    voice_seconds: int = 0
 
-def input_of(kept: dict[str, object]) -> Input:
-    """A kept first message back as the input it was."""
-    seconds = kept.get("voice_seconds")
-    return Input(
-        InputKind(str(kept.get("kind"))),
-        text=str(kept["text"]) if kept.get("text") else None,
-        photo_file_id=str(kept["photo_file_id"]) if kept.get("photo_file_id") else None,
-        voice_file_id=str(kept["voice_file_id"]) if kept.get("voice_file_id") else None,
-        voice_seconds=seconds if isinstance(seconds, int) else 0,
-    )
+    @classmethod
+    def of(cls, inp: Input) -> FirstMessage | None:
+        """The message if worth keeping, else None."""
+        if inp.kind not in (InputKind.TEXT, InputKind.PHOTO, InputKind.VOICE):
+            return None
+        return cls(inp.kind, inp.text, inp.photo_file_id, inp.voice_file_id, inp.voice_seconds)
+
+    def input(self) -> Input:
+        """The kept message back as the input it was."""
+        return Input(
+            self.kind,
+            text=self.text or None,
+            photo_file_id=self.photo_file_id or None,
+            voice_file_id=self.voice_file_id or None,
+            voice_seconds=self.voice_seconds,
+        )
 
 
 def _add(turn: Turn, kept: Message, inp: Input) -> Invalid | None:

@@ -175,6 +175,7 @@ async def on_who(turn: Turn, inp: Input) -> None:
     try:
         card = await resident_at(
             turn.uow,
+            turn.views,
             turn.staff,
             estate=turn.desk.estate,
             building=building,

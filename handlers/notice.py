@@ -1,10 +1,11 @@
 """/notice for supervisors and managers: to a building, a zone or the whole estate; a
 notice, planned works or an outage (with the fault it explains and its start and end);
-the text; now or at a set time. Residents' *This affects me* and *Still a problem*."""
+the text, with a photo if wanted (sent with the text as its caption, or at a later step);
+now or at a set time. Residents' *This affects me* and *Still a problem*."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -17,7 +18,17 @@ from bot.services.tickets import Filed
 from bot.views.incidents import NoticeTap
 from handlers import dialogue
 from handlers.common import PRIVATE, refuse
-from handlers.dialogue import Flow, Step, choice_step, goto, keep_state, reprompt, state, text_step
+from handlers.dialogue import (
+    Flow,
+    Step,
+    choice_step,
+    goto,
+    keep_state,
+    prompt_again,
+    reprompt,
+    state,
+    text_step,
+)
 from handlers.feature import Feature
 from handlers.runtime import Input, InputKind, Turn, entry
 
@@ -34,6 +45,7 @@ class NoticeDraft:
     starts_at: datetime | None = None
     text: str = ""
     ends_at: datetime | None = None
+    photo: str | None = None  # a Telegram file id: sent with the notice as its caption
 
 
 @entry
@@ -122,6 +134,29 @@ def moment_step(question: str, field: str, next_step: str) -> Step:
     return Step(ask, handle)
 
 
+def with_photo(step: Step, *, caption_is_text: bool = False) -> Step:
+    """A step that also takes the notice's photo (one: a newer one replaces it) and then
+    asks its question again. `caption_is_text`: a caption is the notice's text, answering
+    the step; elsewhere the text typed earlier stays, and the supervisor is told so."""
+
+    async def handle(turn: Turn, inp: Input) -> None:
+        if inp.kind is not InputKind.PHOTO or not inp.photo_file_id:
+            await step.handle(turn, inp)
+            return
+        kept = state(turn, NoticeDraft)
+        kept.photo = inp.photo_file_id
+        keep_state(turn, kept)
+        caption = (inp.text or "").strip()
+        if caption and caption_is_text:
+            await step.handle(turn, replace(inp, kind=InputKind.TEXT))
+            return
+        key = "notice_board.photo_kept_no_caption" if caption else "notice_board.photo_kept"
+        turn.reply(turn.t(key))
+        await prompt_again(turn)
+
+    return Step(step.prompt, handle)
+
+
 async def _text(turn: Turn, text: str) -> None:
     kept = state(turn, NoticeDraft)
     kept.text = text
@@ -153,6 +188,7 @@ async def _publish(turn: Turn, kept: NoticeDraft, send_at: datetime) -> None:
         category=kept.category,
         starts_at=kept.starts_at,
         ends_at=kept.ends_at,
+        photo_file_id=kept.photo,
     )
     count = await notices_board.publish(turn.uow, turn.views, turn.staff, new, turn.now)
     if send_at > turn.now:
@@ -203,9 +239,11 @@ FEATURE = Feature(
                 "category": choice_step("notice_board.ask_category", _categories, _category),
                 "starts": moment_step("notice_board.ask_starts", "starts_at", "ends"),
                 "ends": moment_step("notice_board.ask_ends", "ends_at", "text"),
-                "text": text_step("notice_board.ask_text", _text),
-                "when": choice_step("notice_board.ask_when", _whens, _when),
-                "at": moment_step("notice_board.ask_at", "send_at", ""),
+                "text": with_photo(
+                    text_step("notice_board.ask_text", _text), caption_is_text=True
+                ),
+                "when": with_photo(choice_step("notice_board.ask_when", _whens, _when)),
+                "at": with_photo(moment_step("notice_board.ask_at", "send_at", "")),
             },
             staff_only=True,
         ),

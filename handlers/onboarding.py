@@ -27,7 +27,7 @@ from bot.services.residents import (
 )
 from bot.views.followup import WITHDRAW, Wishes, WishesTap
 from handlers import dialogue
-from handlers.common import PRIVATE, note_expired, remind_dialogue
+from handlers.common import PRIVATE, hotline_lines, note_expired, remind_dialogue
 from handlers.dialogue import (
     Flow,
     StaleState,
@@ -41,6 +41,7 @@ from handlers.dialogue import (
     text_step,
 )
 from handlers.feature import Feature
+from handlers.free_text import FirstMessage, offer_filing
 from handlers.keyboards import contact_keyboard, grid
 from handlers.menu import main_menu
 from handlers.runtime import Input, InputKind, Turn, entry
@@ -90,7 +91,7 @@ class Onboarding:
     unit: str | None = None
     phone: str | None = None
     fixing: bool = False  # changing one field from the summary: back to it once done
-    first: dict[str, object] | None = None  # a newcomer's first message, offered once done
+    first: FirstMessage | None = None  # a newcomer's first message, offered once done
 
     @property
     def editing(self) -> bool:
@@ -152,7 +153,10 @@ def _switches(turn: Turn) -> list[InlineKeyboardButton]:
 
 
 def _greeting(turn: Turn) -> tuple[str, InlineKeyboardMarkup]:
-    return turn.t("onboarding.greeting"), InlineKeyboardMarkup([_switches(turn)])
+    """The welcome, with the 24-hour hotline and the office (for anyone, registered or
+    not), and the language switch."""
+    text = turn.t("onboarding.greeting") + "\n\n" + hotline_lines(turn)
+    return text, InlineKeyboardMarkup([_switches(turn)])
 
 
 @entry
@@ -383,9 +387,7 @@ async def _save(turn: Turn, *, welcome: bool) -> None:
     if welcome:
         turn.reply(turn.t("onboarding.done", name=turn.esc(profile.name)), main_menu(turn))
         if kept.first:
-            from handlers import free_text  # it files through forms that import this module
-
-            await free_text.offer_filing(turn, free_text.input_of(kept.first))
+            await offer_filing(turn, kept.first.input())
     else:
         turn.reply(turn.t("profile.saved"), main_menu(turn))
         await show_profile(turn)
@@ -460,7 +462,7 @@ async def edit_profile_field(turn: Turn) -> None:
     await dialogue.begin(turn, FLOW, tap.field.step, kept)
 
 
-async def start_onboarding(turn: Turn, first: dict[str, object] | None = None) -> None:
+async def start_onboarding(turn: Turn, first: FirstMessage | None = None) -> None:
     """Register a newcomer; `first`: the message they began with, kept to offer for filing
     once they are registered (handlers.free_text)."""
     turn.reply(*_greeting(turn))

@@ -34,7 +34,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.delivery import Fate, again, fate_of, not_modified
-from bot.htmltext import CAPTION_LIMIT, fit
+from bot.htmltext import CAPTION_LIMIT, Html, fit
 from bot.markup import ReplyMarkup, markup_to_dict
 from bot.sending import edit_html, fingerprint, send_html
 
@@ -46,7 +46,7 @@ class Deferred:
     """A reply Telegram would not take now, to be queued in the outbox: a new message, or
     (with `edits`) the new face of the message of that id in `chat_id`."""
 
-    text: str
+    text: Html  # fitted HTML, as the outbox stores it
     markup: ReplyMarkup | None
     chat_id: int | None = None  # None: the turn's chat
     edits: int | None = None
@@ -62,8 +62,9 @@ class Target:
 
 
 class Output(Protocol):
-    async def deliver(self, target: Target) -> None:
-        """Make the Bot API call(s); Telegram's errors propagate to the flush."""
+    async def deliver(self, target: Target) -> str | None:
+        """Make the Bot API call(s); Telegram's errors propagate to the flush. A text sent
+        or edited only as plain text (its HTML refused) returns the note to keep with it."""
 
     def deferred(self, target: Target) -> Deferred | None:
         """What to queue if Telegram refuses for now; None when it is not worth keeping."""
@@ -76,18 +77,28 @@ def fingerprint_of(message: Message) -> str:
     return fingerprint(message.text or "", shown)
 
 
+def what(kind: str, key: str | None) -> str:
+    """How a log line names a message: its catalogue key, when it is one text."""
+    return f"{kind} {key}" if key else kind
+
+
 @dataclass(frozen=True, slots=True)
 class Send:
     text: str
     markup: ReplyMarkup | None = None
+    key: str | None = None  # the catalogue key it was rendered from, if one
 
-    async def deliver(self, target: Target) -> None:
-        await self.send(target)
+    async def deliver(self, target: Target) -> str | None:
+        return await self.send(target)
 
     async def send(self, target: Target) -> str | None:
         """Send it; a note if Telegram took it only as plain text (see bot.sending)."""
         _, note = await send_html(
-            target.bot, target.chat_id, fit(self.text), self.markup, what="a reply"
+            target.bot,
+            target.chat_id,
+            fit(self.text),
+            self.markup,
+            what=what("a reply", self.key),
         )
         return note
 
@@ -103,6 +114,7 @@ class EditTapped:
     markup: InlineKeyboardMarkup | None = None
     shown: str | None = None  # what the bot last drew there, if it has a record
     face: str | None = None  # the fingerprint of this text and keyboard, once worked out
+    key: str | None = None  # the catalogue key it was rendered from, if one
 
     def echoed(self, query: CallbackQuery | None) -> str | None:
         """The fingerprint of the tapped message as Telegram echoes it, if it does."""
@@ -117,18 +129,19 @@ class EditTapped:
         shown = self.shown or fingerprint_of(message)
         return None if shown == (self.face or fingerprint(self.text, self.markup)) else message
 
-    async def deliver(self, target: Target) -> None:
+    async def deliver(self, target: Target) -> str | None:
+        """Make the edit; a note if Telegram took it only as plain text (see bot.sending)."""
         message = self._changes(target)
         if message is None:
-            return
-        await again(
+            return None
+        return await again(
             lambda: edit_html(
                 target.bot,
                 message.chat.id,
                 message.message_id,
                 fit(self.text),
                 self.markup,
-                what="the tapped message",
+                what=what("the tapped message", self.key),
             ),
             idempotent=True,
             done=not_modified,
@@ -152,21 +165,23 @@ class EditMessage:
     markup: InlineKeyboardMarkup | None
     shown: str | None = None  # fingerprint of what the message showed when last drawn
     face: str | None = None  # the fingerprint of this text and keyboard, once worked out
+    key: str | None = None  # the catalogue key it was rendered from, if one
 
     def _unchanged(self) -> bool:
         return self.shown == (self.face or fingerprint(self.text, self.markup))
 
-    async def deliver(self, target: Target) -> None:
+    async def deliver(self, target: Target) -> str | None:
+        """Make the edit; a note if Telegram took it only as plain text (see bot.sending)."""
         if self._unchanged():
-            return
-        await again(
+            return None
+        return await again(
             lambda: edit_html(
                 target.bot,
                 self.chat_id,
                 self.message_id,
                 fit(self.text),
                 self.markup,
-                what="an earlier message",
+                what=what("an earlier message", self.key),
             ),
             idempotent=True,
             done=not_modified,

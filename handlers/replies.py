@@ -43,6 +43,11 @@ REPLY_PURPOSE = "deferred_reply"
 BLOCKED = "not sent: Telegram refused an earlier message of the same reply (blocked)"
 
 
+def _sent(now: datetime, note: str | None, key: str | None) -> Outcome:
+    """Delivered; `note`: only as plain text, listed for the operator under its `key`."""
+    return Outcome(OutboxStatus.SENT, error=note, sent_at=now, purpose=key if note else None)
+
+
 def _forgettable(outcome: Outcome) -> bool:
     """Delivered as written: nothing more is owed, and nothing for an operator to see."""
     return outcome.status is OutboxStatus.SENT and outcome.error is None
@@ -156,8 +161,9 @@ class DurableSend:
         except Exception as exc:
             self.ledger.note(self.row, outcome_of(self.row, exc, now, self.ledger.retry))
             raise  # delivery carries on (or stops) as for any output
-        # Sent as plain text (its HTML refused): kept, with the note, for `python -m bot outbox`.
-        self.ledger.note(self.row, Outcome(OutboxStatus.SENT, error=note, sent_at=now))
+        # Sent as plain text (its HTML refused): kept, with the note, for `python -m bot outbox`,
+        # under its catalogue key rather than the purpose every reply shares.
+        self.ledger.note(self.row, _sent(now, note, self.send.key))
 
     def deferred(self, target: Target) -> None:
         return None  # its row is already queued; the ledger sets when it goes
@@ -175,7 +181,7 @@ class DurableEdit:
     async def deliver(self, target: Target) -> None:
         now = utcnow()
         try:
-            await self.edit.deliver(target)
+            note = await self.edit.deliver(target)
         except BadRequest as exc:
             if "to edit not found" in exc.message or "can't be edited" in exc.message:
                 # The person deleted the message: there is nothing left to redraw.
@@ -188,7 +194,8 @@ class DurableEdit:
             outcome = outcome_of(self.row, exc, now, self.ledger.retry, idempotent=True)
             self.ledger.note(self.row, outcome)
             raise
-        self.ledger.note(self.row, Outcome(OutboxStatus.SENT, sent_at=now))
+        # Redrawn as plain text (its HTML refused): kept with the note, as a send is.
+        self.ledger.note(self.row, _sent(now, note, self.edit.key))
 
     def deferred(self, target: Target) -> None:
         return None  # its row is already queued; the ledger sets when it goes

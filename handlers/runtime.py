@@ -138,6 +138,9 @@ class Turn:
         )
         self._answer: tuple[str | None, bool] | None = None
         self._dialogue_touched = False
+        # The catalogue key of each text this turn rendered: a reply that is one text is
+        # logged and listed (`python -m bot outbox`) by its key.
+        self._keys: dict[str, str] = {}
 
     async def load(self) -> None:
         snapshot = await self.uow.residents.snapshot(self.user_id)
@@ -167,7 +170,9 @@ class Turn:
 
     # --- texts ---
     def t(self, key: str, /, **values: object) -> Html:
-        return self.desk.t(self.language, key, **values)
+        text = self.desk.t(self.language, key, **values)
+        self._keys[text] = key
+        return text
 
     @staticmethod
     def esc(value: object) -> Html:
@@ -218,14 +223,15 @@ class Turn:
 
     # --- output ---
     def reply(self, text: str, markup: ReplyMarkup | None = None) -> None:
-        self._out.append(Send(text, with_plain_labels(markup)))
+        self._out.append(Send(text, with_plain_labels(markup), self._keys.get(text)))
 
     def edit(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         """Rewrite the message whose button was tapped (falls back to a new message)."""
         if self.update.callback_query is None:
             self.reply(text, markup)
         else:
-            self._out.append(EditTapped(text, with_plain_labels(markup)))
+            key = self._keys.get(text)
+            self._out.append(EditTapped(text, with_plain_labels(markup), key=key))
 
     def edit_message(
         self,
@@ -237,7 +243,9 @@ class Turn:
         shown: str | None = None,
     ) -> None:
         """Rewrite an earlier message (a staff card after a typed reply, say)."""
-        self._out.append(EditMessage(chat_id, message_id, text, with_plain_labels(markup), shown))
+        markup = with_plain_labels(markup)
+        key = self._keys.get(text)
+        self._out.append(EditMessage(chat_id, message_id, text, markup, shown, key=key))
 
     def chat_commands(self, chat_id: int, commands: list[tuple[str, str]]) -> None:
         self._out.append(ChatCommands(chat_id, tuple(commands)))

@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.callbacks import CallbackData
 from bot.domain.invites import InviteProblem
 from bot.domain.permissions import staff_viewer
-from bot.domain.staff import STAFF_ADMINS, Department, Role, StaffMember
+from bot.domain.staff import MANAGERS, STAFF_ADMINS, Department, Role, StaffMember
 from bot.services.notifier import Notifier
 from bot.services.staff import (
     Granter,
@@ -38,6 +38,8 @@ from handlers.runtime import Turn, entry
 
 INVITE = "invite"
 NO_ZONE = "-"
+# Staff commands, the one list their command menu (`staff_menu`) and their /help
+# (handlers.start.staff_help) are made of. Every member of staff has these …
 STAFF_COMMANDS = (
     "status",
     "overdue",
@@ -49,6 +51,8 @@ STAFF_COMMANDS = (
     "duty",
     "new",
     "ticket",
+    "link",
+    "unlink",
     "relay",
     "access",
     "desk",
@@ -56,7 +60,23 @@ STAFF_COMMANDS = (
     "help",
     "cancel",
 )
-MANAGER_COMMANDS = ("ledger", "survey", "invite", "staff", "confidential")
+# … and these only the roles named (the commands refuse everyone else): supervisors and
+# managers write notices, read the ledgers, send the survey and record confidential
+# service; the senior managers manage staff.
+ROLE_COMMANDS: tuple[tuple[str, frozenset[Role]], ...] = (
+    ("notice", MANAGERS),
+    ("ledger", MANAGERS),
+    ("survey", MANAGERS),
+    ("confidential", MANAGERS),
+    ("invite", STAFF_ADMINS),
+    ("staff", STAFF_ADMINS),
+)
+MANAGER_COMMANDS = tuple(name for name, _ in ROLE_COMMANDS)
+
+
+def commands_of(person: StaffMember) -> tuple[str, ...]:
+    """The commands `person`'s role has, in the menu's order."""
+    return STAFF_COMMANDS + tuple(name for name, roles in ROLE_COMMANDS if person.role in roles)
 
 
 @dataclass(slots=True)
@@ -163,10 +183,9 @@ def staff_menu(turn: Turn, person: StaffMember) -> None:
     if not person.active:
         turn.chat_commands(person.chat_id, [])
         return
-    names = STAFF_COMMANDS + (MANAGER_COMMANDS if person.role in STAFF_ADMINS else ())
     turn.chat_commands(
         person.chat_id,
-        [(name, turn.desk.t(person.language, f"command.{name}")) for name in names],
+        [(name, turn.desk.t(person.language, f"command.{name}")) for name in commands_of(person)],
     )
 
 

@@ -17,7 +17,7 @@ from bot.callbacks import CallbackData
 from bot.domain.invites import START_PREFIX, looks_like_invite
 from bot.htmltext import Html, join
 from handlers import dialogue, menu, staff
-from handlers.common import PRIVATE, note_expired, remind_dialogue
+from handlers.common import PRIVATE, hotline_lines, note_expired, remind_dialogue
 from handlers.feature import Feature
 from handlers.menu import Entry, main_menu
 from handlers.onboarding import start_onboarding
@@ -40,17 +40,21 @@ def staff_greeting(turn: Turn, *, hotline: bool = False) -> None:
     resident menu."""
     label = "staff.to_resident_menu" if turn.resident else "staff.register_as_resident"
     button = InlineKeyboardButton(turn.t(label), callback_data=SwitchTap(Switch.RESIDENT).pack())
-    key = "staff.help" if turn.staff is not None else "staff.help_admin"
-    text = turn.t(key) + ("\n\n" + hotline_lines(turn) if hotline else "")
+    text = staff_help(turn) if turn.staff is not None else turn.t("staff.help_admin")
+    if hotline:
+        text = text + "\n\n" + hotline_lines(turn)
     turn.reply(text, InlineKeyboardMarkup([[button]]))
 
 
-def hotline_lines(turn: Turn) -> Html:
-    """The 24-hour hotline and the office's address, from the estate file."""
-    estate = turn.desk.estate
-    return turn.t(
-        "help.hotline", hotline=estate.hotline or "—", office=estate.office_address or "—"
-    )
+def staff_help(turn: Turn) -> Html:
+    """Every command of the reader's role, each with what it does: the same list as their
+    command menu (handlers.staff.commands_of), so the two cannot drift apart."""
+    assert turn.staff is not None
+    lines = [
+        turn.t("staff.help_command", command=name, what=turn.t(f"command.{name}"))
+        for name in staff.commands_of(turn.staff)
+    ]
+    return turn.t("staff.help", commands=join("\n", lines))
 
 
 def resident_help(turn: Turn) -> Html:

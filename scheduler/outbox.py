@@ -28,7 +28,7 @@ from bot.delivery import Fate, fate_of, not_modified
 from bot.domain.tickets import EventKind
 from bot.htmltext import Html
 from bot.markup import markup_from_dict
-from bot.sending import edit_html, fingerprint, send_html
+from bot.sending import edit_html, fingerprint, send_html, send_html_photo
 from storage.availability import database_unavailable
 from storage.models import OutboxMessage, OutboxStatus
 from storage.uow import UnitOfWork
@@ -36,7 +36,7 @@ from storage.uow import UnitOfWork
 log = logging.getLogger(__name__)
 RECORD_PAUSE_SECONDS = 5.0  # longest wait between tries to record outcomes, database away
 # (text, keyboard, chat) of a row queued as a notice, rendered just before it is sent.
-Rendered = tuple[str, dict[str, Any] | None, int]
+Rendered = tuple[Html, dict[str, Any] | None, int]
 Render = Callable[[UnitOfWork, list[OutboxMessage]], Awaitable[dict[int, Rendered]]]
 # A redraw a turn could not make then: the new face of message `telegram_message_id`.
 EDIT_PURPOSE = "deferred_edit"
@@ -63,6 +63,9 @@ class Outcome:
     sent_at: datetime | None = None
     message_id: int | None = None
     flood: bool = False  # Telegram asked for a pause (429): not a column
+    # What the message was, where the row's purpose says less (a reply or a redraw: its
+    # catalogue key), kept with a plain-text resend so the operator's list names it.
+    purpose: str | None = None
 
     def values(self, row: OutboxMessage) -> dict[str, Any]:
         """Every column an outcome sets, so all of a batch's go in one statement."""
@@ -79,6 +82,7 @@ class Outcome:
             "telegram_message_id": self.message_id if sent else row.telegram_message_id,
             "text": row.text,  # as rendered, for a row queued as a notice
             "reply_markup": row.reply_markup,
+            "purpose": self.purpose or row.purpose,
         }
 
 
@@ -332,11 +336,11 @@ class OutboxSender:
         assert row.telegram_message_id is not None
         try:
             markup = markup_from_dict(row.reply_markup)
-            await edit_html(
+            note = await edit_html(
                 self.bot,
                 row.chat_id,
                 row.telegram_message_id,
-                row.text,
+                Html(row.text),  # stored as the HTML it was rendered as (outbox.add)
                 markup if isinstance(markup, InlineKeyboardMarkup) else None,
                 what=f"outbox {row.id} {row.purpose}",
             )
@@ -348,7 +352,10 @@ class OutboxSender:
             return outcome_of(row, exc, now, self.retry)
         except Exception as exc:
             return outcome_of(row, exc, now, self.retry, idempotent=True)
-        return Outcome(OutboxStatus.SENT, sent_at=now, message_id=row.telegram_message_id)
+        # Redrawn only as plain text (its HTML refused): kept with the note, as for a send.
+        return Outcome(
+            OutboxStatus.SENT, error=note, sent_at=now, message_id=row.telegram_message_id
+        )
 
     async def _send(self, row: OutboxMessage) -> Outcome:
         now = utcnow()
@@ -357,9 +364,16 @@ class OutboxSender:
             return await self._edit(row, now)
         try:
             markup = markup_from_dict(row.reply_markup)
-            message, note = await send_html(
-                self.bot, row.chat_id, row.text, markup, what=f"outbox {row.id} {row.purpose}"
-            )
+            what = f"outbox {row.id} {row.purpose}"
+            if row.photo_file_id:
+                caption = Html(row.text)  # the caption, stored as the HTML it was rendered as
+                message, note = await send_html_photo(
+                    self.bot, row.chat_id, row.photo_file_id, caption, markup, what=what
+                )
+            else:
+                # The stored text is the HTML it was rendered as (outbox.add takes Html).
+                text = Html(row.text)
+                message, note = await send_html(self.bot, row.chat_id, text, markup, what=what)
         except Exception as exc:
             return outcome_of(row, exc, now, self.retry)
         return Outcome(OutboxStatus.SENT, error=note, sent_at=now, message_id=message.message_id)

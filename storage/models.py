@@ -477,6 +477,8 @@ class OutboxMessage(Base):
     text: Mapped[str | None] = mapped_column(Text)
     notice: Mapped[dict[str, Any] | None]
     reply_markup: Mapped[dict[str, Any] | None]
+    # A photo (Telegram file id) sent with the text as its caption (a notice's picture).
+    photo_file_id: Mapped[str | None] = mapped_column(String(255))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     purpose: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)

@@ -16,7 +16,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.guess import guess
+from bot.domain.repairs import RepairType
 from bot.domain.staff import Department, Role, StaffMember
+from bot.domain.tickets import TicketKind
 
 KIND = "emergency"  # the kind of request an emergency is filed as
 
@@ -25,7 +28,7 @@ KIND = "emergency"  # the kind of request an emergency is filed as
 class Emergency:
     code: str  # gas, fire, flood, lift, power, injury (texts: emergency.*_<code>)
     keywords: tuple[str, ...]
-    category: str  # the complaint category it becomes when it was not an emergency
+    category: str  # the complaint category it becomes when nothing else fits (`ordinary`)
 
 
 def _pattern(keyword: str) -> re.Pattern[str]:
@@ -70,8 +73,8 @@ class Paging:
 def paged(staff: Iterable[StaffMember], rules: Paging, zone: str | None) -> list[StaffMember]:
     """Who every page goes to: the departments' people and the roles (the duty
     supervisor) of the zone, or of every zone; with no zone known, all of them. The
-    caller keeps those on duty (bot.domain.duty); the chain's rungs come on top
-    (`Paging.rungs`)."""
+    caller keeps those on duty, group by group (`paged_groups`, bot.domain.duty); the
+    chain's rungs come on top (`Paging.rungs`)."""
     return [
         p
         for p in staff
@@ -81,5 +84,59 @@ def paged(staff: Iterable[StaffMember], rules: Paging, zone: str | None) -> list
     ]
 
 
+def paged_groups(people: Iterable[StaffMember], rules: Paging) -> list[list[StaffMember]]:
+    """`paged`'s people split as the roster is asked about them: each of the policy's
+    roles (the duty supervisor) and each department (its people of none of those roles).
+    A roster that puts only the supervisor on duty must not silence security, nor the
+    reverse: each group falls back to all of it on its own (bot.services.duty)."""
+    found = list(people)
+    groups = [[p for p in found if p.role == role] for role in rules.roles]
+    groups += [
+        [p for p in found if p.department == department and p.role not in rules.roles]
+        for department in rules.departments
+    ]
+    return [g for g in groups if g]
+
+
 def by_code(emergencies: Sequence[Emergency]) -> Mapping[str, Emergency]:
     return {e.code: e for e in emergencies}
+
+
+# What a misfired emergency may become: the kinds worked by the desk's moves or a repair's
+# stages. An order needs its own form (what, when, how it is paid), so it is never guessed.
+BECOMES = (TicketKind.REPAIR, TicketKind.COMPLAINT, TicketKind.SUGGESTION)
+
+
+@dataclass(frozen=True, slots=True)
+class Ordinary:
+    """The ordinary item a misfired emergency becomes."""
+
+    kind: TicketKind
+    category: str | None
+
+
+def ordinary(
+    text: str | None,
+    emergency: Emergency | None,
+    keywords: Mapping[str, Sequence[str]],
+    complaint_categories: Sequence[str],
+) -> Ordinary:
+    """What the reporter's words look like once they said it was no emergency ("my gas
+    bill is wrong": a fees complaint), by the free-text keywords (bot.domain.guess): the
+    likeliest kind with a hit, with the category it names best (a kind's own fallback when
+    it names none). Nothing hit: a complaint of the emergency's category."""
+    fallback = emergency.category if emergency is not None else "other"
+    for found in guess(text, keywords):
+        if found.score == 0:
+            break  # the likeliest first: nothing further down was named either
+        if found.kind not in BECOMES:
+            continue
+        if found.kind is TicketKind.COMPLAINT:
+            named = found.category in complaint_categories
+            return Ordinary(found.kind, found.category if named else fallback)
+        if found.kind is TicketKind.REPAIR:
+            types = {t.value for t in RepairType}
+            named = found.category in types
+            return Ordinary(found.kind, found.category if named else RepairType.OTHER.value)
+        return Ordinary(found.kind, None)
+    return Ordinary(TicketKind.COMPLAINT, fallback)

@@ -1,6 +1,8 @@
 """The desk's own forms — complaint, suggestion, repair request — in the one question model
-(bot.domain.questions), built from the policy's limits. Their texts are keys of the message
-catalogues; their categories, repair types and visit slots are supplied when asked.
+(bot.domain.questions), built from the policy's limits. A kind's registry entry points to
+its builder (`RequestType.builds`, bot.domain.kinds): that is where a kind's form is found.
+Their texts are keys of the message catalogues; their categories, repair types and visit
+slots are supplied when asked.
 
 Question ids are what filing reads (bot.services.filing) and what "which part to change?"
 names (`edit.<id>`).
@@ -8,18 +10,18 @@ names (`edit.<id>`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 
 from bot.domain.questions import Form, Question, QuestionKind, Source, Words
 from bot.domain.repairs import IN_THE_HOME
-from bot.domain.tickets import TicketKind
 
 CATEGORY, DESCRIPTION, PHOTOS, LOCATION = "category", "description", "photos", "location"
 DEADLINE, WINDOWS, ENTER = "deadline", "windows", "enter"
 PLACE_CHARS = 200
 WINDOW_CHARS = 100  # a visit time in the resident's own words: "weekday evenings after 7"
 SOON_DAYS = (1, 3, 7)
-OWN_KINDS = (TicketKind.COMPLAINT, TicketKind.SUGGESTION, TicketKind.REPAIR)
 
 
 def _category(ask: str, source: Source) -> Question:
@@ -134,12 +136,27 @@ def repair(*, text: int, photos: int) -> Form:
     )
 
 
-def own_form(kind: TicketKind, *, text: int, photos: int, days: int) -> Form:
-    """The desk's own form for `kind` (a complaint, a suggestion or a repair)."""
-    if kind is TicketKind.COMPLAINT:
-        return complaint(text=text, photos=photos, days=days)
-    if kind is TicketKind.SUGGESTION:
-        return suggestion(text=text, photos=photos)
-    if kind is TicketKind.REPAIR:
-        return repair(text=text, photos=photos)
-    raise ValueError(f"no form of the desk's own for {kind.value}")
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What the policy lets the desk's own forms take: the longest text, how many photos,
+    and how many days ahead a resident's own date may be."""
+
+    text: int
+    photos: int
+    days: int
+
+
+# How a kind's registry entry builds its form within the policy's limits (bot.domain.kinds).
+Builds = Callable[[Limits], Form]
+
+
+def complaint_form(limits: Limits) -> Form:
+    return complaint(text=limits.text, photos=limits.photos, days=limits.days)
+
+
+def suggestion_form(limits: Limits) -> Form:
+    return suggestion(text=limits.text, photos=limits.photos)
+
+
+def repair_form(limits: Limits) -> Form:
+    return repair(text=limits.text, photos=limits.photos)

@@ -1,5 +1,6 @@
 """One item and the operations that change it: enter a status, answer, advance a step,
-resolve, accept a result, close, reopen, pause and resume.
+take the resident's reply to a repair's visit or work, resolve, accept a result, close,
+reopen, pause and resume.
 
 Services load an item's row and wrap it (`Item.of`); each operation asks the state machine
 (bot.domain.lifecycle) and the kind's rules (bot.domain.kinds) first and changes every
@@ -50,6 +51,7 @@ class Row(Protocol):
     service_at: datetime | None
     service_done_at: datetime | None
     followup_due_at: datetime | None
+    signed_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +128,23 @@ class Item:
             raise IllegalMove(str(exc)) from None
         self.row.stage = stage
         return stage, status
+
+    def repair_reply(self, reply: repairs.Reply, now: datetime) -> None:
+        """The resident's reply to a repair's proposed visit (agreed: confirmed) or to its
+        work (fixed: signed off, and when); IllegalMove if the item is not a repair waiting
+        for that reply (a stale or forged tap). *Not fixed* changes nothing here: the
+        caller reopens the item (`reopened`)."""
+        if family_of(self.row.kind) is not Family.REPAIR:
+            raise IllegalMove(f"{reply.value} on a {self.row.kind} item")
+        stage = repairs.RepairStage(self.row.stage or repairs.RepairStage.REQUESTED.value)
+        try:
+            after_reply = repairs.replied(stage, reply)
+        except repairs.StageError as exc:
+            raise IllegalMove(str(exc)) from None
+        if after_reply is not None:
+            self.row.stage = after_reply.value
+        if reply is repairs.Reply.FIXED:
+            self.row.signed_at = now
 
     def resolved(self, now: datetime) -> None:
         """The result reached the resident: the first answer is met, the report owed is

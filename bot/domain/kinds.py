@@ -18,9 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain import orders, repairs
+from bot.domain import forms, orders, repairs
 from bot.domain.lifecycle import Action, Situation
 from bot.domain.questions import Form, Texts
+from bot.domain.references import normalise_prefix
 from bot.domain.staff import Department
 from bot.domain.tickets import TicketKind, register_kind
 
@@ -54,8 +55,9 @@ class RequestType:
     `files`: residents (and staff with /new) file it; `followup`: the resident is asked
     afterwards whether they are satisfied; `resolves`: it promises a resolution, not only
     an answer; `upgrades`: left open too long it becomes major. A kind defined as data
-    has its `name` and its `form` (questions only); the built-in kinds have dialogues and
-    texts of their own.
+    has its `name` and its `form` (questions only); a built-in kind that files through a
+    form of the desk's own points to its builder (`builds`: the form within the policy's
+    limits, bot.domain.forms) and has dialogues and texts of its own.
     """
 
     code: str
@@ -70,6 +72,7 @@ class RequestType:
     acknowledgement: str = "ticket.ack"
     name: Texts | None = None
     form: Form | None = None
+    builds: forms.Builds | None = None
     menu_order: int = 10
 
     @property
@@ -80,8 +83,18 @@ class RequestType:
 _REGISTRY: dict[str, RequestType] = {}
 
 
+class PrefixTaken(ValueError):
+    """A kind's reference prefix is another kind's: their references could not be told apart."""
+
+
 def register(kind: RequestType) -> RequestType:
-    """Add a kind (the built-in ones below, or one from data); its code becomes a TicketKind."""
+    """Add a kind (the built-in ones below, or one from data); its code becomes a TicketKind.
+    Registering a code again replaces its entry. PrefixTaken: another kind numbers its
+    references with the same prefix (ValueError: a prefix that breaks the rule)."""
+    prefix = normalise_prefix(kind.prefix)
+    for other in _REGISTRY.values():
+        if other.code != kind.code and normalise_prefix(other.prefix) == prefix:
+            raise PrefixTaken(f"reference prefix {prefix} is already the {other.code}'s")
     _REGISTRY[kind.code] = kind
     register_kind(kind.code)
     return kind
@@ -119,6 +132,20 @@ def with_forms() -> list[RequestType]:
         (k for k in _REGISTRY.values() if k.form is not None and k.files),
         key=lambda k: k.menu_order,
     )
+
+
+def with_own_forms() -> list[RequestType]:
+    """The kinds filed through a form of the desk's own (a complaint, a suggestion, a repair)."""
+    return [k for k in _REGISTRY.values() if k.builds is not None]
+
+
+def own_form(kind: str, limits: forms.Limits) -> Form:
+    """The desk's own form for `kind`, as its registry entry builds it within `limits`;
+    ValueError for a kind that has none."""
+    entry = find(kind)
+    if entry is None or entry.builds is None:
+        raise ValueError(f"no form of the desk's own for {kind}")
+    return entry.builds(limits)
 
 
 def family_of(kind: str | None) -> Family:
@@ -170,7 +197,9 @@ BUILT_IN = (
     TicketKind.VISIT,
     TicketKind.TASK,
 )
-register(RequestType("complaint", Family.COMPLAINT, "TS", upgrades=True))
+register(
+    RequestType("complaint", Family.COMPLAINT, "TS", upgrades=True, builds=forms.complaint_form)
+)
 register(
     RequestType(
         "suggestion",
@@ -179,6 +208,7 @@ register(
         followup=False,
         resolves=False,
         acknowledgement="ticket.ack_suggestion",
+        builds=forms.suggestion_form,
     )
 )
 register(
@@ -188,6 +218,7 @@ register(
         "BX",
         department=Department.ENGINEERING,
         acknowledgement="repair.ack",
+        builds=forms.repair_form,
     )
 )
 register(RequestType("concierge", Family.ORDER, "WT", department=Department.CONCIERGE))

@@ -288,9 +288,6 @@ def can_see_resident(
 
 
 # --- staff access ---------------------------------------------------------------------------
-MASK = "＊＊＊"  # a confidential resident's name, for whoever may not read it
-
-
 def shows_name(viewer: Viewer, *, confidential: bool, named: bool) -> bool:
     """A confidential resident's name: only for managers and the staff named on the item
     (owner, assignee); everyone else reads it masked."""

@@ -96,6 +96,31 @@ def advance(stage: RepairStage, step: RepairStep, repair_type: RepairType) -> Re
     }[step]
 
 
+class Reply(StrEnum):
+    """The resident's answers along the way: to a proposed visit, and to the work done."""
+
+    AGREE = "agree"  # to the proposed visit
+    OTHER_TIME = "other_time"  # asks for another window: the visit stays to be agreed
+    FIXED = "fixed"  # signs the work off
+    NOT_FIXED = "not_fixed"  # reopens it (bot.domain.item: reopened)
+
+
+# Which replies each stage waits for, and the stage a reply leads to (None: it stays).
+REPLIES: dict[RepairStage, dict[Reply, RepairStage | None]] = {
+    RepairStage.SCHEDULED: {Reply.AGREE: RepairStage.CONFIRMED, Reply.OTHER_TIME: None},
+    RepairStage.DONE: {Reply.FIXED: RepairStage.SIGNED_OFF, Reply.NOT_FIXED: None},
+}
+
+
+def replied(stage: RepairStage, reply: Reply) -> RepairStage | None:
+    """The stage after the resident's reply (None: unchanged); StageError if the repair
+    is not waiting for it (a stale or forged tap)."""
+    waited = REPLIES.get(stage, {})
+    if reply not in waited:
+        raise StageError(f"{reply.value} on a {stage.value} repair")
+    return waited[reply]
+
+
 def followup_at(
     repair_type: RepairType,
     *,

@@ -3,8 +3,8 @@
 Every view of a resident's personal data goes through the one permission check
 (bot.domain.permissions.can_see_resident) and leaves a line in `sensitive_views`. Access
 granted beyond one's remit counts while it runs; a confidential resident's name is shown
-only to managers (others read it masked). Managers record a resident's consent to
-confidential service here.
+only to managers (others read it masked, the catalogue's `privacy.masked`, as in the
+export). Managers record a resident's consent to confidential service here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from datetime import datetime
 
 from bot.domain.estate import BuildingPlan, EstatePlan
 from bot.domain.permissions import (
-    MASK,
     can_mark_confidential,
     can_see_resident,
     shows_name,
@@ -33,6 +32,7 @@ class OutsideRemit(PermissionError):
 
 async def resident_at(
     uow: UnitOfWork,
+    views: Views,
     member: StaffMember,
     *,
     estate: EstatePlan,
@@ -41,7 +41,8 @@ async def resident_at(
     now: datetime,
 ) -> ResidentCard | None:
     """Who is registered at a unit, if anyone. Outside the member's remit this is refused
-    before anything is read, so even whether someone lives there stays private."""
+    before anything is read, so even whether someone lives there stays private. A
+    confidential resident's name reads masked (in the member's language) but to managers."""
     viewer = staff_viewer(member)
     granted = False
     if not can_see_resident(viewer, estate_id=estate.id, zone=building.zone):
@@ -67,7 +68,7 @@ async def resident_at(
     row = await uow.privacy.resident(found.id)
     confidential = row is not None and row.confidential
     if not shows_name(viewer, confidential=confidential, named=False):
-        return replace(found, name=MASK)
+        return replace(found, name=views.texts.text(member.language, "privacy.masked"))
     return found
 
 

@@ -14,7 +14,7 @@ from bot.domain.duty import Roster, ShiftNow, is_night, next_morning, on_duty, r
 from bot.domain.routing import next_up
 from bot.domain.staff import MANAGERS, Role, StaffMember
 from bot.domain.tickets import OPEN_STATUSES, EventKind, TicketStatus
-from bot.htmltext import escape
+from bot.htmltext import escape, join
 from bot.policy import Policy
 from bot.services.actions import ActionContext, ItemContext
 from bot.services.notices import Label, Notice, NoticeKind, staff_card, with_buttons
@@ -74,8 +74,9 @@ def night(policy: Policy, tz: ZoneInfo | None, when: datetime) -> bool:
 
 
 def morning_promise(ticket: Ticket, policy: Policy, tz: ZoneInfo) -> datetime | None:
-    """Filed at night: the next morning's answer time for its kind (none: the usual)."""
-    at = policy.duty.next_morning.get(ticket.kind)  # type: ignore[call-overload]
+    """Filed at night: the next morning's answer time for its kind and severity (none:
+    the usual)."""
+    at = policy.duty.morning_at(ticket.kind, ticket.severity)
     if at is None:
         return None
     return next_morning(ticket.created_at, at, tz)
@@ -145,7 +146,7 @@ async def _digest(ctx: ItemContext, staff_id: int, notices: Sequence[Notice]) ->
             buttons.append((Button(ticket.reference, DutyTap("card", ticket.id).pack()),))
     if items > len(seen):
         lines.append(views.t(language, "duty.digest_more", count=items - len(seen)))
-    screen = Screen("\n".join(lines), tuple(buttons))
+    screen = Screen(join("\n", lines), tuple(buttons))
     ctx.uow.outbox.add(
         chat_id=member.chat_id,
         text=screen.text,
@@ -349,7 +350,7 @@ async def morning_digests(
                 )
                 if len(buttons) < 40 and all(b.label != t.reference for (b,) in buttons):
                     buttons.append((Button(t.reference, DutyTap("card", t.id).pack()),))
-        screen = Screen("\n".join(lines), tuple(buttons))
+        screen = Screen(join("\n", lines), tuple(buttons))
         assert reader.chat_id is not None
         uow.outbox.add(
             chat_id=reader.chat_id,

@@ -1,6 +1,7 @@
 """Emergencies (突发事件): filed at once from what someone typed (registered or not), the
 staff on duty paged again and again until one taps *On my way*, up the chain when nobody
-answers; *Not an emergency* stops the paging and makes it an ordinary complaint.
+answers; *Not an emergency* stops the paging and makes it the ordinary item its words
+look like (a complaint, a repair, a suggestion).
 
 The reporter may have no registration, so what they hear goes straight to the chat they
 wrote from, in their language (`Emergency` row), not through a resident's notices."""
@@ -8,15 +9,16 @@ wrote from, in their language (`Emergency` row), not through a resident's notice
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.callbacks import CallbackData
-from bot.domain.emergencies import KIND, Emergency, paged
+from bot.domain.emergencies import KIND, Emergency, by_code, ordinary, paged, paged_groups
 from bot.domain.item import Item
+from bot.domain.kinds import request_type
 from bot.domain.lifecycle import Action
 from bot.domain.permissions import TicketScope, can, staff_viewer
+from bot.domain.repairs import RepairType
 from bot.domain.residents import ResidentCard
 from bot.domain.routing import serving
 from bot.domain.staff import Department, StaffMember
@@ -26,9 +28,10 @@ from bot.domain.tickets import (
     EventKind,
     LocationKind,
     Severity,
+    TicketKind,
     TicketStatus,
 )
-from bot.services import duty
+from bot.services import duty, repairs
 from bot.services.actions import ItemContext, Refused
 from bot.services.clocks import replan, set_promises
 from bot.services.notices import Label, Notice, Value, staff_card, with_buttons
@@ -123,13 +126,16 @@ async def find(ctx: ItemContext, ticket_id: int) -> EmergencyRow | None:
 
 
 async def _page(ctx: ItemContext, ticket: Ticket, row: EmergencyRow) -> list[Notice]:
-    """The next page: the staff on duty of the policy's departments and roles (all of
-    them when the roster has none of them on), and the chain's rungs reached so far."""
+    """The next page: each of the policy's departments and roles on its own — its staff
+    on duty, or all of it when the roster has none of it on (as the night duty is
+    reached) — and the chain's rungs reached so far."""
     rules = ctx.policy.emergencies.paging()
     row.pages += 1
     staff = await ctx.staff(ticket)
     roster = await duty.roster_now(ctx, ticket.estate_id)
-    people = duty.on_duty_or_all(paged(staff, rules, ticket.zone), roster, ctx.now)
+    people: list[StaffMember] = []
+    for group in paged_groups(paged(staff, rules, ticket.zone), rules):
+        people += duty.on_duty_or_all(group, roster, ctx.now)
     rungs = rules.rungs(row.pages)
     if ticket.zone:
         people += serving(staff, rungs, ticket.zone)
@@ -209,33 +215,53 @@ async def on_my_way(ctx: ItemContext, me: StaffMember, ticket_id: int) -> OnTheW
     return OnTheWay(ticket.reference, True, me.name)
 
 
-async def not_an_emergency(ctx: ItemContext, user_id: int, ticket_id: int) -> str:
+@dataclass(frozen=True, slots=True)
+class Misfire:
+    reference: str
+    kind: str  # what it became: a complaint, a repair or a suggestion
+
+
+async def not_an_emergency(ctx: ItemContext, user_id: int, ticket_id: int) -> Misfire:
     """The reporter's tap: the keywords misfired. Paging stops, whoever was paged is told,
-    and the item becomes an ordinary complaint of the emergency's category, routed as
-    one (counted as a misfire in the reports). Returns its reference."""
+    and the item becomes the ordinary item its words look like (`ordinary`: "my gas bill
+    is wrong" a fees complaint; nothing named, a complaint of the emergency's category),
+    routed as one (counted as a misfire in the reports)."""
     ticket = await ctx.uow.tickets.get(ticket_id, for_update=True)
     row = await find(ctx, ticket_id)
     if ticket is None or row is None or row.reporter_user_id != user_id:
         raise Refused("emergency")
     if row.misfire_at is not None or ticket.kind != KIND:
-        return ticket.reference
+        return Misfire(ticket.reference, ticket.kind)
     row.misfire_at = ctx.now
     ticket.page_next_at = None
-    entry = ctx.policy.emergencies.kinds.get(row.code)
-    ticket.kind = "complaint"
-    ticket.category = entry.category if entry is not None else "other"
-    set_promises(ticket, ctx.policy, ctx.tz, start=ctx.now)
+    policy = ctx.policy
+    entry = by_code(policy.emergencies.listed()).get(row.code)
+    becomes = ordinary(
+        ticket.description, entry, policy.free_text.keywords, policy.categories.complaint
+    )
+    ticket.kind, ticket.category = becomes.kind.value, becomes.category
+    department = None
+    if becomes.kind is TicketKind.REPAIR:
+        work = repairs.work_order(RepairType(becomes.category or "other"), [], False)
+        ticket.service, ticket.stage, ticket.details = work.service, work.stage, work.details
+        department = work.department
+    set_promises(ticket, policy, ctx.tz, start=ctx.now)
+    if not request_type(ticket.kind).resolves:
+        ticket.resolve_due_at = None  # a suggestion promises an answer only
     ctx.record(ticket, EventKind.CLASSIFIED, note="not an emergency")
     told = set(row.paged_staff)
-    notices = [staff_card(i, ticket.id, "emergency.misfire_staff") for i in sorted(told)]
-    routed = await route_item(ctx.uow, ticket, ctx.policy, None)
+    kind = Label.of(f"kind.{ticket.kind}")
+    notices = [
+        staff_card(i, ticket.id, "emergency.misfire_staff", kind=kind) for i in sorted(told)
+    ]
+    routed = await route_item(ctx.uow, ticket, policy, None, department=department)
     notices += [
         Notice(n.kind, ticket.id, n.key, n.staff_id, n.values)
         for n in routed
         if n.staff_id not in told
     ]
     await ctx.done(ticket, notices)
-    return ticket.reference
+    return Misfire(ticket.reference, ticket.kind)
 
 
 async def waiting_for_place(ctx: ItemContext, user_id: int) -> EmergencyRow | None:
@@ -287,17 +313,3 @@ def _to_reporter(
         ticket_id=ticket.id,
         now=ctx.now,
     )
-
-
-async def misfires(ctx: ItemContext, estate_id: int, since: datetime, until: datetime) -> int:
-    """Emergencies the reporter said were none, in a period (to tune the keywords)."""
-    found = await ctx.uow.session.scalar(
-        select(func.count(EmergencyRow.id))
-        .join(Ticket, Ticket.id == EmergencyRow.ticket_id)
-        .where(
-            Ticket.estate_id == estate_id,
-            EmergencyRow.misfire_at >= since,
-            EmergencyRow.misfire_at < until,
-        )
-    )
-    return int(found or 0)

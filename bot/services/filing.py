@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain import forms
+from bot.domain import forms, kinds
 from bot.domain.questions import (
     Answer,
     AnswersInvalid,
@@ -36,11 +36,13 @@ def own_form(kind: TicketKind, policy: Policy) -> Form:
     """The desk's own form for `kind`, within the policy's limits (a resident's own date:
     no later than the promise may run)."""
     limits = policy.dialogue
-    return forms.own_form(
+    return kinds.own_form(
         kind,
-        text=limits.max_text_chars,
-        photos=limits.max_photos,
-        days=min(limits.max_requested_days, policy.deadlines.resident_date_max_days),
+        forms.Limits(
+            text=limits.max_text_chars,
+            photos=limits.max_photos,
+            days=min(limits.max_requested_days, policy.deadlines.resident_date_max_days),
+        ),
     )
 
 
@@ -77,7 +79,8 @@ async def file_report(
     reference of an earlier item the complaint is about; `voice`: a voice note told as the
     description (kept with the item, sent to staff as it came). Refused: no such form, or
     answers that break it (a forged or stale form)."""
-    if kind not in forms.OWN_KINDS:
+    entry = kinds.find(kind)
+    if entry is None or entry.builds is None:
         raise Refused(kind.value)
     if quotes is not None and not REFERENCE_PATTERN.fullmatch(quotes):
         raise Refused("quotes")

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.residents import ResidentCard
 from bot.domain.staff import Role, StaffMember
 from bot.domain.tickets import Draft, LocationKind, TicketKind
-from bot.htmltext import join
+from bot.htmltext import CAPTION_LIMIT, Html, fit, join, visible_length
 from bot.policy import Policy
 from bot.services.notifier import Notifier
 from bot.services.tickets import Filed, file_ticket
@@ -59,6 +59,36 @@ class NewNotice:
 
 def screen(views: Views, language: str, notice: EstateNotice) -> Screen:
     """A resident's copy: what kind of notice, its period, the text, and the two taps."""
+    lines = _heading(views, language, notice)
+    text = join("\n", [*lines, "", notice.text])  # what staff typed, escaped
+    buttons = tuple(
+        Button(views.t(language, key), data) for key, data in notice_buttons(notice.id)
+    )
+    return Screen(text, (buttons,))
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """One message of a resident's copy; with `photo`, that photo under `screen.text`."""
+
+    screen: Screen
+    photo: str | None = None
+
+
+def copies(views: Views, language: str, notice: EstateNotice) -> list[Copy]:
+    """What a resident is sent: the notice, or with a photo the photo captioned with the
+    notice and its taps; a notice too long for Telegram's caption limit goes as the photo
+    under its heading, then the notice in full with the taps (nothing cut)."""
+    shown = screen(views, language, notice)
+    if not notice.photo_file_id:
+        return [Copy(shown)]
+    if visible_length(shown.text) <= CAPTION_LIMIT:
+        return [Copy(shown, notice.photo_file_id)]
+    heading = fit(join("\n", _heading(views, language, notice)), CAPTION_LIMIT)
+    return [Copy(Screen(heading), notice.photo_file_id), Copy(shown)]
+
+
+def _heading(views: Views, language: str, notice: EstateNotice) -> list[Html]:
     t = views.t
     lines = [t(language, f"notice_board.header_{notice.kind}")]
     if notice.category:
@@ -78,9 +108,7 @@ def screen(views: Views, language: str, notice: EstateNotice) -> Screen:
                 end=views.moment(language, notice.ends_at),
             )
         )
-    text = join("\n", [*lines, "", notice.text])  # what staff typed, escaped
-    buttons = tuple(Button(t(language, key), data) for key, data in notice_buttons(notice.id))
-    return Screen(text, (buttons,))
+    return lines
 
 
 async def publish(
@@ -107,15 +135,16 @@ async def publish(
     )
     readers = await repo.readers(member.estate_id, new.scope.value, new.target)
     for _resident_id, chat_id, language in readers:
-        shown = screen(views, language, notice)
-        uow.outbox.add(
-            chat_id=chat_id,
-            text=shown.text,
-            reply_markup=shown.keyboard(),
-            purpose=PURPOSE,
-            now=now,
-            not_before=max(new.send_at, now),
-        )
+        for copy in copies(views, language, notice):
+            uow.outbox.add(
+                chat_id=chat_id,
+                text=copy.screen.text,
+                reply_markup=copy.screen.keyboard(),
+                photo_file_id=copy.photo,
+                purpose=PURPOSE,
+                now=now,
+                not_before=max(new.send_at, now),
+            )
     return len(readers)
 
 

@@ -12,7 +12,7 @@ from bot.domain.permissions import TicketScope, can, staff_viewer
 from bot.domain.residents import ResidentCard
 from bot.domain.staff import StaffMember
 from bot.domain.tickets import TicketFacts
-from bot.htmltext import escape, join
+from bot.htmltext import Html, escape, join
 from bot.services.notices import Label, Notice, NoticeKind, Value, from_json, to_json
 from bot.views import Button, Screen, Views
 from bot.views.card import card
@@ -139,7 +139,7 @@ class Notifier:
         own = tuple(Button(self.views.t(language, key), data) for key, data in notice.buttons)
         return Screen(screen.text, (own, *screen.rows))
 
-    def render(self, language: str, notice: Notice) -> str:
+    def render(self, language: str, notice: Notice) -> Html:
         values = {name: self._value(language, value) for name, value in notice.values.items()}
         signed = notice.values.get("name")
         if isinstance(signed, str) and "role" in values:
@@ -170,7 +170,7 @@ def _kept_from(item: TicketFacts, reader: StaffMember | ResidentCard) -> bool:
 
 async def render_queued(
     views: Views, uow: UnitOfWork, rows: list[OutboxMessage]
-) -> dict[int, tuple[str, dict[str, Any] | None, int]]:
+) -> dict[int, tuple[Html, dict[str, Any] | None, int]]:
     """For the outbox sender: screens for rows a sweep queued as notices (row id → text,
     keyboard, chat)."""
     notifier = Notifier(uow, views)

@@ -9,17 +9,18 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from bot.domain.item import Item
-from bot.domain.lifecycle import Action
+from bot.domain.lifecycle import Action, IllegalMove
 from bot.domain.permissions import resident_viewer
 from bot.domain.repairs import (
     STATUS,
     RepairStage,
     RepairStep,
     RepairType,
+    Reply,
     followup_at,
 )
 from bot.domain.staff import Department
-from bot.domain.tickets import EventKind, TicketKind, TicketStatus
+from bot.domain.tickets import EventKind, TicketStatus
 from bot.services import followup
 from bot.services.actions import (
     ActionContext,
@@ -55,10 +56,6 @@ def work_order(repair_type: RepairType, windows: list[str], may_enter: bool) -> 
         details={"windows": windows, "may_enter": may_enter},
         department=DEPARTMENT,
     )
-
-
-def _stage(ticket: Ticket) -> RepairStage:
-    return RepairStage(ticket.stage or RepairStage.REQUESTED.value)
 
 
 def _type(ticket: Ticket) -> RepairType:
@@ -166,17 +163,27 @@ async def done(ctx: ActionContext, ticket_id: int, report: Report) -> None:
 
 
 # --- the resident's side -------------------------------------------------------------------
+async def _replied(ctx: ItemContext, resident_id: int, ticket_id: int, reply: Reply) -> Ticket:
+    """The resident's own repair, taking their reply (bot.domain.item: repair_reply);
+    Refused if it is not a repair waiting for it (a stale or forged tap)."""
+    ticket = await load(ctx.uow, resident_viewer(resident_id), ticket_id, Action.VIEW)
+    try:
+        Item.of(ticket).repair_reply(reply, ctx.now)
+    except IllegalMove as exc:
+        raise Refused(str(exc)) from None
+    return ticket
+
+
 async def visit_answer(
     ctx: ItemContext, resident_id: int, ticket_id: int, *, agreed: bool, wanted: str | None
 ) -> datetime | None:
     """The resident agrees to the proposed visit, or asks for another window; returns the
     visit's time (to say it back to them)."""
-    ticket = await load(ctx.uow, resident_viewer(resident_id), ticket_id, Action.VIEW)
-    if ticket.kind != TicketKind.REPAIR or _stage(ticket) is not RepairStage.SCHEDULED:
-        raise Refused("no visit proposed")
+    ticket = await _replied(
+        ctx, resident_id, ticket_id, Reply.AGREE if agreed else Reply.OTHER_TIME
+    )
     ids = owner_and_assignee(ticket)
     if agreed:
-        ticket.stage = RepairStage.CONFIRMED.value
         notices = [staff_card(i, ticket.id, "notice.visit_confirmed") for i in ids]
     else:
         details = dict(ticket.details or {})
@@ -197,15 +204,11 @@ async def sign_off(
     """Fixed: signed off (the follow-up still comes, at the window). Not fixed: reopened.
     Returns when the resident hears from us next: the follow-up, or the reopened repair's
     first answer."""
-    ticket = await load(ctx.uow, resident_viewer(resident_id), ticket_id, Action.VIEW)
-    if ticket.kind != TicketKind.REPAIR or _stage(ticket) is not RepairStage.DONE:
-        raise Refused("nothing to sign off")
+    ticket = await _replied(ctx, resident_id, ticket_id, Reply.FIXED if fixed else Reply.NOT_FIXED)
     ctx.resident_said(
         ticket, resident_id, EventKind.MESSAGE, "signed off" if fixed else "not fixed"
     )
     if fixed:
-        ticket.stage = RepairStage.SIGNED_OFF.value
-        ticket.signed_at = ctx.now
         await ctx.done(ticket, [])
         return ticket.followup_due_at
     # Back to a new visit (bot.domain.item: reopened).

@@ -42,9 +42,9 @@ def web_app_button(label: str, url: str) -> Button:
 
 @dataclass(frozen=True, slots=True)
 class Screen:
-    """A message: HTML text and rows of inline buttons."""
+    """A message: HTML text (rendered, so already escaped) and rows of inline buttons."""
 
-    text: str
+    text: Html
     rows: tuple[tuple[Button, ...], ...] = field(default=())
 
     def keyboard(self) -> dict[str, Any] | None:

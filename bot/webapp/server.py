@@ -29,6 +29,7 @@ from bot.desk import Desk
 from bot.domain.staff import StaffMember
 from bot.webapp import board
 from bot.webapp.initdata import InitDataRefused, verify
+from bot.webhook import webhook_server_app
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -188,8 +189,6 @@ def routes(application: Application) -> list[tuple[str, type, dict[str, Any]]]:
 
 def mount_on_webhook(application: Application) -> bool:
     """Add the Mini App to PTB's webhook server, if it runs and WEBAPP_URL is set."""
-    from bot.metrics import webhook_server_app
-
     desk: Desk = application.bot_data["desk"]
     server = webhook_server_app(application)
     if server is None or not desk.settings.webapp_url:

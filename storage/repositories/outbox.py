@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.htmltext import Html
 from storage.models import OutboxMessage, OutboxStatus
 from storage.repositories._common import is_postgres
 
@@ -91,6 +92,7 @@ FINISH = (
                 "telegram_message_id",
                 "text",
                 "reply_markup",
+                "purpose",
             )
         }
     )
@@ -132,7 +134,7 @@ class OutboxRepository:
         self,
         *,
         chat_id: int,
-        text: str,
+        text: Html,
         purpose: str,
         now: datetime,
         reply_markup: dict[str, Any] | None = None,
@@ -145,7 +147,7 @@ class OutboxRepository:
         """
         row = OutboxMessage(
             chat_id=chat_id,
-            text=text,
+            text=str(text),
             reply_markup=reply_markup,
             purpose=purpose,
             status=PENDING,
@@ -175,17 +177,23 @@ class OutboxRepository:
         self,
         *,
         chat_id: int,
-        text: str,
+        text: Html,
         purpose: str,
         now: datetime,
         reply_markup: dict[str, Any] | None = None,
         ticket_id: int | None = None,
         not_before: datetime | None = None,
+        photo_file_id: str | None = None,
     ) -> OutboxMessage:
+        """Queue a message: `text` is HTML the bot rendered (`bot.htmltext`), never a raw
+        string, so nothing reaches the outbox unescaped; it is stored as the HTML it is.
+        `photo_file_id`: sent as that photo with `text` as its caption (the caller fits it
+        within Telegram's caption limit)."""
         row = OutboxMessage(
             chat_id=chat_id,
-            text=text,
+            text=str(text),
             reply_markup=reply_markup,
+            photo_file_id=photo_file_id,
             purpose=purpose,
             ticket_id=ticket_id,
             status=OutboxStatus.PENDING.value,
@@ -227,7 +235,8 @@ class OutboxRepository:
         """Store what became of sent rows: one prebuilt statement, executed for them all.
 
         Each outcome names every column FINISH sets (row_id, status, lease_until,
-        last_error, not_before, attempts, sent_at, telegram_message_id)."""
+        last_error, not_before, attempts, sent_at, telegram_message_id, text, reply_markup,
+        purpose)."""
         if outcomes:
             connection = await self.session.connection()
             await connection.execute(
@@ -275,6 +284,7 @@ def _columns(row: OutboxMessage) -> dict[str, Any]:
         "chat_id": row.chat_id,
         "text": row.text,
         "reply_markup": row.reply_markup,
+        "photo_file_id": row.photo_file_id,
         "purpose": row.purpose,
         "status": row.status,
         "attempts": row.attempts,

@@ -248,7 +248,7 @@ def expected_promises(
         resolve = item.service_at or resolve
     else:
         first, resolve = promised(created.at)
-    morning = policy.duty.next_morning.get(item.kind)  # type: ignore[call-overload]
+    morning = policy.duty.morning_at(item.kind, severity)  # unclassified when filed
     at_night = is_night(policy.reports.shifts, policy.duty.day_shift, created.at, tz)
     if created.actor_kind == "resident" and not misfire and morning is not None and at_night:
         moment = next_morning(created.at, morning, tz)

@@ -14,6 +14,9 @@ from bot.clock import utcnow
 from handlers import dialogue, intake, menu, my_requests
 from handlers.cards import Ask, CardOrigin, OnCard, StaffInput
 from handlers.feature import Feature
+from handlers.free_text import FirstMessage
+from handlers.onboarding import Onboarding
+from handlers.runtime import InputKind
 from storage.uow import UnitOfWork
 from tests.conftest import DeskHarness
 from tests.dialogues.helpers import register
@@ -113,3 +116,28 @@ def test_two_flows_under_one_name_are_refused() -> None:
     twin = dialogue.Flow("message", {})
     with pytest.raises(ValueError, match="message"):
         handlers.install([Feature("twin", flows=(twin,))])
+
+
+async def test_a_first_message_kept_by_an_older_version_is_still_offered(
+    harness: DeskHarness,
+) -> None:
+    """A newcomer's first message, as the previous version stored it (plain values), reads
+    as the typed FirstMessage: registered, they are offered to file it; and it is kept in
+    the same shape."""
+    old = {
+        "kind": "text",
+        "text": "The kitchen tap is leaking",
+        "photo_file_id": None,
+        "voice_file_id": None,
+        "voice_seconds": 0,
+    }
+    kept = TypeAdapter(Onboarding).validate_python({"first": old, "_shown": 1})
+    assert kept.first == FirstMessage(InputKind.TEXT, "The kitchen tap is leaking")
+    assert TypeAdapter(Onboarding).dump_python(kept, mode="json")["first"] == old
+    li = harness.sim.user(3103, language_code="en")
+    await _store(harness, 3103, "onboarding", "phone", {"first": old, "_shown": 1})
+    await li.shares_contact("+8613800138000", name="Li Lei")
+    await li.says("3-1202")
+    await li.taps("Confirm")
+    assert "The kitchen tap is leaking" in li.last_text  # kept, and offered for filing
+    assert "🔧 Repair" in li.buttons()

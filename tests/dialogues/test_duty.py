@@ -186,6 +186,42 @@ async def test_seen_keeps_the_escalation_where_it_is(desk: DeskHarness) -> None:
     assert await desk.scalar("select escalated_to_staff_id from tickets") == senior_id
 
 
+async def _day_items(desk: DeskHarness, butler: Persona, li: Persona, night: datetime) -> None:
+    """Items of the days before the night, one in each state the digest lists: due today
+    (answered two days ago), waiting, late (never answered) and reopened."""
+    two_days_before = night.replace(hour=10) - timedelta(days=2)
+    with time_machine.travel(two_days_before, tick=False):
+        await file_complaint(li, "Gate buzzer broken")
+        await butler.taps_on("✅ Accept", "Gate buzzer broken")  # resolve due today 10:00
+    day_before = night.replace(hour=10) - timedelta(days=1)
+    with time_machine.travel(day_before, tick=False):
+        await file_complaint(li, "Lobby door squeaks")
+        await butler.taps_on("✅ Accept", "Lobby door squeaks")
+        await butler.taps_on("⏸ Waiting", "Lobby door squeaks")
+        await butler.taps("Waiting for parts")
+        await butler.taps(butler.buttons()[1])  # in 3 days
+    with time_machine.travel(day_before + timedelta(hours=1), tick=False):
+        await file_complaint(li, "Mailbox lock stuck")  # nobody answers it
+    with time_machine.travel(day_before + timedelta(hours=2), tick=False):
+        await file_complaint(li, "Stair light out")
+        await butler.taps_on("✅ Accept", "Stair light out")
+        await butler.taps_on("✔️ Resolve", "Stair light out")
+        await butler.says("Bulb replaced")
+        result = next(m for m in reversed(li.transcript) if "is resolved" in m.body)
+        await li.replies_to(result, "It is out again")
+        await butler.taps_on("🔁 Reopen", "It is out again")
+        await desk.deliver()
+
+
+def _digest_sections(body: str) -> dict[str, str]:
+    """The digest's sections by their heading's first word: Late, Due, Waiting, …"""
+    found = {}
+    for chunk in body.split("\n\n")[1:]:
+        heading = re.sub(r"<[^>]*>", "", chunk.splitlines()[0])
+        found[heading.split()[1]] = chunk
+    return found
+
+
 async def test_the_morning_digest_tells_the_butler_what_the_night_did(
     desk: DeskHarness,
 ) -> None:
@@ -194,24 +230,40 @@ async def test_the_morning_digest_tells_the_butler_what_the_night_did(
     other = await enroll(desk, 8373, "Butler", "Customer service", "A")
     li = desk.sim.user(8381, language_code="en")
     await register(li)
-    night = _tonight(2)
+    night = _tonight(2) + timedelta(days=2)  # the days before it are still to come
+    await _day_items(desk, butler, li, night)
+    whats = await desk.column("select description from tickets order by id")
+    references = await desk.column("select reference from tickets order by id")
+    refs = {str(what): str(ref) for what, ref in zip(whats, references, strict=True)}
+    woken = told(butler, "🆕")
     with time_machine.travel(night, tick=False):
         await file_complaint(li, "Water in the lobby")
         await desk.deliver()
-    assert told(butler, "🆕") == 0
-    reference = str(await desk.scalar("select reference from tickets"))
+    assert told(butler, "🆕") == woken
+    reference = str(
+        await desk.scalar("select reference from tickets where description = 'Water in the lobby'")
+    )
     await _sweep_reports(desk, night.replace(hour=8, minute=0))
     assert told(butler, "Good morning") == 0  # not before the policy's time
     await _sweep_reports(desk, night.replace(hour=8, minute=31))
     assert told(butler, "Good morning") == 1
     digest = next(m for m in butler.transcript if "Good morning" in m.body)
-    assert "Filed during the night" in digest.body
-    assert reference in digest.body
+    sections = _digest_sections(digest.body)
+    assert list(sections) == ["Late", "Due", "Waiting", "Reopened", "Filed"]
+    assert reference in sections["Filed"]  # filed during the night
+    assert refs["Mailbox lock stuck"] in sections["Late"]
+    assert refs["Gate buzzer broken"] in sections["Due"]  # due today, not late yet
+    assert refs["Gate buzzer broken"] not in sections["Late"]
+    assert refs["Lobby door squeaks"] in sections["Waiting"]
+    assert refs["Lobby door squeaks"] not in sections["Late"]  # its clock is paused
+    assert refs["Stair light out"] in sections["Reopened"]
+    assert all(reference not in sections[name] for name in ("Late", "Due", "Waiting"))
     assert told(supervisor, "Good morning") == 1
     assert told(other, "Good morning") == 0  # nothing in zone A
     await _sweep_reports(desk, night.replace(hour=9, minute=0))
     assert told(butler, "Good morning") == 1  # once a day
-    await butler.taps_data(digest.inline_buttons()[0]["callback_data"], message=digest)
+    night_card = next(b for b in digest.inline_buttons() if b["text"] == reference)
+    await butler.taps_data(night_card["callback_data"], message=digest)
     assert reference in butler.last_text
 
 
@@ -243,3 +295,36 @@ async def test_the_night_card_reaches_only_the_supervisors_on_duty(desk: DeskHar
     assert told(wang, "New item for the night duty") == 1  # rostered
     assert told(zhao, "New item for the night duty") == 1  # started a shift
     assert told(qian, "New item for the night duty") == 0  # off duty tonight
+
+
+async def test_after_end_shift_the_night_card_no_longer_comes(desk: DeskHarness) -> None:
+    await enroll(desk, 8401, "Butler", "Customer service", "B")
+    wang = await _enroll_named(desk, 8402, "Wang", "Duty supervisor", "Customer service", "B")
+    zhao = await _enroll_named(desk, 8403, "Zhao", "Duty supervisor", "Customer service", "B")
+    senior = await _enroll_named(desk, 8404, "Sun", "Senior butler", "Customer service", "B")
+    li = desk.sim.user(8405, language_code="en")
+    await register(li)
+    evening = _tonight(21)
+    with time_machine.travel(evening, tick=False):
+        await senior.says("/duty")
+        await senior.taps("▫️ 🌙 Night shift: Wang")
+    with time_machine.travel(evening + timedelta(minutes=30), tick=False):
+        await zhao.says("/duty")
+        await zhao.taps("▶️ Start shift")
+        assert "On duty: Wang, Zhao" in zhao.last_text
+    with time_machine.travel(evening + timedelta(hours=1), tick=False):
+        await file_complaint(li, "Noise from the pump room")
+        await desk.deliver()
+    assert told(zhao, "New item for the night duty") == 1  # on duty since Start shift
+    with time_machine.travel(evening + timedelta(hours=2), tick=False):
+        await zhao.taps_on("⏹ End shift", "On duty")
+        assert "Your shift has ended" in str(list(desk.api.callback_answers.values())[-1])
+        screen = next(m for m in reversed(zhao.transcript) if "On duty" in m.body)
+        assert "On duty: Wang\n" in screen.plain + "\n"  # Zhao is off the list
+    with time_machine.travel(evening + timedelta(hours=3), tick=False):
+        await file_complaint(li, "Water dripping in the garage")
+        await desk.deliver()
+    assert told(wang, "New item for the night duty") == 2  # rostered: both
+    assert told(zhao, "New item for the night duty") == 1  # after End shift: not the second
+    cards = [m for m in zhao.transcript if "New item for the night duty" in m.body]
+    assert all("garage" not in m.body for m in cards)

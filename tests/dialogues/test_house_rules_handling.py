@@ -122,12 +122,17 @@ async def test_a_suggestion_reaches_the_senior_butler_who_records_its_adoption(
 ) -> None:
     await enroll(desk, 8831, "Butler", "Customer service", "B")
     senior = await enroll(desk, 8832, "Senior butler", "Customer service", "No zone")
+    # The department the suggestion is routed to (customer service): it has the card too.
+    crew = await enroll(desk, 8833, "Department staff", "Customer service", "B")
     li = desk.sim.user(8931, language_code="en")
     await register(li)
     await li.taps("💡 Suggestion")
     await li.says("Please add more benches by the pond.")
     await li.taps("Confirm")
     assert "A new suggestion" in senior.last_text
+    assert "New item for Customer service" in crew.last_text
+    assert "Please add more benches by the pond." in crew.last_text
+    assert "👍 Adopt" not in crew.buttons()  # the desk decides, the department works on it
     await senior.taps("👎 Not adopted")
     await senior.says("The pond edge is a fire lane; we will add benches by the playground")
     assert "cannot adopt it this time: The pond edge is a fire lane" in li.last_text

@@ -1,6 +1,7 @@
 """/new for every kind residents file: a phoned-in repair with its visit, warranty and
-follow-up; an order taken at the desk through its steps; and the desk's call tasks for
-people only the desk can answer (a phone caller, someone not registered)."""
+follow-up; an order taken at the desk through its steps; and the desk's tasks for people
+only the desk can answer: a call (a phone caller, someone not registered) or a written
+reply (a letter)."""
 
 from __future__ import annotations
 
@@ -180,3 +181,46 @@ async def test_a_callers_complaint_resolved_becomes_the_desks_call(desk: DeskHar
     await agent.taps_on("📞 Record the call", "Follow-up due")
     await agent.taps("Not satisfied: reopen")
     assert await desk.scalar("select status || ':' || reopen_count from tickets") == "reopened:1"
+
+
+async def test_a_letters_result_and_follow_up_are_the_desks_written_replies(
+    desk: DeskHarness,
+) -> None:
+    agent = await enroll(desk, 8841, "Customer-service agent", "Customer service", "B")
+    li = desk.sim.user(8941, language_code="en")
+    await register(li)  # on the bot, but wrote a letter: answered the way they came
+    await _new(agent, "Letter / fax", "Complaint")
+    await agent.says("3-1202")
+    assert "Resident: Li Lei (Building 3 1202)" in agent.transcript[-2].body
+    await agent.taps("Cleaning and environment")
+    await agent.says("Leaves block the drain by the east gate")
+    await agent.says("East gate")
+    await agent.taps("Confirm")
+    reference = await _reference(desk, "complaint")
+    assert f"Submitted as {reference}" in "\n".join(m.body for m in agent.transcript[-3:])
+    assert await desk.scalar("select channel from tickets") == "letter"
+    await agent.taps_on("✔️ Resolve", reference)
+    await agent.says("The drain is cleared")
+    resolved = utcnow()
+    # The result is the desk's written reply, with the words the resident would have read.
+    assert told(agent, "Li Lei (Building 3 1202) is answered in writing") == 1
+    assert told(agent, "Your request is resolved: The drain is cleared") == 1
+    assert told(li, "The drain is cleared") == 0
+    assert told(agent, "is answered by phone") == 0
+    # The follow-up is a letter too; the item stays resolved until the reply is recorded.
+    await at(desk, resolved + timedelta(days=1, hours=12))
+    assert told(agent, "Follow-up due: please write to Li Lei (Building 3 1202)") == 1
+    assert told(li, "solved") == 0
+    assert "A follow-up is owed" in agent.last_text
+    assert "📞 Record the call" in agent.buttons()
+    await at(desk, resolved + timedelta(days=7))  # nothing closes it silently
+    assert await desk.scalar("select status || ':' || followup from tickets") == (
+        "resolved:no_response"
+    )
+    await agent.taps_on("📞 Record the call", "Follow-up due")
+    await agent.taps("Satisfied")
+    assert await desk.scalar("select status || ':' || followup || ':' || solved from tickets") in (
+        "closed:phoned:1",
+        "closed:phoned:true",
+    )
+    assert await desk.scalar("select count(*) from ticket_events where kind = 'closed'") == 1

@@ -139,3 +139,88 @@ async def test_a_notice_for_later_waits_for_its_time_and_still_a_problem_files(
     notice = next(m for m in li.transcript if "lobby was repainted" in m.body)
     await li.taps_data(notice.inline_buttons()[1]["callback_data"], message=notice)
     assert await desk.scalar("select count(*) from tickets") == 1  # a second tap files nothing
+
+
+async def test_a_notice_with_a_photo_reaches_the_buildings_residents_as_a_photo(
+    desk: DeskHarness,
+) -> None:
+    supervisor = await enroll(desk, 9441, "Duty supervisor", "Customer service", "No zone")
+    li = desk.sim.user(9451, language_code="en")
+    wang = desk.sim.user(9452, language_code="en")
+    await register(li, unit="1202")
+    await register(wang, name="Wang Fang", building="Building 1", floor="3", unit="302")
+    await supervisor.says("/notice")
+    await supervisor.taps("Building 3")
+    await supervisor.taps("📢 Notice")
+    photo = await supervisor.sends_photo(caption="The car park gate is replaced on Friday.")
+    assert "When should it go out?" in supervisor.last_text  # the caption was the text
+    await supervisor.taps("📨 Now")
+    assert "on its way to 1 residents" in supervisor.last_text
+    await desk.deliver()
+    shown = [m for m in li.transcript if "car park gate" in m.body]
+    assert len(shown) == 1
+    assert (shown[0].method, shown[0].photo_file_id) == ("sendPhoto", photo)
+    assert "Notice" in shown[0].body  # the heading is in the caption
+    assert [b["text"] for b in shown[0].inline_buttons()] == [
+        "🙋 This affects me",
+        "⚠️ Still a problem",
+    ]
+    assert told(wang, "car park gate") == 0
+    await li.taps("🙋 This affects me")
+    assert await desk.scalar("select count(*) from notice_replies") == 1
+
+
+async def test_a_photo_sent_before_the_notice_goes_out_goes_with_it_within_the_caption_limit(
+    desk: DeskHarness,
+) -> None:
+    """A photo at a later step is kept and the question asked again; a text too long for a
+    caption comes whole after the photo, which carries the heading."""
+    supervisor = await enroll(desk, 9461, "Duty supervisor", "Customer service", "No zone")
+    li = desk.sim.user(9471, language_code="en")
+    await register(li, unit="1202")
+    long_text = "The west lift is serviced floor by floor. " * 40  # beyond 1,024 characters
+    await supervisor.says("/notice")
+    await supervisor.taps("Building 3")
+    await supervisor.taps("📢 Notice")
+    await supervisor.says(long_text)
+    photo = await supervisor.sends_photo()
+    assert "Photo attached" in supervisor.transcript[-2].body
+    assert "When should it go out?" in supervisor.last_text
+    await supervisor.taps("📨 Now")
+    await desk.deliver()
+    photos = [m for m in li.transcript if m.method == "sendPhoto"]
+    assert len(photos) == 1
+    assert photos[0].photo_file_id == photo
+    assert "Notice" in photos[0].body
+    assert "west lift" not in photos[0].body
+    text = li.transcript[-1]
+    assert text.method == "sendMessage"
+    assert text.body.count("west lift") == 40  # nothing cut
+    assert "⚠️ Still a problem" in [b["text"] for b in text.inline_buttons()]
+    assert li.transcript.index(photos[0]) == len(li.transcript) - 2  # the photo first
+
+
+async def test_a_notice_to_the_whole_estate_reaches_the_residents_of_every_building(
+    desk: DeskHarness,
+) -> None:
+    supervisor = await enroll(desk, 9481, "Duty supervisor", "Customer service", "No zone")
+    li = desk.sim.user(9491, language_code="en")
+    wang = desk.sim.user(9492, language_code="en")
+    await register(li, unit="1202")
+    await register(wang, name="Wang Fang", building="Building 1", floor="3", unit="302")
+    await _crowd(desk, "1", 800_000, 3)
+    await supervisor.says("/notice")
+    await supervisor.taps("The whole estate")
+    await supervisor.taps("📢 Notice")
+    await supervisor.says("The estate's water is tested on Monday morning.")
+    await supervisor.taps("📨 Now")
+    assert "on its way to 5 residents" in supervisor.last_text
+    for second in range(3):
+        with time_machine.travel(utcnow() + timedelta(seconds=second), tick=False):
+            await desk.deliver()
+    assert told(li, "water is tested on Monday") == 1  # building 3
+    assert told(wang, "water is tested on Monday") == 1  # building 1
+    delivered = await desk.scalar(
+        "select count(*) from outbox where purpose = 'estate_notice' and status = 'sent'"
+    )
+    assert delivered == 5

@@ -11,6 +11,9 @@ async def test_registering_in_english_takes_four_interactions(harness: DeskHarne
     li = harness.sim.user(1001, first_name="Li Lei", language_code="en")
     await li.says("/start")
     assert "Hello and welcome" in li.transcript[0].body
+    # The welcome carries the 24-hour hotline and the office, from the estate file.
+    assert "24-hour hotline: <b>400-800-1234</b>" in li.transcript[0].body
+    assert "Management office, ground floor of Building 1" in li.transcript[0].body
     assert li.transcript[0].inline_buttons()[0]["text"] == "中文"
     assert "contact phone" in li.last_text
     await li.taps("📱 Share my phone number")
@@ -34,6 +37,7 @@ async def test_registering_in_chinese_takes_four_interactions(harness: DeskHarne
     wang = harness.sim.user(1002, first_name="王芳", language_code="zh-hans")
     await wang.says("/start")
     assert "您好" in wang.transcript[0].body
+    assert "24小时服务热线：<b>400-800-1234</b>" in wang.transcript[0].body
     assert wang.transcript[0].inline_buttons()[0]["text"] == "English"
     await wang.taps("📱")
     await wang.says("1栋1801")
@@ -53,6 +57,7 @@ async def test_the_greeting_switches_the_language_in_one_tap(harness: DeskHarnes
     await mei.says("/start")
     await mei.taps("中文")
     assert "您好" in mei.transcript[0].body
+    assert "24小时服务热线" in mei.transcript[0].body  # redrawn with the hotline
     assert mei.transcript[0].inline_buttons()[0]["text"] == "English"
     assert "联系电话" in mei.last_text
     await mei.says("13800138000")  # typed: no name on it

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from datetime import timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import text as sql
 
 from bot.__main__ import main
 from bot.clock import utcnow
 from bot.config import Settings
-from scheduler.outbox import Pacing
+from bot.htmltext import Html
+from bot.i18n import Catalogues
+from scheduler.outbox import EDIT_PURPOSE, Pacing
 from storage.uow import UnitOfWork
 from tests.conftest import DeskHarness
 from tests.dialogues.helpers import fill_complaint, register
@@ -273,7 +277,7 @@ def test_a_row_that_cannot_be_built_fails_alone_and_is_reported(
                     reply_markup={"bogus": True},
                 )
                 # Refused for good: nothing left to read (a long text is cut, not refused).
-                uow.outbox.add(chat_id=4200, text="<b> </b>", purpose="test", now=now)
+                uow.outbox.add(chat_id=4200, text=Html("<b> </b>"), purpose="test", now=now)
                 uow.outbox.add(chat_id=4200, text="behind them", purpose="test", now=now)
                 await uow.commit()
             await desk.deliver()
@@ -291,12 +295,16 @@ def test_a_row_that_cannot_be_built_fails_alone_and_is_reported(
 
 
 def test_a_text_refused_for_its_formatting_goes_out_as_plain_text(
-    migrated: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    migrated: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Escaping makes this a bug, but the staff card must still arrive: sent once more as
-    plain text, and kept in the outbox with Telegram's reason for an operator to see."""
+    plain text, logged with its key, and kept in the outbox with Telegram's reason for an
+    operator to see. So is a queued redraw of a message (an edit) refused the same way."""
 
-    async def scenario() -> tuple[list[object], str | None, str]:
+    async def scenario() -> tuple[list[object], str | None, str, str]:
         async with DeskHarness(FakeBotAPI(), migrated) as desk:
             desk.expected_refusals.add("can't parse entities")
             li = desk.sim.user(4201, language_code="en")
@@ -304,21 +312,96 @@ def test_a_text_refused_for_its_formatting_goes_out_as_plain_text(
             desk.sim.after_update = None
             async with UnitOfWork(desk.desk.sessions) as uow:
                 now = utcnow()
-                broken = "<b>New item</b>: Doors & windows <i>stuck"
+                # Html(...) vouches for the text as HTML: a plain str would be escaped.
+                broken = Html("<b>New item</b>: Doors & windows <i>stuck")
                 uow.outbox.add(chat_id=4201, text=broken, purpose="notice.new_item", now=now)
-                uow.outbox.add(chat_id=4201, text="<b>next</b>", purpose="test", now=now)
+                uow.outbox.add(chat_id=4201, text=Html("<b>next</b>"), purpose="test", now=now)
                 await uow.commit()
             await desk.deliver()
             plain, after = li.transcript[-2], li.transcript[-1]
+            async with UnitOfWork(desk.desk.sessions) as uow:
+                redraw = uow.outbox.add(
+                    chat_id=4201,
+                    text=Html("<b>next</b> & <i>after"),
+                    purpose=EDIT_PURPOSE,
+                    now=utcnow(),
+                )
+                redraw.telegram_message_id = after.message_id
+                await uow.commit()
+            await desk.deliver()
             statuses = await desk.column("select status from outbox where chat_id = 4201")
-            return statuses, plain.parse_mode, plain.plain + "|" + after.plain
+            shown = plain.plain + "|" + after.plain
+            return statuses, plain.parse_mode, shown, li.transcript[-1].plain
 
-    statuses, mode, shown = asyncio.run(scenario())
+    caplog.set_level(logging.ERROR, logger="bot.sending")
+    statuses, mode, shown, redrawn = asyncio.run(scenario())
     assert set(statuses) == {"sent"}
     assert mode is None
-    assert shown == "New item: Doors & windows stuck|next"
+    assert shown == "New item: Doors & windows stuck|next & after"
+    assert redrawn == "next & after"
+    refused = [r.getMessage() for r in caplog.records if r.name == "bot.sending"]
+    assert any("notice.new_item" in line and "sent as plain text" in line for line in refused)
+    assert any(EDIT_PURPOSE in line and "edited as plain text" in line for line in refused)
     monkeypatch.setenv("BOT_TOKEN", migrated.bot_token.get_secret_value())
     monkeypatch.setenv("DATABASE_URL", migrated.database_url)
     assert main(["outbox"]) == 0
     report = capsys.readouterr().out
     assert "notice.new_item: sent as plain text: Can't parse entities" in report
+    assert f"{EDIT_PURPOSE}: edited as plain text: Can't parse entities" in report
+
+
+def test_a_reply_and_a_redraw_refused_for_their_formatting_are_listed_by_key(
+    migrated: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A turn's own reply and its redraw of the tapped message, refused for their HTML (a
+    catalogue text broken on purpose here), reach the person as plain text and are listed
+    by `python -m bot outbox` under their catalogue keys, not the purpose all replies
+    share."""
+    broken = {"complaint.ask_category", "complaint.category_chosen"}
+    render = Catalogues.t
+
+    def t(self: Catalogues, language: str, key: str, /, **values: object) -> Html:
+        text = render(self, language, key, **values)
+        return text + Html("<i>") if key in broken else text  # an unclosed tag
+
+    async def scenario() -> tuple[list[tuple[object, ...]], list[str | None]]:
+        async with DeskHarness(FakeBotAPI(), migrated) as desk:
+            desk.expected_refusals.add("can't parse entities")
+            li = desk.sim.user(4202, language_code="en")
+            await register(li)
+            with monkeypatch.context() as patch:
+                patch.setattr(Catalogues, "t", t)
+                await li.taps("📝 Complaint")
+                asked = [li.transcript[-1].parse_mode, li.transcript[-1].plain[:14]]
+                await li.taps("Facilities (lifts, lights, water, power, A/C)")
+            async with desk.desk.engine.connect() as conn:
+                rows = await conn.execute(
+                    sql(
+                        "select purpose, status, last_error from outbox where chat_id = 4202 "
+                        "and last_error is not null order by id"
+                    )
+                )
+                found = [tuple(row) for row in rows]
+            return found, asked
+
+    caplog.set_level(logging.ERROR, logger="bot.sending")
+    rows, asked = asyncio.run(scenario())
+    assert asked == [None, "We are sorry f"]  # arrived, as plain text
+    assert [(purpose, status) for purpose, status, _ in rows] == [
+        ("complaint.ask_category", "sent"),
+        ("complaint.category_chosen", "sent"),
+    ]
+    assert rows[0][2].startswith("sent as plain text: Can't parse entities")
+    assert rows[1][2].startswith("edited as plain text: Can't parse entities")
+    refused = [r.getMessage() for r in caplog.records if r.name == "bot.sending"]
+    assert any("a reply complaint.ask_category" in line for line in refused)
+    assert any("the tapped message complaint.category_chosen" in line for line in refused)
+    monkeypatch.setenv("BOT_TOKEN", migrated.bot_token.get_secret_value())
+    monkeypatch.setenv("DATABASE_URL", migrated.database_url)
+    assert main(["outbox"]) == 0
+    report = capsys.readouterr().out
+    assert "complaint.ask_category: sent as plain text: Can't parse entities" in report
+    assert "complaint.category_chosen: edited as plain text: Can't parse entities" in report

@@ -64,10 +64,37 @@ async def test_status_lines_lists_and_cards_within_the_readers_remit(desk: DeskH
 
 
 async def test_a_find_with_a_huge_hostile_query_is_answered(desk: DeskHarness) -> None:
-    """The reply quotes the query: cut to Telegram's limit outside any tag or entity."""
+    """The reply quotes the query, shortened before it is rendered (so it never needs
+    cutting: a message that does is the test below)."""
     chief = await enroll(desk, 8504, "Chief butler", "Customer service", "No zone")
     desk.allow_escaping_slips = True  # the query itself reads "&amp;" and "<b>"
     for query in ("&" * 4000, "<b>&amp;" * 500, "长" * 4000):
         await chief.says(f"/find {query}")
         assert chief.last_text, query[:10]
     assert len(chief.transcript) >= 4
+
+
+async def test_a_staff_card_too_long_for_telegram_is_cut_where_telegram_allows(
+    desk: DeskHarness,
+) -> None:
+    """A resident's message about an item (2,000 characters: each emoji two of the units
+    Telegram counts, each `&` an entity once escaped) heads the item's card sent to staff,
+    over 4,096 visible characters in all. The card is cut on a whole character, outside any
+    tag or entity, and still arrives as HTML: the simulated Bot API refuses a broken tag or
+    entity, and any text over the limit (a naive cut of the rendered HTML would be one)."""
+    butler = await enroll(desk, 8505, "Butler", "Customer service", "B")
+    li = desk.sim.user(8602, language_code="en")
+    await register(li)
+    await file_complaint(li, "🙂&" * 750)
+    await li.taps("📋 My requests")
+    await li.taps("TS-")
+    await li.taps("✉️ Add message")
+    words = "&🙂" * 1000
+    await li.says(words)
+    card = butler.transcript[-1]
+    shown = card.plain
+    assert card.parse_mode == "HTML"  # not the plain-text fallback for refused HTML
+    assert shown.startswith(f"✉️ The resident writes: {words}\n")  # the card, cut …
+    assert shown.endswith("…")
+    assert len(shown.encode("utf-16-le")) // 2 == 4096  # … to exactly what fits
+    assert set(shown[-40:-1]) <= {"🙂", "&"}  # inside the description: whole characters

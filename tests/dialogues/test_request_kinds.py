@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -153,3 +154,31 @@ async def test_staff_register_a_kind_from_data_for_a_caller_with_new(desk: DeskH
     reference = str(await desk.scalar("select reference from tickets"))
     assert f"Submitted as {reference}" in "\n".join(m.body for m in agent.transcript[-3:])
     assert "✔️ Resolve" in agent.buttons()  # the new item's card, ready to work on
+    # Answered, then resolved: the caller is not on the bot, so the result is the desk's
+    # call, with the words the resident would have read.
+    await agent.taps("💬 Reply")
+    await agent.says("We are checking the garden's lost property.")
+    assert await desk.scalar("select count(*) from tickets where first_answered_at is not null")
+    assert await desk.scalar("select count(*) from ticket_events where kind = 'replied'") == 1
+    await agent.taps_on("✔️ Resolve", reference)
+    await agent.says("Found it: at the front desk")
+    resolved = utcnow()
+    assert told(agent, "Wang Fang is answered by phone: please call them with the result") == 1
+    assert told(agent, "Your request is resolved: Found it: at the front desk") == 1
+    assert await desk.scalar("select status from tickets") == "resolved"
+    # The follow-up is the desk's call too, and the item stays open until it is recorded.
+    await at(desk, _next_morning(resolved))
+    assert told(agent, "Follow-up due: please phone Wang Fang") == 1
+    assert "A follow-up is owed" in agent.last_text
+    assert await desk.scalar("select status || ':' || followup from tickets") == (
+        "resolved:no_response"
+    )
+    await at(desk, resolved + timedelta(days=7))  # nothing closes it silently
+    assert await desk.scalar("select status from tickets") == "resolved"
+    await agent.taps_on("📞 Record the call", "Follow-up due")
+    await agent.taps("Satisfied")
+    assert await desk.scalar("select status || ':' || followup || ':' || solved from tickets") in (
+        "closed:phoned:1",
+        "closed:phoned:true",
+    )
+    assert await desk.scalar("select count(*) from ticket_events where kind = 'closed'") == 1

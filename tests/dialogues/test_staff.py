@@ -433,3 +433,37 @@ async def test_looking_up_a_unit_outside_ones_zone_reveals_nothing(desk: DeskHar
     await butler.taps("Complaint")
     await butler.says("1-1202")  # Building 1 is the butler's zone A: nobody lives there yet
     assert "Nobody is registered at Building 1 1202" in butler.transcript[-2].body
+
+
+async def test_staff_help_lists_the_commands_of_the_readers_role(desk: DeskHarness) -> None:
+    """/help for staff: every command of their role with what it does (the same list as
+    their command menu, so the two agree), and the hotline; a manager's commands only for
+    the roles that have them."""
+    supervisor = await enroll(desk, 8061, "Wang", "Duty supervisor", "Customer service", "B")
+    engineer = await enroll(desk, 8062, "Qian", "Department staff", "Engineering", "B")
+    senior = await enroll(desk, 8063, "Sun", "Senior butler", "Customer service", "No zone")
+
+    def menu_of(person: Persona) -> list[str]:
+        scope = (json.dumps({"chat_id": person.chat_id, "type": "chat"}, sort_keys=True), "")
+        return [c["command"] for c in desk.api.scoped_commands[scope]]
+
+    def helped(person: Persona) -> list[str]:
+        return re.findall(r"^/([a-z_]+) — ", person.last_text, re.M)
+
+    await supervisor.says("/help")
+    assert "/duty — Who is on duty" in supervisor.last_text
+    assert "/notice — Send a notice" in supervisor.last_text
+    assert "/ledger — " in supervisor.last_text
+    assert "/invite — " not in supervisor.last_text  # the senior managers' own
+    assert "400-800-1234" in supervisor.last_text
+    assert helped(supervisor) == menu_of(supervisor)
+    await engineer.says("/help")
+    assert "/duty — " in engineer.last_text
+    assert "/link — " in engineer.last_text
+    for manager_only in ("notice", "ledger", "survey", "confidential", "invite", "staff"):
+        assert f"/{manager_only} — " not in engineer.last_text, manager_only
+    assert helped(engineer) == menu_of(engineer)
+    await senior.says("/help")
+    assert "/invite — " in senior.last_text
+    assert "/staff — " in senior.last_text
+    assert helped(senior) == menu_of(senior)

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from bot.domain import orders, repairs
+from bot.domain import kinds, orders, repairs
 from bot.domain.lifecycle import Action
 from bot.domain.orders import OrderStage, OrderStep
 from bot.domain.permissions import TicketScope, can, staff_viewer
@@ -42,6 +42,7 @@ KIND_FORBIDS: dict[str, set[Action]] = {
     "repair": {A.RESOLVE, A.ACCEPT_RESULT, A.SEND_BACK, A.CLASSIFY},
     "visit": {A.CLASSIFY, A.WAIT, A.RESUME},
     "task": {A.CLASSIFY, A.WAIT, A.RESUME, A.TRANSFER},
+    "emergency": set(),  # complaint-like: the desk's moves, and no steps
 }
 STAGE_FORBIDS: dict[tuple[str, str], set[Action]] = {
     ("concierge", OrderStage.CANCELLED.value): {A.REOPEN, A.RECORD_CALL},
@@ -77,6 +78,11 @@ STAFF_CALLS: dict[Action, Call] = {
 # Not a staff member's to take: the resident's own (MESSAGE, CLOSE); or no change (VIEW,
 # PHOTOS); ADVANCE is the steps' matrix below.
 NOT_STAFF = {A.MESSAGE, A.CLOSE, A.VIEW, A.PHOTOS, A.ADVANCE}
+
+
+def test_the_table_names_every_kind() -> None:
+    """A kind the registry has and this table does not would go untested."""
+    assert set(KIND_FORBIDS) == {k.code for k in kinds.kinds()}
 
 
 def _situations(kind: str) -> list[tuple[str | None, TicketStatus]]:

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from bot.config import DEFAULTS_DIR, ConfigError, load_settings
 from bot.domain.deadlines import AlarmKind
-from bot.domain.forms import OWN_KINDS
+from bot.domain.kinds import with_own_forms
 from bot.domain.orders import MoneyKind, OrderStage, OrderStep
 from bot.domain.registry import Line
 from bot.domain.repairs import RepairStage, RepairStep, RepairType
@@ -213,8 +213,8 @@ def _own_forms_keys(policy: Policy) -> set[str]:
     """Every text the desk's own forms (complaint, suggestion, repair) are worded with."""
     return {
         key
-        for kind in OWN_KINDS
-        for question in own_form(kind, policy).questions
+        for kind in with_own_forms()
+        for question in own_form(TicketKind(kind.code), policy).questions
         if question.words is not None
         for key in question.words.keys(question.soon)
     }

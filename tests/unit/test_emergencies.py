@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.domain.deadlines import AlarmKind
-from bot.domain.emergencies import match
-from bot.domain.staff import Role
+from bot.domain.emergencies import by_code, match, ordinary, paged, paged_groups
+from bot.domain.staff import Department, Role, StaffMember
+from bot.domain.tickets import TicketKind
 from bot.files import load_estate
 from bot.i18n import LANGUAGES, load_catalogues
 from bot.policy import load_policy
@@ -67,3 +68,36 @@ def test_every_listed_emergency_has_its_texts_and_the_estate_its_hotline() -> No
     estate = load_estate(DEFAULTS / "estate.toml")
     assert estate.hotline == "400-800-1234"
     assert estate.office_address.startswith("Management office")
+
+
+def test_a_misfire_becomes_what_its_words_look_like() -> None:
+    """ "Not an emergency": the free-text keywords pick the kind and category; a word of
+    no kind leaves a complaint of the emergency's own category."""
+    gas = by_code(LISTED)["gas"]
+    words, categories = POLICY.free_text.keywords, POLICY.categories.complaint
+
+    def becomes(text: str) -> tuple[TicketKind, str | None]:
+        found = ordinary(text, gas, words, categories)
+        return found.kind, found.category
+
+    assert becomes("My gas bill is wrong") == (TicketKind.COMPLAINT, "fees")
+    assert becomes("燃气热水器坏了") == (TicketKind.REPAIR, "appliance")
+    assert becomes("The gas meter is broken") == (TicketKind.REPAIR, "other")
+    assert becomes("I suggest a gas safety talk") == (TicketKind.SUGGESTION, None)
+    assert becomes("Gas") == (TicketKind.COMPLAINT, "facilities")  # nothing else named
+    # An order needs its own form: never guessed here.
+    assert becomes("Order a birthday cake for the gas man") == (TicketKind.COMPLAINT, "facilities")
+
+
+def _member(n: int, role: Role, department: Department) -> StaffMember:
+    return StaffMember(n, f"m{n}", role, department, "B", 1, "en", n)
+
+
+def test_each_department_and_role_is_asked_the_roster_on_its_own() -> None:
+    rules = POLICY.emergencies.paging()
+    security = _member(1, Role.STAFF, Department.SECURITY)
+    engineer = _member(2, Role.STAFF, Department.ENGINEERING)
+    supervisor = _member(3, Role.SUPERVISOR, Department.CUSTOMER_SERVICE)
+    concierge = _member(4, Role.STAFF, Department.CONCIERGE)
+    groups = paged_groups(paged([security, engineer, supervisor, concierge], rules, "B"), rules)
+    assert groups == [[supervisor], [security], [engineer]]

@@ -11,6 +11,7 @@ import pytest
 
 from bot.domain.item import Item
 from bot.domain.lifecycle import Action, IllegalMove
+from bot.domain.repairs import Reply
 from bot.domain.tickets import TicketStatus
 
 NOW = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
@@ -44,6 +45,7 @@ class Row:
     service_at: datetime | None = None
     service_done_at: datetime | None = None
     followup_due_at: datetime | None = None
+    signed_at: datetime | None = None
 
 
 def test_a_result_meets_the_first_answer_and_gets_its_own_follow_up() -> None:
@@ -126,3 +128,29 @@ def test_a_reopened_repair_needs_a_new_visit_and_an_order_a_new_settlement() -> 
     assert order.stage == "delivered"
     assert order.service_done_at == NOW  # delivered it was: no delivery alarm again
     assert Item.of(order).advance("settle") == ("settled", TicketStatus.RESOLVED)
+
+
+def test_a_repair_takes_the_residents_replies_only_when_it_waits_for_them() -> None:
+    """Agreeing confirms a proposed visit; *fixed* signs the work off, and when; a reply the
+    repair is not waiting for (a stale or forged tap), or to another kind, changes nothing."""
+    row = Row(kind="repair", status="accepted", stage="scheduled", service="plumbing")
+    item = Item.of(row)
+    with pytest.raises(IllegalMove):
+        item.repair_reply(Reply.FIXED, NOW)  # nothing done yet to sign off
+    item.repair_reply(Reply.OTHER_TIME, NOW)
+    assert row.stage == "scheduled"  # another window asked for: still to be agreed
+    item.repair_reply(Reply.AGREE, NOW)
+    assert row.stage == "confirmed"
+    with pytest.raises(IllegalMove):
+        item.repair_reply(Reply.AGREE, NOW)  # agreed already
+    row.stage = "done"
+    item.repair_reply(Reply.NOT_FIXED, NOW)
+    assert (row.stage, row.signed_at) == ("done", None)  # the caller reopens it
+    item.repair_reply(Reply.FIXED, NOW)
+    assert (row.stage, row.signed_at) == ("signed_off", NOW)
+    with pytest.raises(IllegalMove):
+        item.repair_reply(Reply.FIXED, NOW)  # signed off once
+    order = Row(kind="concierge", status="resolved", stage="done", service="cake")
+    with pytest.raises(IllegalMove):
+        Item.of(order).repair_reply(Reply.FIXED, NOW)
+    assert (order.stage, order.signed_at) == ("done", None)

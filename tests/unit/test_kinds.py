@@ -6,16 +6,20 @@ from __future__ import annotations
 import pytest
 
 from bot.config import DEFAULTS_DIR
+from bot.domain import forms
 from bot.domain.kinds import (
     Family,
+    PrefixTaken,
     RequestType,
     family_of,
     find,
     kind_allows,
+    own_form,
     register,
     request_type,
     steps,
     unregister,
+    with_own_forms,
 )
 from bot.domain.lifecycle import Action, Situation
 from bot.domain.questions import AnswersInvalid, Form, check_answers
@@ -100,6 +104,41 @@ def test_a_kind_added_at_run_time_is_a_ticket_kind_with_the_policys_defaults() -
     assert find("complaint") is not None
     with pytest.raises(ValueError, match="nonsense"):
         TicketKind("nonsense")
+
+
+def test_a_prefix_already_taken_is_refused_when_a_kind_is_registered() -> None:
+    with pytest.raises(PrefixTaken, match="complaint"):
+        register(RequestType("lockout", Family.COMPLAINT, "TS", form=FORM))
+    with pytest.raises(PrefixTaken, match="suggestion"):
+        register(RequestType("lockout", Family.COMPLAINT, " jy ", form=FORM))  # as stored
+    assert find("lockout") is None
+    with pytest.raises(ValueError, match="prefix"):
+        register(RequestType("lockout", Family.COMPLAINT, "T-S", form=FORM))
+    assert find("lockout") is None
+    # Registering a kind again (a changed entry) keeps its own prefix.
+    kind = register(RequestType("lockout", Family.COMPLAINT, "KS", form=FORM))
+    try:
+        assert register(RequestType("lockout", Family.COMPLAINT, "KS")) is not kind
+        assert request_type("lockout").form is None
+    finally:
+        unregister("lockout")
+
+
+def test_the_desks_own_forms_are_found_through_their_entries() -> None:
+    limits = forms.Limits(text=500, photos=2, days=30)
+    assert {k.code for k in with_own_forms()} == {"complaint", "suggestion", "repair"}
+    assert own_form("complaint", limits) is forms.complaint(text=500, photos=2, days=30)
+    assert own_form("suggestion", limits) is forms.suggestion(text=500, photos=2)
+    assert own_form("repair", limits) is forms.repair(text=500, photos=2)
+    for kind in ("concierge", "visit", "task", "emergency", "nonsense"):
+        with pytest.raises(ValueError, match="no form"):
+            own_form(kind, limits)
+    # A kind whose entry points to a builder has that form, with no other change.
+    kind = register(RequestType("lockout", Family.COMPLAINT, "KS", builds=forms.suggestion_form))
+    try:
+        assert own_form("lockout", limits) is forms.suggestion(text=500, photos=2)
+    finally:
+        unregister(kind.code)
 
 
 def test_answers_are_held_to_their_form() -> None:
