@@ -259,3 +259,4 @@ class TicketFacts:
     confidential: bool = False  # the resident asked for confidential service
     voices: tuple[str, ...] = ()  # voice notes told as the description (sent as they came)
     resolved_at: datetime | None = None  # when the result reached the resident
+    channel: Channel = Channel.BOT  # how it came in: a letter's follow-up is written

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.deadlines import AlarmKind, Promise, Rules, plan, promise
 from bot.domain.kinds import request_type
-from bot.domain.tickets import Severity
+from bot.domain.tickets import OPEN_STATUSES, Severity
 from bot.policy import Policy
 from bot.services.notices import Label, Notice, to_resident
 from storage.models import Ticket
+from storage.repositories.incidents import IncidentRepository
 from storage.repositories.tickets import clocks_of
 from storage.uow import UnitOfWork
 
@@ -25,8 +26,21 @@ REMINDERS = frozenset({AlarmKind.ANSWER_SOON, AlarmKind.RESOLVE_SOON, AlarmKind.
 async def replan(
     uow: UnitOfWork, ticket: Ticket, rules: Rules, *, now: datetime, new_item: bool = False
 ) -> None:
-    """`new_item`: just filed, so it has no alarms yet to read (filing is the hot path)."""
+    """`new_item`: just filed, so it has no alarms yet to read (filing is the hot path),
+    nor is it in an incident yet.
+
+    An open item that follows another's lead in an open incident has no alarms of its own,
+    whatever is done to it meanwhile (accepted, put on hold, a visit proposed): the lead's
+    ring for the incident (bot.services.incidents). Its own come back when it leaves the
+    incident, and its follow-up once it is resolved."""
     planned = plan(clocks_of(ticket), rules)
+    if (
+        planned
+        and not new_item
+        and ticket.status in OPEN_STATUSES
+        and await IncidentRepository(uow.session).following(ticket.id)
+    ):
+        planned = []
     await uow.alarms.replan(ticket.id, planned, now=now, not_if_past=REMINDERS, new_item=new_item)
 
 

@@ -182,11 +182,10 @@ async def _attach(
         ticket.first_answer_due_at = lead.first_answer_due_at
         ticket.resolve_due_at = lead.resolve_due_at
         ctx.record(ticket, EventKind.LINKED, note=lead.reference)
-        await ctx.uow.alarms.replan(ticket.id, [], now=ctx.now)
         notices = [n for n in told if n.ticket_id == ticket.id] or [
             to_resident(ticket.id, "resident.incident_linked")
         ]
-        await ctx.notifier.tell(notices, ctx.now)
+        await ctx.done(ticket, notices)  # an open follower's own alarms stop (clocks.replan)
 
 
 async def unlink(ctx: ActionContext, ticket_id: int) -> str:

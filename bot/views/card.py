@@ -9,7 +9,7 @@ from bot.callbacks import CallbackData
 from bot.domain.lifecycle import Action
 from bot.domain.permissions import TicketScope, Viewer, can
 from bot.domain.staff import DESK_ROLES, Role
-from bot.domain.tickets import OPEN_STATUSES, Nature, TicketFacts, TicketStatus
+from bot.domain.tickets import OPEN_STATUSES, Channel, Nature, TicketFacts, TicketStatus
 from bot.domain.workflow import adoption_open
 from bot.htmltext import join
 from bot.views import Button, Screen, Views, rows_of
@@ -130,6 +130,18 @@ class Links:
     lead: str | None = None
 
 
+def _follow_up_by(item: TicketFacts) -> str:
+    """A letter is followed up in writing: staff record a reply, not a call."""
+    return "letter" if item.channel is Channel.LETTER else "call"
+
+
+def label_of(action: CardAction, item: TicketFacts) -> str:
+    """The button's catalogue key, worded for how this item's follow-up is made."""
+    if action is CardAction.RECORD_CALL:
+        return f"card.record_{_follow_up_by(item)}"
+    return action.label_key
+
+
 def scope_of(item: TicketFacts) -> TicketScope:
     return TicketScope.of(item)
 
@@ -195,7 +207,7 @@ def card(
     others = [a for a in actions if a not in FIRST]
 
     def buttons(chosen: list[CardAction]) -> list[Button]:
-        return [Button(t(language, a.label_key), CardTap(a, item.id).pack()) for a in chosen]
+        return [Button(t(language, label_of(a, item)), CardTap(a, item.id).pack()) for a in chosen]
 
     working = can(viewer, Action.ADVANCE, scope_of(item))
     own = step_buttons(views, language, item) if working else []
@@ -221,7 +233,7 @@ def _clock_lines(views: Views, language: str, item: TicketFacts) -> list[str]:
     if item.escalated_to_staff_id is not None:
         lines.append(views.t(language, "card.escalated"))
     if item.awaiting_call:
-        lines.append(views.t(language, "card.awaiting_call"))
+        lines.append(views.t(language, f"card.awaiting_{_follow_up_by(item)}"))
     if item.reviewer_staff_id is not None and item.status is TicketStatus.REVIEW:
         lines.append(views.t(language, "card.awaiting_check"))
     if item.adopted is not None:

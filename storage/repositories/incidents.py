@@ -64,6 +64,20 @@ class IncidentRepository:
         )
         return (await self.session.execute(query)).scalar()
 
+    async def following(self, ticket_id: int) -> bool:
+        """Whether the item follows another's lead in an open incident (its own alarms
+        stop while it does: the lead's ring)."""
+        query = (
+            select(IncidentItem.id)
+            .join(Incident, Incident.id == IncidentItem.incident_id)
+            .where(
+                IncidentItem.ticket_id == ticket_id,
+                Incident.status == IncidentStatus.OPEN.value,
+                Incident.lead_ticket_id.is_distinct_from(ticket_id),
+            )
+        )
+        return (await self.session.scalar(query)) is not None
+
     async def get(self, incident_id: int) -> Incident | None:
         return await self.session.get(Incident, incident_id)
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import lazyload
 from bot.domain.deadlines import Clocks, FollowupState
 from bot.domain.tickets import (
     OPEN_STATUSES,
+    Channel,
     LocationKind,
     Nature,
     Severity,
@@ -106,6 +107,7 @@ def facts_of(ticket: Ticket, *, home: str | None = None) -> TicketFacts:
         confidential=ticket.confidential,
         voices=tuple(a.file_id for a in ticket.attachments if a.kind == "voice"),
         resolved_at=ticket.resolved_at,
+        channel=Channel(ticket.channel),
     )
 
 

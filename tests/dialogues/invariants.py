@@ -16,7 +16,9 @@ test (test_fuzz.py) runs after every step.
 - **Alarms.** The pending alarms are the plan of the item's state (bot.domain.deadlines
   .plan): nothing stale left pending (so nothing for a closed item), nothing planned
   missing unless it fired already or is a reminder whose moment had passed when planned.
-  An incident's follower has none of its own.
+  An open item following another's lead in an open incident has none of its own, whatever
+  was done to it meanwhile (the lead's ring); a follower resolved with its lead has its own
+  follow-up, like any other item.
 
 The checks are pure functions of what was read; `read_registry` reads the items that
 changed since the last look (every item, with `everything`).
@@ -36,6 +38,7 @@ from bot.clock import utcnow
 from bot.domain import orders, repairs
 from bot.domain.deadlines import AlarmKind, plan, promise
 from bot.domain.duty import is_night, next_morning
+from bot.domain.incidents import IncidentStatus
 from bot.domain.kinds import Family, family_of, request_type
 from bot.domain.lifecycle import MOVES, Action
 from bot.domain.tickets import OPEN_STATUSES, EventKind, Severity, TicketStatus
@@ -383,7 +386,9 @@ async def read_registry(
             select(IncidentItem.ticket_id)
             .join(Incident, Incident.id == IncidentItem.incident_id)
             .where(
-                IncidentItem.ticket_id.in_(ids), Incident.lead_ticket_id != IncidentItem.ticket_id
+                IncidentItem.ticket_id.in_(ids),
+                Incident.lead_ticket_id.is_distinct_from(IncidentItem.ticket_id),
+                Incident.status == IncidentStatus.OPEN.value,
             )
         )
     )
@@ -399,7 +404,8 @@ async def read_registry(
             problems += promise_problems(
                 filed, ticket.status, stored, ticket.severity, timeline, policy, tz
             )
-        planned = set() if ticket.id in followers else plan(clocks_of(ticket), rules)
+        following = ticket.id in followers and ticket.status in OPEN_STATUSES
+        planned = set() if following else plan(clocks_of(ticket), rules)
         keys = {(kind.value, due) for kind, due in planned}
         problems += alarm_problems(ticket.status, keys, *alarms[ticket.id], now)
         found.problems += [

@@ -128,3 +128,44 @@ async def test_staff_link_and_unlink_from_the_card(desk: DeskHarness) -> None:
     assert told(butler, part_of) == 2
     assert "✂️ Unlink" not in butler.buttons()
     assert "🔗 Link to…" in butler.buttons()
+
+
+async def _pending(desk: DeskHarness, reference: str) -> list[str]:
+    kinds = await desk.column(
+        "select a.kind from alarms a join tickets t on t.id = a.ticket_id "
+        f"where t.reference = '{reference}' and a.fired_at is null order by a.kind"
+    )
+    return [str(kind) for kind in kinds]
+
+
+async def test_a_follower_worked_on_its_own_has_no_alarms_until_it_leaves(
+    desk: DeskHarness,
+) -> None:
+    """The lead's alarms ring for the incident: putting a follower on hold (or accepting
+    it, proposing a visit, …) does not bring back its own reminders, month rule and all."""
+    butler = await enroll(desk, 9361, "Butler", "Customer service", "B")
+    li, wang = desk.sim.user(9371, language_code="en"), desk.sim.user(9372, language_code="en")
+    await register(li, unit="1202")
+    await register(wang, name="Wang Fang", unit="1201")
+    await file_complaint(li, "The corridor light flickers")
+    await file_complaint(wang, "Lights off on floor 12")
+    first, second = await _reference(desk, 0), await _reference(desk, 1)
+    await butler.says(f"/link {first} {second}")
+    assert await _pending(desk, second) == []
+
+    await butler.says(f"/ticket {second}")
+    await butler.taps("✅ Accept")
+    await butler.says(f"/ticket {second}")
+    await butler.taps("⏸ Waiting")
+    await butler.taps("Waiting for parts")
+    await butler.taps(butler.buttons()[1])  # in 3 days
+    assert await desk.scalar(f"select status from tickets where reference = '{second}'") == (
+        "waiting"
+    )
+    assert await _pending(desk, second) == []
+    await at(desk, utcnow() + timedelta(days=4))  # its day has come: the lead's ring only
+    assert told(butler, "the resident was promised to hear from us") == 0
+
+    await butler.says(f"/unlink {second}")  # on its own again: its own alarms are back
+    assert "waiting_date" in await _pending(desk, second)
+    assert "month_old" in await _pending(desk, second)

@@ -211,13 +211,15 @@ async def test_a_letters_result_and_follow_up_are_the_desks_written_replies(
     await at(desk, resolved + timedelta(days=1, hours=12))
     assert told(agent, "Follow-up due: please write to Li Lei (Building 3 1202)") == 1
     assert told(li, "solved") == 0
-    assert "A follow-up is owed" in agent.last_text
-    assert "📞 Record the call" in agent.buttons()
+    assert "write to the resident and record their answer" in agent.last_text
+    assert "✉️ Record the reply" in agent.buttons()
+    assert "📞 Record the call" not in agent.buttons()
     await at(desk, resolved + timedelta(days=7))  # nothing closes it silently
     assert await desk.scalar("select status || ':' || followup from tickets") == (
         "resolved:no_response"
     )
-    await agent.taps_on("📞 Record the call", "Follow-up due")
+    await agent.taps_on("✉️ Record the reply", "Follow-up due")
+    assert "How did the follow-up go?" in agent.last_text  # not a call: a letter
     await agent.taps("Satisfied")
     assert await desk.scalar("select status || ':' || followup || ':' || solved from tickets") in (
         "closed:phoned:1",
