@@ -11,7 +11,7 @@ from bot.domain.lifecycle import Action
 from bot.domain.routing import next_up, serving
 from bot.domain.staff import GRANT_ANY
 from bot.domain.tickets import EventKind, Severity
-from bot.services import duty
+from bot.services import duty, incidents
 from bot.services.actions import ActionContext, Refused, role_word
 from bot.services.notices import staff_card, to_resident, with_buttons
 from bot.views.card import extension_buttons
@@ -123,6 +123,7 @@ async def decide_extension(ctx: ActionContext, extension_id: int, *, approve: bo
         to_resident(ticket.id, "resident.extended", until=extension.new_due_at),
         staff_card(asker, ticket.id, "notice.extension_approved", until=extension.new_due_at),
     ]
+    await incidents.spread_promises(ctx, ticket)  # an incident's lead: every reporter
     await ctx.done(ticket, notices)
     return ticket.id
 

@@ -16,6 +16,7 @@ from bot.domain.routing import fallback_desk
 from bot.domain.tickets import OPEN_STATUSES, EventKind, TicketFacts, TicketStatus
 from bot.services import followup
 from bot.services.actions import ActionContext, ItemContext, Refused
+from bot.services.clocks import due_times, new_due_told
 from bot.services.notices import Notice, staff_card, to_resident, with_buttons
 from bot.views.incidents import link_button
 from storage.models import Incident, Ticket
@@ -226,6 +227,19 @@ async def spread_reply(ctx: ActionContext, lead: Ticket, text: str) -> None:
         ctx.record(ticket, EventKind.REPLIED, note=text)
         notice = to_resident(ticket.id, "resident.staff_reply", text=text, **ctx.signature())
         await ctx.notifier.tell([notice], ctx.now)
+
+
+async def spread_promises(ctx: ActionContext, lead: Ticket) -> None:
+    """The incident has one set of promises: when the lead's change (a reclassification,
+    an approved extension), each reporter's item takes them and its resident hears the new
+    date, as the lead's does."""
+    for ticket in await _followers(ctx, lead):
+        before = due_times(ticket)
+        ticket.first_answer_due_at = lead.first_answer_due_at
+        ticket.resolve_due_at = lead.resolve_due_at
+        told = new_due_told(ticket, before)
+        if told:
+            await ctx.done(ticket, told)
 
 
 async def resolve_linked(ctx: ActionContext, lead: Ticket, result: str) -> None:

@@ -103,6 +103,7 @@ async def classify(ctx: ActionContext, ticket_id: int, classification: Classific
         ctx.record(ticket, EventKind.CLASSIFIED, note=note_text)
         notices += await hand_over(ctx, ticket, classification.severity, exclude=ctx.me.id)
         notices += new_due_told(ticket, promised)  # the resident hears the new date
+        await incidents.spread_promises(ctx, ticket)  # an incident's lead: every reporter
     told = {n.staff_id for n in notices}
     others = [
         n for n in ctx.others(ticket, "notice.classified", label=label) if n.staff_id not in told

@@ -65,6 +65,29 @@ async def test_three_reports_linked_into_an_incident_all_told_each_followed_up(
     assert told(elsewhere, "Was it solved?") == 0
 
 
+async def test_the_leads_new_promise_reaches_every_reporter(desk: DeskHarness) -> None:
+    """One incident, one set of promises: the lead reclassified, each reporter's item takes
+    the lead's dates and each reporter hears the new date."""
+    butler = await enroll(desk, 9321, "Butler", "Customer service", "B")
+    await enroll(desk, 9322, "Senior butler", "Customer service", "No zone")
+    people = [desk.sim.user(u, language_code="en") for u in (9331, 9332, 9333)]
+    for person, (name, unit) in zip(
+        people, [("Li Lei", "1202"), ("Wang Fang", "1201"), ("Zhang Wei", "1202")], strict=True
+    ):
+        await register(person, name=name, unit=unit)
+        await file_complaint(person, "No water on the 12th floor")
+    await butler.taps(OFFER)
+    lead = await _reference(desk, 0)
+    await butler.says(f"/ticket {lead}")
+    await butler.taps("🏷 Classify")
+    await butler.taps("Valid")
+    await butler.taps("Important")
+    for person in people:
+        assert told(person, "we will resolve it by") == 1
+    dates = await desk.scalar("select count(distinct resolve_due_at) from tickets")
+    assert dates == 1
+
+
 async def test_staff_link_by_hand_and_unlink(desk: DeskHarness) -> None:
     butler = await enroll(desk, 9321, "Butler", "Customer service", "B")
     li, wang = desk.sim.user(9331, language_code="en"), desk.sim.user(9332, language_code="en")
