@@ -23,7 +23,7 @@ from bot.domain.lifecycle import Action, Situation
 from bot.domain.questions import Form, Texts
 from bot.domain.references import normalise_prefix
 from bot.domain.staff import Department
-from bot.domain.tickets import TicketKind, register_kind
+from bot.domain.tickets import register_kind
 
 
 class Family(StrEnum):
