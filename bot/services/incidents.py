@@ -128,7 +128,13 @@ async def link(ctx: ActionContext, ticket_ids: Sequence[int]) -> tuple[str, int]
     incident: Incident | None = None
     for ticket in tickets:
         incident = incident or await repo.of_ticket(ticket.id)
-    if incident is None or incident.status != IncidentStatus.OPEN:
+    if incident is not None and incident.status != IncidentStatus.OPEN:
+        # An item stays in the incident it was resolved with: only the others can form one.
+        tickets = [t for t in tickets if await repo.of_ticket(t.id) is None]
+        if len(tickets) < 2:
+            raise Refused("link")
+        incident = None
+    if incident is None:
         first = min(tickets, key=lambda t: (t.created_at, t.id))
         incident = await repo.create(
             estate_id=first.estate_id or 0,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import time_machine
+
 from bot.clock import utcnow
 from tests.conftest import DeskHarness
 from tests.dialogues.helpers import at, enroll, file_complaint, register, told
@@ -115,6 +117,40 @@ async def test_staff_link_by_hand_and_unlink(desk: DeskHarness) -> None:
     assert told(wang, "Bulbs replaced") == 0
     status = await desk.scalar(f"select status from tickets where reference = '{second}'")
     assert status != "resolved"
+
+
+async def test_an_item_reopened_after_its_incident_links_only_with_new_ones(
+    desk: DeskHarness,
+) -> None:
+    """A reopened item stays in the incident it was resolved with: linking it again is
+    refused politely, and new reports still link among themselves."""
+    butler = await enroll(desk, 9341, "Butler", "Customer service", "B")
+    li, wang, zhang = (desk.sim.user(u, language_code="en") for u in (9351, 9352, 9353))
+    await register(li, unit="1202")
+    await register(wang, name="Wang Fang", unit="1201")
+    await register(zhang, name="Zhang Wei", unit="1202")
+    await file_complaint(li, "The corridor light flickers")
+    await file_complaint(wang, "Lights off on floor 12")
+    first, second = await _reference(desk, 0), await _reference(desk, 1)
+    await butler.says(f"/link {first} {second}")
+    await butler.says(f"/ticket {first}")
+    await butler.taps("✔️ Resolve")
+    await butler.says("Bulbs replaced")
+    asked = utcnow() + timedelta(days=2)
+    await at(desk, asked)
+    with time_machine.travel(asked + timedelta(minutes=5), tick=False):
+        await li.taps("👎 No, not yet")
+        assert (
+            await desk.scalar(f"select status from tickets where reference = '{first}'")
+            == "reopened"
+        )
+        await file_complaint(zhang, "Still flickering on 12")
+        await file_complaint(wang, "Floor 12 dark again")
+        third, fourth = await _reference(desk, 2), await _reference(desk, 3)
+        await butler.says(f"/link {first} {third}")
+        assert "Sorry" in butler.last_text
+        await butler.says(f"/link {first} {third} {fourth}")
+        assert f"2 items in one incident, led by {third}" in butler.last_text
 
 
 async def test_staff_link_and_unlink_from_the_card(desk: DeskHarness) -> None:
