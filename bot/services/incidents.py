@@ -17,7 +17,7 @@ from bot.domain.tickets import OPEN_STATUSES, EventKind, TicketFacts, TicketStat
 from bot.services import followup
 from bot.services.actions import ActionContext, ItemContext, Refused
 from bot.services.clocks import due_times, new_due_told
-from bot.services.notices import Notice, staff_card, to_resident, with_buttons
+from bot.services.notices import Notice, Value, staff_card, to_resident, with_buttons
 from bot.views.incidents import link_button
 from storage.models import Incident, Ticket
 from storage.repositories.incidents import IncidentRepository
@@ -233,6 +233,13 @@ async def spread_reply(ctx: ActionContext, lead: Ticket, text: str) -> None:
         ctx.record(ticket, EventKind.REPLIED, note=text)
         notice = to_resident(ticket.id, "resident.staff_reply", text=text, **ctx.signature())
         await ctx.notifier.tell([notice], ctx.now)
+
+
+async def spread_word(ctx: ActionContext, lead: Ticket, key: str, **values: Value) -> None:
+    """What the lead's resident hears of its progress (taken on, on hold until a day), every
+    reporter hears about their own item: one fault, one story."""
+    for ticket in await _followers(ctx, lead):
+        await ctx.notifier.tell([to_resident(ticket.id, key, **values)], ctx.now)
 
 
 async def spread_promises(ctx: ActionContext, lead: Ticket) -> None:

@@ -63,6 +63,8 @@ async def accept(ctx: ActionContext, ticket_id: int) -> None:
         )
         notices.insert(0, told)
     await ctx.done(ticket, notices)
+    if takes_work:  # an incident's lead: every reporter hears it is taken on
+        await incidents.spread_word(ctx, ticket, "resident.accepted_plain", role=role_word(ctx.me))
 
 
 async def reply(ctx: ActionContext, ticket_id: int, text: str) -> None:
@@ -224,6 +226,7 @@ async def wait(ctx: ActionContext, ticket_id: int, reason: WaitingReason, until:
             *ctx.others(ticket, "notice.waiting", reason=Label.of(f"waiting.{reason.value}")),
         ],
     )
+    await incidents.spread_word(ctx, ticket, f"resident.waiting_{reason.value}", day=until)
 
 
 async def resume_work(ctx: ActionContext, ticket_id: int) -> None:

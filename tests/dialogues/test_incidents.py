@@ -69,7 +69,8 @@ async def test_three_reports_linked_into_an_incident_all_told_each_followed_up(
 
 async def test_the_leads_new_promise_reaches_every_reporter(desk: DeskHarness) -> None:
     """One incident, one set of promises: the lead reclassified, each reporter's item takes
-    the lead's dates and each reporter hears the new date."""
+    the lead's dates and each reporter hears the new date; taken on and put on hold, each
+    reporter hears so too."""
     butler = await enroll(desk, 9321, "Butler", "Customer service", "B")
     await enroll(desk, 9322, "Senior butler", "Customer service", "No zone")
     people = [desk.sim.user(u, language_code="en") for u in (9331, 9332, 9333)]
@@ -88,6 +89,17 @@ async def test_the_leads_new_promise_reaches_every_reporter(desk: DeskHarness) -
         assert told(person, "we will resolve it by") == 1
     dates = await desk.scalar("select count(distinct resolve_due_at) from tickets")
     assert dates == 1
+    # Taken on, then on hold: every reporter hears what the lead's resident hears.
+    await butler.says(f"/ticket {lead}")
+    await butler.taps("✅ Accept")
+    for person in people:
+        assert told(person, "has accepted your request") == 1
+    await butler.says(f"/ticket {lead}")
+    await butler.taps("⏸ Waiting")
+    await butler.taps("Waiting for parts")
+    await butler.taps(butler.buttons()[0])  # tomorrow
+    for person in people:
+        assert told(person, "the parts for your repair are on order") == 1
 
 
 async def test_staff_link_by_hand_and_unlink(desk: DeskHarness) -> None:
