@@ -53,9 +53,15 @@ async def fill_complaint(person: Persona, text: str = "The lobby lift is stuck a
 
 
 async def enroll(
-    desk: DeskHarness, user_id: int, role: str, department: str, zone: str
+    desk: DeskHarness,
+    user_id: int,
+    role: str,
+    department: str,
+    zone: str,
+    name: str | None = None,
 ) -> Persona:
-    """A staff member invited by the administrator and enrolled through the invite link."""
+    """A staff member invited by the administrator and enrolled through the invite link
+    (`name`: their Telegram first name, to tell apart several of one role; else the role)."""
     admin = desk.sim.user(ADMIN, first_name="Admin", language_code="en")
     await admin.says("/invite")
     await admin.taps(role)
@@ -63,7 +69,7 @@ async def enroll(
     await admin.taps(zone)
     token = re.search(r"start=(inv_[A-Za-z0-9_-]+)", admin.last_text)
     assert token, admin.last_text
-    person = desk.sim.user(user_id, first_name=role, language_code="en")
+    person = desk.sim.user(user_id, first_name=name or role, language_code="en")
     await person.says(f"/start {token.group(1)}")
     return person
 

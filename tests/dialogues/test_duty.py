@@ -13,7 +13,7 @@ import time_machine
 from bot.clock import utcnow
 from scheduler.sweep import push_reports
 from tests.conftest import DeskHarness
-from tests.dialogues.helpers import ADMIN, at, enroll, file_complaint, register, told
+from tests.dialogues.helpers import at, enroll, file_complaint, register, told
 from tests.sim import Persona
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -22,21 +22,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def _tonight(hour: int = 2) -> datetime:
     day = utcnow().astimezone(SHANGHAI).date() + timedelta(days=1)
     return datetime.combine(day, time(hour), SHANGHAI)
-
-
-async def _enroll_named(
-    desk: DeskHarness, user_id: int, name: str, role: str, department: str, zone: str
-) -> Persona:
-    admin = desk.sim.user(ADMIN, first_name="Admin", language_code="en")
-    await admin.says("/invite")
-    await admin.taps(role)
-    await admin.taps(department)
-    await admin.taps(zone)
-    token = re.search(r"start=(inv_[A-Za-z0-9_-]+)", admin.last_text)
-    assert token, admin.last_text
-    person = desk.sim.user(user_id, first_name=name, language_code="en")
-    await person.says(f"/start {token.group(1)}")
-    return person
 
 
 def _as_local(value: object) -> datetime:
@@ -113,13 +98,9 @@ async def test_late_goes_to_the_supervisor_on_duty_and_many_come_as_one_digest(
     desk: DeskHarness,
 ) -> None:
     await enroll(desk, 8331, "Butler", "Customer service", "B")
-    wang = await _enroll_named(
-        desk, 8332, "Wang", "Duty supervisor", "Customer service", "No zone"
-    )
-    zhao = await _enroll_named(
-        desk, 8333, "Zhao", "Duty supervisor", "Customer service", "No zone"
-    )
-    senior = await _enroll_named(desk, 8334, "Sun", "Senior butler", "Customer service", "No zone")
+    wang = await enroll(desk, 8332, "Duty supervisor", "Customer service", "No zone", name="Wang")
+    zhao = await enroll(desk, 8333, "Duty supervisor", "Customer service", "No zone", name="Zhao")
+    senior = await enroll(desk, 8334, "Senior butler", "Customer service", "No zone", name="Sun")
     morning = _tonight(9)
     with time_machine.travel(morning, tick=False):
         await senior.says("/duty")
@@ -275,10 +256,10 @@ async def _sweep_reports(desk: DeskHarness, moment: datetime) -> None:
 
 async def test_the_night_card_reaches_only_the_supervisors_on_duty(desk: DeskHarness) -> None:
     await enroll(desk, 8391, "Butler", "Customer service", "B")
-    wang = await _enroll_named(desk, 8392, "Wang", "Duty supervisor", "Customer service", "B")
-    zhao = await _enroll_named(desk, 8393, "Zhao", "Duty supervisor", "Customer service", "B")
-    qian = await _enroll_named(desk, 8394, "Qian", "Duty supervisor", "Customer service", "B")
-    senior = await _enroll_named(desk, 8395, "Sun", "Senior butler", "Customer service", "B")
+    wang = await enroll(desk, 8392, "Duty supervisor", "Customer service", "B", name="Wang")
+    zhao = await enroll(desk, 8393, "Duty supervisor", "Customer service", "B", name="Zhao")
+    qian = await enroll(desk, 8394, "Duty supervisor", "Customer service", "B", name="Qian")
+    senior = await enroll(desk, 8395, "Senior butler", "Customer service", "B", name="Sun")
     evening = _tonight(21) - timedelta(days=1)
     with time_machine.travel(evening, tick=False):
         await senior.says("/duty")
@@ -299,9 +280,9 @@ async def test_the_night_card_reaches_only_the_supervisors_on_duty(desk: DeskHar
 
 async def test_after_end_shift_the_night_card_no_longer_comes(desk: DeskHarness) -> None:
     await enroll(desk, 8401, "Butler", "Customer service", "B")
-    wang = await _enroll_named(desk, 8402, "Wang", "Duty supervisor", "Customer service", "B")
-    zhao = await _enroll_named(desk, 8403, "Zhao", "Duty supervisor", "Customer service", "B")
-    senior = await _enroll_named(desk, 8404, "Sun", "Senior butler", "Customer service", "B")
+    wang = await enroll(desk, 8402, "Duty supervisor", "Customer service", "B", name="Wang")
+    zhao = await enroll(desk, 8403, "Duty supervisor", "Customer service", "B", name="Zhao")
+    senior = await enroll(desk, 8404, "Senior butler", "Customer service", "B", name="Sun")
     li = desk.sim.user(8405, language_code="en")
     await register(li)
     evening = _tonight(21)

@@ -6,7 +6,6 @@ words look like."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +13,7 @@ import time_machine
 
 from bot.clock import utcnow
 from tests.conftest import DeskHarness
-from tests.dialogues.helpers import ADMIN, at, enroll, register, told
+from tests.dialogues.helpers import at, enroll, register, told
 from tests.sim import Persona
 
 PAGE = "EMERGENCY"
@@ -196,33 +195,17 @@ async def test_an_emergency_chosen_as_a_complaints_category_leaves_the_form(
     assert await desk.scalar("select count(*) from dialogues") == 0
 
 
-async def _named(
-    desk: DeskHarness, user_id: int, name: str, role: str, department: str, zone: str
-) -> Persona:
-    """`enroll` under a name of their own, to tell them apart on the /duty roster."""
-    admin = desk.sim.user(ADMIN, first_name="Admin", language_code="en")
-    await admin.says("/invite")
-    await admin.taps(role)
-    await admin.taps(department)
-    await admin.taps(zone)
-    token = re.search(r"start=(inv_[A-Za-z0-9_-]+)", admin.last_text)
-    assert token, admin.last_text
-    person = desk.sim.user(user_id, first_name=name, language_code="en")
-    await person.says(f"/start {token.group(1)}")
-    return person
-
-
 async def test_a_roster_of_supervisors_only_still_pages_each_department(
     desk: DeskHarness,
 ) -> None:
     """Each department is asked on its own who of it is on duty (nobody of it rostered:
     all of it), and the duty supervisor apart: a roster naming only a supervisor does not
     silence security and engineering, nor one naming only security the supervisors."""
-    security = await _named(desk, 8311, "Guard", "Department staff", "Security", "B")
-    engineer = await _named(desk, 8312, "Fixer", "Department staff", "Engineering", "B")
-    wang = await _named(desk, 8313, "Wang", "Duty supervisor", "Customer service", "B")
-    zhao = await _named(desk, 8314, "Zhao", "Duty supervisor", "Customer service", "B")
-    sun = await _named(desk, 8315, "Sun", "Senior butler", "Customer service", "No zone")
+    security = await enroll(desk, 8311, "Department staff", "Security", "B", name="Guard")
+    engineer = await enroll(desk, 8312, "Department staff", "Engineering", "B", name="Fixer")
+    wang = await enroll(desk, 8313, "Duty supervisor", "Customer service", "B", name="Wang")
+    zhao = await enroll(desk, 8314, "Duty supervisor", "Customer service", "B", name="Zhao")
+    sun = await enroll(desk, 8315, "Senior butler", "Customer service", "No zone", name="Sun")
     shanghai = ZoneInfo("Asia/Shanghai")
     day = utcnow().astimezone(shanghai).date() + timedelta(days=1)
     morning = datetime.combine(day, time(9), shanghai)
