@@ -247,7 +247,7 @@ class OutboxSender:
                 # Over Telegram's rate: try again shortly, without using up a retry.
                 outcome = Outcome(OutboxStatus.PENDING, not_before=wait, attempts=row.attempts - 1)
             else:
-                if row.purpose != EDIT_PURPOSE and not await self._begin(row):
+                if row.purpose != EDIT_PURPOSE and not await self._begin(row, row.id in rendered):
                     break  # the attempt cannot be recorded: nothing more goes out now
                 outcome = await self._send(row)
                 if outcome.status is OutboxStatus.SENT:
@@ -289,15 +289,17 @@ class OutboxSender:
                     )
             await uow.commit()
 
-    async def _begin(self, row: OutboxMessage) -> bool:
+    async def _begin(self, row: OutboxMessage, notice: bool) -> bool:
         """Commit that this row's request is leaving (`sent_at`), as a turn does for its
         replies (handlers.replies): if the process dies before the outcome is recorded,
         Telegram may have the message, so the next sender finds it `unknown` instead of
-        sending it twice. An edit is not marked: making it again is harmless. False when
-        the database is away (the row, untried, waits for its lease to run out)."""
+        sending it twice. An edit is not marked: making it again is harmless. A `notice`
+        keeps the words it was rendered to. False when the database is away (the row,
+        untried, waits for its lease to run out)."""
         try:
             async with UnitOfWork(self.sessions) as uow:
-                await uow.outbox.mark_sending(row.id, utcnow())
+                rendered = row.text if notice else None
+                await uow.outbox.mark_sending(row.id, utcnow(), rendered=rendered)
                 await uow.commit()
         except Exception as exc:
             if not database_unavailable(exc):

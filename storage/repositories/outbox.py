@@ -59,6 +59,9 @@ MARK_SENDING = (
     .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == SENDING)
     .values(sent_at=bindparam("now", type_=_MOMENT))
 )
+# A notice rendered just before it leaves keeps its words: if the process dies before its
+# outcome is known, the operator's list of unknown rows says what it was.
+MARK_SENDING_RENDERED = MARK_SENDING.values(text=bindparam("text"))
 FORGET = delete(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("row_ids", expanding=True)))
 _DEAD_MID_SEND = (
     update(_OUTBOX)
@@ -243,10 +246,17 @@ class OutboxRepository:
                 FINISH, [{f"b_{k}": v for k, v in o.items()} for o in outcomes]
             )
 
-    async def mark_sending(self, row_id: int, now: datetime) -> None:
-        """Note that this row's request is about to leave (committed before it does)."""
+    async def mark_sending(
+        self, row_id: int, now: datetime, *, rendered: str | None = None
+    ) -> None:
+        """Note that this row's request is about to leave (committed before it does);
+        `rendered`: the text of a notice queued as data, as it goes out."""
         connection = await self.session.connection()
-        await connection.execute(MARK_SENDING, {"row_id": row_id, "now": now})
+        if rendered is None:
+            await connection.execute(MARK_SENDING, {"row_id": row_id, "now": now})
+        else:
+            values = {"row_id": row_id, "now": now, "text": rendered}
+            await connection.execute(MARK_SENDING_RENDERED, values)
 
     async def forget(self, row_ids: list[int]) -> None:
         """Delete rows that need no record once delivered (a turn's replies)."""

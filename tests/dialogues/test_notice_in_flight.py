@@ -106,3 +106,49 @@ async def test_a_redraw_the_process_died_before_making_is_made_by_the_next(
             await again.taps("5 ★")  # the rating buttons are there: the answer is taken
         assert await second.scalar("select rating from tickets") == 5
         assert await second.scalar("select count(*) from outbox where status <> 'sent'") == 0
+
+
+async def test_a_notice_rendered_as_it_left_keeps_its_words_for_the_operator(
+    clock_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clock queues its messages as data, rendered as they leave (the follow-up's
+    question here): the row found `unknown` after the process died keeps the text it went
+    out with, so `python -m bot outbox` can say what the resident may have."""
+    api = FakeBotAPI()
+    async with DeskHarness(api, clock_settings) as first:
+        butler = await enroll(first, 5321, "Butler", "Customer service", "B")
+        li = first.sim.user(5322, language_code="en")
+        await register(li)
+        await file_complaint(li)
+        await butler.taps("✅ Accept")
+        await butler.taps("✔️ Resolve")
+        await butler.says("Lift repaired")
+        local = utcnow().astimezone(clock_settings.tz) + timedelta(days=1)
+        morning = local.replace(hour=10, minute=1, second=0, microsecond=0)
+        send = outbox.send_html
+
+        async def dies_asking(bot: Any, chat_id: int, *args: Any, **kw: Any) -> Any:
+            await send(bot, chat_id, *args, **kw)
+            raise ProcessDied  # Telegram has the question; the process never hears back
+
+        monkeypatch.setattr(outbox, "send_html", dies_asking)
+        with pytest.raises(ProcessDied):
+            await at(first, morning)
+        monkeypatch.undo()
+    asked = li.last_text
+    assert "Was it solved?" in asked
+    async with DeskHarness(api, clock_settings) as second:
+        with time_machine.travel(morning + timedelta(minutes=3), tick=False):
+            lock = await take_over(second.desk)
+            try:
+                await second.deliver()
+            finally:
+                if lock is not None:
+                    lock.release()
+        rows = await second.column(
+            "select text from outbox where status = 'unknown' and chat_id = :chat", chat=5322
+        )
+    assert len(rows) == 1
+    assert isinstance(rows[0], str)
+    assert "Was it solved?" in rows[0]
+    assert [m.body for m in li.transcript].count(asked) == 1  # not asked again
