@@ -611,18 +611,20 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
-def memory_growth(result: Result) -> tuple[float, float, float]:
-    """Mean RSS of the first and of the last minute of the schedule (a third of it, for a
-    short run), and the growth between them in MB a minute."""
-    span = result.profile.seconds
+def memory_growth(result: Result) -> tuple[float, float, float, float]:
+    """Mean RSS of the first and of the last minute of the traffic (a third of it, for a
+    short run), the growth between them in MB a minute, and the seconds the traffic lasted
+    (shorter than the schedule when every walk ended before it: the last minute is the
+    last minute of traffic, not of silence)."""
+    span = min(result.profile.seconds, max((t for t, _, _ in result.rss), default=0.0))
     window = min(60.0, span / 3)
     first = [mb for t, mb, _ in result.rss if t < window]
-    last = [mb for t, mb, _ in result.rss if span - window <= t < span]
+    last = [mb for t, mb, _ in result.rss if span - window <= t <= span]
     if not first or not last:
-        return 0.0, 0.0, 0.0
+        return 0.0, 0.0, 0.0, 0.0
     minutes = (span - window) / 60
     a, b = statistics.mean(first), statistics.mean(last)
-    return a, b, (b - a) / minutes if minutes > 0 else 0.0
+    return a, b, (b - a) / minutes if minutes > 0 else 0.0, span
 
 
 def report(result: Result) -> bool:
@@ -662,14 +664,19 @@ def report(result: Result) -> bool:
     print(f"complaints filed / expected     {result.filed} / {result.expected}")
     newcomers = round(p.residents * p.newcomers)
     print(f"residents registered           {result.registered} ({newcomers} newcomers)")
-    first, last, growth = memory_growth(result)
+    first, last, growth, span = memory_growth(result)
     peak = max((mb for _, mb, _ in result.rss), default=0.0)
-    judged = p.seconds >= MEMORY_JUDGED_AFTER
+    judged = span >= MEMORY_JUDGED_AFTER
     print(
         f"bot RSS (MB)       first minute {first:.1f}, last minute {last:.1f}, "
         f"growth {growth:+.2f} MB/min, peak {peak:.1f}   "
         + (f"target < {TARGET_GROWTH_MB_PER_MIN:g} MB/min" if judged else "(too short to judge)")
     )
+    by_minute: dict[int, list[float]] = {}
+    for t, mb, _ in result.rss:
+        by_minute.setdefault(int(t // 60), []).append(mb)
+    shown = ", ".join(f"{max(v):.0f}" for _, v in sorted(by_minute.items()))
+    print(f"bot RSS by minute  {shown} (MB, highest of each minute)")
     if len(result.rss) >= 2:
         (t0, _, c0), (t1, _, c1) = result.rss[0], result.rss[-1]
         per_update = 1000 * (c1 - c0) / max(result.sent, 1)

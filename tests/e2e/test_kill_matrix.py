@@ -388,7 +388,9 @@ class Run:
         # its chat, once (counted above).
         unknown = await run_sql(url, "select chat_id, text from outbox where status = 'unknown'")
         for chat, text in unknown:
-            if not any(script.first_body(m) == text for m in self.api.messages(chat)):
+            if text is None:  # a notice keeps the words it was rendered to as it left
+                problems.append(f"unknown in chat {chat}, without its words")
+            elif not any(script.first_body(m) == text for m in self.api.messages(chat)):
                 problems.append(f"lost (unknown): chat {chat}: {text[:80]!r}")
         if await run_sql(url, "select user_id, flow, step from dialogues"):
             problems.append("dialogues left open")
