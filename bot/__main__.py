@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,9 +21,12 @@ from telegram.ext import Application
 from bot import migrate
 from bot.app import build_application
 from bot.config import ConfigError, RunMode, Settings, load_settings
-from bot.logs import configure_logging
+from bot.logs import PHONE, PHONE_MASK, configure_logging
 from bot.polling import PollingConflict, run_polling
 from scheduler.recovery import SenderLock
+
+if TYPE_CHECKING:
+    from storage.models import OutboxMessage
 
 EXIT_CONFIG, EXIT_DATABASE, EXIT_NETWORK, EXIT_CONFLICT = 2, 3, 4, 5
 EXIT_BACKUP = 6
@@ -127,13 +131,26 @@ async def _outbox_report(settings: Settings) -> str:
             found.append(await uow.outbox.by_status(OutboxStatus.SENT, noted=True))
             lines += [
                 f"#{row.id} {row.status} chat={row.chat_id} ticket={row.ticket_id} "
-                f"{row.purpose}: {row.last_error or ''}"
+                f"{row.purpose}: {row.last_error or ''}{_words(row)}"
                 for rows in found
                 for row in rows
             ]
     finally:
         await engine.dispose()
     return "\n".join(lines)
+
+
+def _words(row: OutboxMessage) -> str:
+    """What a message of unknown fate said (its start, on one line, phones masked): the
+    operator decides whether the person must be told again."""
+    from bot.htmltext import Html, plain
+    from storage.models import OutboxStatus
+
+    lines = plain(Html(row.text or "")).strip().splitlines()
+    if row.status != OutboxStatus.UNKNOWN.value or not lines:
+        return ""
+    shown = PHONE.sub(PHONE_MASK, " ".join(line.strip() for line in lines if line.strip()))
+    return f" — “{shown[:119] + '…' if len(shown) > 120 else shown}”"
 
 
 def _backup_or_restore(settings: Settings, command: str, file: Path) -> int:

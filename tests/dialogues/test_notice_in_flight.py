@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import time_machine
 
+from bot.__main__ import _outbox_report
 from bot.clock import utcnow
 from bot.config import Settings
 from handlers.output import EditTapped
@@ -152,3 +153,5 @@ async def test_a_notice_rendered_as_it_left_keeps_its_words_for_the_operator(
     assert isinstance(rows[0], str)
     assert "Was it solved?" in rows[0]
     assert [m.body for m in li.transcript].count(asked) == 1  # not asked again
+    listed = await _outbox_report(clock_settings)
+    assert any(line.startswith("#") and "Was it solved?" in line for line in listed.splitlines())

@@ -74,3 +74,20 @@ def test_log_format_is_a_setting() -> None:
     assert settings.log_format is LogFormat.JSON
     assert isinstance(formatter_for(settings.log_format), JsonFormatter)
     assert isinstance(formatter_for(make_settings("sqlite://").log_format), MaskingFormatter)
+
+
+def test_the_operators_list_shows_what_an_unknown_message_said_without_phones() -> None:
+    """`python -m bot outbox` quotes a message of unknown fate on one line, cut short,
+    with phone numbers masked as in the logs; other rows are listed without their words."""
+    from bot.__main__ import _words
+    from storage.models import OutboxMessage, OutboxStatus
+
+    said = "New complaint <b>TS-1</b>\nFrom 3-1202, phone +86 138 0013 8000\n" + "x" * 200
+    unknown = OutboxMessage(status=OutboxStatus.UNKNOWN.value, text=said)
+    shown = _words(unknown)
+    assert shown.startswith(" — “New complaint TS-1 From 3-1202, phone [phone] xxx")
+    assert "138" not in shown
+    assert shown.endswith("…”")
+    assert len(shown) < 130
+    assert _words(OutboxMessage(status=OutboxStatus.FAILED.value, text=said)) == ""
+    assert _words(OutboxMessage(status=OutboxStatus.UNKNOWN.value, text=None)) == ""
