@@ -21,7 +21,7 @@ from telegram.ext import Application
 from bot import migrate
 from bot.app import build_application
 from bot.config import ConfigError, RunMode, Settings, load_settings
-from bot.logs import PHONE, PHONE_MASK, configure_logging
+from bot.logs import MASKER, configure_logging
 from bot.polling import PollingConflict, run_polling
 from scheduler.recovery import SenderLock
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 EXIT_CONFIG, EXIT_DATABASE, EXIT_NETWORK, EXIT_CONFLICT = 2, 3, 4, 5
 EXIT_BACKUP = 6
+WORDS_SHOWN = 120  # characters of an unknown message that `outbox` quotes
 SWEEP_TRIES = 30  # `sweep` waits out another process holding the database, a second a try
 
 
@@ -141,16 +142,14 @@ async def _outbox_report(settings: Settings) -> str:
 
 
 def _words(row: OutboxMessage) -> str:
-    """What a message of unknown fate said (its start, on one line, phones masked): the
-    operator decides whether the person must be told again."""
-    from bot.htmltext import Html, plain
+    """What a message of unknown fate said (its start, on one line, phones masked before
+    it is cut): the operator decides whether the person must be told again."""
+    from bot.sending import plain_text
     from storage.models import OutboxStatus
 
-    lines = plain(Html(row.text or "")).strip().splitlines()
-    if row.status != OutboxStatus.UNKNOWN.value or not lines:
+    if row.status != OutboxStatus.UNKNOWN.value or not (row.text or "").strip():
         return ""
-    shown = PHONE.sub(PHONE_MASK, " ".join(line.strip() for line in lines if line.strip()))
-    return f" — “{shown[:119] + '…' if len(shown) > 120 else shown}”"
+    return f" — “{' '.join(plain_text(MASKER.mask(row.text or ''), WORDS_SHOWN).split())}”"
 
 
 def _backup_or_restore(settings: Settings, command: str, file: Path) -> int:

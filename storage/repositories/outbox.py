@@ -54,14 +54,17 @@ CLAIM_OUTBOX = {False: _claim_outbox(False), True: _claim_outbox(True)}
 _OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 _MOMENT = _OUTBOX.c.not_before.type
 INSERT_ONE = insert(_OUTBOX)
+# A notice rendered just before it leaves keeps its words (`text`, else the stored text is
+# kept): if the process dies before its outcome is known, the operator's list of unknown
+# rows says what it was.
 MARK_SENDING = (
     update(_OUTBOX)
     .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == SENDING)
-    .values(sent_at=bindparam("now", type_=_MOMENT))
+    .values(
+        sent_at=bindparam("now", type_=_MOMENT),
+        text=func.coalesce(bindparam("text", type_=_OUTBOX.c.text.type), _OUTBOX.c.text),
+    )
 )
-# A notice rendered just before it leaves keeps its words: if the process dies before its
-# outcome is known, the operator's list of unknown rows says what it was.
-MARK_SENDING_RENDERED = MARK_SENDING.values(text=bindparam("text"))
 FORGET = delete(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("row_ids", expanding=True)))
 _DEAD_MID_SEND = (
     update(_OUTBOX)
@@ -252,11 +255,7 @@ class OutboxRepository:
         """Note that this row's request is about to leave (committed before it does);
         `rendered`: the text of a notice queued as data, as it goes out."""
         connection = await self.session.connection()
-        if rendered is None:
-            await connection.execute(MARK_SENDING, {"row_id": row_id, "now": now})
-        else:
-            values = {"row_id": row_id, "now": now, "text": rendered}
-            await connection.execute(MARK_SENDING_RENDERED, values)
+        await connection.execute(MARK_SENDING, {"row_id": row_id, "now": now, "text": rendered})
 
     async def forget(self, row_ids: list[int]) -> None:
         """Delete rows that need no record once delivered (a turn's replies)."""

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,7 +27,7 @@ from scheduler.recovery import take_over
 from storage.uow import UnitOfWork
 from tests.conftest import DeskHarness
 from tests.dialogues.helpers import at, enroll, file_complaint, register
-from tests.sim import FakeBotAPI
+from tests.sim import FakeBotAPI, Persona
 
 CHAT = 5301
 NOTICE = "Reminder: the lobby lift is due to be fixed by 18:00"
@@ -70,20 +70,28 @@ async def test_a_notice_in_flight_when_the_process_died_is_not_said_twice(
         assert await second.scalar("select status from outbox") == "unknown"
 
 
+async def _resolved(
+    desk: DeskHarness, settings: Settings, butler_id: int, resident_id: int
+) -> tuple[Persona, datetime]:
+    """A resident's complaint resolved by the zone's butler today; the resident, and the
+    next morning's moment when the clock asks them whether it was solved."""
+    butler = await enroll(desk, butler_id, "Butler", "Customer service", "B")
+    li = desk.sim.user(resident_id, language_code="en")
+    await register(li)
+    await file_complaint(li)
+    await butler.taps("✅ Accept")
+    await butler.taps("✔️ Resolve")
+    await butler.says("Lift repaired")
+    local = utcnow().astimezone(settings.tz) + timedelta(days=1)
+    return li, local.replace(hour=10, minute=1, second=0, microsecond=0)
+
+
 async def test_a_redraw_the_process_died_before_making_is_made_by_the_next(
     clock_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     api = FakeBotAPI()
     async with DeskHarness(api, clock_settings) as first:
-        butler = await enroll(first, 5311, "Butler", "Customer service", "B")
-        li = first.sim.user(5312, language_code="en")
-        await register(li)
-        await file_complaint(li)
-        await butler.taps("✅ Accept")
-        await butler.taps("✔️ Resolve")
-        await butler.says("Lift repaired")
-        local = utcnow().astimezone(clock_settings.tz) + timedelta(days=1)
-        morning = local.replace(hour=10, minute=1, second=0, microsecond=0)
+        li, morning = await _resolved(first, clock_settings, 5311, 5312)
         await at(first, morning)
         assert "Was it solved?" in li.last_text
 
@@ -117,15 +125,7 @@ async def test_a_notice_rendered_as_it_left_keeps_its_words_for_the_operator(
     out with, so `python -m bot outbox` can say what the resident may have."""
     api = FakeBotAPI()
     async with DeskHarness(api, clock_settings) as first:
-        butler = await enroll(first, 5321, "Butler", "Customer service", "B")
-        li = first.sim.user(5322, language_code="en")
-        await register(li)
-        await file_complaint(li)
-        await butler.taps("✅ Accept")
-        await butler.taps("✔️ Resolve")
-        await butler.says("Lift repaired")
-        local = utcnow().astimezone(clock_settings.tz) + timedelta(days=1)
-        morning = local.replace(hour=10, minute=1, second=0, microsecond=0)
+        li, morning = await _resolved(first, clock_settings, 5321, 5322)
         send = outbox.send_html
 
         async def dies_asking(bot: Any, chat_id: int, *args: Any, **kw: Any) -> Any:
