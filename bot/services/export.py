@@ -3,11 +3,12 @@ columns of the registration form, due times met or missed, a cancellation's time
 reason, the follow-up's verdict; the orders' money trail on a second sheet; repeat
 problems on a third.
 
-Rows are streamed from the database in batches and each batch is written by XlsxWriter
-(its constant-memory mode: one row in memory) on a worker thread while the next batch is
-fetched. Of the libraries the benchmark compares it is the fastest whose file every reader
-opens as written (PyExcelerate is faster still but leaves out the sheet's dimensions, so
-readers that trust them see short rows). Writing the cells is most of an export's time,
+Rows are streamed from the database in batches; each batch is made into cells on a worker
+thread and written by XlsxWriter (its constant-memory mode: one row in memory) in a child
+process while the next batch is fetched (see workbook_writer). Of the libraries the
+benchmark compares it is the fastest whose file every reader opens as written (PyExcelerate
+is faster still but leaves out the sheet's dimensions, so readers that trust them see short
+rows). Writing the cells is most of an export's time,
 so rows are made of what the library writes fastest: text, numbers and empty cells; times
 and days are numbers that their column's date format shows as dates.
 Residents' names and phones are included only for readers allowed to see them (a
@@ -18,9 +19,6 @@ it masked), and the export is recorded in the access log.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
-import io
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +32,7 @@ from bot.domain.reports import Period
 from bot.domain.staff import StaffMember
 from bot.htmltext import plain
 from bot.policy import Policy
+from bot.services.workbook_writer import DAY_FORMAT, TIME_FORMAT, WorkbookWriter, frame
 from bot.views import Views
 from bot.views.report import label
 from storage.repositories.reports import (
@@ -84,7 +83,6 @@ REGISTRY_COLUMNS = (
 MONEY_COLUMNS = ("reference", "service", "at", "entry", "amount", "number", "note", "staff")
 REPEAT_COLUMNS = ("category", "place", "times", "references")
 # Columns holding a time or a day, and how each is shown.
-TIME_FORMAT, DAY_FORMAT = "yyyy-mm-dd h:mm:ss", "yyyy-mm-dd"
 REGISTRY_DATES = {
     "received": TIME_FORMAT,
     "wanted_by": DAY_FORMAT,
@@ -95,18 +93,9 @@ REGISTRY_DATES = {
     "cancelled": TIME_FORMAT,
 }
 MONEY_DATES = {"at": TIME_FORMAT}
-# Wide enough to show the whole value (a narrower column shows "####").
-DATE_WIDTHS = {TIME_FORMAT: 19, DAY_FORMAT: 11}
 # Day zero of spreadsheet dates (as Excel and LibreOffice count since 1 March 1900).
 SPREADSHEET_DAY_ZERO = date(1899, 12, 30)
 UNIX_DAY_ZERO = 25569  # 1970-01-01 in spreadsheet days
-WORKBOOK_OPTIONS = {
-    "constant_memory": True,
-    # A resident's text is text, even when it starts with "=" or looks like a link.
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-}
-_T = TypeVar("_T")
 _Row = TypeVar("_Row")
 
 
@@ -183,45 +172,43 @@ async def registry_workbook(
             {},
         ),
     ]
-    # Every call on the workbook runs on this one thread, in order: a batch still being
-    # written when the export fails is finished before the workbook is closed.
+    # Cells are made on a worker thread (the event loop keeps serving people) and written
+    # by a child process (its own core) while the next batch is read.
     worker = ThreadPoolExecutor(1, thread_name_prefix="export")
     loop = asyncio.get_running_loop()
 
-    def on_worker(call: Callable[[], _T]) -> Awaitable[_T]:
-        return loop.run_in_executor(worker, call)
+    def framed(
+        sheet: int, make: Callable[[Sequence[_Row]], list[list[object]]]
+    ) -> Callable[[list[_Row]], Awaitable[bytes]]:
+        def made(rows: list[_Row]) -> Awaitable[bytes]:
+            return loop.run_in_executor(worker, lambda: frame(("append", sheet, make(rows))))
 
+        return made
+
+    book = await WorkbookWriter.start(sheets)
     try:
-        book = await on_worker(lambda: _Book(sheets))
-        try:
-            listed = await _pipelined(
-                stream_registry(uow.session, remit, start, end),
-                lambda rows: book.append(0, registry(rows)),
-                on_worker,
-            )
-            await _pipelined(
-                stream_money(uow.session, remit, start, end),
-                lambda rows: book.append(1, money(rows)),
-                on_worker,
-            )
-            rules = policy.reports
-            found = await uow.reports.repeats(
-                remit, end, timedelta(days=rules.repeat_days), rules.repeat_times
-            )
-            repeats: list[list[object]] = [
-                [
-                    plain(label(views, language, "category", repeat.category)),
-                    repeat.place,
-                    repeat.count,
-                    ", ".join(repeat.references),
-                ]
-                for repeat in found
+        listed = await _pipelined(
+            stream_registry(uow.session, remit, start, end), framed(0, registry), book.send
+        )
+        await _pipelined(stream_money(uow.session, remit, start, end), framed(1, money), book.send)
+        rules = policy.reports
+        found = await uow.reports.repeats(
+            remit, end, timedelta(days=rules.repeat_days), rules.repeat_times
+        )
+        repeats: list[list[object]] = [
+            [
+                plain(label(views, language, "category", repeat.category)),
+                repeat.place,
+                repeat.count,
+                ", ".join(repeat.references),
             ]
-            await on_worker(lambda: book.append(2, repeats))
-            data = await on_worker(book.close)
-        except BaseException:
-            await on_worker(book.discard)
-            raise
+            for repeat in found
+        ]
+        await book.send(frame(("append", 2, repeats)))
+        data = await book.close()
+    except BaseException:
+        await book.discard()
+        raise
     finally:
         worker.shutdown(wait=False)
     if personal and listed:
@@ -235,71 +222,13 @@ def _dated(columns: tuple[str, ...], formats: dict[str, str]) -> dict[int, str]:
     return {number: formats[name] for number, name in enumerate(columns) if name in formats}
 
 
-class _Book:
-    """The workbook as it is written: each sheet row by row, as the rows come (XlsxWriter's
-    constant memory mode keeps one row in memory); times and days are numbers that their
-    column's date format shows as dates. Used from one thread."""
-
-    def __init__(self, sheets: list[tuple[str, list[object], dict[int, str]]]) -> None:
-        # Loaded when first needed: most processes never export.
-        import xlsxwriter
-
-        self._buffer = io.BytesIO()
-        self._book = xlsxwriter.Workbook(self._buffer, WORKBOOK_OPTIONS)
-        formats = {
-            shown: (self._book.add_format({"num_format": shown}), width)
-            for shown, width in DATE_WIDTHS.items()
-        }
-        self._sheets = []
-        self._next: list[int] = []
-        for name, header, dated in sheets:
-            sheet = self._book.add_worksheet(name)
-            for column, shown in dated.items():
-                shown_as, width = formats[shown]
-                sheet.set_column(column, column, width, shown_as)
-            sheet.write_row(0, 0, header)
-            self._sheets.append(sheet)
-            self._next.append(1)
-        self._closed = False
-
-    def append(self, sheet: int, rows: list[list[object]]) -> None:
-        """Rows at the end of a sheet: text and numbers; None (or "") leaves a cell empty.
-        Each cell goes straight to the library's call for its type, which costs less than
-        write_row's trying every type in turn for every cell, the empty ones too."""
-        written, number = self._sheets[sheet], self._next[sheet]
-        text, figure = written.write_string, written.write_number
-        for row in rows:
-            for column, value in enumerate(row):
-                if value is None or value == "":
-                    continue
-                if isinstance(value, str):
-                    text(number, column, value)
-                elif isinstance(value, int | float):
-                    figure(number, column, value)
-                else:
-                    raise TypeError(f"a cell holds text or a number, not {value!r}")
-            number += 1
-        self._next[sheet] = number
-
-    def close(self) -> bytes:
-        self._closed = True
-        self._book.close()
-        return self._buffer.getvalue()
-
-    def discard(self) -> None:
-        """Close a workbook that will not be sent: its temporary files go with it."""
-        if not self._closed:
-            with contextlib.suppress(Exception):
-                self.close()
-
-
 async def _pipelined(
     batches: AsyncIterator[list[_Row]],
-    write: Callable[[list[_Row]], None],
-    on_worker: Callable[[Callable[[], None]], Awaitable[None]],
+    framed: Callable[[list[_Row]], Awaitable[bytes]],
+    send: Callable[[bytes], Awaitable[None]],
 ) -> int:
-    """Fetch the next batch while the worker writes this one: the database works on its
-    own core meanwhile, and the event loop keeps serving people."""
+    """Fetch the next batch while this one is made into cells and the child writes the one
+    before: the database, the bot and the writer each work on their own core meanwhile."""
     queue: asyncio.Queue[list[_Row] | None] = asyncio.Queue(maxsize=2)
 
     async def fetch() -> None:
@@ -312,7 +241,7 @@ async def _pipelined(
     async def store() -> int:
         count = 0
         while (rows := await queue.get()) is not None:
-            await on_worker(functools.partial(write, rows))
+            await send(await framed(rows))
             count += len(rows)
         return count
 
