@@ -5,9 +5,9 @@ this process (`OutboxRepository.add_reply`), so a reply is owed exactly when wha
 is saved. Right after the commit this process sends the rows itself, in the turn's order and
 between its edits (unpaced, as a conversation needs), and records what became of them:
 
-- delivered: the row is deleted, in bulk by the outbox sender's next transaction (within
-  seconds: a process dying meanwhile leaves it `unknown`, never resent); nothing more is
-  owed, and the registry holds the facts;
+- delivered: the row is deleted, in bulk by the next transaction that records an attempt
+  or the outbox sender's (within seconds: a process dying meanwhile leaves it `unknown`,
+  never resent); nothing more is owed, and the registry holds the facts;
 - refused for now (429, 5xx, network): it stays pending, and so do the replies behind it,
   for the outbox sender to send in order once Telegram takes them;
 - refused for good, blocked, or timed out: it keeps that status for the operator.
@@ -26,7 +26,7 @@ Photos, files and callback answers go out directly as before; a file is rebuilt 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -62,6 +62,9 @@ class ReplyLedger:
     # Where delivered rows go to be deleted by a later transaction (the outbox sender's);
     # without one, they are deleted at once.
     later: Callable[[list[int]], None] | None = None
+    # That transaction's deletion, done by each attempt's commit as well: a process dying
+    # leaves the reply in flight of unknown fate, not every reply delivered since.
+    forget_earlier: Callable[[UnitOfWork], Awaitable[None]] | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     rows: list[OutboxMessage] = field(default_factory=list)
     _done: dict[int, Outcome] = field(default_factory=dict)  # by row id
@@ -71,6 +74,8 @@ class ReplyLedger:
         """Commit that this row's request is leaving (with what is known of the ones
         before it), so a crash from now on cannot make it go out twice."""
         written = await self._write()
+        if self.forget_earlier is not None:
+            await self.forget_earlier(self.uow)
         await self.uow.outbox.mark_sending(row.id, utcnow())
         await self._commit(written)
 

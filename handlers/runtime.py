@@ -133,8 +133,11 @@ class Turn:
             update.effective_user.language_code, desk.settings.default_language
         )
         self._out: list[Output] = []
+        sender = desk.outbox
         self._ledger = ReplyLedger(
-            uow, later=desk.outbox.delivered if desk.outbox is not None else None
+            uow,
+            later=sender.delivered if sender is not None else None,
+            forget_earlier=sender.forget_delivered if sender is not None else None,
         )
         self._answer: tuple[str | None, bool] | None = None
         self._dialogue_touched = False

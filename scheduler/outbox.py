@@ -221,11 +221,13 @@ class OutboxSender:
         return await self._deliver(rows) if rows else 0
 
     async def _deliver(self, rows: list[OutboxMessage]) -> int:
-        """Each row gets its own outcome: one bad row never holds up the rest. Outcomes are
-        stored together, in one transaction per batch; each message's attempt is committed
-        before its request leaves (`_begin`), so of a process killed in between, the rows
-        it never tried go out again and the one in flight is found `unknown`."""
+        """Each row gets its own outcome: one bad row never holds up the rest. Each
+        message's attempt is committed before its request leaves (`_begin`), with the
+        outcomes of the ones before it; the rest are stored at the end of the batch. So of
+        a process killed meanwhile, the rows it never tried go out again, the ones it sent
+        are known sent, and only the one in flight is found `unknown`."""
         outcomes: list[tuple[OutboxMessage, Outcome]] = []
+        unwritten: list[tuple[OutboxMessage, Outcome]] = []  # not stored yet
         rendered = await self._render([row for row in rows if row.text is None])
         redrawn = await self._redrawn_since([row for row in rows if row.purpose == EDIT_PURPOSE])
         paused: datetime | None = None  # Telegram asked for a pause (429): nothing until then
@@ -247,8 +249,10 @@ class OutboxSender:
                 # Over Telegram's rate: try again shortly, without using up a retry.
                 outcome = Outcome(OutboxStatus.PENDING, not_before=wait, attempts=row.attempts - 1)
             else:
-                if row.purpose != EDIT_PURPOSE and not await self._begin(row, row.id in rendered):
-                    break  # the attempt cannot be recorded: nothing more goes out now
+                if row.purpose != EDIT_PURPOSE:
+                    if not await self._begin(row, row.id in rendered, unwritten):
+                        break  # the attempt cannot be recorded: nothing more goes out now
+                    unwritten = []
                 outcome = await self._send(row)
                 if outcome.status is OutboxStatus.SENT:
                     self.pacing.sent(row.chat_id, utcnow())
@@ -256,7 +260,8 @@ class OutboxSender:
                     behind[row.chat_id] = outcome.not_before
                     paused = outcome.not_before if outcome.flood else paused
             outcomes.append((row, outcome))
-        await self._record(outcomes)
+            unwritten.append((row, outcome))
+        await self._record(unwritten)
         return sum(outcome.status is OutboxStatus.SENT for _, outcome in outcomes)
 
     async def _record(self, outcomes: list[tuple[OutboxMessage, Outcome]]) -> None:
@@ -276,28 +281,36 @@ class OutboxSender:
 
     async def _write_outcomes(self, outcomes: list[tuple[OutboxMessage, Outcome]]) -> None:
         async with UnitOfWork(self.sessions) as uow:
-            await self.forget_delivered(uow)
-            await uow.outbox.finish([outcome.values(row) for row, outcome in outcomes])
-            for row, outcome in outcomes:
-                if outcome.status is OutboxStatus.UNDELIVERABLE and row.ticket_id is not None:
-                    uow.tickets.add_event(
-                        ticket_id=row.ticket_id,
-                        created_at=utcnow(),
-                        kind=EventKind.UNDELIVERABLE.value,
-                        actor_kind="system",
-                        note=f"{row.purpose}: {outcome.error}",
-                    )
+            await self._store(uow, outcomes)
             await uow.commit()
 
-    async def _begin(self, row: OutboxMessage, notice: bool) -> bool:
+    async def _store(self, uow: UnitOfWork, outcomes: list[tuple[OutboxMessage, Outcome]]) -> None:
+        """Outcomes in `uow`'s transaction, with the replies delivered meanwhile forgotten."""
+        await self.forget_delivered(uow)
+        await uow.outbox.finish([outcome.values(row) for row, outcome in outcomes])
+        for row, outcome in outcomes:
+            if outcome.status is OutboxStatus.UNDELIVERABLE and row.ticket_id is not None:
+                uow.tickets.add_event(
+                    ticket_id=row.ticket_id,
+                    created_at=utcnow(),
+                    kind=EventKind.UNDELIVERABLE.value,
+                    actor_kind="system",
+                    note=f"{row.purpose}: {outcome.error}",
+                )
+
+    async def _begin(
+        self, row: OutboxMessage, notice: bool, before: list[tuple[OutboxMessage, Outcome]]
+    ) -> bool:
         """Commit that this row's request is leaving (`sent_at`), as a turn does for its
         replies (handlers.replies): if the process dies before the outcome is recorded,
         Telegram may have the message, so the next sender finds it `unknown` instead of
-        sending it twice. An edit is not marked: making it again is harmless. A `notice`
-        keeps the words it was rendered to. False when the database is away (the row,
-        untried, waits for its lease to run out)."""
+        sending it twice. The outcomes `before` it in the batch go with it: a process dying
+        now leaves one message of unknown fate, not the batch's. An edit is not marked:
+        making it again is harmless. A `notice` keeps the words it was rendered to. False
+        when the database is away (the row, untried, waits for its lease to run out)."""
         try:
             async with UnitOfWork(self.sessions) as uow:
+                await self._store(uow, before)
                 rendered = row.text if notice else None
                 await uow.outbox.mark_sending(row.id, utcnow(), rendered=rendered)
                 await uow.commit()

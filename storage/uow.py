@@ -83,9 +83,11 @@ class UnitOfWork:
         self._after_commit.append(callback)
 
     async def commit(self) -> None:
+        # Taken first: a commit that fails drops them, or a later commit of this unit of
+        # work (a turn's, recording its replies) would run them for changes rolled back.
+        callbacks, self._after_commit = self._after_commit, []
         await self.tickets.write_pending()
         await self.outbox.write_pending()
         await self.session.commit()
-        callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()

@@ -70,6 +70,48 @@ async def test_a_notice_in_flight_when_the_process_died_is_not_said_twice(
         assert await second.scalar("select status from outbox") == "unknown"
 
 
+async def test_of_a_batch_cut_short_only_the_message_in_flight_is_of_unknown_fate(
+    migrated: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ones sent before it are known sent (their outcomes go with the next attempt's
+    commit), the ones after it were never tried and go out: the operator checks one."""
+    api = FakeBotAPI()
+    chats = [CHAT + n for n in range(1, 5)]
+    for chat in chats:
+        api.known_chat(chat)
+    async with DeskHarness(api, migrated) as first:
+        async with UnitOfWork(first.desk.sessions) as uow:
+            for chat in chats:
+                text = f"{NOTICE} ({chat})"
+                uow.outbox.add(chat_id=chat, text=text, purpose="reminder", now=utcnow())
+            await uow.commit()
+        send = outbox.send_html
+        sent: list[int] = []
+
+        async def dies_at_the_third(bot: Any, chat_id: int, *args: Any, **kwargs: Any) -> Any:
+            message = await send(bot, chat_id, *args, **kwargs)
+            sent.append(chat_id)
+            if len(sent) == 3:
+                raise ProcessDied  # Telegram has it, the process never hears back
+            return message
+
+        monkeypatch.setattr(outbox, "send_html", dies_at_the_third)
+        with pytest.raises(ProcessDied):
+            await first.deliver()
+        monkeypatch.setattr(outbox, "send_html", send)
+    async with DeskHarness(api, migrated) as second:
+        lock = await take_over(second.desk)  # SQLite: the next start, alone on the file
+        try:
+            with time_machine.travel(utcnow() + timedelta(minutes=3), tick=False):
+                await second.deliver()  # PostgreSQL: once the dead process's lease ran out
+        finally:
+            if lock is not None:
+                lock.release()
+        statuses = await second.column("select status from outbox order by id")
+    assert statuses == ["sent", "sent", "unknown", "sent"]
+    assert all(len(api.messages(chat)) == 1 for chat in chats)
+
+
 async def _resolved(
     desk: DeskHarness, settings: Settings, butler_id: int, resident_id: int
 ) -> tuple[Persona, datetime]:

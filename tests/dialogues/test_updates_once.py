@@ -162,11 +162,15 @@ async def test_a_reply_in_flight_when_the_process_died_is_not_said_twice(
     migrated: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Telegram got the request, the process never heard back: like a timeout, the row
-    is unknown, never sent again."""
+    is unknown, never sent again. The replies delivered before it are known delivered: the
+    operator is shown the one message of unknown fate, not every reply since the sender's
+    last transaction."""
     api = FakeBotAPI()
     async with DeskHarness(api, migrated) as first:
         li = first.sim.user(5105, language_code="en")
         await register(li)
+        first.sim.after_update = None  # no sender's transaction between the two turns
+        await li.says("/help")  # delivered; its row left for a later transaction to delete
         send = Send.send
 
         async def dies_waiting(self: Send, target: Target) -> str | None:
@@ -177,12 +181,14 @@ async def test_a_reply_in_flight_when_the_process_died_is_not_said_twice(
         with pytest.raises(ProcessDied):
             await li.says("/help")
         monkeypatch.setattr(Send, "send", send)
-    assert helps(api, 5105) == 1
+        first.desk.outbox = None  # a killed process records nothing on its way out
+    assert helps(api, 5105) == 2
     async with DeskHarness(api, migrated) as second:
         with time_machine.travel(utcnow() + timedelta(minutes=3), tick=False):
             await second.deliver()
-        assert helps(api, 5105) == 1
+        assert helps(api, 5105) == 2
         assert await second.scalar("select status from outbox") == "unknown"
+        assert await second.scalar("select count(*) from outbox") == 1
 
 
 async def test_refused_replies_wait_in_order_behind_the_first(harness: DeskHarness) -> None:

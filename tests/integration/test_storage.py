@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy import text as sa_text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import migrate
@@ -26,7 +27,7 @@ from bot.services.residents import Profile, save_profile
 from bot.services.tickets import Filed, file_ticket
 from bot.views import Views
 from storage.db import create_engine, create_sessionmaker
-from storage.models import Base, OutboxStatus
+from storage.models import Base, HandledUpdate, OutboxStatus
 from storage.uow import UnitOfWork
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -211,6 +212,26 @@ async def test_outbox_claim_is_exclusive_and_leases_expire(
     assert sorted(first + second) == ["m0", "m1", "m2", "m3", "m4"]
     assert await claim(NOW + timedelta(minutes=1)) == []
     assert sorted(await claim(NOW + timedelta(minutes=3))) == ["m0", "m1", "m2"]
+
+
+async def test_what_waits_for_a_commit_that_fails_never_runs(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A turn's unit of work commits again after a failed commit (to record its replies):
+    what waited for the failed one must not run for changes that were rolled back."""
+    ran: list[str] = []
+    async with UnitOfWork(sessions) as uow:
+        assert await uow.updates.claim(7001, NOW)
+        await uow.commit()
+    async with UnitOfWork(sessions) as uow:
+        uow.session.add(HandledUpdate(update_id=7001, handled_at=NOW))  # written at commit
+        uow.after_commit(lambda: ran.append("rolled back"))
+        with pytest.raises(IntegrityError):
+            await uow.commit()
+        await uow.session.rollback()
+        uow.after_commit(lambda: ran.append("committed"))
+        await uow.commit()
+    assert ran == ["committed"]
 
 
 async def test_idle_dialogues_are_claimed_once(
