@@ -227,7 +227,7 @@ class OutboxSender:
         a process killed meanwhile, the rows it never tried go out again, the ones it sent
         are known sent, and only the one in flight is found `unknown`."""
         outcomes: list[tuple[OutboxMessage, Outcome]] = []
-        unwritten: list[tuple[OutboxMessage, Outcome]] = []  # not stored yet
+        stored = 0  # how many of the outcomes are in the database already
         rendered = await self._render([row for row in rows if row.text is None])
         redrawn = await self._redrawn_since([row for row in rows if row.purpose == EDIT_PURPOSE])
         paused: datetime | None = None  # Telegram asked for a pause (429): nothing until then
@@ -250,9 +250,9 @@ class OutboxSender:
                 outcome = Outcome(OutboxStatus.PENDING, not_before=wait, attempts=row.attempts - 1)
             else:
                 if row.purpose != EDIT_PURPOSE:
-                    if not await self._begin(row, row.id in rendered, unwritten):
+                    if not await self._begin(row, row.id in rendered, outcomes[stored:]):
                         break  # the attempt cannot be recorded: nothing more goes out now
-                    unwritten = []
+                    stored = len(outcomes)
                 outcome = await self._send(row)
                 if outcome.status is OutboxStatus.SENT:
                     self.pacing.sent(row.chat_id, utcnow())
@@ -260,8 +260,7 @@ class OutboxSender:
                     behind[row.chat_id] = outcome.not_before
                     paused = outcome.not_before if outcome.flood else paused
             outcomes.append((row, outcome))
-            unwritten.append((row, outcome))
-        await self._record(unwritten)
+        await self._record(outcomes[stored:])
         return sum(outcome.status is OutboxStatus.SENT for _, outcome in outcomes)
 
     async def _record(self, outcomes: list[tuple[OutboxMessage, Outcome]]) -> None:

@@ -567,3 +567,5 @@ async def test_an_edit_telegram_would_not_take_is_made_later_unless_drawn_anew(
         await desk.deliver()
     assert desk.api.count("editMessageText") == edits
     assert len(card.edits) == 1
+    # … and its row is done with, not left "sending" (to turn "unknown" at the next start).
+    assert await desk.scalar("select count(*) from outbox where status <> 'sent'") == 0
