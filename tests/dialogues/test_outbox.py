@@ -16,6 +16,7 @@ from bot.clock import utcnow
 from bot.config import Settings
 from bot.htmltext import Html
 from bot.i18n import Catalogues
+from bot.services.notices import staff_card, to_json
 from scheduler.outbox import EDIT_PURPOSE, Pacing
 from storage.uow import UnitOfWork
 from tests.conftest import DeskHarness
@@ -192,6 +193,24 @@ def test_overall_rate_is_capped() -> None:
     assert pacing.busy(now + timedelta(seconds=1)) == set()
     pacing.sent(7, now + timedelta(seconds=1))
     assert pacing.busy(now + timedelta(seconds=1.5)) == {7}
+
+
+async def test_a_queued_notice_left_with_nothing_to_say_is_done_with(
+    harness: DeskHarness,
+) -> None:
+    """A notice queued as data whose item is gone by the time it is sent: no request, and
+    its row is closed (undeliverable), not left "sending" to turn "unknown" at a restart."""
+    async with UnitOfWork(harness.desk.sessions) as uow:
+        notice = staff_card(4010, 999_999, "notice.reoffered")  # no such item (any more)
+        uow.outbox.add_notice(
+            chat_id=4010, notice=to_json(notice), purpose="reminder", now=utcnow()
+        )
+        await uow.commit()
+    sent = harness.api.count("sendMessage")
+    await harness.deliver()
+    assert harness.api.count("sendMessage") == sent
+    assert await harness.scalar("select status from outbox") == "undeliverable"
+    assert await harness.scalar("select last_error from outbox") == "no reader"
 
 
 async def test_undeliverable_notice_is_written_to_the_items_timeline(
