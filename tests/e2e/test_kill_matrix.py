@@ -192,6 +192,11 @@ class Run:
         self.launch(self.now() + later)
 
     def arm(self, trigger: Trigger) -> None:
+        if self.api.tripwire.fired.is_set():
+            # An earlier trigger has just killed the process (a tap's answer during this
+            # step, say): restart it before arming anew, or the kill would go unnoticed
+            # and read as the bot dying by itself.
+            self.restart()
         assert self.bot is not None
         self.api.tripwire.arm(self.bot, trigger)
 
