@@ -20,7 +20,8 @@ import marshal
 import os
 import struct
 import sys
-from typing import Any
+import tempfile
+from typing import IO, Any
 
 # A sheet: its name, its header row, and the columns shown as dates (column -> number format).
 Sheet = tuple[str, list[object], dict[int, str]]
@@ -97,23 +98,27 @@ def frame(message: tuple[Any, ...]) -> bytes:
 class WorkbookWriter:
     """The parent's end: start the child, send it frames, take the file."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, errors: IO[bytes]) -> None:
         self._process = process
+        # Its error output goes to a file, not a pipe: a pipe nobody reads until the end
+        # would stop a child that wrote more than the pipe holds.
+        self._errors = errors
 
     @classmethod
     async def start(cls, sheets: list[Sheet]) -> WorkbookWriter:
         # The child imports this module as the bot does, from the same places.
         path = os.pathsep.join(entry for entry in sys.path if entry)
+        errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the writer
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             __name__,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+            stderr=errors,
             env={**os.environ, "PYTHONPATH": path},
         )
-        writer = cls(process)
+        writer = cls(process, errors)
         await writer.send(frame(("open", sheets)))
         return writer
 
@@ -129,9 +134,10 @@ class WorkbookWriter:
 
     async def close(self) -> bytes:
         await self.send(frame(("close",)))
-        data, errors = await self._process.communicate()
+        data, _ = await self._process.communicate()
         if self._process.returncode != 0:
-            raise RuntimeError(f"the spreadsheet writer failed: {_tail(errors)}")
+            raise RuntimeError(f"the spreadsheet writer failed: {self._said()}")
+        self._errors.close()
         return data
 
     async def discard(self) -> None:
@@ -140,14 +146,18 @@ class WorkbookWriter:
             with contextlib.suppress(ProcessLookupError):
                 self._process.kill()
             await self._process.wait()
+        self._errors.close()
 
     async def _failed(self) -> None:
-        _, errors = await self._process.communicate()
-        raise RuntimeError(f"the spreadsheet writer stopped: {_tail(errors)}")
+        await self._process.communicate()
+        raise RuntimeError(f"the spreadsheet writer stopped: {self._said()}")
 
-
-def _tail(errors: bytes | None) -> str:
-    return (errors or b"").decode("utf-8", "replace")[-_ERRORS_KEPT:].strip() or "no message"
+    def _said(self) -> str:
+        """The end of what the child wrote to its error output (a traceback, usually)."""
+        self._errors.seek(0)
+        said = self._errors.read().decode("utf-8", "replace")
+        self._errors.close()
+        return said[-_ERRORS_KEPT:].strip() or "no message"
 
 
 def main() -> int:
