@@ -26,13 +26,13 @@ Photos, files and callback answers go out directly as before; a file is rebuilt 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from telegram.error import BadRequest
 
 from bot.clock import utcnow
+from bot.desk import Outbox
 from handlers.output import EditMessage, EditTapped, Refusal, Send, Target
 from scheduler.outbox import Outcome, RetryPolicy, outcome_of
 from storage.models import OutboxMessage, OutboxStatus
@@ -59,12 +59,11 @@ class ReplyLedger:
     own unit of work once it has committed (a session less to open for each reply)."""
 
     uow: UnitOfWork
-    # Where delivered rows go to be deleted by a later transaction (the outbox sender's);
-    # without one, they are deleted at once.
-    later: Callable[[list[int]], None] | None = None
-    # That transaction's deletion, done by each attempt's commit as well: a process dying
-    # leaves the reply in flight of unknown fate, not every reply delivered since.
-    forget_earlier: Callable[[UnitOfWork], Awaitable[None]] | None = None
+    # The outbox sender: delivered rows go to it, to be deleted by a later transaction
+    # (its own, or the next attempt's commit, which deletes them as well: a process dying
+    # leaves the reply in flight of unknown fate, not every reply delivered since).
+    # Without one, they are deleted at once.
+    sender: Outbox | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     rows: list[OutboxMessage] = field(default_factory=list)
     _done: dict[int, Outcome] = field(default_factory=dict)  # by row id
@@ -74,8 +73,8 @@ class ReplyLedger:
         """Commit that this row's request is leaving (with what is known of the ones
         before it), so a crash from now on cannot make it go out twice."""
         written = await self._write()
-        if self.forget_earlier is not None:
-            await self.forget_earlier(self.uow)
+        if self.sender is not None:
+            await self.sender.forget_delivered(self.uow)
         await self.uow.outbox.mark_sending(row.id, utcnow())
         await self._commit(written)
 
@@ -96,8 +95,8 @@ class ReplyLedger:
         fresh = [row_id for row_id in self._done if row_id not in self._written]
         if not fresh:
             return
-        if self.later is not None and all(_forgettable(self._done[row_id]) for row_id in fresh):
-            self.later(fresh)
+        if self.sender is not None and all(_forgettable(self._done[r]) for r in fresh):
+            self.sender.delivered(fresh)
             self._written.update(fresh)
             return
         await self._commit(await self._write())
@@ -112,8 +111,8 @@ class ReplyLedger:
             for row_id, outcome in self._done.items()
             if row_id not in self._written and _forgettable(outcome)
         ]
-        if delivered and self.later is not None:
-            self.later(delivered)
+        if delivered and self.sender is not None:
+            self.sender.delivered(delivered)
             self._written.update(delivered)
         return [row for row in self.rows if row.id not in self._done]
 

@@ -133,12 +133,7 @@ class Turn:
             update.effective_user.language_code, desk.settings.default_language
         )
         self._out: list[Output] = []
-        sender = desk.outbox
-        self._ledger = ReplyLedger(
-            uow,
-            later=sender.delivered if sender is not None else None,
-            forget_earlier=sender.forget_delivered if sender is not None else None,
-        )
+        self._ledger = ReplyLedger(uow, sender=desk.outbox)
         self._answer: tuple[str | None, bool] | None = None
         self._dialogue_touched = False
         # The catalogue key of each text this turn rendered: a reply that is one text is
