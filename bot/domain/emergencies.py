@@ -11,6 +11,7 @@ Plain rules: no Telegram, no SQL.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,12 +32,20 @@ class Emergency:
     category: str  # the complaint category it becomes when nothing else fits (`ordinary`)
 
 
-def _pattern(keyword: str) -> re.Pattern[str]:
+def _pattern(keyword: str) -> str:
     """Latin words match whole words ("fire", not "firewall"); Chinese anywhere."""
     word = re.escape(keyword.strip().casefold())
     if keyword.isascii():
-        return re.compile(rf"(?<![a-z0-9]){word}(?![a-z0-9])")
-    return re.compile(word)
+        return rf"(?<![a-z0-9]){word}(?![a-z0-9])"
+    return word
+
+
+@functools.lru_cache(maxsize=128)
+def _any_of(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for all of an emergency's keywords, made once: every typed message
+    is checked against every emergency."""
+    words = [_pattern(k) for k in keywords if k.strip()]
+    return re.compile("|".join(f"(?:{w})" for w in words)) if words else None
 
 
 def match(text: str | None, emergencies: Sequence[Emergency]) -> Emergency | None:
@@ -45,7 +54,8 @@ def match(text: str | None, emergencies: Sequence[Emergency]) -> Emergency | Non
         return None
     folded = text.casefold()
     for emergency in emergencies:
-        if any(_pattern(k).search(folded) for k in emergency.keywords if k.strip()):
+        pattern = _any_of(emergency.keywords)
+        if pattern is not None and pattern.search(folded):
             return emergency
     return None
 
