@@ -25,7 +25,7 @@ class Report:
     category: str | None
     created_at: datetime
     status: TicketStatus
-    linked: bool = False
+    linked: bool = False  # in an open incident
 
 
 def same_fault(a: Report, b: Report) -> bool:
@@ -52,8 +52,20 @@ def cluster(new: Report, others: Sequence[Report], within: timedelta) -> list[Re
 
 
 def offer_due(found: Sequence[Report], reports: int) -> bool:
-    """Enough reports of one fault, and at least one of them not yet in an incident."""
-    return len(found) >= reports and any(not r.linked for r in found)
+    """The desk is offered the link when a fault's reports, none of them in an incident
+    yet, reach the policy's number, and again each time as many more have come: a card
+    for every further report would bury the desk in cards about one fault. Once some are
+    linked, a new report joins them instead (`joins`)."""
+    if not found or any(r.linked for r in found):
+        return False
+    return len(found) >= reports and len(found) % reports == 0
+
+
+def joins(found: Sequence[Report]) -> Report | None:
+    """The latest report of the fault already in an open incident: a new report joins that
+    incident, since the desk has judged these reports one fault."""
+    linked = [r for r in found if r.linked]
+    return linked[-1] if linked else None
 
 
 def lead_of(found: Sequence[Report]) -> Report:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.domain.incidents import IncidentStatus, Report, cluster, offer_due
+from bot.domain.incidents import IncidentStatus, Report, cluster, joins, offer_due
 from bot.domain.item import Item
 from bot.domain.lifecycle import Action
 from bot.domain.routing import fallback_desk
@@ -41,8 +41,9 @@ async def _report(repo: IncidentRepository, ticket: Ticket, linked: bool = False
 # --- after filing ------------------------------------------------------------------------
 async def after_filing(ctx: ItemContext, ticket: Ticket, item: TicketFacts | None = None) -> None:
     """A planned works' or outage's fault reported meanwhile: the resident hears it is known,
-    and the item joins the notice's incident. Otherwise, enough reports of one fault in
-    one building in time: the desk is offered to link them. `item`: the new item as
+    and the item joins the notice's incident. A fault whose reports the desk has linked
+    already: the item joins their incident. Otherwise, enough reports of one fault in one
+    building in time: the desk is offered to link them (`offer_due`). `item`: the new item as
     screens read it, if the caller has it (filing does)."""
     if ticket.estate_id is None or ticket.category is None or ticket.resident_id is None:
         return
@@ -61,6 +62,11 @@ async def after_filing(ctx: ItemContext, ticket: Ticket, item: TicketFacts | Non
         ticket.estate_id, building.id, ticket.category, ctx.now - within, ctx.now
     )
     found = cluster(report, others, within)
+    joined = joins(found)
+    incident = await repo.of_ticket(joined.id) if joined is not None else None
+    if incident is not None:
+        await _attach(ctx, incident, [ticket], staff_id=None)
+        return
     if not offer_due(found, ctx.policy.incidents.reports):
         return
     staff = await ctx.staff(ticket)

@@ -36,11 +36,19 @@ class IncidentRepository:
     async def reports(
         self, estate_id: int, building_id: int, category: str, since: datetime, until: datetime
     ) -> list[Report]:
-        """Items of this category in this building filed between the two moments."""
+        """Items of this category in this building filed between the two moments, each
+        `linked` if it is in an open incident (one resolved leaves its items out of the
+        next)."""
+        in_open = (
+            select(IncidentItem.ticket_id)
+            .join(Incident, Incident.id == IncidentItem.incident_id)
+            .where(Incident.status == IncidentStatus.OPEN.value)
+            .subquery()
+        )
         query = (
-            select(Ticket.id, Ticket.created_at, Ticket.status, IncidentItem.id)
+            select(Ticket.id, Ticket.created_at, Ticket.status, in_open.c.ticket_id)
             .join(Unit, Unit.id == Ticket.unit_id)
-            .outerjoin(IncidentItem, IncidentItem.ticket_id == Ticket.id)
+            .outerjoin(in_open, in_open.c.ticket_id == Ticket.id)
             .where(
                 Ticket.estate_id == estate_id,
                 Unit.building_id == building_id,

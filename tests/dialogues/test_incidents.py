@@ -240,3 +240,36 @@ async def test_a_follower_worked_on_its_own_has_no_alarms_until_it_leaves(
     await butler.says(f"/unlink {second}")  # on its own again: its own alarms are back
     assert "waiting_date" in await _pending(desk, second)
     assert "month_old" in await _pending(desk, second)
+
+
+async def test_the_desk_is_offered_the_link_once_and_later_reports_join_by_themselves(
+    desk: DeskHarness,
+) -> None:
+    """One fault, one card: the offer comes with the third report, not again with the
+    fourth; once the desk links them, a further report joins the incident by itself, its
+    resident told as the others were, and the lead's reply reaches it too."""
+    butler = await enroll(desk, 9361, "Butler", "Customer service", "B")
+    people = [desk.sim.user(u, language_code="en") for u in (9371, 9372, 9373, 9374, 9375)]
+    names = ["Li Lei", "Wang Fang", "Zhang Wei", "Chen Jie", "Zhao Min"]
+    units = ["1201", "1202", "1201", "1202", "1201"]
+    for person, name, unit in zip(people, names, units, strict=True):
+        await register(person, name=name, unit=unit)
+    for person in people[:4]:
+        await file_complaint(person, "No water on the 12th floor")
+    assert told(butler, "reports of the same fault") == 1  # at the third, not the fourth
+    await butler.taps_on(OFFER, "reports of the same fault")
+    lead = await _reference(desk, 0)
+    assert f"4 items in one incident, led by {lead}" in butler.last_text
+    cards = len(butler.transcript)
+
+    await file_complaint(people[4], "Taps are dry")
+    assert told(people[4], LINKED) == 1
+    assert told(butler, "reports of the same fault") == 1
+    assert await desk.scalar("select count(*) from incident_items") == 5
+    assert all(OFFER not in m.body for m in butler.transcript[cards:])
+
+    await butler.says(f"/ticket {lead}")
+    await butler.taps("💬 Reply")
+    await butler.says("The pump is being repaired; water back by noon.")
+    for person in people:
+        assert told(person, "The pump is being repaired") == 1

@@ -1,12 +1,13 @@
-"""The incident rules: the same category in the same building within the policy's window,
-enough of them, and at least one not yet linked."""
+"""The incident rules: the same category in the same building within the policy's window;
+the desk offered the link at the policy's number of reports and again at each as many
+more, never for every report; a report of a fault already linked joins its incident."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from bot.config import DEFAULTS_DIR
-from bot.domain.incidents import Report, cluster, lead_of, offer_due
+from bot.domain.incidents import Report, cluster, joins, lead_of, offer_due
 from bot.domain.tickets import TicketStatus
 from bot.policy import load_policy
 
@@ -48,7 +49,18 @@ def test_only_the_same_fault_in_the_same_building_within_the_window_counts() -> 
     assert lead_of(found).id == 5
 
 
-def test_no_offer_when_every_report_is_linked_already() -> None:
-    found = [_report(i, 10 - i, linked=True) for i in range(3)]
+def test_the_offer_comes_at_three_reports_and_again_at_six_not_with_every_report() -> None:
+    reports = [_report(i, 50 - i) for i in range(7)]
+    offered = [n for n in range(1, 8) if offer_due(reports[:n], 3)]
+    assert offered == [3, 6]
+
+
+def test_a_report_of_a_linked_fault_joins_its_incident_instead_of_an_offer() -> None:
+    found = [_report(1, 9, linked=True), _report(2, 8, linked=True), _report(3, 7), _report(7, 0)]
     assert not offer_due(found, 3)
-    assert offer_due([*found[:2], _report(7, 0)], 3)
+    six = [*found[:2], _report(4, 5), _report(5, 3), _report(6, 2), _report(7, 0)]
+    assert not offer_due(six, 3)
+    joined = joins(found)
+    assert joined is not None
+    assert joined.id == 2
+    assert joins([_report(3, 7), _report(7, 0)]) is None
