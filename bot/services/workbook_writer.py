@@ -1,12 +1,15 @@
 """The export's spreadsheet, written by a child process while the bot reads the next rows.
 
-Writing the cells is most of a large export's time and is pure Python: on a worker thread
-it shares one core with reading the rows (the GIL), in a child process it has a core of its
-own, so a month of a large estate takes about as long as writing it alone. The bot sends
-batches of ready cells (text, numbers, None) down the child's stdin, each a length and a
-marshal frame (only our own process writes them), and reads the finished file from its
-stdout. The child imports nothing of the bot but this module, so it starts in a blink; it
-ends when its stdin closes, so a bot killed mid-export leaves nothing behind.
+The cells are written by rustpy-xlsxwriter (rust_xlsxwriter, the Rust port of XlsxWriter,
+streaming rows in its constant-memory mode): a month of a large estate, close to a million
+cells, in about a second, where XlsxWriter took seven (bench/registry_reports.py
+--writers-only compares the libraries on the export's shape). It runs in a child process
+all the same: the bot keeps its core for reading the rows and for people, and a failure or
+a crash in compiled code ends the child, not the bot. The bot sends batches of ready cells
+(text, numbers, None) down the child's stdin, each a length and a marshal frame (only our
+own process writes them), and reads the finished file from its stdout. The child imports
+nothing of the bot but this module, so it starts in a blink; it ends when its stdin
+closes, so a bot killed mid-export leaves nothing behind.
 
     python -m bot.services.workbook_writer   (started by WorkbookWriter, never by hand)
 """
@@ -21,6 +24,7 @@ import os
 import struct
 import sys
 import tempfile
+from collections.abc import Iterator
 from typing import IO, Any
 
 # A sheet: its name, its header row, and the columns shown as dates (column -> number format).
@@ -28,65 +32,100 @@ Sheet = tuple[str, list[object], dict[int, str]]
 
 TIME_FORMAT, DAY_FORMAT = "yyyy-mm-dd h:mm:ss", "yyyy-mm-dd"
 DATE_WIDTHS = {TIME_FORMAT: 19, DAY_FORMAT: 11}  # wide enough not to show "####"
-WORKBOOK_OPTIONS = {
-    "constant_memory": True,  # one row in memory: a month of a large estate is 28k rows
-    # A resident's text is text, even when it starts with "=" or looks like a link.
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-}
+TEXT_LIMIT = 32_767  # characters a spreadsheet cell holds; longer text is cut there
 _LENGTH = struct.Struct("!I")
 _ERRORS_KEPT = 2_000  # characters of the child's error output quoted in the bot's error
 
 
-class SheetBook:
-    """The workbook as it is written: each sheet row by row, as the rows come (XlsxWriter's
-    constant memory mode keeps one row in memory); times and days are numbers that their
-    column's date format shows as dates."""
+class _Frames:
+    """The messages on the child's stdin, with one looked at and left for the next sheet."""
 
-    def __init__(self, sheets: list[Sheet]) -> None:
-        import xlsxwriter
+    def __init__(self, source: IO[bytes]) -> None:
+        self._source = source
+        self._ahead: tuple[Any, ...] | None = None
 
-        self._buffer = io.BytesIO()
-        self._book = xlsxwriter.Workbook(self._buffer, WORKBOOK_OPTIONS)
-        formats = {
-            shown: (self._book.add_format({"num_format": shown}), width)
-            for shown, width in DATE_WIDTHS.items()
-        }
-        self._sheets = []
-        self._next: list[int] = []
-        for name, header, dated in sheets:
-            sheet = self._book.add_worksheet(name)
-            for column, shown in dated.items():
-                shown_as, width = formats[shown]
-                sheet.set_column(column, column, width, shown_as)
-            sheet.write_row(0, 0, header)
-            self._sheets.append(sheet)
-            self._next.append(1)
+    def peek(self) -> tuple[Any, ...]:
+        if self._ahead is None:
+            head = self._source.read(_LENGTH.size)
+            if len(head) < _LENGTH.size:
+                raise _BotGone
+            (size,) = _LENGTH.unpack(head)
+            self._ahead = marshal.loads(self._source.read(size))
+        return self._ahead
 
-    def append(self, sheet: int, rows: list[list[object]]) -> None:
-        """Rows at the end of a sheet: text and numbers; None (or "") leaves a cell empty.
-        Each cell goes straight to the library's call for its type, which costs less than
-        write_row's trying every type in turn for every cell, the empty ones too."""
-        written, number = self._sheets[sheet], self._next[sheet]
-        # The calls write_string and write_number make after reading "A1"-style arguments
-        # (which these never are): a month is close to a million cells.
-        text, figure = written._write_string, written._write_number
-        for row in rows:
-            for column, value in enumerate(row):
-                if value is None or value == "":
-                    continue
-                if isinstance(value, str):
-                    text(number, column, value)
-                elif isinstance(value, int | float):
-                    figure(number, column, value)
-                else:
-                    raise TypeError(f"a cell holds text or a number, not {value!r}")
-            number += 1
-        self._next[sheet] = number
+    def take(self) -> tuple[Any, ...]:
+        message = self.peek()
+        self._ahead = None
+        return message
 
-    def close(self) -> bytes:
-        self._book.close()
-        return self._buffer.getvalue()
+
+class _BotGone(Exception):
+    """The bot went away mid-export (its end of the pipe closed): nothing to finish."""
+
+
+def _columns(header: list[object]) -> list[str]:
+    """The header as the library takes it (each row a mapping by column name), so every
+    name must be different: a repeated one is told apart by a number."""
+    seen: dict[str, int] = {}
+    names = []
+    for cell in header:
+        name = str(cell)
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return names
+
+
+def _cell(value: object) -> object:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value[:TEXT_LIMIT]
+    if isinstance(value, int | float):
+        return value
+    raise TypeError(f"a cell holds text or a number, not {value!r}")
+
+
+def _records(frames: _Frames, sheet: int, names: list[str]) -> Iterator[dict[str, object]]:
+    """A sheet's rows as they come, until the next sheet's or the end: text and numbers,
+    None for an empty cell. A sheet with no rows still shows its header."""
+    shown = False
+    while (message := frames.peek())[0] == "append" and message[1] == sheet:
+        for row in frames.take()[2]:
+            for value in row:
+                kind = value.__class__
+                if kind not in _PLAIN and (kind is not str or len(value) > TEXT_LIMIT):
+                    row = [_cell(v) for v in row]  # the rare row with a cell to mend
+                    break
+            shown = True
+            yield dict(zip(names, row, strict=True))
+    if not shown:
+        yield dict.fromkeys(names)  # the header alone
+
+
+# Cells passed to the library as they are (text too, if it fits in a cell).
+_PLAIN = frozenset({float, int, type(None)})
+
+
+def write_book(sheets: list[Sheet], frames: _Frames) -> bytes:
+    """The workbook written as its rows come, one sheet after the other (the library's
+    constant-memory mode holds one row at a time): times and days are numbers that their
+    column's date format shows as dates, the header's widths wide enough for them."""
+    import rustpy_xlsxwriter as xlsx
+
+    formats = {shown: xlsx.Format().set_num_format(shown) for shown in DATE_WIDTHS}
+    entries: list[tuple[str, Any]] = []
+    shown_as: dict[str, Any] = {}  # by sheet: each dated column's format and width
+    widths: dict[str, Any] = {}
+    for number, (name, header, dated) in enumerate(sheets):
+        names = _columns(header)
+        entries.append((name, _records(frames, number, names)))
+        shown_as[name] = {names[c]: formats[f] for c, f in dated.items()}
+        widths[name] = {names[c]: DATE_WIDTHS[f] for c, f in dated.items()}
+    buffer = io.BytesIO()
+    xlsx.write_worksheets(entries, buffer, column_formats=shown_as, column_widths=widths)
+    if frames.take() != ("close",):
+        raise SystemExit("rows for a sheet after the next one had begun")
+    return buffer.getvalue()
 
 
 def frame(message: tuple[Any, ...]) -> bytes:
@@ -161,23 +200,17 @@ class WorkbookWriter:
 
 
 def main() -> int:
-    source, book = sys.stdin.buffer, None
-    while True:
-        head = source.read(_LENGTH.size)
-        if len(head) < _LENGTH.size:
-            return 1  # the bot went away mid-export: nothing to finish
-        (size,) = _LENGTH.unpack(head)
-        message = marshal.loads(source.read(size))
-        if message[0] == "open":
-            book = SheetBook(message[1])
-        elif message[0] == "append" and book is not None:
-            book.append(message[1], message[2])
-        elif message[0] == "close" and book is not None:
-            sys.stdout.buffer.write(book.close())
-            sys.stdout.buffer.flush()
-            return 0
-        else:
+    frames = _Frames(sys.stdin.buffer)
+    try:
+        message = frames.take()
+        if message[0] != "open":
             raise SystemExit(f"unexpected message {message[0]!r}")
+        data = write_book(message[1], frames)
+    except _BotGone:
+        return 1  # the bot went away mid-export: nothing to finish
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    return 0
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import sys
 import pytest
 from openpyxl import load_workbook
 
-from bot.services.workbook_writer import TIME_FORMAT, WorkbookWriter, frame
+from bot.services.workbook_writer import DAY_FORMAT, TEXT_LIMIT, TIME_FORMAT, WorkbookWriter, frame
 
 SHEETS = [
     ("Registry", ["reference", "received", "rating"], {1: TIME_FORMAT}),
@@ -35,6 +35,31 @@ async def test_rows_sent_in_batches_come_back_as_one_workbook_with_dates_as_date
     assert registry[1][2] is None
     assert registry[2][2] == 1
     assert list(book["Money"].iter_rows(values_only=True))[1] == ("<b>&amp; 💡",)
+
+
+async def test_a_sheet_without_rows_shows_its_header_and_odd_cells_are_mended() -> None:
+    """Text longer than a cell holds is cut (not the export refused), a header named twice
+    keeps both columns, and a month without orders still has its sheet with its header."""
+    sheets = [
+        ("Registry", ["reference", "note", "note", "day"], {3: DAY_FORMAT}),
+        ("Money", ["reference", "amount"], {}),
+        ("Repeats", ["category"], {}),
+    ]
+    writer = await WorkbookWriter.start(sheets)
+    long = "说" * (TEXT_LIMIT + 10)
+    await writer.send(frame(("append", 0, [["C-1", long, "", 46351.0], ["C-2", None, "x", None]])))
+    await writer.send(frame(("append", 2, [["Lifts"]])))
+    data = await writer.close()
+
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    registry = list(book["Registry"].iter_rows(values_only=True))
+    assert registry[0] == ("reference", "note", "note (2)", "day")
+    assert registry[1][1] == "说" * TEXT_LIMIT
+    assert registry[1][2] is None
+    assert registry[1][3].isoformat() == "2026-11-25T00:00:00"
+    assert registry[2] == ("C-2", None, "x", None)
+    assert list(book["Money"].iter_rows(values_only=True)) == [("reference", "amount")]
+    assert list(book["Repeats"].iter_rows(values_only=True)) == [("category",), ("Lifts",)]
 
 
 async def test_a_failure_in_the_writer_is_an_error_for_the_bot_not_a_short_file() -> None:
