@@ -19,7 +19,7 @@ a channel posts; the clock jumps ahead and the periodic jobs run. After every st
 The world (the desk, its people and their items) is built once and outlives hypothesis's
 examples, so nothing can be replayed or shrunk: the first broken invariant ends the run
 and is reported with the steps that led to it. `FUZZ_UPDATES` sets how many updates to send
-(2,000 per database by default, about half a minute each; 10,000 for the long profile).
+(1,500 per database by default, under a minute each; 10,000 for the long profile).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ from tests.sim import Fed, Persona, SentMessage, render
 from tests.sim.bot_api import MAX_TEXT
 
 T = TypeVar("T")
-UPDATES = int(os.environ.get("FUZZ_UPDATES", "2000"))  # per database; 15-35 s
+UPDATES = int(os.environ.get("FUZZ_UPDATES", "1500"))  # per database; 15-45 s
 STEPS_PER_EXAMPLE = 50
 RECENT_STEPS = 40  # shown with a failure
 FULL_CHECK_EVERY = 100  # steps: every item is checked, not only those with new events
