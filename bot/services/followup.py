@@ -159,11 +159,16 @@ async def answer_solved(
     ctx: ItemContext, resident: ResidentCard, ticket_id: int, *, solved: bool
 ) -> datetime | None:
     """Solved, or not (reopened): returns the reopened item's first-answer time, to tell
-    the resident when they hear from us."""
+    the resident when they hear from us. An item reopened since it was asked about (the
+    resident said "not fixed" on the visit's sign-off) is back at work already: the answer
+    is recorded, and the item is not reopened twice."""
     ticket = await _answerable(ctx, resident, ticket_id)
     ticket.solved = solved
     ctx.record(ticket, EventKind.FOLLOWUP_ANSWERED, note="solved" if solved else "not solved")
-    notices = [] if solved else await reopen(ctx, ticket, reason="followup.not_solved")
+    finished = ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+    notices = (
+        [] if solved or not finished else await reopen(ctx, ticket, reason="followup.not_solved")
+    )
     await ctx.done(ticket, notices)
     return None if solved else ticket.first_answer_due_at or ctx.now
 

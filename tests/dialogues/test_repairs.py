@@ -277,3 +277,32 @@ async def test_a_repair_reopened_at_the_follow_up_goes_back_to_a_new_visit(
     # Nobody is told it is late once it is done again.
     await at(desk, later + timedelta(days=1))
     assert told(supervisor, "Late") == 0
+
+
+async def test_not_solved_on_the_follow_up_of_a_repair_reopened_meanwhile_reopens_once(
+    desk: DeskHarness,
+) -> None:
+    """Found by the fuzz: the follow-up asked, then "Not fixed" tapped on the visit's
+    sign-off (reopened), then "No, not yet" on the follow-up. The answer is recorded and the
+    resident told when we answer; the repair is not reopened a second time (it crashed)."""
+    engineer = await enroll(desk, 8641, "Department staff", "Engineering", "B")
+    li = desk.sim.user(8741, language_code="en")
+    await register(li)
+    await request_repair(li, "💡 Electrical", "The hallway light flickers")
+    reference = str(await desk.scalar("select reference from tickets"))
+    await schedule(engineer, reference, 1, "09:00")
+    await li.taps("👍 That suits me")
+    await engineer.taps_on("🔧 In progress", reference)
+    await engineer.taps_on("✅ Done", reference)
+    await engineer.says("Tightened the fitting")
+    await engineer.taps("Yes")
+    await at(desk, utcnow() + timedelta(days=3))
+    assert told(li, "solved") == 1
+    await li.taps_on("❌ Not fixed", "the repair is done")
+    assert told(li, "we have reopened your repair") == 1
+    await li.taps_on("👎 No, not yet", "solved")
+    assert await desk.scalar("select reopen_count from tickets") == 1
+    assert await desk.scalar("select status from tickets") == "reopened"
+    assert await desk.scalar("select solved from tickets") in (False, 0)
+    assert "will get back to you by" in li.last_text
+    assert "How satisfied are you" in li.last_text
