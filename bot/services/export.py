@@ -4,13 +4,10 @@ reason, the follow-up's verdict; the orders' money trail on a second sheet; repe
 problems on a third.
 
 Rows are streamed from the database in batches; each batch is made into cells on a worker
-thread and written by XlsxWriter (its constant-memory mode: one row in memory) in a child
-process while the next batch is fetched (see workbook_writer). Of the libraries the
-benchmark compares it is the fastest whose file every reader opens as written (PyExcelerate
-is faster still but leaves out the sheet's dimensions, so readers that trust them see short
-rows). Writing the cells is most of an export's time, so rows are made of what the library
-writes fastest: text, numbers and empty cells; times and days are numbers that their
-column's date format shows as dates.
+thread and written by rust_xlsxwriter (its constant-memory mode: one row in memory) in a
+child process while the next batch is fetched (see workbook_writer, and the benchmark's
+comparison of the libraries). Rows are made of plain cells: text, numbers and empty cells;
+times and days are numbers that their column's date format shows as dates.
 Residents' names and phones are included only for readers allowed to see them (a
 confidential resident's only for managers and the staff named on the item; others read
 it masked), and the export is recorded in the access log.

@@ -155,6 +155,12 @@ async def _answerable(ctx: ItemContext, resident: ResidentCard, ticket_id: int) 
     return ticket
 
 
+def _finished(ticket: Ticket) -> bool:
+    """Resolved or closed: what a follow-up answer may reopen (one reopened meanwhile is
+    back at work already)."""
+    return ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+
+
 async def answer_solved(
     ctx: ItemContext, resident: ResidentCard, ticket_id: int, *, solved: bool
 ) -> datetime | None:
@@ -165,9 +171,10 @@ async def answer_solved(
     ticket = await _answerable(ctx, resident, ticket_id)
     ticket.solved = solved
     ctx.record(ticket, EventKind.FOLLOWUP_ANSWERED, note="solved" if solved else "not solved")
-    finished = ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
     notices = (
-        [] if solved or not finished else await reopen(ctx, ticket, reason="followup.not_solved")
+        []
+        if solved or not _finished(ticket)
+        else await reopen(ctx, ticket, reason="followup.not_solved")
     )
     await ctx.done(ticket, notices)
     return None if solved else ticket.first_answer_due_at or ctx.now
@@ -185,8 +192,7 @@ async def answer_rating(
     ctx.record(ticket, EventKind.FOLLOWUP_ANSWERED, note=f"rating {rating}")
     notices: list[Notice] = []
     unhappy = rating <= ctx.policy.followup.reopen_at_or_below or ticket.solved is False
-    finished = ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
-    if finished and unhappy:
+    if _finished(ticket) and unhappy:
         notices = await reopen(ctx, ticket, reason="followup.low_rating")
     elif ticket.status == TicketStatus.RESOLVED:
         status = Item.of(ticket).next_status(Action.CLOSE)

@@ -75,6 +75,10 @@ def _columns(header: list[object]) -> list[str]:
     return names
 
 
+# Cells passed to the library as they are (text too, if it fits in a cell).
+_PLAIN = frozenset({float, int, type(None)})
+
+
 def _cell(value: object) -> object:
     if value is None or value == "":
         return None
@@ -100,10 +104,6 @@ def _records(frames: _Frames, sheet: int, names: list[str]) -> Iterator[dict[str
             yield dict(zip(names, row, strict=True))
     if not shown:
         yield dict.fromkeys(names)  # the header alone
-
-
-# Cells passed to the library as they are (text too, if it fits in a cell).
-_PLAIN = frozenset({float, int, type(None)})
 
 
 def write_book(sheets: list[Sheet], frames: _Frames) -> bytes:
