@@ -66,6 +66,13 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     return len(os.sched_getaffinity(0)) + 1
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests (a minute of a real process killed and restarted, the fuzz, the
+    database kept away) go first: handed out last, one of them would run alone at the
+    end while the other workers sit idle. The rest keep their order."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 _PG_URL: str | bool | None = False
 
 

@@ -839,6 +839,7 @@ def run_examples(world: World) -> None:
         )
 
 
+@pytest.mark.long
 async def test_random_updates_from_everyone(desk: DeskHarness, errors: ErrorLog) -> None:
     world = World(desk, errors)
     await world.build()

@@ -38,6 +38,7 @@ def api() -> FakeBotAPI:
     return fake
 
 
+@pytest.mark.long
 def test_the_database_away_loses_nothing_and_repeats_nothing(
     tmp_path: Path, database_url: str, api: FakeBotAPI
 ) -> None:
@@ -105,6 +106,7 @@ def test_the_database_away_loses_nothing_and_repeats_nothing(
     assert {row[0] for row in left} <= {"sent"}, (left, text[-6000:])
 
 
+@pytest.mark.long
 def test_a_webhook_update_the_database_failed_is_handled_once_it_is_back(tmp_path: Path) -> None:
     """Telegram counts a webhook update delivered once posted: the process keeps it."""
     api = FakeBotAPI()

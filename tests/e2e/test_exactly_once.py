@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import insert, select, text
 
 from bot import migrate
@@ -238,6 +239,7 @@ def expected_bodies(chat: int, kinds: Counter[str]) -> Counter[str]:
     return Counter({body[kind]: count for kind, count in kinds.items()})
 
 
+@pytest.mark.long
 def test_a_burst_survives_kill_9_and_every_update_is_answered_once(
     tmp_path: Path, database_url: str
 ) -> None:

@@ -469,10 +469,12 @@ class _SQLite:
         return None
 
 
+@pytest.mark.long
 def test_the_conversation_survives_kill_9_on_sqlite(tmp_path: Path) -> None:
     _matrix(tmp_path, RUNS_SQLITE, _SQLite)
 
 
+@pytest.mark.long
 def test_the_conversation_survives_kill_9_on_postgres(tmp_path: Path) -> None:
     admin = pg_url()
     if admin is None:

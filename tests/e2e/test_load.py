@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.load import Profile, draw_plan, report, run
 
 SMOKE = Profile(residents=20, rate=10, seconds=10, think=(0.3, 1.0), grace=20)
@@ -32,6 +34,7 @@ def test_the_plan_keeps_the_rate_and_each_residents_order() -> None:
     assert len(plan.newcomers) == 200
 
 
+@pytest.mark.long
 def test_a_small_load_run_loses_nothing_and_files_everything(tmp_path: Path) -> None:
     result = run(SMOKE, f"sqlite+aiosqlite:///{tmp_path / 'load.db'}", tmp_path)
     report(result)  # shown by pytest if an assertion fails

@@ -46,6 +46,7 @@ def _run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[
     )
 
 
+@pytest.mark.long
 def test_a_wheel_installed_elsewhere_runs_doctor_and_migrate(tmp_path: Path) -> None:
     source = tmp_path / "src"
     source.mkdir()

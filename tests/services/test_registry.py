@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.domain.permissions import Viewer, ViewerKind, can_view, remit_of, staff_viewer
@@ -28,6 +29,7 @@ def _ticket(world: World, n: int, **values: object) -> Ticket:
     return world.add_ticket(f"TS-20261124-{n:04d}", created, **values)
 
 
+@pytest.mark.long
 async def test_the_registrys_filter_is_the_permission_rule_itself(world: World) -> None:
     shuffle = random.Random(20261124)
     people: list[int | None] = [None]
