@@ -291,7 +291,8 @@ class Alarm(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # Looked up by item through the unique constraint's index (ticket_id leads it).
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     kind: Mapped[str] = mapped_column(String(24))
     due_at: Mapped[datetime]
     fired_at: Mapped[datetime | None]
