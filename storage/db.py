@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage.sqlite_inline import inline_creator
+from storage.sqlite_inline import inline_creator, inline_dbapi
 
 
 def normalise_url(url: str) -> URL:
@@ -41,6 +41,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(
             parsed,
             async_creator=inline_creator(database),
+            module=inline_dbapi(),
             pool_reset_on_return=None,  # the session already ends every transaction itself
             **kwargs,
         )

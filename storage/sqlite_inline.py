@@ -1,44 +1,139 @@
-"""SQLite statements run on the event loop thread instead of hopping to a worker thread.
+"""SQLite statements run in the calling greenlet instead of hopping to a worker thread.
 
 aiosqlite sends every call (cursor, execute, fetch, close, commit) through a thread and
 back; on a small machine each hop costs ~150 µs, and SQLAlchemy makes about four of them
 per statement, so a dialogue step spent most of its time crossing threads. A local SQLite
 statement on an indexed WAL database takes microseconds, so running it inline is far cheaper.
 
+Inline is taken one step further here: SQLAlchemy's asyncio adapter still wraps each of
+those calls in a coroutine and switches greenlets to await it (open the cursor, execute and
+fetch, close it, and a commit), although nothing waits. `InlineAdaptedConnection` opens,
+closes and commits on the sqlite3 objects directly, in the greenlet SQLAlchemy already runs
+its work in; a statement keeps one switch, as SQLAlchemy's `AsyncConnection.execute`
+insists on seeing one.
+
 The one way SQLite can make a caller wait is a lock held by another process. That wait is
 not left to SQLite's busy handler (which would freeze the event loop): the busy timeout is 0
-and a "database is locked" answer is retried here with asyncio.sleep, so other updates go on.
+and a "database is locked" answer is retried here, sleeping on the event loop between
+tries (`await_` from inside SQLAlchemy's greenlet), so other updates go on.
 Everything else (connection set-up, closing) still uses aiosqlite's own thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import sqlite3
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util.concurrency import await_
 
 LOCK_WAIT_SECONDS = 5.0
+T = TypeVar("T")
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+async def _retrying(fn: Callable[..., T], *args: Any) -> T:
+    """Call `fn`; while another process holds the lock, wait on the loop and try again."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + LOCK_WAIT_SECONDS
+    delay = 0.001
+    while True:
+        try:
+            return fn(*args)
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc) or loop.time() >= deadline:
+                raise
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
+def _run(fn: Callable[..., T], *args: Any) -> T:
+    """The same from synchronous code in SQLAlchemy's greenlet: at once when it succeeds (no
+    coroutine, no greenlet switch), through `_retrying` only once the database is locked."""
+    try:
+        return fn(*args)
+    except sqlite3.OperationalError as exc:
+        if not _busy(exc):
+            raise
+    return await_(_retrying(fn, *args))
+
+
+def _statement(fn: Callable[..., T], *args: Any) -> T:
+    """A statement: through the event loop once (see the module's docstring)."""
+    return await_(_retrying(fn, *args))
 
 
 class InlineConnection(aiosqlite.Connection):
+    """aiosqlite's connection, its calls made inline (the few SQLAlchemy still awaits)."""
+
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + LOCK_WAIT_SECONDS
-        delay = 0.001
-        while True:
-            try:
-                return fn(*args, **kwargs)
-            except sqlite3.OperationalError as exc:
-                busy = "locked" in str(exc) or "busy" in str(exc)
-                if not busy or loop.time() >= deadline:
-                    raise
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.05)
+        return await _retrying(lambda: fn(*args, **kwargs))
+
+
+class InlineCursor(AsyncAdapt_aiosqlite_cursor):
+    """SQLAlchemy's adapted cursor over a plain sqlite3 cursor, every call synchronous."""
+
+    __slots__ = ()
+    _awaitable_cursor_close = False  # sqlite3's close is a plain call
+
+    def _make_new_cursor(self, connection: Any) -> Any:
+        return connection._conn.cursor()
+
+    def _aenter_cursor(self, cursor: Any) -> Any:
+        return cursor
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        cursor: sqlite3.Cursor = self._cursor  # type: ignore[assignment]
+        if parameters is None:
+            result = _statement(cursor.execute, operation)
+        else:
+            result = _statement(cursor.execute, operation, parameters)
+        if cursor.description:
+            self._rows = collections.deque(cursor.fetchall())
+        return result
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        cursor: sqlite3.Cursor = self._cursor  # type: ignore[assignment]
+        return _statement(cursor.executemany, operation, seq_of_parameters)
+
+
+class InlineAdaptedConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = InlineCursor
+
+    def commit(self) -> None:
+        if self._connection._connection:
+            _run(self._connection._conn.commit)
+
+    def rollback(self) -> None:
+        if self._connection._connection:
+            _run(self._connection._conn.rollback)
+
+
+class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """The aiosqlite DB-API as SQLAlchemy adapts it, with inline cursors and commits."""
+
+    def connect(self, *arg: Any, **kw: Any) -> InlineAdaptedConnection:
+        adapted = super().connect(*arg, **kw)
+        return InlineAdaptedConnection(self, adapted._connection)
+
+
+def inline_dbapi() -> InlineDBAPI:
+    """The `module` to give SQLAlchemy's aiosqlite dialect."""
+    return InlineDBAPI(aiosqlite, sqlite3)
 
 
 def inline_creator(database: str) -> Callable[[], Any]:
