@@ -2,7 +2,8 @@
 
     python -m bench.dialogue_throughput [--residents 50] [--rounds 20]
 
-Both bots run in this process on the same Telegram simulation. A "step" is one update
+Both bots run in this process, each on its own Telegram simulation, the echo bot taking as
+many steps as the desk after each of the desk's rounds. A "step" is one update
 (a typed message or a tapped button) processed to the end, replies and outbox included.
 Residents are interleaved: each round, every resident takes one step of their complaint.
 The estate has its staff enrolled (a butler per zone, engineering, the desk, a senior
@@ -77,7 +78,14 @@ def _step(person: Persona, action: str, value: str) -> Callable[[], Awaitable[No
     return (lambda: person.taps(value)) if action == "tap" else (lambda: person.says(value))
 
 
-async def bench_desk(residents: int, rounds: int, workdir: Path) -> tuple[list[float], float]:
+async def bench_desk(
+    residents: int,
+    rounds: int,
+    workdir: Path,
+    between: Callable[[int], Awaitable[None]] | None = None,
+) -> tuple[list[float], float]:
+    """The desk's steps; `between` runs after each round with the round's number of steps
+    (the echo bot's turn, untimed for the desk)."""
     url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     await asyncio.to_thread(migrate.upgrade, url)
     settings = Settings(_env_file=None, bot_token=TOKEN, database_url=url)
@@ -105,6 +113,8 @@ async def bench_desk(residents: int, rounds: int, workdir: Path) -> tuple[list[f
                 before = len(sim.latencies)
                 await _step(person, action, value)()
                 per_step[value].extend(sim.latencies[before:])
+        if between is not None:
+            await between(len(COMPLAINT) * residents)
     slowest = max(per_step.items(), key=lambda item: statistics.mean(item[1]))
     print(f"  slowest step: {slowest[0][:24]!r}, mean {statistics.mean(slowest[1]) * 1000:.2f} ms")
     filing = statistics.mean(per_step["Confirm"])
@@ -164,18 +174,55 @@ async def _count(desk: Desk) -> int:
         return int(await session.scalar(select(func.count()).select_from(Ticket)) or 0)
 
 
-async def bench_echo(residents: int, steps: int) -> list[float]:
-    api = FakeBotAPI()
-    app = make_echo_application(api)
-    await app.initialize()
-    sim = TimedSim(api, app)
-    sim.latencies = []
-    people = [sim.user(20_000 + i) for i in range(residents)]
-    for n in range(steps // residents):
-        for person in people:
-            await person.says(f"echo {n}")
-    await app.shutdown()
-    return sim.latencies
+class EchoBot:
+    """The PTB echo bot on its own simulation, stepped between the desk's rounds, so that
+    both are timed under the same conditions: a shared machine's speed drifts from minute
+    to minute (here 12 to 22 ms for the CPU check), and timed one after the other the two
+    rates, and so their ratio, drifted apart with it."""
+
+    def __init__(self, residents: int) -> None:
+        self.api = FakeBotAPI()
+        self.app = make_echo_application(self.api)
+        self.sim = TimedSim(self.api, self.app)
+        self.sim.latencies = []
+        self.people = [self.sim.user(20_000 + i) for i in range(residents)]
+        self.said = 0
+
+    async def start(self) -> None:
+        await self.app.initialize()
+        await self.steps(len(self.people))  # warm: first calls fill caches
+        self.sim.latencies = []
+
+    async def steps(self, count: int) -> None:
+        for _ in range(count):
+            self.said += 1
+            await self.people[self.said % len(self.people)].says(f"echo {self.said}")
+
+    async def stop(self) -> None:
+        await self.app.shutdown()
+
+    @property
+    def latencies(self) -> list[float]:
+        return self.sim.latencies
+
+
+async def bench_pair(
+    residents: int, rounds: int, workdir: Path
+) -> tuple[list[float], list[float], float]:
+    """The desk's step latencies, the echo bot's as many, and the desk's filing step."""
+    echo = EchoBot(residents)
+    await echo.start()
+    desk, filing = await bench_desk(residents, rounds, workdir, between=echo.steps)
+    await echo.stop()
+    return desk, echo.latencies, filing
+
+
+def fresh_heap() -> None:
+    """Collect, then freeze what survives: a run pays for its own garbage, not for scanning
+    the heap an earlier run left."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def report(desk: list[float], echo: list[float], filing: float) -> bool:
@@ -217,10 +264,10 @@ def main() -> int:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     runs: list[tuple[list[float], list[float], float]] = []
     for run in range(args.repeat):
-        gc.collect()  # start each run from the same heap, not the previous run's garbage
+        fresh_heap()  # start each run from the same heap, not the previous run's garbage
         with tempfile.TemporaryDirectory() as workdir:
-            desk, filing = asyncio.run(bench_desk(args.residents, args.rounds, Path(workdir)))
-        echo = asyncio.run(bench_echo(args.residents, len(desk)))
+            pair = bench_pair(args.residents, args.rounds, Path(workdir))
+            desk, echo, filing = asyncio.run(pair)
         desk_rate, echo_rate = len(desk) / sum(desk), len(echo) / sum(echo)
         print(
             f"run {run + 1}: desk {desk_rate:.1f} steps/s, echo {echo_rate:.1f} steps/s, "
