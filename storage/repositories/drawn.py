@@ -30,6 +30,12 @@ def _upsert(dialect: Any) -> Any:
 
 
 REMEMBER = {"sqlite": _upsert(sqlite), "postgresql": _upsert(postgresql)}
+FACES = select(_DRAWN.c.chat_id, _DRAWN.c.message_id, _DRAWN.c.fingerprint)
+# The usual case, one tapped message: built once, without an IN list expanded per call.
+FACE = FACES.where(
+    _DRAWN.c.chat_id == bindparam("chat_id", type_=_DRAWN.c.chat_id.type),
+    _DRAWN.c.message_id == bindparam("message_id", type_=_DRAWN.c.message_id.type),
+)
 FORGET = delete(_DRAWN).where(
     _DRAWN.c.drawn_at < bindparam("before", type_=_DRAWN.c.drawn_at.type)
 )
@@ -43,11 +49,12 @@ class DrawnMessageRepository:
         """The fingerprints recorded for these messages (those the bot has edited)."""
         if not keys:
             return {}
-        rows = await self.session.execute(
-            select(_DRAWN.c.chat_id, _DRAWN.c.message_id, _DRAWN.c.fingerprint).where(
-                tuple_(_DRAWN.c.chat_id, _DRAWN.c.message_id).in_(keys)
-            )
-        )
+        if len(keys) == 1:
+            ((chat_id, message_id),) = keys
+            rows = await self.session.execute(FACE, {"chat_id": chat_id, "message_id": message_id})
+        else:
+            tapped = tuple_(_DRAWN.c.chat_id, _DRAWN.c.message_id)
+            rows = await self.session.execute(FACES.where(tapped.in_(keys)))
         return {(chat, message): found for chat, message, found in rows}
 
     async def remember(self, drawn: dict[Key, str], now: datetime) -> None:

@@ -1,5 +1,5 @@
-"""Timeline rows written in bulk come back as they were given, on both databases (on
-PostgreSQL they travel as one array a column)."""
+"""Rows written and read in bulk come back as they were given, on both databases (on
+PostgreSQL timeline rows travel as one array a column)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select, text
 
-from storage.db import create_engine
+from storage.db import create_engine, create_sessionmaker
 from storage.models import TicketEvent
 from storage.repositories._common import insert_rows
+from storage.uow import UnitOfWork
 from tests.seed import seed
 
 
@@ -50,3 +51,20 @@ async def test_bulk_rows_keep_nulls_text_and_moments(migrated_url: str) -> None:
     finally:
         await engine.dispose()
     assert back == [{**row, "created_at": row["created_at"].astimezone(UTC)} for row in rows]
+
+
+async def test_drawn_faces_read_one_message_or_several(migrated_url: str) -> None:
+    """One tapped message is read by a statement built once; several by one IN list."""
+    engine = create_engine(migrated_url)
+    now = datetime(2030, 4, 15, 9, 30, tzinfo=UTC)
+    drawn = {(7, 100): "aaaa", (7, 101): "bbbb", (8, 100): "cccc"}
+    try:
+        async with UnitOfWork(create_sessionmaker(engine)) as uow:
+            await uow.drawn.remember(drawn, now)
+            await uow.commit()
+            assert await uow.drawn.faces([(7, 101)]) == {(7, 101): "bbbb"}
+            assert await uow.drawn.faces([(9, 1)]) == {}
+            several = await uow.drawn.faces([(7, 100), (8, 100), (9, 1)])
+            assert several == {(7, 100): "aaaa", (8, 100): "cccc"}
+    finally:
+        await engine.dispose()
