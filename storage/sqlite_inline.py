@@ -90,24 +90,33 @@ class InlineCursor(AsyncAdapt_aiosqlite_cursor):
     _awaitable_cursor_close = False  # sqlite3's close is a plain call
 
     def _make_new_cursor(self, connection: Any) -> Any:
-        return connection._conn.cursor()
+        return connection  # opened in `_aenter_cursor`, where errors are translated
 
     def _aenter_cursor(self, cursor: Any) -> Any:
-        return cursor
+        try:
+            return cursor._conn.cursor()
+        except Exception as error:  # a closed connection: SQLAlchemy's own translation
+            self._adapt_connection._handle_exception(error)
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
         cursor: sqlite3.Cursor = self._cursor  # type: ignore[assignment]
-        if parameters is None:
-            result = _statement(cursor.execute, operation)
-        else:
-            result = _statement(cursor.execute, operation, parameters)
-        if cursor.description:
-            self._rows = collections.deque(cursor.fetchall())
-        return result
+        try:
+            if parameters is None:
+                result = _statement(cursor.execute, operation)
+            else:
+                result = _statement(cursor.execute, operation, parameters)
+            if cursor.description:
+                self._rows = collections.deque(cursor.fetchall())
+            return result
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
 
     def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
         cursor: sqlite3.Cursor = self._cursor  # type: ignore[assignment]
-        return _statement(cursor.executemany, operation, seq_of_parameters)
+        try:
+            return _statement(cursor.executemany, operation, seq_of_parameters)
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
 
 
 class InlineAdaptedConnection(AsyncAdapt_aiosqlite_connection):
@@ -115,12 +124,18 @@ class InlineAdaptedConnection(AsyncAdapt_aiosqlite_connection):
     _cursor_cls = InlineCursor
 
     def commit(self) -> None:
-        if self._connection._connection:
-            _run(self._connection._conn.commit)
+        self._finish(lambda connection: connection.commit())
 
     def rollback(self) -> None:
-        if self._connection._connection:
-            _run(self._connection._conn.rollback)
+        self._finish(lambda connection: connection.rollback())
+
+    def _finish(self, end: Callable[[sqlite3.Connection], None]) -> None:
+        if not self._connection._connection:
+            return  # closed already, as SQLAlchemy's own adapter allows
+        try:
+            _run(end, self._connection._conn)
+        except Exception as error:
+            self._handle_exception(error)
 
 
 class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
