@@ -51,14 +51,56 @@ def cluster(new: Report, others: Sequence[Report], within: timedelta) -> list[Re
     return sorted([*found, new], key=lambda r: (r.created_at, r.id))
 
 
-def offer_due(found: Sequence[Report], reports: int) -> bool:
+@dataclass(frozen=True, slots=True)
+class FaultWindow:
+    """Which other reports count with a new one (`cluster`'s rule, for the registry to
+    count where the reports are stored): the same fault, still open, filed within the
+    policy's window before it. A fault reported hundreds of times is then counted, not read."""
+
+    building_id: int
+    category: str
+    since: datetime
+    until: datetime
+    excluding: int  # the new report itself
+    statuses: frozenset[TicketStatus] = OPEN_STATUSES
+
+
+def window_of(new: Report, within: timedelta) -> FaultWindow | None:
+    """None for a report without a building or a category: it groups with none."""
+    if new.building_id is None or new.category is None:
+        return None
+    since = new.created_at - within
+    return FaultWindow(new.building_id, new.category, since, new.created_at, new.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A fault's reports as a new one's check needs them: how many, and the latest of them
+    already in an open incident (by filing time, then id)."""
+
+    count: int
+    latest_linked: int | None = None
+
+    def with_new(self) -> Tally:
+        """The new report counted too (it is in no incident yet)."""
+        return Tally(self.count + 1, self.latest_linked)
+
+
+def tally(found: Sequence[Report]) -> Tally:
+    """The tally of reports read one by one (`cluster`'s result): what the registry's count
+    of a `FaultWindow` must agree with."""
+    linked = joins(found)
+    return Tally(len(found), linked.id if linked is not None else None)
+
+
+def offer_due(found: Tally, reports: int) -> bool:
     """The desk is offered the link when a fault's reports, none of them in an incident
     yet, reach the policy's number, and again each time as many more have come: a card
     for every further report would bury the desk in cards about one fault. Once some are
     linked, a new report joins them instead (`joins`)."""
-    if not found or any(r.linked for r in found):
+    if found.count == 0 or found.latest_linked is not None:
         return False
-    return len(found) >= reports and len(found) % reports == 0
+    return found.count >= reports and found.count % reports == 0
 
 
 def joins(found: Sequence[Report]) -> Report | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.domain.incidents import IncidentStatus, Report, cluster, joins, offer_due
+from bot.domain.incidents import IncidentStatus, Report, offer_due, window_of
 from bot.domain.item import Item
 from bot.domain.lifecycle import Action
 from bot.domain.routing import fallback_desk
@@ -58,12 +58,12 @@ async def after_filing(ctx: ItemContext, ticket: Ticket, item: TicketFacts | Non
         await _join_known(ctx, ticket, known[0].id, known[0].ends_at)
         return
     within = ctx.policy.incidents.within
-    others = await repo.reports(
-        ticket.estate_id, building.id, ticket.category, ctx.now - within, ctx.now
-    )
-    found = cluster(report, others, within)
-    joined = joins(found)
-    incident = await repo.of_ticket(joined.id) if joined is not None else None
+    window = window_of(report, within)
+    if window is None:
+        return
+    found = (await repo.tally(ticket.estate_id, window)).with_new()
+    joined = found.latest_linked
+    incident = await repo.of_ticket(joined) if joined is not None else None
     if incident is not None:
         await _attach(ctx, incident, [ticket], staff_id=None)
         return
@@ -78,7 +78,7 @@ async def after_filing(ctx: ItemContext, ticket: Ticket, item: TicketFacts | Non
     offer = [
         with_buttons(
             staff_card(
-                i, ticket.id, "notice.incident_offer", count=str(len(found)), within=within
+                i, ticket.id, "notice.incident_offer", count=str(found.count), within=within
             ),
             link_button(ticket.id),
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.incidents import IncidentStatus, Report
+from bot.domain.incidents import FaultWindow, IncidentStatus, Report, Tally
 from bot.domain.tickets import TicketStatus
 from storage.models import (
     Building,
@@ -39,12 +40,7 @@ class IncidentRepository:
         """Items of this category in this building filed between the two moments, each
         `linked` if it is in an open incident (one resolved leaves its items out of the
         next)."""
-        in_open = (
-            select(IncidentItem.ticket_id)
-            .join(Incident, Incident.id == IncidentItem.incident_id)
-            .where(Incident.status == IncidentStatus.OPEN.value)
-            .subquery()
-        )
+        in_open = _in_open_incident()
         query = (
             select(Ticket.id, Ticket.created_at, Ticket.status, in_open.c.ticket_id)
             .join(Unit, Unit.id == Ticket.unit_id)
@@ -63,6 +59,31 @@ class IncidentRepository:
             Report(int(i), building_id, category, at, TicketStatus(status), linked is not None)
             for i, at, status, linked in rows
         ]
+
+    async def tally(self, estate_id: int, window: FaultWindow) -> Tally:
+        """The other reports in `window`, counted here rather than read: how many, and the
+        latest in an open incident. Two statements, whatever the number of reports."""
+        counted = (
+            select(Ticket.id)
+            .join(Unit, Unit.id == Ticket.unit_id)
+            .where(
+                Ticket.estate_id == estate_id,
+                Unit.building_id == window.building_id,
+                Ticket.category == window.category,
+                Ticket.created_at >= window.since,
+                Ticket.created_at <= window.until,
+                Ticket.status.in_(sorted(status.value for status in window.statuses)),
+                Ticket.id != window.excluding,
+            )
+        )
+        count = await self.session.scalar(select(func.count()).select_from(counted.subquery()))
+        in_open = _in_open_incident()
+        latest = await self.session.scalar(
+            counted.join(in_open, in_open.c.ticket_id == Ticket.id)
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .limit(1)
+        )
+        return Tally(int(count or 0), latest)
 
     async def of_ticket(self, ticket_id: int) -> Incident | None:
         query = (
@@ -215,3 +236,13 @@ class IncidentRepository:
         statement = dialect.insert(NoticeReply).values(**values).on_conflict_do_nothing()
         result = await self.session.execute(statement)
         return bool(getattr(result, "rowcount", 0))
+
+
+def _in_open_incident() -> Any:
+    """The ids of items in an open incident (one resolved leaves its items out of the next)."""
+    return (
+        select(IncidentItem.ticket_id)
+        .join(Incident, Incident.id == IncidentItem.incident_id)
+        .where(Incident.status == IncidentStatus.OPEN.value)
+        .subquery()
+    )
