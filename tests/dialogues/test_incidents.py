@@ -8,6 +8,7 @@ from datetime import timedelta
 import time_machine
 
 from bot.clock import utcnow
+from bot.standin.markup import render
 from tests.conftest import DeskHarness
 from tests.dialogues.helpers import at, enroll, file_complaint, register, told
 
@@ -273,3 +274,39 @@ async def test_the_desk_is_offered_the_link_once_and_later_reports_join_by_thems
     await butler.says("The pump is being repaired; water back by noon.")
     for person in people:
         assert told(person, "The pump is being repaired") == 1
+
+
+async def test_chinese_reporters_with_markup_and_long_words_are_counted_and_linked(
+    desk: DeskHarness,
+) -> None:
+    """Chinese residents report one fault in words full of & < >, one first in 4,000
+    characters (asked politely to shorten it, the form kept): the third report brings the
+    desk its one offer, a second tap on it (stale) links nothing twice, and each reporter
+    hears in Chinese that the reports are handled together."""
+    desk.allow_escaping_slips = True  # the residents typed "&amp;" and "<b>" themselves
+    butler = await enroll(desk, 9381, "Butler", "Customer service", "B")
+    people = [desk.sim.user(u, language_code="zh-hans") for u in (9391, 9392, 9393)]
+    names, units = ["李雷", "王芳", "张伟"], ["1201", "1202", "1201"]
+    for person, name, unit in zip(people, names, units, strict=True):
+        await register(person, name=name, unit=unit, language="中文")
+    words = ["水管 <b>漏水</b> & 停水 &amp;", "没水 <i>", "停水 & <没水>"]
+    for n, (person, said) in enumerate(zip(people, words, strict=True)):
+        await person.taps("📝 投诉")
+        await person.taps("设施设备（电梯、照明、水电、空调）")
+        if n == 2:
+            await person.says("停水 " + "水" * 3_997)
+            assert any("内容太长了（4000字）" in m.body for m in person.replies)
+            assert "最多2000字" in person.last_text  # the same question, asked again
+        await person.says(said)
+        await person.says("3栋大堂")
+        assert f"内容：{said}" in render(person.last_text, "HTML").text  # as the resident reads it
+        await person.taps("确认")
+    assert await desk.scalar("select count(*) from tickets") == 3
+    assert told(butler, "3 reports of the same fault") == 1
+    await butler.taps_on(OFFER, "reports of the same fault")
+    assert "3 items in one incident" in butler.last_text
+    await butler.taps_on(OFFER, "reports of the same fault")  # stale: linked already
+    assert await desk.scalar("select count(*) from incidents") == 1
+    assert await desk.scalar("select count(*) from incident_items") == 3
+    for person in people:
+        assert told(person, "多位邻居反映了同一问题") == 1
