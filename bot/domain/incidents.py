@@ -28,34 +28,12 @@ class Report:
     linked: bool = False  # in an open incident
 
 
-def same_fault(a: Report, b: Report) -> bool:
-    """The same category in the same building (an item without either groups with none)."""
-    return (
-        a.building_id is not None
-        and a.category is not None
-        and (a.building_id, a.category) == (b.building_id, b.category)
-    )
-
-
-def cluster(new: Report, others: Sequence[Report], within: timedelta) -> list[Report]:
-    """The open reports of `new`'s fault filed within `within` before it (itself included),
-    oldest first: the candidates to link into one incident."""
-    found = [
-        r
-        for r in others
-        if r.id != new.id
-        and same_fault(r, new)
-        and r.status in OPEN_STATUSES
-        and new.created_at - within <= r.created_at <= new.created_at
-    ]
-    return sorted([*found, new], key=lambda r: (r.created_at, r.id))
-
-
 @dataclass(frozen=True, slots=True)
 class FaultWindow:
-    """Which other reports count with a new one (`cluster`'s rule, for the registry to
-    count where the reports are stored): the same fault, still open, filed within the
-    policy's window before it. A fault reported hundreds of times is then counted, not read."""
+    """Which other reports count with a new one (for `cluster` in memory, and for the
+    registry to count where the reports are stored): the same fault, still open, filed within the
+    policy's window before it. A fault reported hundreds of times is then counted, not read.
+    A report without a building or a category has none: it groups with no other."""
 
     building_id: int
     category: str
@@ -64,13 +42,30 @@ class FaultWindow:
     excluding: int  # the new report itself
     statuses: frozenset[TicketStatus] = OPEN_STATUSES
 
+    def holds(self, report: Report) -> bool:
+        """Whether `report` counts with the new one (the registry's count applies the same
+        conditions in SQL)."""
+        return (
+            report.id != self.excluding
+            and (report.building_id, report.category) == (self.building_id, self.category)
+            and report.status in self.statuses
+            and self.since <= report.created_at <= self.until
+        )
+
 
 def window_of(new: Report, within: timedelta) -> FaultWindow | None:
-    """None for a report without a building or a category: it groups with none."""
     if new.building_id is None or new.category is None:
         return None
     since = new.created_at - within
     return FaultWindow(new.building_id, new.category, since, new.created_at, new.id)
+
+
+def cluster(new: Report, others: Sequence[Report], within: timedelta) -> list[Report]:
+    """The open reports of `new`'s fault filed within `within` before it (itself included),
+    oldest first: the candidates to link into one incident."""
+    window = window_of(new, within)
+    found = [r for r in others if window is not None and window.holds(r)]
+    return sorted([*found, new], key=lambda r: (r.created_at, r.id))
 
 
 @dataclass(frozen=True, slots=True)

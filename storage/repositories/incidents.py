@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, Subquery, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,20 +41,16 @@ class IncidentRepository:
         `linked` if it is in an open incident (one resolved leaves its items out of the
         next)."""
         in_open = _in_open_incident()
-        query = (
-            select(Ticket.id, Ticket.created_at, Ticket.status, in_open.c.ticket_id)
-            .join(Unit, Unit.id == Ticket.unit_id)
-            .outerjoin(in_open, in_open.c.ticket_id == Ticket.id)
-            .where(
-                Ticket.estate_id == estate_id,
-                Unit.building_id == building_id,
-                Ticket.category == category,
-                Ticket.created_at >= since,
-                Ticket.created_at <= until,
-            )
-            .order_by(Ticket.created_at, Ticket.id)
+        query = _of_fault(
+            select(Ticket.id, Ticket.created_at, Ticket.status, in_open.c.ticket_id),
+            estate_id,
+            building_id,
+            category,
+            since,
+            until,
         )
-        rows = await self.session.execute(query)
+        query = query.outerjoin(in_open, in_open.c.ticket_id == Ticket.id)
+        rows = await self.session.execute(query.order_by(Ticket.created_at, Ticket.id))
         return [
             Report(int(i), building_id, category, at, TicketStatus(status), linked is not None)
             for i, at, status, linked in rows
@@ -63,18 +59,16 @@ class IncidentRepository:
     async def tally(self, estate_id: int, window: FaultWindow) -> Tally:
         """The other reports in `window`, counted here rather than read: how many, and the
         latest in an open incident. Two statements, whatever the number of reports."""
-        counted = (
-            select(Ticket.id)
-            .join(Unit, Unit.id == Ticket.unit_id)
-            .where(
-                Ticket.estate_id == estate_id,
-                Unit.building_id == window.building_id,
-                Ticket.category == window.category,
-                Ticket.created_at >= window.since,
-                Ticket.created_at <= window.until,
-                Ticket.status.in_(sorted(status.value for status in window.statuses)),
-                Ticket.id != window.excluding,
-            )
+        counted = _of_fault(
+            select(Ticket.id),
+            estate_id,
+            window.building_id,
+            window.category,
+            window.since,
+            window.until,
+        ).where(
+            Ticket.status.in_(sorted(status.value for status in window.statuses)),
+            Ticket.id != window.excluding,
         )
         count = await self.session.scalar(select(func.count()).select_from(counted.subquery()))
         in_open = _in_open_incident()
@@ -238,7 +232,25 @@ class IncidentRepository:
         return bool(getattr(result, "rowcount", 0))
 
 
-def _in_open_incident() -> Any:
+def _of_fault(
+    query: Select[Any],
+    estate_id: int,
+    building_id: int,
+    category: str,
+    since: datetime,
+    until: datetime,
+) -> Select[Any]:
+    """Items of one fault (a category in a building) filed between the two moments."""
+    return query.join(Unit, Unit.id == Ticket.unit_id).where(
+        Ticket.estate_id == estate_id,
+        Unit.building_id == building_id,
+        Ticket.category == category,
+        Ticket.created_at >= since,
+        Ticket.created_at <= until,
+    )
+
+
+def _in_open_incident() -> Subquery:
     """The ids of items in an open incident (one resolved leaves its items out of the next)."""
     return (
         select(IncidentItem.ticket_id)
