@@ -174,6 +174,8 @@ class Ticket(Base):
         Index("ix_tickets_estate_created", "estate_id", "created_at"),
         Index("ix_tickets_estate_answered", "estate_id", "first_answered_at"),
         Index("ix_tickets_estate_resolved", "estate_id", "resolved_at"),
+        # A fault's reports (IncidentRepository.tally), counted from the index alone.
+        Index("ix_tickets_fault", "estate_id", "category", "created_at", "status", "unit_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

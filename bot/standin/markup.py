@@ -114,6 +114,7 @@ _HTML_TAGS = {
     "blockquote": "blockquote",
 }
 _CHAR_REF = re.compile(r"&(?:lt|gt|amp|quot|#\d{1,7}|#[xX][0-9a-fA-F]{1,6});")
+_SPECIAL = re.compile(r"[&<]")
 _ATTRIBUTE = re.compile(r"""([A-Za-z_][\w:-]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>"']+))?""")
 
 
@@ -140,9 +141,11 @@ def parse_html(source: str) -> Rendered:
             i = ref.end()
             continue
         if char != "<":
-            out.append(char)
-            size += 1
-            i += 1
+            special = _SPECIAL.search(source, i)  # plain text runs to the next & or <
+            end = special.start() if special is not None else n
+            out.append(source[i:end])
+            size += end - i
+            i = end
             continue
         at = _byte_offset(source, i)
         if source.startswith("</", i):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Subquery, delete, func, select
+from sqlalchemy import BindParameter, Select, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,7 +40,7 @@ class IncidentRepository:
         """Items of this category in this building filed between the two moments, each
         `linked` if it is in an open incident (one resolved leaves its items out of the
         next)."""
-        in_open = _in_open_incident()
+        in_open = _open_incident_items().subquery()
         query = _of_fault(
             select(Ticket.id, Ticket.created_at, Ticket.status, in_open.c.ticket_id),
             estate_id,
@@ -58,25 +58,19 @@ class IncidentRepository:
 
     async def tally(self, estate_id: int, window: FaultWindow) -> Tally:
         """The other reports in `window`, counted here rather than read: how many, and the
-        latest in an open incident. Two statements, whatever the number of reports."""
-        counted = _of_fault(
-            select(Ticket.id),
-            estate_id,
-            window.building_id,
-            window.category,
-            window.since,
-            window.until,
-        ).where(
-            Ticket.status.in_(sorted(status.value for status in window.statuses)),
-            Ticket.id != window.excluding,
-        )
-        count = await self.session.scalar(select(func.count()).select_from(counted.subquery()))
-        in_open = _in_open_incident()
-        latest = await self.session.scalar(
-            counted.join(in_open, in_open.c.ticket_id == Ticket.id)
-            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-            .limit(1)
-        )
+        latest in an open incident. Two statements built once, whatever the number of
+        reports (a report's filing runs them)."""
+        params = {
+            "estate_id": estate_id,
+            "building_id": window.building_id,
+            "category": window.category,
+            "since": window.since,
+            "until": window.until,
+            "statuses": sorted(status.value for status in window.statuses),
+            "excluding": window.excluding,
+        }
+        count = await self.session.scalar(_TALLY_COUNT, params)
+        latest = await self.session.scalar(_TALLY_LATEST, params)
         return Tally(int(count or 0), latest)
 
     async def of_ticket(self, ticket_id: int) -> Incident | None:
@@ -234,11 +228,11 @@ class IncidentRepository:
 
 def _of_fault(
     query: Select[Any],
-    estate_id: int,
-    building_id: int,
-    category: str,
-    since: datetime,
-    until: datetime,
+    estate_id: int | BindParameter[Any],
+    building_id: int | BindParameter[Any],
+    category: str | BindParameter[Any],
+    since: datetime | BindParameter[Any],
+    until: datetime | BindParameter[Any],
 ) -> Select[Any]:
     """Items of one fault (a category in a building) filed between the two moments."""
     return query.join(Unit, Unit.id == Ticket.unit_id).where(
@@ -250,11 +244,36 @@ def _of_fault(
     )
 
 
-def _in_open_incident() -> Subquery:
+def _open_incident_items() -> Select[Any]:
     """The ids of items in an open incident (one resolved leaves its items out of the next)."""
     return (
         select(IncidentItem.ticket_id)
         .join(Incident, Incident.id == IncidentItem.incident_id)
         .where(Incident.status == IncidentStatus.OPEN.value)
-        .subquery()
     )
+
+
+def _tally_counted() -> Select[Any]:
+    """A `FaultWindow`'s reports, its values bound by name (`tally`)."""
+    return _of_fault(
+        select(Ticket.id),
+        bindparam("estate_id"),
+        bindparam("building_id"),
+        bindparam("category"),
+        bindparam("since"),
+        bindparam("until"),
+    ).where(
+        Ticket.status.in_(bindparam("statuses", expanding=True)),
+        Ticket.id != bindparam("excluding"),
+    )
+
+
+_TALLY_COUNT = select(func.count()).select_from(_tally_counted().subquery())
+# An IN list, not a join: SQLite then checks each report against the (usually empty) list
+# of linked items instead of joining incidents for every report.
+_TALLY_LATEST = (
+    _tally_counted()
+    .where(Ticket.id.in_(_open_incident_items()))
+    .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    .limit(1)
+)
