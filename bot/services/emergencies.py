@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot.callbacks import CallbackData
 from bot.domain.emergencies import KIND, Emergency, by_code, ordinary, paged, paged_groups
@@ -264,18 +264,23 @@ async def not_an_emergency(ctx: ItemContext, user_id: int, ticket_id: int) -> Mi
     return Misfire(ticket.reference, ticket.kind)
 
 
+# Asked of every message a resident types outside a form: built once, as building a
+# statement and its cache key costs more than the database takes to run it.
+WAITING_FOR_PLACE = (
+    select(EmergencyRow)
+    .where(
+        EmergencyRow.reporter_user_id == bindparam("user_id"),
+        EmergencyRow.where_asked.is_(True),
+        EmergencyRow.misfire_at.is_(None),
+    )
+    .order_by(EmergencyRow.id.desc())
+    .limit(1)
+)
+
+
 async def waiting_for_place(ctx: ItemContext, user_id: int) -> EmergencyRow | None:
     """The reporter's emergency still waiting to hear where they are (the latest)."""
-    return await ctx.uow.session.scalar(
-        select(EmergencyRow)
-        .where(
-            EmergencyRow.reporter_user_id == user_id,
-            EmergencyRow.where_asked.is_(True),
-            EmergencyRow.misfire_at.is_(None),
-        )
-        .order_by(EmergencyRow.id.desc())
-        .limit(1)
-    )
+    return await ctx.uow.session.scalar(WAITING_FOR_PLACE, {"user_id": user_id})
 
 
 async def tell_place(ctx: ItemContext, row: EmergencyRow, place: str) -> str:

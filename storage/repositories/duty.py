@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.duty import Mark
 from bot.domain.tickets import OPEN_STATUSES
 from storage.models import DutyMark, DutyRosterEntry, Ticket
+
+# Read with every item filed (who is on duty): built once, as building a statement and its
+# cache key costs more than SQLite takes to run it.
+ROSTERED = select(DutyRosterEntry.staff_id, DutyRosterEntry.shift).where(
+    DutyRosterEntry.estate_id == bindparam("estate_id"), DutyRosterEntry.day == bindparam("day")
+)
+MARKS = select(DutyMark.staff_id, DutyMark.on, DutyMark.created_at).where(
+    DutyMark.estate_id == bindparam("estate_id"), DutyMark.created_at >= bindparam("since")
+)
 
 
 class DutyRepository:
@@ -24,11 +33,7 @@ class DutyRepository:
         """Everyone rostered on that day: staff id and shift."""
         key = (estate_id, day)
         if key not in self._rostered:
-            rows = await self.session.execute(
-                select(DutyRosterEntry.staff_id, DutyRosterEntry.shift).where(
-                    DutyRosterEntry.estate_id == estate_id, DutyRosterEntry.day == day
-                )
-            )
+            rows = await self.session.execute(ROSTERED, {"estate_id": estate_id, "day": day})
             self._rostered[key] = [(staff_id, shift) for staff_id, shift in rows.all()]
         return list(self._rostered[key])
 
@@ -79,11 +84,7 @@ class DutyRepository:
     async def marks(self, estate_id: int, since: datetime) -> list[Mark]:
         key = (estate_id, since)
         if key not in self._marks:
-            rows = await self.session.execute(
-                select(DutyMark.staff_id, DutyMark.on, DutyMark.created_at).where(
-                    DutyMark.estate_id == estate_id, DutyMark.created_at >= since
-                )
-            )
+            rows = await self.session.execute(MARKS, {"estate_id": estate_id, "since": since})
             self._marks[key] = [Mark(staff_id, on, at) for staff_id, on, at in rows.all()]
         return list(self._marks[key])
 

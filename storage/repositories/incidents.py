@@ -23,6 +23,24 @@ from storage.models import (
 )
 from storage.repositories._common import is_postgres
 
+# Read with every item filed: built once, as building a statement and its cache key costs
+# more than the database takes to run it.
+BUILDING_AT = (
+    select(Building)
+    .join(Unit, Unit.building_id == Building.id)
+    .where(Unit.id == bindparam("unit_id"))
+)
+ACTIVE_NOTICES = (
+    select(EstateNotice)
+    .where(
+        EstateNotice.estate_id == bindparam("estate_id"),
+        EstateNotice.category == bindparam("category"),
+        EstateNotice.starts_at <= bindparam("now"),
+        EstateNotice.ends_at >= bindparam("now"),
+    )
+    .order_by(EstateNotice.id.desc())
+)
+
 
 class IncidentRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -186,24 +204,14 @@ class IncidentRepository:
         """The building of a unit, in one read (what a new report's checks need of it)."""
         if unit_id is None:
             return None
-        query = select(Building).join(Unit, Unit.building_id == Building.id)
-        return await self.session.scalar(query.where(Unit.id == unit_id))
+        return await self.session.scalar(BUILDING_AT, {"unit_id": unit_id})
 
     async def active_notices(
         self, estate_id: int, building: Building, category: str, now: datetime
     ) -> list[EstateNotice]:
         """Planned works and outages of this category running now where this building is."""
-        query = (
-            select(EstateNotice)
-            .where(
-                EstateNotice.estate_id == estate_id,
-                EstateNotice.category == category,
-                EstateNotice.starts_at <= now,
-                EstateNotice.ends_at >= now,
-            )
-            .order_by(EstateNotice.id.desc())
-        )
-        found = (await self.session.execute(query)).scalars()
+        params = {"estate_id": estate_id, "category": category, "now": now}
+        found = (await self.session.execute(ACTIVE_NOTICES, params)).scalars()
         return [
             n
             for n in found

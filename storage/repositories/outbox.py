@@ -53,7 +53,7 @@ def _claim_outbox(skip_locked: bool) -> Any:
 CLAIM_OUTBOX = {False: _claim_outbox(False), True: _claim_outbox(True)}
 _OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 _MOMENT = _OUTBOX.c.not_before.type
-INSERT_ONE = insert(_OUTBOX)
+INSERT_MANY = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
 # A notice rendered just before it leaves keeps its words (`text`, else the stored text is
 # kept): if the process dies before its outcome is known, the operator's list of unknown
 # rows says what it was.
@@ -167,13 +167,15 @@ class OutboxRepository:
         return row
 
     async def write_pending(self) -> None:
-        if self.replies:
+        """The turn's replies, then the rows leased to this process, in one statement that
+        returns their ids in order (the ORM's flush spent more than SQLite on each row);
+        then the notices queued as data."""
+        rows = [row for row in (*self.replies, *self.leased) if row.id is None]
+        if rows:
             connection = await self.session.connection()
-            for row in self.replies:
-                if row.id is None:
-                    written = await connection.execute(INSERT_ONE, _columns(row))
-                    row.id = written.inserted_primary_key[0]
-        self.session.add_all(self.leased)
+            written = await connection.execute(INSERT_MANY, [_columns(row) for row in rows])
+            for row, row_id in zip(rows, written.scalars(), strict=True):
+                row.id = row_id
         if self._notices:
             connection = await self.session.connection()
             await connection.execute(insert(_OUTBOX), self._notices)
@@ -294,6 +296,7 @@ def _columns(row: OutboxMessage) -> dict[str, Any]:
         "text": row.text,
         "reply_markup": row.reply_markup,
         "photo_file_id": row.photo_file_id,
+        "ticket_id": row.ticket_id,
         "purpose": row.purpose,
         "status": row.status,
         "attempts": row.attempts,
