@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage.sqlite_inline import inline_creator, inline_dbapi
+from storage.sqlite_inline import begin_immediate, inline_creator, inline_dbapi
 
 
 def normalise_url(url: str) -> URL:
@@ -64,9 +64,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Every transaction BEGIN IMMEDIATE (storage.sqlite_inline.begin_immediate).
+    engine.sync_engine.dialect.do_begin = begin_immediate  # type: ignore[method-assign,assignment]
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

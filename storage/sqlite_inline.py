@@ -129,6 +129,14 @@ class InlineAdaptedConnection(AsyncAdapt_aiosqlite_connection):
     def rollback(self) -> None:
         self._finish(lambda connection: connection.rollback())
 
+    def begin_immediate(self) -> None:
+        """Take the write lock now: a transaction that reads first and writes later could
+        find the database locked halfway. Waits out another process's lock like a statement."""
+        try:
+            _run(self._connection._conn.execute, "BEGIN IMMEDIATE")
+        except Exception as error:
+            self._handle_exception(error)
+
     def _finish(self, end: Callable[[sqlite3.Connection], None]) -> None:
         if not self._connection._connection:
             return  # closed already, as SQLAlchemy's own adapter allows
@@ -144,6 +152,15 @@ class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> InlineAdaptedConnection:
         adapted = super().connect(*arg, **kw)
         return InlineAdaptedConnection(self, adapted._connection)
+
+
+def begin_immediate(connection: Any) -> None:
+    """`Dialect.do_begin` for the inline adapter (`connection`: the pool's proxy of an
+    `InlineAdaptedConnection`). As the dialect's own begin, its errors go through SQLAlchemy's
+    translation like a statement's (a lock held too long, a connection closed underneath);
+    and it is one call on the sqlite3 connection, where a `begin` event issuing the statement
+    took the whole way of one through SQLAlchemy (about 40 µs, two or three times a step)."""
+    connection.dbapi_connection.begin_immediate()
 
 
 def inline_dbapi() -> InlineDBAPI:

@@ -49,12 +49,15 @@ class DrawnMessageRepository:
         """The fingerprints recorded for these messages (those the bot has edited)."""
         if not keys:
             return {}
+        # On the connection, not the session: these rows are written in Core only, so there
+        # is nothing of the ORM's to flush first.
+        connection = await self.session.connection()
         if len(keys) == 1:
             ((chat_id, message_id),) = keys
-            rows = await self.session.execute(FACE, {"chat_id": chat_id, "message_id": message_id})
+            rows = await connection.execute(FACE, {"chat_id": chat_id, "message_id": message_id})
         else:
             tapped = tuple_(_DRAWN.c.chat_id, _DRAWN.c.message_id)
-            rows = await self.session.execute(FACES.where(tapped.in_(keys)))
+            rows = await connection.execute(FACES.where(tapped.in_(keys)))
         return {(chat, message): found for chat, message, found in rows}
 
     async def remember(self, drawn: dict[Key, str], now: datetime) -> None:

@@ -117,3 +117,31 @@ async def test_a_connection_closed_underneath_reads_as_a_disconnect(
         assert caught.value.connection_invalidated
     async with sessions() as session:  # the pool hands out a working connection
         assert await session.scalar(text("select count(*) from notes")) == 0
+
+
+async def test_a_transaction_takes_the_write_lock_when_it_begins(
+    path: Path, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A transaction reads, then writes what it read: another process writing between the
+    two waits for it (BEGIN IMMEDIATE). Begun deferred, the other process's write would
+    slip in and the first one's write fail: its snapshot is out of date."""
+    other = create_engine(f"sqlite:///{path}")  # another process's engine on the file
+    try:
+        async with sessions() as session:
+            await session.execute(text("select count(*) from notes"))
+
+            async def slip_in() -> None:
+                async with other.begin() as conn:
+                    await conn.execute(text("insert into notes (body) values ('other')"))
+
+            late = asyncio.create_task(slip_in())
+            await asyncio.sleep(0.05)  # its begin waits for this transaction's end
+            assert not late.done()
+            await session.execute(text("insert into notes (body) values ('first')"))
+            await session.commit()
+            await late
+        async with sessions() as session:
+            rows = await session.execute(text("select body from notes order by id"))
+            assert [body for (body,) in rows] == ["first", "other"]
+    finally:
+        await other.dispose()
