@@ -163,9 +163,17 @@ class TicketRepository:
             found = await connection.execute(CONFIDENTIAL, {"resident_id": ticket.resident_id})
             confidential = found.scalar()
         set_committed_value(ticket, "resident_confidential", confidential)
-        for event in events:
-            event.ticket_id = ticket.id
-        self.session.add_all(events)
+        for event in events:  # written with the rest of the timeline, in one statement
+            self.add_event(
+                ticket_id=ticket.id,
+                created_at=event.created_at,
+                kind=event.kind,
+                actor_kind=event.actor_kind,
+                actor_id=event.actor_id,
+                actor_role=event.actor_role,
+                status=event.status,
+                note=event.note,
+            )
 
     async def get(self, ticket_id: int, *, for_update: bool = False) -> Ticket | None:
         """With for_update, concurrent actions on one item queue up instead of racing."""
