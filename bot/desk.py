@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -37,6 +38,9 @@ class Outbox(Protocol):
 
     async def forget_delivered(self, uow: UnitOfWork) -> None:
         """Delete those rows in the caller's transaction (kept for the next one if it fails)."""
+
+    def wait_for(self, chat_id: int, now: datetime) -> datetime | None:
+        """When the chat may next be written to, at Telegram's pace (None: now)."""
 
 
 @dataclass(slots=True)

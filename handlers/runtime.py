@@ -412,7 +412,8 @@ def entry(handler: TurnHandler) -> PTBCallback:
         if update.effective_user is None or update.effective_chat is None:
             return
         desk: Desk = context.bot_data["desk"]
-        async with UnitOfWork(desk.sessions, lease_outbox=OUTBOX_LEASE) as uow:
+        paced = desk.outbox.wait_for if desk.outbox is not None else None
+        async with UnitOfWork(desk.sessions, lease_outbox=OUTBOX_LEASE, paced=paced) as uow:
             now = utcnow()
             if not await uow.updates.claim(update.update_id, now):
                 log.info("update %s was handled already; skipped", update.update_id)

@@ -161,6 +161,11 @@ class OutboxSender:
         if application.running:
             application.create_task(self.deliver_mine(), name="outbox-hand-over")
 
+    def wait_for(self, chat_id: int, now: datetime) -> datetime | None:
+        """When the chat may next be written to (`Pacing`): a turn queues what it says to a
+        chat that must wait for then, instead of handing it over to be put back."""
+        return self.pacing.wait_for(chat_id, now)
+
     def delivered(self, row_ids: list[int]) -> None:
         """Replies this process sent right after their update (handlers.replies): their rows
         are deleted with this sender's next transaction (the periodic one runs every few

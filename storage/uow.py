@@ -29,15 +29,22 @@ from storage.repositories import (
     SurveyRepository,
     TicketRepository,
 )
+from storage.repositories.outbox import Paced
 
 
 class UnitOfWork:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], *, lease_outbox: timedelta | None = None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        lease_outbox: timedelta | None = None,
+        paced: Paced | None = None,
     ) -> None:
-        """With lease_outbox, messages it queues are claimed for this process to send."""
+        """With lease_outbox, messages it queues are claimed for this process to send, but
+        those to a chat `paced` says must wait, which are queued for then."""
         self._sessions = sessions
         self._lease_outbox = lease_outbox
+        self._paced = paced
         self._after_commit: list[Callable[[], None]] = []
 
     async def __aenter__(self) -> UnitOfWork:
@@ -46,7 +53,7 @@ class UnitOfWork:
         self.residents = ResidentRepository(self.session)
         self.tickets = TicketRepository(self.session)
         self.dialogues = DialogueRepository(self.session)
-        self.outbox = OutboxRepository(self.session, self._lease_outbox)
+        self.outbox = OutboxRepository(self.session, self._lease_outbox, self._paced)
         self.staff = StaffRepository(self.session)
         self.invites = InviteRepository(self.session)
         self.access_log = AccessLogRepository(self.session)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -105,10 +105,17 @@ FINISH = (
 )
 
 
+# When a chat may next be written to (None: now), as the process's sender paces Telegram.
+Paced = Callable[[int, datetime], datetime | None]
+
+
 class OutboxRepository:
-    def __init__(self, session: AsyncSession, lease: timedelta | None = None) -> None:
+    def __init__(
+        self, session: AsyncSession, lease: timedelta | None = None, paced: Paced | None = None
+    ) -> None:
         self.session = session
         self.lease = lease
+        self.paced = paced
         self.leased: list[OutboxMessage] = []
         self.replies: list[OutboxMessage] = []  # written first, so they keep their place
         self._notices: list[dict[str, Any]] = []
@@ -209,7 +216,8 @@ class OutboxRepository:
             not_before=not_before or now,
             created_at=now,
         )
-        if self.lease is not None and row.not_before <= now:
+        wait = self.paced(chat_id, now) if self.paced is not None else None
+        if self.lease is not None and row.not_before <= now and wait is None:
             # Written already claimed by this process, which sends it right after commit;
             # added to the session at commit, after the transaction's replies. A row for
             # later (a scheduled notice) waits for the periodic sender instead.
@@ -217,6 +225,9 @@ class OutboxRepository:
             row.attempts = 1
             self.leased.append(row)
         else:
+            # A chat written to this very second (a staff member's cards in a busy hour)
+            # waits its turn: queued for then, not taken now only to be put back.
+            row.not_before = max(row.not_before, wait or row.not_before)
             self.session.add(row)
         return row
 

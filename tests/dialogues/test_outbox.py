@@ -20,7 +20,7 @@ from bot.services.notices import staff_card, to_json
 from scheduler.outbox import EDIT_PURPOSE, Pacing
 from storage.uow import UnitOfWork
 from tests.conftest import DeskHarness
-from tests.dialogues.helpers import fill_complaint, register
+from tests.dialogues.helpers import enroll, fill_complaint, register
 from tests.sim import (
     FakeBotAPI,
     NetworkDown,
@@ -151,6 +151,46 @@ async def test_messages_to_one_chat_are_paced_one_per_second(harness: DeskHarnes
         "notice 2",
     ]
     assert await harness.scalar("select max(attempts) from outbox where purpose='test'") == 1
+
+
+async def test_a_card_for_a_chat_written_to_this_second_is_queued_for_its_turn(
+    desk: DeskHarness,
+) -> None:
+    """Two items filed in one second reach the zone's butler one second apart: the second
+    card is queued with its item for when the chat may be written to again, not handed to
+    the sender to be put back; it goes out once, then."""
+    assert desk.desk.outbox is not None
+    desk.desk.outbox.pacing = Pacing()
+    butler = await enroll(desk, 4012, "Butler", "Customer service", "B", name="Zhao")
+    li = desk.sim.user(4013, language_code="en")
+    wu = desk.sim.user(4014, language_code="en")
+    await register(li)  # building 3: zone B
+    await register(wu, name="Wu Fang", unit="1201")
+    await fill_complaint(li, "The corridor light flickers")
+    await fill_complaint(wu, "The lobby door sticks")
+    desk.sim.after_update = None  # the process's sender runs when the test says
+    start = utcnow() + timedelta(minutes=1)  # past every message registering sent
+    with time_machine.travel(start, tick=False):
+        await li.taps("Confirm")
+        await desk.desk.outbox.deliver_mine()
+        await wu.taps("Confirm")
+        # Queued for its turn, not leased to this process to be taken and put back.
+        cards_queued = "from outbox where chat_id = 4012 and purpose = 'notice.new_item'"
+        assert await desk.scalar(f"select count(*) {cards_queued}") == 2
+        waiting = f"{cards_queued} and status = 'pending' and lease_until is null"
+        assert await desk.scalar(f"select count(*) {waiting}") == 1
+        assert await desk.scalar(f"select count(*) {cards_queued} and status = 'sending'") == 0
+        await desk.desk.outbox.deliver_mine()
+        cards = [m.body for m in butler.transcript if "New item for you" in m.body]
+        assert len(cards) == 1
+        assert "corridor light" in cards[0]
+        await desk.deliver()
+    with time_machine.travel(start + timedelta(seconds=1), tick=False):
+        await desk.deliver()
+        await desk.deliver()
+    cards = [m.body for m in butler.transcript if "New item for you" in m.body]
+    assert len(cards) == 2
+    assert "lobby door" in cards[1]
 
 
 async def test_a_queue_behind_the_pacing_is_left_alone_until_its_turn(
