@@ -227,7 +227,8 @@ class OutboxRepository:
         else:
             # A chat written to this very second (a staff member's cards in a busy hour)
             # waits its turn: queued for then, not taken now only to be put back.
-            row.not_before = max(row.not_before, wait or row.not_before)
+            if wait is not None:
+                row.not_before = max(row.not_before, wait)
             self.session.add(row)
         return row
 

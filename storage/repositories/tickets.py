@@ -155,14 +155,7 @@ class TicketRepository:
     async def add(self, ticket: Ticket, events: list[TicketEvent]) -> None:
         self.session.add(ticket)
         await self.session.flush()
-        # What the row says of its resident (confidential service), known at once: read by
-        # a statement built once (a refresh builds its own each time, and took longer).
-        confidential = None
-        if ticket.resident_id is not None:
-            connection = await self.session.connection()
-            found = await connection.execute(CONFIDENTIAL, {"resident_id": ticket.resident_id})
-            confidential = found.scalar()
-        set_committed_value(ticket, "resident_confidential", confidential)
+        await self._read_confidential(ticket)  # what the row says of its resident, at once
         for event in events:  # written with the rest of the timeline, in one statement
             self.add_event(
                 ticket_id=ticket.id,
@@ -220,8 +213,19 @@ class TicketRepository:
         if "unit" in unloaded or "attachments" in unloaded:
             await self.session.refresh(ticket, attribute_names=["unit", "attachments"])
         if "resident_confidential" in unloaded:
-            await self.session.refresh(ticket, attribute_names=["resident_confidential"])
+            await self.session.flush()  # as a refresh would: a change made here counts
+            await self._read_confidential(ticket)
         return facts_of(ticket)
+
+    async def _read_confidential(self, ticket: Ticket) -> None:
+        """Load whether the item's resident asked for confidential service, by a statement
+        built once (a refresh builds its own each time, and took longer)."""
+        confidential = None
+        if ticket.resident_id is not None:
+            connection = await self.session.connection()
+            found = await connection.execute(CONFIDENTIAL, {"resident_id": ticket.resident_id})
+            confidential = found.scalar()
+        set_committed_value(ticket, "resident_confidential", confidential)
 
     async def by_reference(self, reference: str) -> Ticket | None:
         return await self.session.scalar(select(Ticket).where(Ticket.reference == reference))
