@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.sqlite_inline import begin_immediate, inline_creator, inline_dbapi
+from storage.sqlite_session import InlineSession
 
 
 def normalise_url(url: str) -> URL:
@@ -69,4 +70,6 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    if engine.dialect.name == "sqlite":
+        return async_sessionmaker(engine, class_=InlineSession, expire_on_commit=False)
     return async_sessionmaker(engine, expire_on_commit=False)

@@ -39,7 +39,10 @@ LOCK_WAIT_SECONDS = 5.0
 T = TypeVar("T")
 
 
-def _busy(exc: sqlite3.OperationalError) -> bool:
+def busy(exc: BaseException | None) -> bool:
+    """Another process holds the lock (SQLite's words for it)."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
     return "locked" in str(exc) or "busy" in str(exc)
 
 
@@ -52,25 +55,45 @@ async def _retrying(fn: Callable[..., T], *args: Any) -> T:
         try:
             return fn(*args)
         except sqlite3.OperationalError as exc:
-            if not _busy(exc) or loop.time() >= deadline:
+            if not busy(exc) or loop.time() >= deadline:
                 raise
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.05)
 
 
+class Direct:
+    """Marks a call `storage.sqlite_session.InlineSession` makes outside SQLAlchemy's
+    greenlet, in a transaction that holds the write lock already: nothing in it can wait."""
+
+    depth = 0
+
+    def __enter__(self) -> None:
+        self.depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self.depth -= 1
+
+
+direct = Direct()
+
+
 def _run(fn: Callable[..., T], *args: Any) -> T:
     """The same from synchronous code in SQLAlchemy's greenlet: at once when it succeeds (no
-    coroutine, no greenlet switch), through `_retrying` only once the database is locked."""
+    coroutine, no greenlet switch), through `_retrying` only once the database is locked
+    (and not in a direct call, which holds the lock: the error is its caller's)."""
     try:
         return fn(*args)
     except sqlite3.OperationalError as exc:
-        if not _busy(exc):
+        if not busy(exc) or direct.depth:
             raise
     return await_(_retrying(fn, *args))
 
 
 def _statement(fn: Callable[..., T], *args: Any) -> T:
-    """A statement: through the event loop once (see the module's docstring)."""
+    """A statement: at once in a direct call; otherwise through the event loop once (see
+    the module's docstring)."""
+    if direct.depth:
+        return fn(*args)
     return await_(_retrying(fn, *args))
 
 
@@ -128,6 +151,14 @@ class InlineAdaptedConnection(AsyncAdapt_aiosqlite_connection):
 
     def rollback(self) -> None:
         self._finish(lambda connection: connection.rollback())
+
+    def close(self) -> None:
+        """Closed on aiosqlite's thread, as aiosqlite closes; in a direct call (the pool
+        letting a connection go as a transaction ends) without waiting for it."""
+        if not direct.depth:
+            super().close()
+        elif self._connection._connection is not None:
+            self._connection.stop()
 
     def begin_immediate(self) -> None:
         """Take the write lock now: a transaction that reads first and writes later could

@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -145,3 +146,89 @@ async def test_a_transaction_takes_the_write_lock_when_it_begins(
             assert [body for (body,) in rows] == ["first", "other"]
     finally:
         await other.dispose()
+
+
+async def test_a_session_makes_its_calls_without_a_greenlet_each(
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SQLAlchemy's AsyncSession runs each call in a greenlet of its own; the project's
+    SQLite session only begins a transaction in one, and then not when the pool has a
+    connection free and the lock is free (`storage.sqlite_session`)."""
+    from sqlalchemy.ext.asyncio import session as async_session
+    from sqlalchemy.util import concurrency
+
+    from storage import sqlite_session
+
+    spawned: list[str] = []
+
+    def counting(spawn):  # type: ignore[no-untyped-def]
+        async def spawn_counted(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+            spawned.append(getattr(fn, "__name__", repr(fn)))
+            return await spawn(fn, *args, **kwargs)
+
+        return spawn_counted
+
+    monkeypatch.setattr(async_session, "greenlet_spawn", counting(concurrency.greenlet_spawn))
+    monkeypatch.setattr(sqlite_session, "greenlet_spawn", counting(concurrency.greenlet_spawn))
+    async with sessions() as session:  # the pool holds the connection that made the table
+        await session.execute(text("insert into notes (body) values ('one')"))
+        for n in range(3):
+            await session.execute(text("insert into notes (body) values (:n)"), {"n": n})
+        connection = await session.connection()
+        await connection.execute(text("insert into notes (body) values ('raw')"))
+        assert await session.scalar(text("select count(*) from notes")) == 5
+        await session.commit()
+    assert spawned == []
+    plain = async_sessionmaker(engine, expire_on_commit=False)  # SQLAlchemy's own
+    async with plain() as session:
+        await session.execute(text("insert into notes (body) values ('one')"))
+        await session.commit()
+    assert len(spawned) >= 3  # execute, commit, close
+
+
+async def test_a_statement_outside_the_session_s_calls_still_needs_a_greenlet(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """IO in an unexpected place (an attribute loaded lazily) fails here as it would on
+    PostgreSQL, although the session's own calls make theirs directly."""
+    from sqlalchemy.exc import MissingGreenlet
+
+    async with sessions() as session:
+        connection = await session.connection()
+        with pytest.raises(MissingGreenlet):
+            connection.sync_connection.execute(text("select count(*) from notes"))  # type: ignore[union-attr]
+
+
+async def test_connections_beyond_the_pool_are_closed_when_their_transaction_ends(
+    path: Path, engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Sessions waiting for one another's lock each hold a connection, beyond what the pool
+    keeps; a transaction ending outside a greenlet closes its connection all the same."""
+    import threading
+
+    small = create_engine(f"sqlite:///{path}", pool_size=1, max_overflow=4)
+    sessions = create_sessionmaker(small)
+    threads = threading.active_count()
+
+    async def write(n: int) -> None:
+        async with sessions() as session:
+            await session.execute(text("insert into notes (body) values (:n)"), {"n": n})
+            await asyncio.sleep(0.01)  # the others wait for the lock meanwhile
+            await session.commit()
+
+    try:
+        await asyncio.gather(*(write(n) for n in range(5)))
+        pool: Any = small.sync_engine.pool
+        assert pool.checkedin() == 1
+        for _ in range(100):  # the closed connections' threads end (each one's own)
+            if threading.active_count() <= threads + 1:
+                break
+            await asyncio.sleep(0.01)
+        assert threading.active_count() <= threads + 1
+        async with sessions() as session:
+            assert await session.scalar(text("select count(*) from notes")) == 5
+    finally:
+        await small.dispose()
+    assert "Exception closing" not in caplog.text
