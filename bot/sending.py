@@ -12,10 +12,11 @@ import hashlib
 import json
 import logging
 
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot import wire
 from bot.htmltext import CAPTION_LIMIT, TEXT_LIMIT, Html, fit, plain
 from bot.markup import ReplyMarkup, markup_to_dict
 
@@ -50,22 +51,30 @@ def plain_text(text: str, limit: int = TEXT_LIMIT) -> str:
 
 async def send_html(
     bot: Bot, chat_id: int, text: Html, markup: ReplyMarkup | None, *, what: str
-) -> tuple[Message, str | None]:
+) -> tuple[int, str | None]:
     """Send HTML the bot rendered (a queued row's text is the HTML it was drawn as), cut to
     what Telegram takes; if Telegram refuses its formatting, send it as plain text. Returns
-    the message and, for a plain-text resend, the note to keep with it."""
+    the new message's id and, for a plain-text resend, the note to keep with it."""
+    keyboard = markup_to_dict(markup)
     try:
         # A plain str on the wire: Markup's per-character escaping has no business there.
-        message = await bot.send_message(
-            chat_id, str(fit(text)), parse_mode=ParseMode.HTML, reply_markup=markup
+        sent = await wire.call(
+            bot,
+            "sendMessage",
+            chat_id=chat_id,
+            text=str(fit(text)),
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard,
         )
     except BadRequest as exc:
         if not refused_formatting(exc):
             raise
         log.error("Telegram refused the formatting of %s: %s; sent as plain text", what, exc)
-        message = await bot.send_message(chat_id, plain_text(text), reply_markup=markup)
-        return message, PLAIN_NOTE + exc.message
-    return message, None
+        sent = await wire.call(
+            bot, "sendMessage", chat_id=chat_id, text=plain_text(text), reply_markup=keyboard
+        )
+        return wire.message_id(sent), PLAIN_NOTE + exc.message
+    return wire.message_id(sent), None
 
 
 async def send_html_photo(
@@ -76,7 +85,7 @@ async def send_html_photo(
     markup: ReplyMarkup | None,
     *,
     what: str,
-) -> tuple[Message, str | None]:
+) -> tuple[int, str | None]:
     """Send a photo (a Telegram file id) with an HTML caption cut to Telegram's caption
     limit; as for `send_html`, a caption refused for its formatting goes as plain text."""
     try:
@@ -94,8 +103,8 @@ async def send_html_photo(
         message = await bot.send_photo(
             chat_id, photo, caption=plain_text(caption, CAPTION_LIMIT), reply_markup=markup
         )
-        return message, PLAIN_NOTE + exc.message
-    return message, None
+        return message.message_id, PLAIN_NOTE + exc.message
+    return message.message_id, None
 
 
 async def edit_html(
@@ -110,18 +119,28 @@ async def edit_html(
     """Edit a message's text as HTML, cut to what Telegram takes; if Telegram refuses its
     formatting, as plain text. Returns, for a plain-text redraw, the note to keep with it
     (as `send_html` does: the outbox lists it for an operator)."""
+    keyboard = markup_to_dict(markup)
     try:
-        await bot.edit_message_text(
-            str(fit(text)),
-            chat_id,
-            message_id,
+        await wire.call(
+            bot,
+            "editMessageText",
+            chat_id=chat_id,
+            message_id=message_id,
+            text=str(fit(text)),
             parse_mode=ParseMode.HTML,
-            reply_markup=markup,
+            reply_markup=keyboard,
         )
     except BadRequest as exc:
         if not refused_formatting(exc):
             raise
         log.error("Telegram refused the formatting of %s: %s; edited as plain text", what, exc)
-        await bot.edit_message_text(plain_text(text), chat_id, message_id, reply_markup=markup)
+        await wire.call(
+            bot,
+            "editMessageText",
+            chat_id=chat_id,
+            message_id=message_id,
+            text=plain_text(text),
+            reply_markup=keyboard,
+        )
         return PLAIN_EDIT_NOTE + exc.message
     return None

@@ -386,16 +386,16 @@ class OutboxSender:
             what = f"outbox {row.id} {row.purpose}"
             if row.photo_file_id:
                 caption = Html(row.text)  # the caption, stored as the HTML it was rendered as
-                message, note = await send_html_photo(
+                message_id, note = await send_html_photo(
                     self.bot, row.chat_id, row.photo_file_id, caption, markup, what=what
                 )
             else:
                 # The stored text is the HTML it was rendered as (outbox.add takes Html).
                 text = Html(row.text)
-                message, note = await send_html(self.bot, row.chat_id, text, markup, what=what)
+                message_id, note = await send_html(self.bot, row.chat_id, text, markup, what=what)
         except Exception as exc:
             return outcome_of(row, exc, now, self.retry)
-        return Outcome(OutboxStatus.SENT, error=note, sent_at=now, message_id=message.message_id)
+        return Outcome(OutboxStatus.SENT, error=note, sent_at=now, message_id=message_id)
 
 
 def outcome_of(
