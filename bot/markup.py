@@ -11,6 +11,7 @@ from the catalogues loses its escaping here, once, for every keyboard that goes 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any, TypeVar, cast
 
 from telegram import (
@@ -31,16 +32,34 @@ class MarkupError(ValueError):
     """A stored keyboard that cannot be rebuilt; the message must not go out without it."""
 
 
+# A turn asks for each keyboard's object three or four times (its fingerprint, its outbox
+# row, the request), and PTB builds it anew each time, button by button. The last few are
+# kept, each with its keyboard (held, so that its id cannot be another's meanwhile).
+_RECENT: OrderedDict[int, tuple[ReplyMarkup, dict[str, Any]]] = OrderedDict()
+_KEEP = 64
+
+
 def markup_to_dict(markup: ReplyMarkup | None) -> dict[str, Any] | None:
-    """The Bot API's object for a keyboard, with every label as plain text."""
+    """The Bot API's object for a keyboard, with every label as plain text. Shared by every
+    caller asking for the same keyboard: read it, never change it."""
     if markup is None:
         return None
+    recent = _RECENT.get(id(markup))
+    if recent is not None and recent[0] is markup:
+        return recent[1]
     data = markup.to_dict()
     for key in ("inline_keyboard", "keyboard"):
         for row in data.get(key, ()):
             for button in row:
                 button["text"] = plain(button["text"])
+    _remember(markup, data)
     return data
+
+
+def _remember(markup: ReplyMarkup, data: dict[str, Any]) -> None:
+    _RECENT[id(markup)] = (markup, data)
+    if len(_RECENT) > _KEEP:
+        _RECENT.popitem(last=False)
 
 
 def _labels(markup: ReplyMarkup) -> list[str]:
@@ -58,7 +77,11 @@ def with_plain_labels(markup: M) -> M:
     """The same keyboard, its labels plain text (rebuilt only if one was HTML)."""
     if markup is None or not any(isinstance(label, Html) for label in _labels(markup)):
         return markup
-    return cast(M, markup_from_dict(markup_to_dict(markup)))
+    data = markup_to_dict(markup)
+    rebuilt = markup_from_dict(data)
+    if rebuilt is not None and data is not None:
+        _remember(rebuilt, data)  # the same object, its labels plain already
+    return cast(M, rebuilt)
 
 
 def markup_from_dict(data: dict[str, Any] | None) -> ReplyMarkup | None:

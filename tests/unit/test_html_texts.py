@@ -92,6 +92,24 @@ def test_button_labels_are_plain_text_whatever_they_were_rendered_as() -> None:
     assert shown["inline_keyboard"][0][0]["text"] == "🚪 Doors & windows"
 
 
+def test_a_keyboard_s_object_is_built_once_and_is_what_ptb_would_build() -> None:
+    """A turn asks for it three or four times (fingerprint, outbox row, request)."""
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+    def keyboard() -> InlineKeyboardMarkup:
+        label = TEXTS.t("en", "repair.type_doors_windows")
+        return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data="x")]])
+
+    markup, twin = keyboard(), keyboard()
+    first = markup_to_dict(markup)
+    assert markup_to_dict(markup) is first
+    assert markup_to_dict(twin) == first
+    assert markup_to_dict(twin) is not first
+    plain = with_plain_labels(markup)
+    assert plain is not markup  # its label was HTML: rebuilt with the plain one
+    assert markup_to_dict(plain) == plain.to_dict() == first
+
+
 # --- cutting long texts --------------------------------------------------------------------
 def test_a_text_within_the_limit_is_left_alone() -> None:
     text = Html("<b>{}</b>").format("x" * 4000)
