@@ -32,6 +32,7 @@ from storage.sqlite_inline import busy, direct
 # As AsyncSession: an ORM result's rows are read in full before it is returned.
 _BUFFERED = immutabledict({"prebuffer_rows": True})
 _BOUND = "inline_bound"  # in Session.info: a connection is in the session's transaction
+_PROXY = "inline_connection"  # in Session.info: its InlineConnection, while it is
 
 
 class InlineSyncSession(Session):
@@ -48,6 +49,7 @@ def _bound(session: Session, _transaction: SessionTransaction, _connection: Conn
 def _released(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info[_BOUND] = False
+        session.info.pop(_PROXY, None)
 
 
 def _options(execution_options: Any) -> Any:
@@ -87,7 +89,6 @@ class InlineSession(AsyncSession):
     its calls."""
 
     sync_session_class = InlineSyncSession
-    _connection_proxy: InlineConnection | None = None
 
     async def _begin(self) -> None:
         if not self.sync_session.info.get(_BOUND):
@@ -182,13 +183,17 @@ class InlineSession(AsyncSession):
         execution_options: Any = None,
         **kw: Any,
     ) -> AsyncConnection:
+        """The transaction's connection; asked for by a repository before each statement,
+        so kept for the transaction (repositories pass no arguments)."""
+        proxy: InlineConnection | None = self.sync_session.info.get(_PROXY)
+        if proxy is not None and bind_arguments is None and execution_options is None and not kw:
+            return proxy
         await self._begin()
         with direct:
             sync_connection = self.sync_session.connection(
                 bind_arguments=bind_arguments, execution_options=execution_options, **kw
             )
-        proxy = self._connection_proxy
-        if proxy is None or proxy.sync_connection is not sync_connection:
-            proxy = InlineConnection(self.bind, sync_connection)  # type: ignore[arg-type]
-            self._connection_proxy = proxy
+        proxy = InlineConnection(self.bind, sync_connection)  # type: ignore[arg-type]
+        if bind_arguments is None and execution_options is None and not kw:
+            self.sync_session.info[_PROXY] = proxy
         return proxy

@@ -232,3 +232,22 @@ async def test_connections_beyond_the_pool_are_closed_when_their_transaction_end
     finally:
         await small.dispose()
     assert "Exception closing" not in caplog.text
+
+
+async def test_a_session_s_connection_is_its_transaction_s(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Kept while the transaction lasts (a repository asks before each statement); the next
+    transaction's is its own."""
+    async with sessions() as session:
+        first = await session.connection()
+        assert await session.connection() is first
+        await first.execute(text("insert into notes (body) values ('kept')"))
+        await session.commit()
+        second = await session.connection()
+        assert second is not first
+        await second.execute(text("insert into notes (body) values ('dropped')"))
+        await session.rollback()
+        third = await session.connection()
+        assert third is not second
+        assert await third.scalar(text("select group_concat(body) from notes")) == "kept"
