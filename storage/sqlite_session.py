@@ -103,7 +103,7 @@ class InlineSession(AsyncSession):
     async def _take_connection(self) -> None:
         """Directly when the pool has a connection ready and the lock is free; otherwise in
         a greenlet, where opening a connection and waiting for the lock can await."""
-        pool = self.sync_session.get_bind().pool  # type: ignore[union-attr]
+        pool = getattr(self.sync_session.get_bind(), "pool", None)  # none if bound to a connection
         checkedin = getattr(pool, "checkedin", None)
         if checkedin is not None and checkedin():
             try:

@@ -251,3 +251,16 @@ async def test_a_session_s_connection_is_its_transaction_s(
         third = await session.connection()
         assert third is not second
         assert await third.scalar(text("select group_concat(body) from notes")) == "kept"
+
+
+async def test_a_session_bound_to_a_connection_uses_it(engine: AsyncEngine) -> None:
+    """No pool of its own to look at: it begins in a greenlet, as SQLAlchemy's would."""
+    from storage.sqlite_session import InlineSession
+
+    async with engine.connect() as conn:
+        session = InlineSession(bind=conn)
+        await session.execute(text("insert into notes (body) values ('through it')"))
+        assert await session.scalar(text("select count(*) from notes")) == 1
+        await session.commit()
+        await session.close()
+        assert await conn.scalar(text("select body from notes")) == "through it"
