@@ -60,6 +60,20 @@ class Notifier:
             if recipient is None or _kept_from(found, recipient[1]):
                 continue
             chat_id, _ = recipient
+            wait = self.uow.outbox.wait_for(chat_id, now)
+            if wait is not None:
+                # The chat must wait its turn (a staff member's cards in a busy hour): the
+                # notice is queued as data for then, rendered as the item stands when it
+                # goes, not now in the reply's way.
+                self.uow.outbox.add_notice(
+                    chat_id=chat_id,
+                    notice=to_json(notice),
+                    purpose=notice.key,
+                    ticket_id=found.id,
+                    now=now,
+                    not_before=wait,
+                )
+                continue
             screen = self.screen(notice, found, recipient[1])
             self.uow.outbox.add(
                 chat_id=chat_id,

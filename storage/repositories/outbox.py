@@ -128,6 +128,7 @@ class OutboxRepository:
         purpose: str,
         now: datetime,
         ticket_id: int | None = None,
+        not_before: datetime | None = None,
     ) -> None:
         """Queue a notice to be rendered when sent; written in bulk with the transaction."""
         self._notices.append(
@@ -138,10 +139,14 @@ class OutboxRepository:
                 "ticket_id": ticket_id,
                 "status": PENDING,
                 "attempts": 0,
-                "not_before": now,
+                "not_before": not_before or now,
                 "created_at": now,
             }
         )
+
+    def wait_for(self, chat_id: int, now: datetime) -> datetime | None:
+        """When the chat may next be written to, if not now (this process's pace)."""
+        return self.paced(chat_id, now) if self.paced is not None else None
 
     def add_reply(
         self,
@@ -216,7 +221,7 @@ class OutboxRepository:
             not_before=not_before or now,
             created_at=now,
         )
-        wait = self.paced(chat_id, now) if self.paced is not None else None
+        wait = self.wait_for(chat_id, now)
         if self.lease is not None and row.not_before <= now and wait is None:
             # Written already claimed by this process, which sends it right after commit;
             # added to the session at commit, after the transaction's replies. A row for

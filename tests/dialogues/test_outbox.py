@@ -158,7 +158,7 @@ async def test_a_card_for_a_chat_written_to_this_second_is_queued_for_its_turn(
 ) -> None:
     """Two items filed in one second reach the zone's butler one second apart: the second
     card is queued with its item for when the chat may be written to again, not handed to
-    the sender to be put back; it goes out once, then."""
+    the sender to be put back, nor drawn before then; it goes out once, then."""
     assert desk.desk.outbox is not None
     desk.desk.outbox.pacing = Pacing()
     butler = await enroll(desk, 4012, "Butler", "Customer service", "B", name="Zhao")
@@ -179,6 +179,9 @@ async def test_a_card_for_a_chat_written_to_this_second_is_queued_for_its_turn(
         assert await desk.scalar(f"select count(*) {cards_queued}") == 2
         waiting = f"{cards_queued} and status = 'pending' and lease_until is null"
         assert await desk.scalar(f"select count(*) {waiting}") == 1
+        # … as data: drawn when it goes, not now in the resident's way.
+        drawn_later = f"{waiting} and text is null and notice is not null"
+        assert await desk.scalar(f"select count(*) {drawn_later}") == 1
         assert await desk.scalar(f"select count(*) {cards_queued} and status = 'sending'") == 0
         await desk.desk.outbox.deliver_mine()
         cards = [m.body for m in butler.transcript if "New item for you" in m.body]
