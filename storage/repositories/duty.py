@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,8 +34,8 @@ class DutyRepository:
         """Everyone rostered on that day: staff id and shift."""
         key = (estate_id, day)
         if key not in self._rostered:
-            rows = await self.session.execute(ROSTERED, {"estate_id": estate_id, "day": day})
-            self._rostered[key] = [(staff_id, shift) for staff_id, shift in rows.all()]
+            rows = await self._read(ROSTERED, {"estate_id": estate_id, "day": day})
+            self._rostered[key] = [(staff_id, shift) for staff_id, shift in rows]
         return list(self._rostered[key])
 
     async def week(self, estate_id: int, first: date, last: date) -> list[tuple[int, date, str]]:
@@ -84,9 +85,19 @@ class DutyRepository:
     async def marks(self, estate_id: int, since: datetime) -> list[Mark]:
         key = (estate_id, since)
         if key not in self._marks:
-            rows = await self.session.execute(MARKS, {"estate_id": estate_id, "since": since})
-            self._marks[key] = [Mark(staff_id, on, at) for staff_id, on, at in rows.all()]
+            rows = await self._read(MARKS, {"estate_id": estate_id, "since": since})
+            self._marks[key] = [Mark(staff_id, on, at) for staff_id, on, at in rows]
         return list(self._marks[key])
+
+    async def _read(self, statement: Any, params: dict[str, Any]) -> list[Any]:
+        """Read on the connection (through the session a Core statement takes the ORM's
+        path, slower than the database runs it); what this unit of work changed is flushed
+        first, as the session would (a shift mark just made counts)."""
+        session = self.session
+        if session.new or session.dirty or session.deleted:
+            await session.flush()
+        connection = await session.connection()
+        return list((await connection.execute(statement, params)).all())
 
     def mark(self, estate_id: int, staff_id: int, *, on: bool, now: datetime) -> None:
         self._marks.clear()
