@@ -65,14 +65,7 @@ class Notifier:
                 # The chat must wait its turn (a staff member's cards in a busy hour): the
                 # notice is queued as data for then, rendered as the item stands when it
                 # goes, not now in the reply's way.
-                self.uow.outbox.add_notice(
-                    chat_id=chat_id,
-                    notice=to_json(notice),
-                    purpose=notice.key,
-                    ticket_id=found.id,
-                    now=now,
-                    not_before=wait,
-                )
+                self._queue_as_data(notice, chat_id, found.id, now, not_before=wait)
                 continue
             screen = self.screen(notice, found, recipient[1])
             self.uow.outbox.add(
@@ -92,13 +85,26 @@ class Notifier:
             return
         recipient = await self._recipient(notice, ticket.estate_id, ticket.resident_id)
         if recipient is not None:
-            self.uow.outbox.add_notice(
-                chat_id=recipient[0],
-                notice=to_json(notice),
-                purpose=notice.key,
-                ticket_id=ticket.id,
-                now=now,
-            )
+            self._queue_as_data(notice, recipient[0], ticket.id, now)
+
+    def _queue_as_data(
+        self,
+        notice: Notice,
+        chat_id: int,
+        ticket_id: int,
+        now: datetime,
+        *,
+        not_before: datetime | None = None,
+    ) -> None:
+        """Queued to be rendered by the sender when it goes, as the item then stands."""
+        self.uow.outbox.add_notice(
+            chat_id=chat_id,
+            notice=to_json(notice),
+            purpose=notice.key,
+            ticket_id=ticket_id,
+            now=now,
+            not_before=not_before,
+        )
 
     async def _recipient(
         self, notice: Notice, estate_id: int | None, resident_id: int | None
