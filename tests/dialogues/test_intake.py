@@ -5,7 +5,7 @@ reply (a letter)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import utcnow
@@ -83,8 +83,10 @@ async def test_a_phoned_in_repair_gets_its_visit_warranty_and_a_follow_up_call(
     )
     assert await desk.scalar(looks) == 1  # the task names the resident: a logged view
 
-    # The repair's follow-up window (plumbing: two days) reaches the desk as a call.
-    await at(desk, done + timedelta(days=2, minutes=5))
+    # The repair's follow-up window (plumbing: two days, asked at 10:00 on the day) reaches
+    # the desk as a call.
+    asked = datetime.combine(done.astimezone(SHANGHAI).date() + timedelta(days=2), time(10))
+    await at(desk, asked.replace(tzinfo=SHANGHAI) + timedelta(minutes=5))
     assert told(li, "solved") == 0
     assert told(agent, "Follow-up due: please phone Li Lei (Building 3 1202)") == 1
     assert await desk.scalar("select status || ':' || followup from tickets") == (
