@@ -12,7 +12,7 @@ from the catalogues loses its escaping here, once, for every keyboard that goes 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from telegram import (
     ForceReply,
@@ -23,7 +23,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from bot.htmltext import Html, plain
+from bot.htmltext import plain
 
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 
@@ -60,28 +60,6 @@ def _remember(markup: ReplyMarkup, data: dict[str, Any]) -> None:
     _RECENT[id(markup)] = (markup, data)
     if len(_RECENT) > _KEEP:
         _RECENT.popitem(last=False)
-
-
-def _labels(markup: ReplyMarkup) -> list[str]:
-    if isinstance(markup, InlineKeyboardMarkup):
-        return [button.text for row in markup.inline_keyboard for button in row]
-    if isinstance(markup, ReplyKeyboardMarkup):
-        return [button.text for row in markup.keyboard for button in row]
-    return []
-
-
-M = TypeVar("M", bound=ReplyMarkup | None)
-
-
-def with_plain_labels(markup: M) -> M:
-    """The same keyboard, its labels plain text (rebuilt only if one was HTML)."""
-    if markup is None or not any(isinstance(label, Html) for label in _labels(markup)):
-        return markup
-    data = markup_to_dict(markup)
-    rebuilt = markup_from_dict(data)
-    if rebuilt is not None and data is not None:
-        _remember(rebuilt, data)  # the same object, its labels plain already
-    return cast(M, rebuilt)
 
 
 def markup_from_dict(data: dict[str, Any] | None) -> ReplyMarkup | None:

@@ -22,7 +22,7 @@ from bot.domain.residents import ResidentCard
 from bot.domain.staff import StaffMember
 from bot.htmltext import Html, escape, plain
 from bot.i18n import language_from_telegram
-from bot.markup import ReplyMarkup, markup_to_dict, with_plain_labels
+from bot.markup import ReplyMarkup, markup_to_dict
 from bot.views import Views
 from handlers.output import (
     ChatCommands,
@@ -221,7 +221,7 @@ class Turn:
 
     # --- output ---
     def reply(self, text: str, markup: ReplyMarkup | None = None) -> None:
-        self._out.append(Send(text, with_plain_labels(markup), self._keys.get(text)))
+        self._out.append(Send(text, markup, self._keys.get(text)))
 
     def edit(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         """Rewrite the message whose button was tapped (falls back to a new message)."""
@@ -229,7 +229,7 @@ class Turn:
             self.reply(text, markup)
         else:
             key = self._keys.get(text)
-            self._out.append(EditTapped(text, with_plain_labels(markup), key=key))
+            self._out.append(EditTapped(text, markup, key=key))
 
     def edit_message(
         self,
@@ -241,7 +241,6 @@ class Turn:
         shown: str | None = None,
     ) -> None:
         """Rewrite an earlier message (a staff card after a typed reply, say)."""
-        markup = with_plain_labels(markup)
         key = self._keys.get(text)
         self._out.append(EditMessage(chat_id, message_id, text, markup, shown, key=key))
 
