@@ -171,7 +171,7 @@ async def shutdown(application: Application) -> None:
     await webapp_server.stop_server(application)
     if desk.outbox is not None:  # the rows of the last replies delivered
         async with UnitOfWork(desk.sessions) as uow:
-            await desk.outbox.forget_delivered(uow)
+            desk.outbox.forget_delivered(uow)
             await uow.commit()
     await desk.engine.dispose()
     lock = application.bot_data.pop(SENDER_LOCK, None)

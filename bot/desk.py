@@ -36,7 +36,7 @@ class Outbox(Protocol):
     def delivered(self, row_ids: list[int]) -> None:
         """Note replies sent right after their commit, whose rows are to be deleted."""
 
-    async def forget_delivered(self, uow: UnitOfWork) -> None:
+    def forget_delivered(self, uow: UnitOfWork) -> None:
         """Delete those rows in the caller's transaction (kept for the next one if it fails)."""
 
     def wait_for(self, chat_id: int, now: datetime) -> datetime | None:

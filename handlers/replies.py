@@ -74,7 +74,7 @@ class ReplyLedger:
         before it), so a crash from now on cannot make it go out twice."""
         written = await self._write()
         if self.sender is not None:
-            await self.sender.forget_delivered(self.uow)
+            self.sender.forget_delivered(self.uow)
         await self.uow.outbox.mark_sending(row.id, utcnow())
         await self._commit(written)
 
@@ -133,7 +133,7 @@ class ReplyLedger:
         if not fresh:
             return []
         outbox = self.uow.outbox
-        await outbox.forget([row.id for row, o in fresh if _forgettable(o)])
+        outbox.forget([row.id for row, o in fresh if _forgettable(o)])
         await outbox.finish([o.values(row) for row, o in fresh if not _forgettable(o)])
         return [row.id for row, _ in fresh]
 

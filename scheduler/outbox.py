@@ -172,7 +172,7 @@ class OutboxSender:
         seconds), not by one of their own."""
         self._delivered.extend(row_ids)
 
-    async def forget_delivered(self, uow: UnitOfWork) -> None:
+    def forget_delivered(self, uow: UnitOfWork) -> None:
         """Delete those rows in `uow`'s transaction. They are let go of only once it
         commits: a transaction that fails (the database away) leaves them for the next, and
         deleting twice is harmless (if the process dies first, they become unknown once
@@ -180,7 +180,7 @@ class OutboxSender:
         rows = list(self._delivered)
         if not rows:
             return
-        await uow.outbox.forget(rows)
+        uow.outbox.forget(rows)
         uow.after_commit(lambda: self._let_go(rows))
 
     def _let_go(self, rows: list[int]) -> None:
@@ -206,11 +206,11 @@ class OutboxSender:
                     # "sending", their lease would run out and call them unknown).
                     if self._delivered:
                         async with UnitOfWork(self.sessions) as uow:
-                            await self.forget_delivered(uow)
+                            self.forget_delivered(uow)
                             await uow.commit()
                     return delivered
                 async with UnitOfWork(self.sessions) as uow:
-                    await self.forget_delivered(uow)
+                    self.forget_delivered(uow)
                     rows = await uow.outbox.claim(
                         now, limit=self.batch, lease=self.lease, busy=busy
                     )
@@ -290,7 +290,7 @@ class OutboxSender:
 
     async def _store(self, uow: UnitOfWork, outcomes: list[tuple[OutboxMessage, Outcome]]) -> None:
         """Outcomes in `uow`'s transaction, with the replies delivered meanwhile forgotten."""
-        await self.forget_delivered(uow)
+        self.forget_delivered(uow)
         await uow.outbox.finish([outcome.values(row) for row, outcome in outcomes])
         for row, outcome in outcomes:
             if outcome.status is OutboxStatus.UNDELIVERABLE and row.ticket_id is not None:

@@ -119,6 +119,7 @@ class OutboxRepository:
         self.leased: list[OutboxMessage] = []
         self.replies: list[OutboxMessage] = []  # written first, so they keep their place
         self._notices: list[dict[str, Any]] = []
+        self._forgotten: list[int] = []
 
     def add_notice(
         self,
@@ -181,7 +182,7 @@ class OutboxRepository:
     async def write_pending(self) -> None:
         """The turn's replies, then the rows leased to this process, in one statement that
         returns their ids in order (the ORM's flush spent more than SQLite on each row);
-        then the notices queued as data."""
+        then the notices queued as data; then the rows forgotten, in one statement."""
         rows = [row for row in (*self.replies, *self.leased) if row.id is None]
         if rows:
             connection = await self.session.connection()
@@ -192,6 +193,10 @@ class OutboxRepository:
             connection = await self.session.connection()
             await connection.execute(insert(_OUTBOX), self._notices)
             self._notices = []
+        if self._forgotten:
+            connection = await self.session.connection()
+            await connection.execute(FORGET, {"row_ids": self._forgotten})
+            self._forgotten = []
 
     def add(
         self,
@@ -276,11 +281,11 @@ class OutboxRepository:
         connection = await self.session.connection()
         await connection.execute(MARK_SENDING, {"row_id": row_id, "now": now, "text": rendered})
 
-    async def forget(self, row_ids: list[int]) -> None:
-        """Delete rows that need no record once delivered (a turn's replies)."""
-        if row_ids:
-            connection = await self.session.connection()
-            await connection.execute(FORGET, {"row_ids": row_ids})
+    def forget(self, row_ids: list[int]) -> None:
+        """Delete rows that need no record once delivered (a turn's replies), with the
+        transaction's commit: a turn's redraw sent before its reply and the replies of the
+        turns before it go in one statement, not one each."""
+        self._forgotten.extend(row_ids)
 
     async def take_over(self, now: datetime) -> tuple[int, int]:
         """Rows a dead sender held, for a sender that knows it is the only one: those it

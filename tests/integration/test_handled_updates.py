@@ -183,9 +183,12 @@ async def test_taking_over_at_start_needs_no_lease_to_run_out(
 async def test_delivered_replies_are_forgotten(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    delivered, kept = await _reply_rows(sessions, "delivered", "kept")
+    delivered, kept, rolled_back = await _reply_rows(sessions, "delivered", "kept", "again")
     async with UnitOfWork(sessions) as uow:
-        await uow.outbox.forget([delivered])
+        uow.outbox.forget([rolled_back])  # with a transaction that never commits: kept
+    async with UnitOfWork(sessions) as uow:
+        uow.outbox.forget([delivered])
+        uow.outbox.forget([delivered, delivered])  # forgotten twice, deleted once
         await uow.commit()
-    assert list(await _statuses(sessions)) == ["kept"]
+    assert list(await _statuses(sessions)) == ["kept", "again"]
     assert kept > delivered
