@@ -21,6 +21,7 @@ from telegram import (
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    TelegramObject,
 )
 
 from bot.htmltext import plain
@@ -47,13 +48,47 @@ def markup_to_dict(markup: ReplyMarkup | None) -> dict[str, Any] | None:
     recent = _RECENT.get(id(markup))
     if recent is not None and recent[0] is markup:
         return recent[1]
-    data = markup.to_dict()
+    data = _as_dict(markup)
     for key in ("inline_keyboard", "keyboard"):
         for row in data.get(key, ()):
             for button in row:
                 button["text"] = plain(button["text"])
     _remember(markup, data)
     return data
+
+
+def _as_dict(value: TelegramObject) -> dict[str, Any]:
+    """`value.to_dict()`, for a keyboard of plain buttons in a fifth of the time (six
+    buttons: 6 µs against 33): PTB's serialiser is general (nested objects, dates,
+    durations, defaults), and a screen's keyboard has none of them. Anything else (a Mini
+    App button, say) is PTB's to write."""
+    if value.api_kwargs:
+        return value.to_dict()
+    data: dict[str, Any] = {}
+    for name in _attributes(value):
+        field = getattr(value, name)
+        if field is None:
+            continue
+        if isinstance(field, str | int | float):  # bool is an int
+            data[name] = field
+        elif isinstance(field, tuple) and field and all(isinstance(r, tuple) for r in field):
+            data[name] = [[_as_dict(button) for button in row] for row in field]
+        else:
+            return value.to_dict()
+    return data
+
+
+_ATTRIBUTES: dict[type, tuple[str, ...]] = {}
+
+
+def _attributes(value: TelegramObject) -> tuple[str, ...]:
+    """The attributes PTB's `to_dict` writes for this kind of object (found once)."""
+    kind = type(value)
+    names = _ATTRIBUTES.get(kind)
+    if names is None:
+        found = value._get_attrs_names(include_private=False)  # PTB's own list
+        names = _ATTRIBUTES[kind] = tuple(n for n in found if n != "api_kwargs")
+    return names
 
 
 def _remember(markup: ReplyMarkup, data: dict[str, Any]) -> None:

@@ -109,6 +109,47 @@ def test_a_keyboard_s_object_is_built_once_and_is_what_ptb_would_build() -> None
     assert first["inline_keyboard"][0][0]["text"] == "🚪 Doors & windows"  # plain, not HTML
 
 
+def test_a_keyboard_is_written_as_ptb_writes_it_whatever_its_buttons() -> None:
+    """markup_to_dict writes plain buttons itself; what it does not know it leaves to PTB."""
+    from telegram import (
+        CopyTextButton,
+        ForceReply,
+        InlineKeyboardButton,
+        InlineKeyboardMarkup,
+        KeyboardButton,
+        LoginUrl,
+        ReplyKeyboardMarkup,
+        ReplyKeyboardRemove,
+        WebAppInfo,
+    )
+
+    inline = [
+        InlineKeyboardButton("a", callback_data="x"),
+        InlineKeyboardButton("b", url="https://example.org"),
+        InlineKeyboardButton("c", web_app=WebAppInfo("https://example.org/app")),
+        InlineKeyboardButton("d", login_url=LoginUrl("https://example.org/login")),
+        InlineKeyboardButton("e", copy_text=CopyTextButton("BX-1")),
+        InlineKeyboardButton("f", switch_inline_query_current_chat=""),
+        InlineKeyboardButton("g", callback_data="y", api_kwargs={"future": 1}),
+    ]
+    keyboards = [
+        InlineKeyboardMarkup([inline[:3], inline[3:]]),
+        InlineKeyboardMarkup([]),
+        InlineKeyboardMarkup([[inline[0]]], api_kwargs={"future": True}),
+        ReplyKeyboardMarkup(
+            [[KeyboardButton("📞", request_contact=True), "Menu"]],
+            resize_keyboard=True,
+            one_time_keyboard=False,
+            input_field_placeholder="Type here",
+        ),
+        ReplyKeyboardMarkup([[KeyboardButton("App", web_app=WebAppInfo("https://e.org"))]]),
+        ReplyKeyboardRemove(selective=True),
+        ForceReply(input_field_placeholder="Your answer"),
+    ]
+    for markup in keyboards:
+        assert markup_to_dict(markup) == markup.to_dict(), markup
+
+
 # --- cutting long texts --------------------------------------------------------------------
 def test_a_text_within_the_limit_is_left_alone() -> None:
     text = Html("<b>{}</b>").format("x" * 4000)
