@@ -90,19 +90,37 @@ def _day(text: str, *, today: date, max_days: int, wrap_after: int) -> date | In
         if not match:
             continue
         parts = match.groupdict()
-        year = int(parts["y"]) if parts.get("y") else today.year
-        try:
-            value = date(year, int(parts["m"]), int(parts["d"]))
-        except ValueError:
-            return Invalid("invalid.date")
-        if not parts.get("y") and (today - value).days > wrap_after:
-            value = value.replace(year=today.year + 1)
+        month, day = int(parts["m"]), int(parts["d"])
+        if parts.get("y"):
+            try:
+                value = date(int(parts["y"]), month, day)
+            except ValueError:
+                return Invalid("invalid.date")
+        else:
+            found = _without_year(month, day, today=today, wrap_after=wrap_after)
+            if found is None:
+                return Invalid("invalid.date")
+            value = found
         if value < today and wrap_after == 0:
             return Invalid("invalid.date_past")
         if value > today + timedelta(days=max_days):
             return Invalid("invalid.date_far", {"count": max_days})
         return value
     return Invalid("invalid.date")
+
+
+def _without_year(month: int, day: int, *, today: date, wrap_after: int) -> date | None:
+    """The first of last year's, this year's and next year's day that is not more than
+    `wrap_after` days gone: "12-31" typed on New Year's Day is the day before (gone), not
+    the last day of the year begun; "1-5" typed in December is next year's."""
+    for year in (today.year - 1, today.year, today.year + 1):
+        try:
+            value = date(year, month, day)
+        except ValueError:
+            continue  # 2-29 outside a leap year
+        if (today - value).days <= wrap_after:
+            return value
+    return None
 
 
 TIME_OF_DAY = re.compile(r"^(?P<h>\d{1,2})[:：点.](?P<m>\d{2})?分?$|^(?P<hh>\d{1,2})点$")

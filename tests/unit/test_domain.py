@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -30,9 +31,11 @@ from bot.domain.validation import (
     clean_name,
     clean_phone,
     clean_text,
+    parse_moment,
     parse_requested_date,
 )
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 CATEGORIES = ["facilities", "other"]
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
@@ -163,6 +166,30 @@ def test_text_and_name_rules() -> None:
 )
 def test_requested_dates(raw: str, expected: object) -> None:
     result = parse_requested_date(raw, today=date(2026, 11, 24), max_days=365)
+    if isinstance(expected, str):
+        assert isinstance(result, Invalid)
+        assert result.reason == expected
+    else:
+        assert result == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "today", "expected"),
+    [
+        ("12-31 15:00", date(2027, 1, 1), datetime(2026, 12, 31, 15, tzinfo=SHANGHAI)),
+        ("1-2 09:30", date(2026, 12, 31), datetime(2027, 1, 2, 9, 30, tzinfo=SHANGHAI)),
+        ("11-30 15:00", date(2026, 12, 5), datetime(2026, 11, 30, 15, tzinfo=SHANGHAI)),
+        ("12月20日 15点", date(2026, 12, 5), datetime(2026, 12, 20, 15, tzinfo=SHANGHAI)),
+        ("2-29 10:00", date(2027, 11, 1), "invalid.date_far"),  # 2028's, beyond reach
+        ("2-30 10:00", date(2026, 12, 5), "invalid.date"),
+    ],
+)
+def test_a_typed_moment_without_a_year_is_the_nearest_one_not_long_gone(
+    raw: str, today: date, expected: object
+) -> None:
+    """Typed just after New Year, "12-31" is yesterday (and so refused as past by the
+    form), not a day almost a year ahead."""
+    result = parse_moment(raw, today=today, tz=SHANGHAI, max_days=90)
     if isinstance(expected, str):
         assert isinstance(result, Invalid)
         assert result.reason == expected
