@@ -8,10 +8,11 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -66,11 +67,33 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     return len(os.sched_getaffinity(0)) + 1
 
 
+# The suite as if started at this moment (ISO 8601, with its offset), the clock running on
+# from there: a test that assumes the hour of the day, the weekday or the year fails at the
+# moment it was not written for ("2026-12-31T15:58:00+00:00" is Shanghai's New Year).
+START_AT = "TEST_START_AT"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long tests (a minute of a real process killed and restarted, the fuzz, the
     database kept away) go first: handed out last, one of them would run alone at the
-    end while the other workers sit idle. The rest keep their order."""
+    end while the other workers sit idle. The rest keep their order.
+
+    With TEST_START_AT, tests that start processes of their own are skipped: those keep
+    the machine's time, and the test process would not."""
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
+    if os.environ.get(START_AT):
+        skip = pytest.mark.skip(reason=f"starts processes, which {START_AT} cannot move")
+        for item in items:
+            if item.get_closest_marker("processes") or "e2e" in item.path.parts:
+                item.add_marker(skip)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    moment = os.environ.get(START_AT)
+    if moment:
+        traveller = time_machine.travel(datetime.fromisoformat(moment), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
 
 
 _PG_URL: str | bool | None = False

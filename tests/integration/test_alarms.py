@@ -40,6 +40,7 @@ async def _counts(url: str) -> tuple[int, int, int, int]:
         await engine.dispose()
 
 
+@pytest.mark.processes
 def test_two_processes_fire_a_thousand_due_alarms_exactly_once(migrated_url: str) -> None:
     database_url = migrated_url
     asyncio.run(seed(database_url, items=1200, due=1000, now=utcnow()))
