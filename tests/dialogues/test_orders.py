@@ -234,6 +234,22 @@ async def test_any_answer_can_be_changed_from_the_summary(desk: DeskHarness) -> 
     assert f"{_local_day(3).isoformat()}T11:00:00+08:00" in details
 
 
+async def test_yesterday_typed_on_new_year_s_day_has_passed(desk: DeskHarness) -> None:
+    """Just after midnight on New Year's Day, "12-31" is yesterday, not a day almost a year
+    ahead: the form says it has passed."""
+    with time_machine.travel(datetime(2027, 1, 1, 0, 30, tzinfo=SHANGHAI), tick=True):
+        li = desk.sim.user(8741, language_code="en")
+        await register(li)
+        await li.taps("🎂 Order a service")
+        await li.taps("Birthday or occasion cake")
+        await li.taps("💍 Anniversary")
+        await li.taps("6 inch")
+        await li.says("Vanilla")
+        await li.says("Happy new year!")
+        await li.says("12-31 15:00")
+        assert told(li, "That time has already passed") == 1, li.last_text
+
+
 async def test_every_bad_answer_is_explained_and_asked_again(desk: DeskHarness) -> None:
     li = desk.sim.user(8731, language_code="en")
     await register(li)
